@@ -1,0 +1,188 @@
+"""Settings: one TOML file plus `CHATOPS_...` environment overrides, loaded once, passed in.
+
+The shipped defaults (`defaults/demo.toml`) hold the demo directory, so the assistant runs with
+no file at all. A config file's top-level sections replace the defaults' sections whole, so a
+production directory never inherits demo people. Every error names the file, the key and what
+was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from chatbot.errors import ConfigError
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Person(Frozen):
+    email: str
+    display_name: str = ""
+    roles: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+class Grant(Frozen):
+    """A permission on skills matching `skill` (a glob), narrowed by slot values and target."""
+
+    skill: str
+    where: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    target: Literal["self", "any"] = "any"
+
+
+class Role(Frozen):
+    description: str = ""
+    grants: tuple[Grant, ...] = ()
+    includes: tuple[str, ...] = ()
+
+
+class Group(Frozen):
+    roles: tuple[str, ...] = ()
+
+
+class PolicyRule(Frozen):
+    """Overrides a skill's default requirement when its slots match `where`."""
+
+    skill: str
+    where: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    requires: Literal["nothing", "confirm", "approval"] | None = None
+    risk: Literal["none", "low", "medium", "high"] | None = None
+    approvers: str = ""
+    approvals: int = 1
+
+
+class Resource(Frozen):
+    owner_role: str = "admin"
+    description: str = ""
+
+
+class Catalog(Frozen):
+    """The names understanding resolves to: services, environments (canonical -> aliases)..."""
+
+    services: tuple[str, ...] = ()
+    environments: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    resources: dict[str, Resource] = Field(default_factory=dict)
+
+    def canonical_env(self, text: str) -> str | None:
+        wanted = text.strip().lower()
+        for env, aliases in self.environments.items():
+            if wanted == env or wanted in aliases:
+                return env
+        return None
+
+
+class ServerSettings(Frozen):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+class WebSettings(Frozen):
+    """`none`: the demo person picker, loopback only. `proxy`: an authenticating proxy in
+    front sets `user_header` to the person's email; `shared_secret`, when set, must arrive in
+    `X-Chatops-Proxy-Secret` so the port cannot be used around the proxy."""
+
+    auth: Literal["none", "proxy"] = "none"
+    user_header: str = "X-Forwarded-Email"
+    shared_secret: str = ""
+
+
+class Limits(Frozen):
+    max_message_chars: int = Field(default=4000, ge=1)
+    question_ttl_seconds: int = Field(default=900, ge=1)
+    confirmation_ttl_seconds: int = Field(default=900, ge=1)
+
+
+class Settings(BaseSettings):
+    """All configuration. Nested keys are overridable as `CHATOPS_SECTION__KEY`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHATOPS_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    data_dir: Path = Path(".chatops")
+    database_url: str = ""
+    log_level: str = "INFO"
+    server: ServerSettings = ServerSettings()
+    web: WebSettings = WebSettings()
+    limits: Limits = Limits()
+    catalog: Catalog = Catalog()
+    people: dict[str, Person] = Field(default_factory=dict)
+    groups: dict[str, Group] = Field(default_factory=dict)
+    roles: dict[str, Role] = Field(default_factory=dict)
+    policy: tuple[PolicyRule, ...] = ()
+
+    @field_validator("people")
+    @classmethod
+    def _lower_names(cls, people: dict[str, Person]) -> dict[str, Person]:
+        return {name.lower(): person for name, person in people.items()}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return env_settings, init_settings
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'chatops.db'}"
+
+
+def _read_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "", f"not valid TOML ({exc})") from None
+
+
+def _defaults() -> dict[str, Any]:
+    text = resources.files("chatbot").joinpath("defaults/demo.toml").read_text("utf-8")
+    return _read_toml(text, "built-in defaults")
+
+
+def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
+    key = ".".join(str(part) for part in error["loc"])
+    got = error.get("input")
+    shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+    if error["type"] == "extra_forbidden":
+        return key, "unknown key; check its spelling against the documented settings"
+    return key, f"{error['msg'].lower()}{shown}"
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Load defaults, then the file (if any), then the environment. Raises ConfigError."""
+    env = os.environ
+    path = path or env.get("CHATOPS_CONFIG") or None
+    values = _defaults()
+    source = "built-in defaults"
+    if path is not None:
+        source = str(path)
+        try:
+            text = Path(path).read_text("utf-8")
+        except FileNotFoundError:
+            raise ConfigError(source, "", "file not found; pass an existing --config file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(source, "", f"cannot be read ({exc})") from None
+        values.update(_read_toml(text, source))
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        key, expected = _describe(exc.errors()[0])
+        from_env = "CHATOPS_" + key.upper().replace(".", "__")
+        if from_env in env or (key and "CHATOPS_" + key.split(".")[0].upper() in env):
+            source = f"environment {from_env}"
+        raise ConfigError(source, key, expected) from None

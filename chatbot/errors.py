@@ -1,0 +1,33 @@
+"""One small exception tree.
+
+    ChatOpsError
+     ├── ConfigError        a configuration file or variable is wrong (start-up stops, exit 2)
+     ├── StoreError         the database cannot be reached or migrated
+     └── UserError          meant for the person; the text says what is wrong and what to do
+
+Skill failures meant for the person are `skills.api.SkillError`. Anything else is a bug: it
+is logged with its traceback and the person gets a short apology with an audit reference.
+"""
+
+from __future__ import annotations
+
+
+class ChatOpsError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class ConfigError(ChatOpsError):
+    """Names the file, the key and what was expected, in one line."""
+
+    def __init__(self, source: str, key: str, expected: str) -> None:
+        self.source, self.key, self.expected = source, key, expected
+        where = f"{source}: {key}" if key else source
+        super().__init__(f"{where}: {expected}")
+
+
+class StoreError(ChatOpsError):
+    """The database is unreachable, or its schema cannot be brought up to date."""
+
+
+class UserError(ChatOpsError):
+    """An error whose text is shown to the person as is."""
