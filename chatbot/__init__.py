@@ -1,0 +1,1 @@
+"""The conversation core and its edges."""

@@ -1,0 +1,1 @@
+"""The skill API, the registry, built-in skills and connectors."""

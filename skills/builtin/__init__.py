@@ -1,0 +1,1 @@
+"""Built-in skills: declarations in catalog.py, behaviour in the sibling modules."""
