@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -150,7 +149,7 @@ def _read_toml(text: str, source: str) -> dict[str, Any]:
 
 
 def _defaults() -> dict[str, Any]:
-    text = resources.files("chatbot").joinpath("defaults/demo.toml").read_text("utf-8")
+    text = Path(__file__).with_name("defaults").joinpath("demo.toml").read_text("utf-8")
     return _read_toml(text, "built-in defaults")
 
 

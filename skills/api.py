@@ -123,6 +123,8 @@ class SkillContext:
     secrets: Mapping[str, str] = field(default_factory=dict)
     progress: Progress = no_progress
     action_id: int | None = None
+    allowed: tuple[SkillSpec, ...] = ()
+    roles: tuple[str, ...] = ()
 
     @property
     def target(self) -> str:

@@ -1,0 +1,271 @@
+"""`Assistant.handle`: the one path every message takes, stages in order.
+
+    identity -> understanding -> dialogue -> authorization -> confirmation/approval
+    -> execution, with an audit entry at every step
+
+Adapters and tests call `handle` and nothing else; no business rule lives in an adapter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from chatbot import dialogue, texts
+from chatbot.config import Settings
+from chatbot.dialogue import Pending
+from chatbot.execute import Executor
+from chatbot.governance import audit
+from chatbot.governance.approvals import Approvals
+from chatbot.governance.authorize import Authorizer
+from chatbot.identity import Directory
+from chatbot.store.engine import Store
+from chatbot.store.tables import ProcessedEvent
+from chatbot.types import (
+    Button,
+    ButtonStyle,
+    Interpretation,
+    Message,
+    Principal,
+    Reply,
+    ReplyIntent,
+    ReplyKind,
+    Verdict,
+)
+from intents import Understander
+from skills.api import SkillSpec
+from skills.registry import SkillRegistry
+
+log = logging.getLogger(__name__)
+
+
+class Assistant:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        registry: SkillRegistry,
+        understander: Understander,
+        directory: Directory,
+        authorizer: Authorizer,
+        executor: Executor,
+    ) -> None:
+        self.settings, self.store, self.registry = settings, store, registry
+        self.understander, self.directory, self.authorizer = understander, directory, authorizer
+        self.executor = executor
+        self.approvals = Approvals(store, registry, directory, authorizer, executor, settings)
+        self._question_ttl = timedelta(seconds=settings.limits.question_ttl_seconds)
+
+    async def handle(self, message: Message) -> list[Reply]:
+        principal = self.directory.resolve(message)
+        problem = texts.check_text(message, self.settings.limits.max_message_chars)
+        async with self.store.transaction() as tx:
+            if not await self._first_delivery(tx, message):
+                return []
+            received = self._record(principal, message, "message.received", problem or "ok")
+            entry = await audit.append(tx, received)
+        if problem:
+            return [Reply(problem, ReplyKind.ERROR)]
+        if principal.guest:
+            return [Reply(texts.GUEST, ReplyKind.ERROR)]
+        try:
+            if message.press is not None:
+                return await self._on_press(principal, message, message.press.value)
+            return await self._on_text(principal, message)
+        except Exception:
+            log.exception("message from %s failed", principal.name)
+            async with self.store.transaction() as tx:
+                failed = self._record(principal, message, "internal.error", "failed")
+                entry = await audit.append(tx, failed)
+            return [Reply(texts.INTERNAL.format(seq=entry.seq), ReplyKind.ERROR)]
+
+    # -- stages -------------------------------------------------------------------------
+
+    async def _on_text(self, principal: Principal, message: Message) -> list[Reply]:
+        key = dialogue.conversation_key(principal, message)
+        text = texts.printable(message.text).strip()
+        interpretation = self.understander.parse(text)
+        async with self.store.transaction() as tx:
+            pending = await dialogue.load(tx, key)
+            await audit.append(tx, self._understood(principal, message, interpretation))
+        if pending is not None:
+            answered = await self._answer(principal, message, pending, interpretation)
+            if answered is not None:
+                return answered
+        return await self._start(principal, message, interpretation)
+
+    async def _answer(
+        self, principal: Principal, message: Message, pending: Pending, meant: Interpretation
+    ) -> list[Reply] | None:
+        """Treat the text as the answer to the open question; None when it is a new request."""
+        reply = meant.reply or self.understander.read_reply(meant.text)
+        new_request = meant.skill is not None and not meant.ambiguous and reply is None
+        if pending.awaiting == dialogue.CONFIRM and pending.action_id is not None:
+            if reply is ReplyIntent.YES:
+                return await self.approvals.confirm(principal, message, pending.action_id)
+            if reply in (ReplyIntent.NO, ReplyIntent.CANCEL) or new_request:
+                cancelled = await self.approvals.cancel(principal, message, pending.action_id)
+                return None if new_request else cancelled
+            return [Reply(texts.ANSWER_PLEASE, ReplyKind.QUESTION, self._confirm_buttons(pending))]
+        if reply is ReplyIntent.CANCEL or (reply is ReplyIntent.NO and pending.slot):
+            await self._forget(principal, message)
+            return [Reply(texts.CANCELLED)]
+        if pending.slot and not (new_request and meant.skill != pending.skill):
+            return await self._fill(principal, message, pending, meant.text)
+        return None
+
+    async def _fill(
+        self, principal: Principal, message: Message, pending: Pending, text: str
+    ) -> list[Reply]:
+        spec = self.registry.spec(pending.skill)
+        slot = spec.slot(pending.slot or "") if spec else None
+        if spec is None or slot is None:
+            await self._forget(principal, message)
+            return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+        reading = self.understander.read_slot(slot, text)
+        if reading.value is None:
+            question = texts.unknown_value(reading.error, reading.suggestions)
+            buttons = tuple(Button(s, f"slot:{s}") for s in reading.suggestions)
+            return [Reply(f"{question} {slot.question()}", ReplyKind.QUESTION, buttons)]
+        await self._forget(principal, message)
+        slots = {**pending.slots, slot.name: reading.value}
+        return await self._proceed(principal, message, spec, slots, dry_run=False)
+
+    async def _start(
+        self, principal: Principal, message: Message, meant: Interpretation
+    ) -> list[Reply]:
+        if meant.skill is None:
+            if meant.reply is not None:
+                return [Reply(texts.NOTHING_PENDING)]
+            declined = {"negated": texts.NEGATED, "question": texts.QUESTION}
+            return [Reply(declined.get(meant.declined or "", texts.NOT_UNDERSTOOD))]
+        if meant.ambiguous and meant.alternatives:
+            options = [meant.skill, meant.alternatives[0].skill]
+            pending = Pending(dialogue.CHOICE, meant.skill, meant.slot_values(), None, tuple(options))
+            await self._remember(principal, message, pending)
+            buttons = tuple(Button(name, f"pick:{name}") for name in options)
+            return [Reply(texts.did_you_mean(options), ReplyKind.QUESTION, buttons)]
+        spec = self.registry.spec(meant.skill)
+        if spec is None:
+            return [Reply(texts.NOT_UNDERSTOOD)]
+        return await self._proceed(principal, message, spec, meant.slot_values(), meant.dry_run)
+
+    async def _proceed(
+        self,
+        principal: Principal,
+        message: Message,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        dry_run: bool,
+    ) -> list[Reply]:
+        """Slots complete? Then authorize, and run, preview, or ask to confirm."""
+        missing = spec.missing(slots)
+        if missing:
+            slot = missing[0]
+            await self._remember(principal, message, Pending(f"slot:{slot.name}", spec.name, slots))
+            choices = self.understander.choices(slot)
+            buttons = tuple(Button(c, f"slot:{c}") for c in choices[:8])
+            return [Reply(slot.question(), ReplyKind.QUESTION, buttons)]
+        slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}
+        if not self.registry.connected(spec.name):
+            return [Reply(texts.no_backend(spec.name))]
+        decision = self.authorizer.decide(principal, spec, slots)
+        async with self.store.transaction() as tx:
+            detail = {"verdict": decision.verdict, "rule": decision.rule, "slots": slots}
+            await audit.append(
+                tx, self._record(principal, message, "decided", decision.verdict, spec.name, detail)
+            )
+        if decision.verdict is Verdict.DENY:
+            return [Reply(texts.denied(decision.reason), ReplyKind.ERROR)]
+        if dry_run:
+            ctx = self.executor.context(principal, spec.name, slots)
+            outcome = await self.executor.run(ctx, spec.name, preview=True)
+            text = texts.result(f"(dry run) {outcome.summary}", outcome.ok, outcome.sandbox)
+            return [Reply(text, ReplyKind.RESULT)]
+        if decision.verdict is Verdict.ALLOW:
+            return await self.approvals.run_now(principal, message, spec, slots, decision)
+        return await self.approvals.request(principal, message, spec, slots, decision)
+
+    async def _on_press(self, principal: Principal, message: Message, value: str) -> list[Reply]:
+        verb, _, arg = value.partition(":")
+        if verb in ("confirm", "cancel", "preview", "approve", "reject") and arg.isdigit():
+            return await self.approvals.press(principal, message, verb, int(arg))
+        async with self.store.transaction() as tx:
+            pending = await dialogue.load(tx, dialogue.conversation_key(principal, message))
+        if verb == "slot" and pending is not None and pending.slot:
+            return await self._fill(principal, message, pending, arg)
+        if verb == "pick" and pending is not None and arg in pending.choices:
+            await self._forget(principal, message)
+            spec = self.registry.spec(arg)
+            if spec is not None:
+                slots = {k: v for k, v in pending.slots.items() if spec.slot(k)}
+                return await self._proceed(principal, message, spec, slots, dry_run=False)
+        return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+
+    # -- helpers ------------------------------------------------------------------------
+
+    @staticmethod
+    async def _first_delivery(tx: AsyncSession, message: Message) -> bool:
+        """False when the platform already delivered this event (it is then dropped)."""
+        if not message.event_id:
+            return True
+        key = (message.platform, message.event_id)
+        if await tx.get(ProcessedEvent, key) is not None:
+            return False
+        tx.add(ProcessedEvent(platform=message.platform, event_id=message.event_id,
+                              at=message.received_at))
+        return True
+
+    async def _remember(self, principal: Principal, message: Message, pending: Pending) -> None:
+        key = dialogue.conversation_key(principal, message)
+        async with self.store.transaction() as tx:
+            await dialogue.save(tx, key, pending, self._question_ttl)
+
+    async def _forget(self, principal: Principal, message: Message) -> None:
+        async with self.store.transaction() as tx:
+            await dialogue.clear(tx, dialogue.conversation_key(principal, message))
+
+    @staticmethod
+    def _confirm_buttons(pending: Pending) -> tuple[Button, ...]:
+        action = pending.action_id
+        return (
+            Button("Confirm", f"confirm:{action}", ButtonStyle.PRIMARY),
+            Button("Cancel", f"cancel:{action}", ButtonStyle.DANGER),
+        )
+
+    @staticmethod
+    def _record(
+        principal: Principal,
+        message: Message,
+        event: str,
+        outcome: str,
+        skill: str | None = None,
+        detail: Mapping[str, object] | None = None,
+    ) -> audit.AuditRecord:
+        if detail is None:
+            shown = message.press.value if message.press else texts.printable(message.text)[:500]
+            detail = {"text": shown, "event_id": message.event_id}
+        return audit.AuditRecord(
+            actor=principal.name,
+            event=event,
+            platform=message.platform,
+            channel=message.channel,
+            skill=skill,
+            outcome=outcome,
+            detail=detail,
+        )
+
+    def _understood(
+        self, principal: Principal, message: Message, meant: Interpretation
+    ) -> audit.AuditRecord:
+        detail = {
+            "skill": meant.skill,
+            "confidence": round(meant.confidence, 3),
+            "slots": meant.slot_values(),
+            "declined": meant.declined,
+        }
+        return self._record(principal, message, "understood", meant.skill or "none",
+                            meant.skill, detail)

@@ -1,0 +1,105 @@
+"""The `chatops` command. Bad input gives one line on stderr and exit status 2, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, NoReturn
+
+from chatbot.config import Settings, load_settings
+from chatbot.errors import ChatOpsError, ConfigError, StoreError, UserError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"chatops: {message} (see 'chatops --help')\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="chatops", description="A ChatOps assistant.")
+    parser.add_argument("--config", help="TOML settings file (default: $CHATOPS_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    serve = sub.add_parser("serve", help="the HTTP server: web chat, adapters, admin API")
+    serve.add_argument("--host", help="address to listen on (default from settings)")
+    serve.add_argument("--port", type=int, help="port (default from settings)")
+
+    shell = sub.add_parser("shell", help="chat in the terminal")
+    shell.add_argument("--as", dest="who", default="alice", help="demo person (default alice)")
+
+    say = sub.add_parser("say", help="send one message through the whole pipeline")
+    say.add_argument("--as", dest="who", required=True, help="who is speaking")
+    say.add_argument("--json", action="store_true", help="print the replies as JSON")
+    say.add_argument("--press", help="press a button by its value instead of typing")
+    say.add_argument("text", nargs="*", help="the message")
+
+    parse = sub.add_parser("parse", help="one utterance per stdin line -> one JSON line")
+    parse.add_argument("--json", action="store_true", help="JSON lines (the only format)")
+
+    evaluate = sub.add_parser("eval", help="accuracy and false triggers on labelled TSV files")
+    evaluate.add_argument("files", nargs="+", help="TSV files: text, expected, source")
+
+    audit = sub.add_parser("audit", help="read, check and export the audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    listing = audit_sub.add_parser("list", help="the latest entries")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true")
+    audit_sub.add_parser("verify", help="check the hash chain; exit 1 if it was tampered with")
+    export = audit_sub.add_parser("export", help="every entry as JSON lines")
+    export.add_argument("--since", help="ISO date or time; entries at or after it")
+
+    approvals = sub.add_parser("approvals", help="the approver's view")
+    ap_sub = approvals.add_subparsers(dest="approvals_command", required=True,
+                                      parser_class=_Parser)
+    ap_list = ap_sub.add_parser("list", help="requests waiting for you")
+    ap_list.add_argument("--as", dest="who", required=True)
+    for verb in ("approve", "reject"):
+        cmd = ap_sub.add_parser(verb, help=f"{verb} a request")
+        cmd.add_argument("id", type=int)
+        cmd.add_argument("--as", dest="who", required=True)
+
+    skills = sub.add_parser("skills", help="the skill registry")
+    sk_sub = skills.add_subparsers(dest="skills_command", required=True, parser_class=_Parser)
+    sk_sub.add_parser("list", help="every registered skill")
+    show = sk_sub.add_parser("show", help="one skill's declaration")
+    show.add_argument("name")
+    return parser
+
+
+Handler = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def _handler(args: argparse.Namespace) -> Handler:
+    from chatbot import commands
+
+    name = args.command
+    for attr in ("audit_command", "approvals_command", "skills_command"):
+        if getattr(args, attr, None):
+            name = f"{name}_{getattr(args, attr)}"
+    return getattr(commands, f"cmd_{name}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        return asyncio.run(_handler(args)(settings, args))
+    except ConfigError as exc:
+        print(f"chatops: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (StoreError, UserError) as exc:
+        print(f"chatops: {exc}", file=sys.stderr)
+        return 2
+    except ChatOpsError as exc:
+        print(f"chatops: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""The handlers behind each `chatops` subcommand (the parser lives in cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from chatbot.adapters import shell
+from chatbot.app import build_understander, runtime
+from chatbot.config import Settings
+from chatbot.errors import UserError
+from chatbot.governance import audit
+from chatbot.store.tables import AuditEntry
+from skills.builtin import builtin_skills
+from skills.registry import SkillRegistry
+
+
+def _person(settings: Settings, who: str) -> str:
+    name = who.strip().lower()
+    if name in settings.people or any(p.email == name for p in settings.people.values()):
+        return name
+    known = ", ".join(settings.people) or "nobody"
+    raise UserError(f"unknown person {who!r}; the directory knows: {known}")
+
+
+async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.server import serve
+
+    return await serve(settings, args.host, args.port)
+
+
+async def cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
+    who = _person(settings, args.who)
+    async with runtime(settings) as rt:
+        await shell.repl(rt.assistant, who)
+    return 0
+
+
+async def cmd_say(settings: Settings, args: argparse.Namespace) -> int:
+    who = _person(settings, args.who)
+    text = " ".join(args.text)
+    if not text.strip() and not args.press:
+        raise UserError("nothing to say; give the message, e.g. chatops say --as alice reset my vpn")
+    async with runtime(settings) as rt:
+        replies = await rt.assistant.handle(shell.message(who, text, args.press))
+    if args.json:
+        print(json.dumps(shell.as_json(replies), ensure_ascii=False))
+    else:
+        for reply in replies:
+            print(shell.render(reply))
+    return 0
+
+
+async def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
+    from intents.jsonl import interpretation_to_json
+
+    understander = build_understander(settings, SkillRegistry(builtin_skills()))
+    limit = settings.limits.max_message_chars
+    for line in sys.stdin:
+        text = line.rstrip("\n")[:limit]
+        print(json.dumps(interpretation_to_json(understander.parse(text)), ensure_ascii=False))
+    return 0
+
+
+async def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from intents.evaluation import evaluate
+
+    registry = SkillRegistry(builtin_skills())
+    understander = build_understander(settings, registry)
+    side_effect = {s.name for s in registry.specs() if s.side_effect}
+    high = {s.name for s in registry.specs() if s.risk.value == "high"} | {"service.restart"}
+    report = evaluate(understander, [Path(f) for f in args.files], side_effect, high)
+    print(report.render())
+    return 0
+
+
+def _entry_json(entry: AuditEntry) -> dict[str, object]:
+    return {
+        "seq": entry.seq,
+        "at": entry.at.isoformat(),
+        "actor": entry.actor,
+        "event": entry.event,
+        "platform": entry.platform,
+        "channel": entry.channel,
+        "skill": entry.skill,
+        "action_id": entry.action_id,
+        "outcome": entry.outcome,
+        "detail": json.loads(entry.detail),
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
+async def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import col, select
+
+    async with runtime(settings) as rt, rt.store.transaction() as tx:
+        query = select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(max(args.limit, 1))
+        rows = list(reversed((await tx.exec(query)).all()))
+    for e in rows:
+        if args.json:
+            print(json.dumps(_entry_json(e), ensure_ascii=False))
+        else:
+            where = f"{e.platform}:{e.channel}"
+            what = f"{e.event} {e.skill or ''}".strip()
+            action = f" #{e.action_id}" if e.action_id else ""
+            print(f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<8} {where:<16} {what}{action} "
+                  f"-> {e.outcome}")
+    return 0
+
+
+async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    async with runtime(settings) as rt, rt.store.transaction() as tx:
+        result = await audit.verify(tx)
+    if result.ok:
+        print(f"audit chain intact: {result.checked} entries verified")
+        return 0
+    print(f"audit chain broken at entry {result.bad_seq}: {result.problem}", file=sys.stderr)
+    return 1
+
+
+async def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            raise UserError(f"--since {args.since!r} is not an ISO date, e.g. 2026-11-01") from None
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    async with runtime(settings) as rt, rt.store.transaction() as tx:
+        async for entry in audit.entries(tx):
+            if since is None or entry.at >= since:
+                print(json.dumps(_entry_json(entry), ensure_ascii=False))
+    return 0
+
+
+async def cmd_approvals_list(settings: Settings, args: argparse.Namespace) -> int:
+    who = _person(settings, args.who)
+    async with runtime(settings) as rt:
+        principal = rt.assistant.directory.find(who)
+        assert principal is not None
+        cards = await rt.assistant.approvals.inbox(principal)
+    for card in cards:
+        print(shell.render(card))
+    if not cards:
+        print("Nothing is waiting for your approval.")
+    return 0
+
+
+async def _decide(settings: Settings, args: argparse.Namespace, verb: str) -> int:
+    who = _person(settings, args.who)
+    async with runtime(settings) as rt:
+        replies = await rt.assistant.handle(shell.message(who, press=f"{verb}:{args.id}"))
+    for reply in replies:
+        print(shell.render(reply))
+    failed = any(r.kind == "error" for r in replies)
+    return 1 if failed else 0
+
+
+async def cmd_approvals_approve(settings: Settings, args: argparse.Namespace) -> int:
+    return await _decide(settings, args, "approve")
+
+
+async def cmd_approvals_reject(settings: Settings, args: argparse.Namespace) -> int:
+    return await _decide(settings, args, "reject")
+
+
+async def cmd_skills_list(settings: Settings, args: argparse.Namespace) -> int:
+    for spec in SkillRegistry(builtin_skills()).specs():
+        effect = "side effect" if spec.side_effect else "read-only"
+        print(f"{spec.name:<16} {spec.risk.value:<6} {effect:<11} {spec.description}")
+    return 0
+
+
+async def cmd_skills_show(settings: Settings, args: argparse.Namespace) -> int:
+    spec = SkillRegistry(builtin_skills()).spec(args.name)
+    if spec is None:
+        raise UserError(f"no skill named {args.name!r}; see 'chatops skills list'")
+    print(f"{spec.name}: {spec.description}")
+    print(f"  risk {spec.risk.value}; requires {spec.requires.value}; permission {spec.permission}")
+    for slot in spec.slots:
+        need = "required" if slot.required and slot.default is None else f"default {slot.default}"
+        print(f"  slot {slot.name}: {slot.type.value}, {need}")
+    for example in spec.examples:
+        print(f"  e.g. {example}")
+    return 0
+
+

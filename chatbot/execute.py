@@ -1,0 +1,63 @@
+"""The execution stage: build the skill's context and run it, turning failures into Outcomes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import httpx
+
+from chatbot.governance.authorize import Authorizer
+from chatbot.store.engine import Store
+from chatbot.types import Outcome, Principal
+from skills.api import Progress, SkillContext, SkillError, no_progress
+from skills.kv import StoreKeyValue
+from skills.registry import SkillRegistry
+
+log = logging.getLogger(__name__)
+
+
+class Executor:
+    def __init__(
+        self,
+        registry: SkillRegistry,
+        store: Store,
+        authorizer: Authorizer,
+        http: httpx.AsyncClient,
+    ) -> None:
+        self.registry, self.store, self.authorizer, self.http = registry, store, authorizer, http
+
+    def context(
+        self,
+        principal: Principal,
+        skill: str,
+        slots: Mapping[str, str],
+        action_id: int | None = None,
+        progress: Progress = no_progress,
+    ) -> SkillContext:
+        spec = self.registry.spec(skill)
+        assert spec is not None, skill
+        return SkillContext(
+            principal=principal,
+            slots=dict(slots),
+            kv=StoreKeyValue(self.store, spec.namespace),
+            http=self.http,
+            progress=progress,
+            action_id=action_id,
+            allowed=tuple(s for s in self.registry.specs() if self.authorizer.may(principal, s)),
+            roles=self.authorizer.rbac.roles_of(principal),
+        )
+
+    async def run(self, ctx: SkillContext, skill: str, preview: bool = False) -> Outcome:
+        """Run (or preview) a skill; a SkillError is the person's answer, anything else a bug."""
+        implementation = self.registry.get(skill)
+        assert implementation is not None, skill
+        try:
+            if preview:
+                return await implementation.preview(ctx)
+            return await implementation.run(ctx)
+        except SkillError as exc:
+            return Outcome(False, str(exc))
+        except Exception:
+            log.exception("skill %s failed", skill)
+            return Outcome(False, f"{skill} stopped with an internal error; it was logged.")

@@ -1,0 +1,160 @@
+"""The action state machine, persisted.
+
+    awaiting_confirmation ─┬─> awaiting_approval ─┬─> approved ─> running ─┬─> succeeded
+                           │                      ├─> rejected             ├─> failed
+                           ├─> running            └─> expired              └─> interrupted
+                           ├─> cancelled
+                           └─> expired
+
+Every transition is one conditional UPDATE (`WHERE state IN (...)`) in the same transaction as
+its audit entry, so a double click, a redelivered event or a second replica cannot move an
+action twice: exactly one caller sees the update succeed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from chatbot.governance import audit
+from chatbot.store.tables import Action, ApprovalVote
+from chatbot.types import Decision, Message, Principal, utcnow
+
+
+class State(StrEnum):
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    DENIED = "denied"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    INTERRUPTED = "interrupted"
+
+
+FINAL = frozenset(
+    {
+        State.SUCCEEDED,
+        State.FAILED,
+        State.DENIED,
+        State.CANCELLED,
+        State.REJECTED,
+        State.EXPIRED,
+        State.INTERRUPTED,
+    }
+)
+
+
+def slots_of(action: Action) -> dict[str, str]:
+    return dict(json.loads(action.slots))
+
+
+async def create(
+    session: AsyncSession,
+    principal: Principal,
+    message: Message,
+    skill: str,
+    slots: Mapping[str, str],
+    decision: Decision,
+    expires_at: datetime,
+) -> Action:
+    now = utcnow()
+    action = Action(
+        requester=principal.name,
+        skill=skill,
+        slots=json.dumps(dict(slots), sort_keys=True),
+        state=State.AWAITING_CONFIRMATION,
+        risk=decision.risk,
+        rule=decision.rule,
+        approvers_role=decision.approvers_role,
+        approvals_needed=decision.approvals_needed,
+        platform=message.platform,
+        channel=message.channel,
+        thread=message.thread,
+        created_at=now,
+        updated_at=now,
+        expires_at=expires_at,
+    )
+    session.add(action)
+    await session.flush()
+    await audit.append(
+        session,
+        audit.AuditRecord(
+            actor=principal.name,
+            event="action.requested",
+            platform=message.platform,
+            channel=message.channel,
+            skill=skill,
+            action_id=action.id,
+            outcome=State.AWAITING_CONFIRMATION,
+            detail={"slots": dict(slots), "rule": decision.rule, "risk": decision.risk},
+        ),
+    )
+    return action
+
+
+async def get(session: AsyncSession, action_id: int) -> Action | None:
+    return await session.get(Action, action_id)
+
+
+async def transition(
+    session: AsyncSession,
+    action_id: int,
+    allowed_from: frozenset[State] | set[State],
+    to: State,
+    record: audit.AuditRecord,
+    result: str | None = None,
+) -> Action | None:
+    """Move the action if it is in one of `allowed_from`; None when someone else moved it."""
+    values: dict[str, object] = {"state": to, "updated_at": utcnow()}
+    if result is not None:
+        values["result"] = result
+    moved = await session.exec(
+        update(Action)
+        .where(col(Action.id) == action_id, col(Action.state).in_([s.value for s in allowed_from]))
+        .values(**values)
+    )
+    if moved.rowcount != 1:
+        return None
+    await audit.append(session, record)
+    action = await session.get(Action, action_id, populate_existing=True)
+    return action
+
+
+async def vote(session: AsyncSession, action_id: int, approver: str, decision: str) -> bool:
+    """Record one approver's vote; False when they already voted on this action."""
+    existing = await session.exec(
+        select(ApprovalVote).where(
+            ApprovalVote.action_id == action_id, ApprovalVote.approver == approver
+        )
+    )
+    if existing.first() is not None:
+        return False
+    session.add(ApprovalVote(action_id=action_id, approver=approver, decision=decision, at=utcnow()))
+    await session.flush()
+    return True
+
+
+async def approvals(session: AsyncSession, action_id: int) -> list[str]:
+    rows = await session.exec(
+        select(ApprovalVote.approver).where(
+            ApprovalVote.action_id == action_id, ApprovalVote.decision == "approve"
+        )
+    )
+    return list(rows.all())
+
+
+async def waiting_for_approval(session: AsyncSession) -> list[Action]:
+    rows = await session.exec(
+        select(Action).where(Action.state == State.AWAITING_APPROVAL).order_by(col(Action.id))
+    )
+    return list(rows.all())

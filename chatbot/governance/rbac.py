@@ -1,0 +1,90 @@
+"""Role-based access: deny by default; roles grant skills, narrowed by slot values and target.
+
+Roles come to a person directly or through groups; a role may include others. A denial names
+the rule that came closest and who could help, so nobody is left guessing whom to ask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from chatbot.config import Grant, Settings
+from chatbot.types import Principal
+from skills.api import SkillSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    allowed: bool
+    rule: str
+    reason: str = ""
+
+
+def _grant_text(grant: Grant) -> str:
+    where = "; ".join(f"{k} in {', '.join(v)}" for k, v in grant.where.items())
+    target = " (for yourself only)" if grant.target == "self" else ""
+    return f"{grant.skill}{' where ' + where if where else ''}{target}"
+
+
+class Rbac:
+    """Grants per role; `roles_of` expands includes, so each role lists only its own grants."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._grants = {name: role.grants for name, role in settings.roles.items()}
+        self._group_roles = {name: group.roles for name, group in settings.groups.items()}
+        self._includes = {name: role.includes for name, role in settings.roles.items()}
+
+    def roles_of(self, principal: Principal) -> tuple[str, ...]:
+        """Effective roles: direct, through groups, and every role those include."""
+        via_groups = (r for g in sorted(principal.groups) for r in self._group_roles.get(g, ()))
+        todo, seen = [*sorted(principal.roles), *via_groups], dict[str, None]()
+        while todo:
+            role = todo.pop(0)
+            if role not in seen:
+                seen[role] = None
+                todo.extend(self._includes.get(role, ()))
+        return tuple(seen)
+
+    def holders(self, people: Mapping[str, Principal], spec: SkillSpec) -> list[str]:
+        """Who may run the skill for others without narrowing: the people to ask."""
+        return [
+            name
+            for name, person in people.items()
+            if any(
+                fnmatchcase(spec.permission, g.skill) and g.target == "any" and not g.where
+                for role in self.roles_of(person)
+                for g in self._grants.get(role, ())
+            )
+        ]
+
+    def may_use(self, principal: Principal, spec: SkillSpec) -> bool:
+        """Whether any grant covers the skill, however narrowed (for help and whoami)."""
+        return any(
+            fnmatchcase(spec.permission, g.skill)
+            for role in self.roles_of(principal)
+            for g in self._grants.get(role, ())
+        )
+
+    def check(self, principal: Principal, spec: SkillSpec, slots: Mapping[str, str]) -> Access:
+        closest: tuple[str, Grant] | None = None
+        for role in self.roles_of(principal):
+            for grant in self._grants.get(role, ()):
+                if not fnmatchcase(spec.permission, grant.skill):
+                    continue
+                if self._fits(grant, principal, slots):
+                    return Access(True, f"role {role} grants {_grant_text(grant)}")
+                closest = closest or (role, grant)
+        if closest:
+            role, grant = closest
+            reason = f"your role {role} allows only {_grant_text(grant)}"
+            return Access(False, f"role {role} grants {_grant_text(grant)}", reason)
+        roles = ", ".join(self.roles_of(principal)) or "none"
+        return Access(False, "default deny", f"none of your roles ({roles}) grants {spec.name}")
+
+    @staticmethod
+    def _fits(grant: Grant, principal: Principal, slots: Mapping[str, str]) -> bool:
+        if grant.target == "self" and slots.get("user", principal.name) != principal.name:
+            return False
+        return all(slots.get(name) in allowed for name, allowed in grant.where.items())

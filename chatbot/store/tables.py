@@ -1,0 +1,125 @@
+"""The tables. Every change to them comes with an Alembic migration in migrations/versions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps go in and come out as aware UTC, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use chatbot.types.utcnow()")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _when(**kw: Any) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), **kw))
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entries"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: datetime = _when(nullable=False)
+    actor: str
+    platform: str
+    channel: str
+    event: str = Field(index=True)
+    skill: str | None = None
+    action_id: int | None = Field(default=None, index=True)
+    outcome: str = ""
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    prev_hash: str
+    hash: str
+
+
+class AuditHead(SQLModel, table=True):
+    """One row: the last sequence number and hash. Appends lock it, so the chain never forks."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = ""
+
+
+class Action(SQLModel, table=True):
+    """A requested action and where it is in its state machine."""
+
+    __tablename__ = "actions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    requester: str = Field(index=True)
+    skill: str
+    slots: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    state: str = Field(index=True)
+    risk: str = "none"
+    rule: str = ""
+    approvers_role: str | None = None
+    approvals_needed: int = 0
+    platform: str
+    channel: str
+    thread: str | None = None
+    result: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = _when(nullable=False)
+    updated_at: datetime = _when(nullable=False)
+    expires_at: datetime | None = _when(nullable=True)
+
+
+class ApprovalVote(SQLModel, table=True):
+    __tablename__ = "approval_votes"
+    __table_args__ = (UniqueConstraint("action_id", "approver"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(index=True)
+    approver: str
+    decision: str
+    at: datetime = _when(nullable=False)
+
+
+class Conversation(SQLModel, table=True):
+    """What the assistant is waiting for from one person in one place."""
+
+    __tablename__ = "conversations"
+
+    key: str = Field(primary_key=True)
+    skill: str = ""
+    slots: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    awaiting: str = ""
+    action_id: int | None = None
+    choices: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    expires_at: datetime = _when(nullable=False)
+    updated_at: datetime = _when(nullable=False)
+
+
+class KVItem(SQLModel, table=True):
+    __tablename__ = "kv_items"
+
+    namespace: str = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = _when(nullable=False)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Platform event ids already handled: a redelivered event is dropped."""
+
+    __tablename__ = "processed_events"
+
+    platform: str = Field(primary_key=True)
+    event_id: str = Field(primary_key=True)
+    at: datetime = _when(nullable=False)

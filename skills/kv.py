@@ -1,0 +1,48 @@
+"""The key-value store a skill is given, kept in the database and namespaced to its family."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import col, select
+
+from chatbot.store.engine import Store
+from chatbot.store.tables import KVItem
+from chatbot.types import utcnow
+
+
+class StoreKeyValue:
+    """Each call is its own short transaction: a skill's state survives a crash mid-action."""
+
+    def __init__(self, store: Store, namespace: str) -> None:
+        self.store, self.namespace = store, namespace
+
+    async def get(self, key: str, default: Any = None) -> Any:
+        async with self.store.transaction() as session:
+            item = await session.get(KVItem, (self.namespace, key))
+            return default if item is None else json.loads(item.value)
+
+    async def put(self, key: str, value: Any) -> None:
+        async with self.store.transaction() as session:
+            item = await session.get(KVItem, (self.namespace, key))
+            if item is None:
+                item = KVItem(namespace=self.namespace, key=key, value="null", updated_at=utcnow())
+            item.value = json.dumps(value, sort_keys=True)
+            item.updated_at = utcnow()
+            session.add(item)
+
+    async def delete(self, key: str) -> None:
+        async with self.store.transaction() as session:
+            item = await session.get(KVItem, (self.namespace, key))
+            if item is not None:
+                await session.delete(item)
+
+    async def items(self, prefix: str = "") -> dict[str, Any]:
+        async with self.store.transaction() as session:
+            rows = await session.exec(
+                select(KVItem)
+                .where(KVItem.namespace == self.namespace, col(KVItem.key).startswith(prefix))
+                .order_by(col(KVItem.key))
+            )
+            return {row.key: json.loads(row.value) for row in rows.all()}

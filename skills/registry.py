@@ -1,0 +1,51 @@
+"""The skill registry: name -> skill, and the declarations understanding trains on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chatbot.types import Outcome
+from skills.api import Skill, SkillContext, SkillSpec
+
+
+class Unconnected:
+    """A recognised skill with no back end yet: it says so instead of pretending."""
+
+    def __init__(self, spec: SkillSpec) -> None:
+        self.spec = spec
+
+    async def preview(self, ctx: SkillContext) -> Outcome:
+        return await self.run(ctx)
+
+    async def run(self, ctx: SkillContext) -> Outcome:
+        return Outcome(
+            False, f"I understood {self.spec.name}, but no back end is connected for it yet."
+        )
+
+
+class SkillRegistry:
+    def __init__(self, skills: Iterable[Skill] = ()) -> None:
+        self._skills: dict[str, Skill] = {}
+        for skill in skills:
+            self.add(skill)
+
+    def add(self, skill: Skill) -> None:
+        if skill.spec.name in self._skills:
+            raise ValueError(f"skill {skill.spec.name!r} is registered twice")
+        self._skills[skill.spec.name] = skill
+
+    def get(self, name: str) -> Skill | None:
+        return self._skills.get(name)
+
+    def spec(self, name: str) -> SkillSpec | None:
+        skill = self._skills.get(name)
+        return skill.spec if skill else None
+
+    def specs(self) -> tuple[SkillSpec, ...]:
+        return tuple(skill.spec for skill in self._skills.values())
+
+    def connected(self, name: str) -> bool:
+        return not isinstance(self._skills.get(name), Unconnected)
+
+    def __len__(self) -> int:
+        return len(self._skills)
