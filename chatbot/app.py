@@ -39,8 +39,15 @@ def build_understander(settings: Settings, registry: SkillRegistry) -> Understan
 
 
 @asynccontextmanager
-async def runtime(settings: Settings, database_url: str | None = None) -> AsyncIterator[Runtime]:
-    """Open the store (migrating it), wire the stages, and close everything on exit."""
+async def runtime(
+    settings: Settings,
+    database_url: str | None = None,
+    understander: Understander | None = None,
+) -> AsyncIterator[Runtime]:
+    """Open the store (migrating it), wire the stages, and close everything on exit.
+
+    `understander` lets tests share one trained model across many runtimes.
+    """
     store = Store(database_url or settings.database)
     try:
         await store.migrate()
@@ -54,7 +61,7 @@ async def runtime(settings: Settings, database_url: str | None = None) -> AsyncI
                 settings,
                 store,
                 registry,
-                build_understander(settings, registry),
+                understander or build_understander(settings, registry),
                 directory,
                 authorizer,
                 executor,

@@ -144,7 +144,9 @@ class Assistant:
             return [Reply(declined.get(meant.declined or "", texts.NOT_UNDERSTOOD))]
         if meant.ambiguous and meant.alternatives:
             options = [meant.skill, meant.alternatives[0].skill]
-            pending = Pending(dialogue.CHOICE, meant.skill, meant.slot_values(), None, tuple(options))
+            pending = Pending(
+                dialogue.CHOICE, meant.skill, meant.slot_values(), None, tuple(options)
+            )
             await self._remember(principal, message, pending)
             buttons = tuple(Button(name, f"pick:{name}") for name in options)
             return [Reply(texts.did_you_mean(options), ReplyKind.QUESTION, buttons)]
@@ -215,8 +217,11 @@ class Assistant:
         key = (message.platform, message.event_id)
         if await tx.get(ProcessedEvent, key) is not None:
             return False
-        tx.add(ProcessedEvent(platform=message.platform, event_id=message.event_id,
-                              at=message.received_at))
+        tx.add(
+            ProcessedEvent(
+                platform=message.platform, event_id=message.event_id, at=message.received_at
+            )
+        )
         return True
 
     async def _remember(self, principal: Principal, message: Message, pending: Pending) -> None:
@@ -267,5 +272,6 @@ class Assistant:
             "slots": meant.slot_values(),
             "declined": meant.declined,
         }
-        return self._record(principal, message, "understood", meant.skill or "none",
-                            meant.skill, detail)
+        return self._record(
+            principal, message, "understood", meant.skill or "none", meant.skill, detail
+        )

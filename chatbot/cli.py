@@ -1,4 +1,4 @@
-"""The `chatops` command. Bad input gives one line on stderr and exit status 2, never a traceback."""
+"""The `chatops` command. Bad input gives one line on stderr and exit 2, never a traceback."""
 
 from __future__ import annotations
 
@@ -51,8 +51,7 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("--since", help="ISO date or time; entries at or after it")
 
     approvals = sub.add_parser("approvals", help="the approver's view")
-    ap_sub = approvals.add_subparsers(dest="approvals_command", required=True,
-                                      parser_class=_Parser)
+    ap_sub = approvals.add_subparsers(dest="approvals_command", required=True, parser_class=_Parser)
     ap_list = ap_sub.add_parser("list", help="requests waiting for you")
     ap_list.add_argument("--as", dest="who", required=True)
     for verb in ("approve", "reject"):

@@ -43,7 +43,9 @@ async def cmd_say(settings: Settings, args: argparse.Namespace) -> int:
     who = _person(settings, args.who)
     text = " ".join(args.text)
     if not text.strip() and not args.press:
-        raise UserError("nothing to say; give the message, e.g. chatops say --as alice reset my vpn")
+        raise UserError(
+            "nothing to say; give the message, e.g. chatops say --as alice reset my vpn"
+        )
     async with runtime(settings) as rt:
         replies = await rt.assistant.handle(shell.message(who, text, args.press))
     if args.json:
@@ -107,8 +109,10 @@ async def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> int:
             where = f"{e.platform}:{e.channel}"
             what = f"{e.event} {e.skill or ''}".strip()
             action = f" #{e.action_id}" if e.action_id else ""
-            print(f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<8} {where:<16} {what}{action} "
-                  f"-> {e.outcome}")
+            print(
+                f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<8} {where:<16} {what}{action} "
+                f"-> {e.outcome}"
+            )
     return 0
 
 
@@ -187,5 +191,3 @@ async def cmd_skills_show(settings: Settings, args: argparse.Namespace) -> int:
     for example in spec.examples:
         print(f"  e.g. {example}")
     return 0
-
-

@@ -173,7 +173,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
         try:
             text = Path(path).read_text("utf-8")
         except FileNotFoundError:
-            raise ConfigError(source, "", "file not found; pass an existing --config file") from None
+            raise ConfigError(
+                source, "", "file not found; pass an existing --config file"
+            ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(source, "", f"cannot be read ({exc})") from None
         values.update(_read_toml(text, source))

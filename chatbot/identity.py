@@ -12,7 +12,6 @@ from typing import Protocol
 from chatbot.config import Settings
 from chatbot.types import Message, Principal
 
-
 # Platforms where the sender is named by the deployment itself (the web picker, a terminal),
 # not by a chat service; only there does a bare name identify a person.
 LOCAL_PLATFORMS = frozenset({"web", "shell", "cli", "bench", "test", "scheduler"})

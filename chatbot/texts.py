@@ -8,24 +8,25 @@ from collections.abc import Mapping
 from chatbot.types import Message
 
 GUEST = (
-    "I don't know you yet, so I can't act for you. Ask an admin to add your email to the "
-    "directory."
+    "I don't know you yet, so I can't act for you. Ask an admin to add your email to the directory."
 )
-EMPTY = "Your message was empty. Try \"help\" to see what I can do."
-NOTHING_PENDING = "There is nothing waiting for your answer. Try \"help\" to see what I can do."
+EMPTY = 'Your message was empty. Try "help" to see what I can do.'
+NOTHING_PENDING = 'There is nothing waiting for your answer. Try "help" to see what I can do.'
 NOT_UNDERSTOOD = (
-    "Sorry, I can't help with that. I handle IT requests such as \"reset my vpn\" or "
-    "\"deploy payments-api 2.3.1 to staging\"; say \"help\" for the full list."
+    'Sorry, I can\'t help with that. I handle IT requests such as "reset my vpn" or '
+    '"deploy payments-api 2.3.1 to staging"; say "help" for the full list.'
 )
 NEGATED = "That reads as something not to do, so I did nothing."
 QUESTION = (
     "That sounds like a question about an action, not a request, so I did nothing. "
-    "Say \"help\" to see what I can do."
+    'Say "help" to see what I can do.'
 )
 ANSWER_PLEASE = "Please answer Confirm or Cancel (or yes / no)."
 CANCELLED = "Cancelled; nothing was done."
 STALE_BUTTON = "That button is no longer valid; nothing was done."
-INTERNAL = "Something went wrong on my side and nothing more was done. Reference: audit entry {seq}."
+INTERNAL = (
+    "Something went wrong on my side and nothing more was done. Reference: audit entry {seq}."
+)
 NOT_YOURS = "Only {who} can answer this request."
 ALREADY = "That request is already {state}; nothing more was done."
 
@@ -74,8 +75,9 @@ def sent_for_approval(action_id: int, approvers: list[str]) -> str:
     return f"Request #{action_id} is waiting for approval by {', '.join(approvers)}."
 
 
-def approval_card(action_id: int, requester: str, skill: str, slots: Mapping[str, str],
-                  risk: str, rule: str) -> str:
+def approval_card(
+    action_id: int, requester: str, skill: str, slots: Mapping[str, str], risk: str, rule: str
+) -> str:
     return (
         f"Approval needed for request #{action_id}: {requester} asks to run "
         f"{describe(skill, slots)}. Risk: {risk}. Policy: {rule}."

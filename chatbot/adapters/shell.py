@@ -33,7 +33,9 @@ def render(reply: Reply, numbered: bool = False) -> str:
     lines = [head + reply.text]
     if reply.buttons:
         if numbered:
-            lines.append("  " + "  ".join(f"[{i}] {b.label}" for i, b in enumerate(reply.buttons, 1)))
+            lines.append(
+                "  " + "  ".join(f"[{i}] {b.label}" for i, b in enumerate(reply.buttons, 1))
+            )
         else:
             lines.append("  " + "  ".join(f"[{b.label}: {b.value}]" for b in reply.buttons))
     return "\n".join(lines)
@@ -41,15 +43,20 @@ def render(reply: Reply, numbered: bool = False) -> str:
 
 def as_json(replies: Sequence[Reply]) -> list[dict[str, Any]]:
     return [
-        {**asdict(r), "kind": str(r.kind), "buttons": [
-            {"label": b.label, "value": b.value, "style": str(b.style)} for b in r.buttons
-        ]}
+        {
+            **asdict(r),
+            "kind": str(r.kind),
+            "buttons": [
+                {"label": b.label, "value": b.value, "style": str(b.style)} for b in r.buttons
+            ],
+        }
         for r in replies
     ]
 
 
-async def repl(assistant: Assistant, who: str, stdin: TextIO = sys.stdin,
-               stdout: TextIO = sys.stdout) -> None:
+async def repl(
+    assistant: Assistant, who: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> None:
     """Read lines until EOF or "quit"; a number presses the matching button of the last reply."""
     buttons: list[str] = []
     stdout.write(f"chatops shell as {who}; type 'quit' to leave.\n")

@@ -139,7 +139,9 @@ async def vote(session: AsyncSession, action_id: int, approver: str, decision: s
     )
     if existing.first() is not None:
         return False
-    session.add(ApprovalVote(action_id=action_id, approver=approver, decision=decision, at=utcnow()))
+    session.add(
+        ApprovalVote(action_id=action_id, approver=approver, decision=decision, at=utcnow())
+    )
     await session.flush()
     return True
 

@@ -108,8 +108,15 @@ class Approvals:
             ctx = self.executor.context(principal, spec.name, slots)
             outcome = await self.executor.run(ctx, spec.name)
             async with self.store.transaction() as tx:
-                event = _record(principal.name, message, "executed", None, "ok" if outcome.ok
-                                else "failed", skill=spec.name, summary=outcome.summary)
+                event = _record(
+                    principal.name,
+                    message,
+                    "executed",
+                    None,
+                    "ok" if outcome.ok else "failed",
+                    skill=spec.name,
+                    summary=outcome.summary,
+                )
                 await audit.append(tx, event)
             text = texts.result(outcome.summary, outcome.ok, outcome.sandbox)
             return [Reply(text, ReplyKind.RESULT)]
@@ -211,7 +218,9 @@ class Approvals:
     async def _send_for_approval(
         self, principal: Principal, message: Message, action: Action
     ) -> list[Reply]:
-        event = _record(principal.name, message, "action.confirmed", action, State.AWAITING_APPROVAL)
+        event = _record(
+            principal.name, message, "action.confirmed", action, State.AWAITING_APPROVAL
+        )
         async with self.store.transaction() as tx:
             moved = await actions.transition(
                 tx, action.id or 0, {State.AWAITING_CONFIRMATION}, State.AWAITING_APPROVAL, event
@@ -230,8 +239,12 @@ class Approvals:
 
     def card(self, action: Action, to: str | None = None) -> Reply:
         text = texts.approval_card(
-            action.id or 0, action.requester, action.skill, actions.slots_of(action),
-            action.risk, action.rule,
+            action.id or 0,
+            action.requester,
+            action.skill,
+            actions.slots_of(action),
+            action.risk,
+            action.rule,
         )
         buttons = (
             Button("Approve", f"approve:{action.id}", ButtonStyle.PRIMARY),
@@ -273,8 +286,9 @@ class Approvals:
         if len(votes) < action.approvals_needed:
             left = action.approvals_needed - len(votes)
             return [Reply(f"Approved by you; {left} more approval(s) needed.", action_id=action_id)]
-        event = _record(principal.name, message, "action.approved", action, State.RUNNING,
-                        approvers=votes)
+        event = _record(
+            principal.name, message, "action.approved", action, State.RUNNING, approvers=votes
+        )
         async with self.store.transaction() as tx:
             moved = await actions.transition(
                 tx, action_id, {State.AWAITING_APPROVAL}, State.RUNNING, event
@@ -284,8 +298,11 @@ class Approvals:
         requester = self.directory.find(action.requester) or principal
         done = await self._execute(requester, message, moved)
         note = Reply(f"You approved request #{action_id}.", action_id=action_id)
-        return [note, *done, *(Reply(r.text, r.kind, action_id=r.action_id, to=action.requester)
-                               for r in done)]
+        return [
+            note,
+            *done,
+            *(Reply(r.text, r.kind, action_id=r.action_id, to=action.requester) for r in done),
+        ]
 
     async def _reject(self, principal: Principal, message: Message, action: Action) -> list[Reply]:
         event = _record(principal.name, message, "action.rejected", action, State.REJECTED)
@@ -305,8 +322,9 @@ class Approvals:
         ctx = self.executor.context(principal, action.skill, actions.slots_of(action), action.id)
         outcome = await self.executor.run(ctx, action.skill)
         state = State.SUCCEEDED if outcome.ok else State.FAILED
-        event = _record(principal.name, message, "action.finished", action, state,
-                        summary=outcome.summary)
+        event = _record(
+            principal.name, message, "action.finished", action, state, summary=outcome.summary
+        )
         async with self.store.transaction() as tx:
             await actions.transition(
                 tx, action.id or 0, {State.RUNNING}, state, event, result=outcome.summary

@@ -39,9 +39,7 @@ class Authorizer:
                     f"and not enough people other than you hold it"
                 )
                 return Decision(Verdict.DENY, rule, reason, need.risk)
-            return Decision(
-                Verdict.APPROVE, rule, "", need.risk, need.approvers, need.approvals
-            )
+            return Decision(Verdict.APPROVE, rule, "", need.risk, need.approvers, need.approvals)
         if need.requires is Requirement.CONFIRM:
             return Decision(Verdict.CONFIRM, rule, "", need.risk)
         return Decision(Verdict.ALLOW, rule, "", need.risk)

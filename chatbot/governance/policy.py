@@ -41,7 +41,11 @@ class PolicyBook:
                 )
         count = 1 if spec.requires is Requirement.APPROVAL else 0
         return Requirements(
-            spec.requires, spec.risk.value, f"{spec.name} default", self._default_approvers(slots), count
+            spec.requires,
+            spec.risk.value,
+            f"{spec.name} default",
+            self._default_approvers(slots),
+            count,
         )
 
     def _default_approvers(self, slots: Mapping[str, str]) -> str:

@@ -8,8 +8,11 @@ from skills.builtin.catalog import HELP, WHOAMI
 
 
 def _catalog(ctx: SkillContext) -> str:
-    lines = [f"- {spec.description} (e.g. \"{spec.examples[0]}\")" for spec in ctx.allowed
-             if spec.examples and spec.name not in ("help", "whoami")]
+    lines = [
+        f'- {spec.description} (e.g. "{spec.examples[0]}")'
+        for spec in ctx.allowed
+        if spec.examples and spec.name not in ("help", "whoami")
+    ]
     return "\n".join(lines) if lines else "- nothing yet: ask an admin for a role"
 
 

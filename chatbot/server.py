@@ -1,0 +1,110 @@
+"""The one ASGI app: web chat, health, metrics, and the adapters' endpoints.
+
+`chatops serve` refuses to listen beyond loopback while the web chat lets anyone pick who they
+are (`web.auth = "none"`): on a shared network that would let anyone act as anyone.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from chatbot.adapters.web import api as web_api
+from chatbot.app import runtime
+from chatbot.config import Settings
+from chatbot.errors import ConfigError
+from chatbot.metrics import Metrics
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "adapters" / "web" / "static"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(settings: Settings, host: str) -> None:
+    """Raise ConfigError when the web chat would be reachable without authentication."""
+    if settings.web.auth == "none" and not is_loopback(host):
+        raise ConfigError(
+            "--host",
+            host,
+            "the web chat lets anyone pick who they are, so it listens on loopback only; "
+            'put an authenticating proxy in front and set web.auth = "proxy" '
+            "(CHATOPS_WEB__AUTH=proxy) to listen on other addresses",
+        )
+
+
+async def index(request: Request) -> Response:
+    return FileResponse(STATIC / "index.html")
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    try:
+        async with request.app.state.runtime.store.transaction() as tx:
+            await tx.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    except Exception as exc:  # the database is what readiness is about
+        return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
+    return JSONResponse({"status": "ready"})
+
+
+async def metrics(request: Request) -> Response:
+    return PlainTextResponse(
+        request.app.state.metrics.render(), media_type="text/plain; version=0.0.4"
+    )
+
+
+def create_app(settings: Settings) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with runtime(settings) as rt:
+            app.state.runtime = rt
+            app.state.metrics = Metrics()
+            yield
+
+    routes = [
+        Route("/", index),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+        *web_api.routes,
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def serve(settings: Settings, host: str | None, port: int | None) -> int:
+    host = host or settings.server.host
+    port = port or settings.server.port
+    check_exposure(settings, host)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        lifespan="on",
+    )
+    shown = f"[{host}]" if ":" in host else host
+    print(f"chatops: web chat on http://{shown}:{port} (data in {settings.data_dir})", flush=True)
+    await uvicorn.Server(config).serve()
+    return 0
