@@ -1,7 +1,8 @@
-"""A first, small understander: keywords and exact catalog names.
+"""The understanding stage: text in, `Interpretation` out. `Understander` is the one entry point.
 
-Placeholder shape for the pipeline; the understanding issue replaces the insides (spaCy,
-classifier, fuzzy matching) behind the same public methods.
+spaCy (blank English: tokenizer, PhraseMatcher, textcat) plus rules plus rapidfuzz. Everything
+expensive happens in `__init__`/`reload` (and is cached on disk); `parse` is a few hundred
+microseconds of pure work, deterministic for a given skill set.
 """
 
 from __future__ import annotations
@@ -9,18 +10,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
+
+import spacy
 
 from chatbot.config import Catalog
-from chatbot.types import Candidate, Interpretation, ReplyIntent, Slot
+from chatbot.types import Interpretation, ReplyIntent
+from intents import cues, replies
+from intents.classifier import Classifier, build_training_set
+from intents.decide import decide
+from intents.entities import PRIORITIES, Entity, EntityFinder
+from intents.slots import LABELS, fill, self_reference
+from intents.text import Corrector, Token, tokenize
 from skills.api import SkillSpec, SlotSpec, SlotType
 
-_YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "confirm", "go ahead", "do it"}
-_NO = {"no", "n", "nope", "nah"}
-_CANCEL = {"cancel", "stop", "never mind", "nevermind", "abort"}
-_VERSION = re.compile(r"\bv?(\d+\.\d+(?:\.\d+)?(?:[-+][\w.]+)?)\b")
-_TICKET = re.compile(r"\b(inc\d{7})\b", re.I)
-_CHANGE = re.compile(r"\b(chg\d{7})\b", re.I)
+PLACEHOLDERS = {"TICKET": "ticketid", "CHANGE": "changeid", "VERSION": "versionnumber",
+                "DURATION": "timespan"}
+WORD_RE = re.compile(r"[a-z]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +40,12 @@ class SlotReading:
     suggestions: tuple[str, ...] = ()
 
 
+def load_negatives() -> tuple[str, ...]:
+    """Our own everyday sentences (intents/data/negatives.txt) that must trigger nothing."""
+    text = resources.files("intents").joinpath("data/negatives.txt").read_text("utf-8")
+    return tuple(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
+
+
 class Understander:
     def __init__(
         self,
@@ -41,87 +55,120 @@ class Understander:
         cache_dir: Path | None = None,
     ) -> None:
         self.catalog = catalog
-        self.people = tuple(people)
-        self.skills = tuple(skills)
+        self.people = tuple(p.lower() for p in people)
+        self.cache_dir = cache_dir
+        self._nlp = spacy.blank("en")
+        self._entities = EntityFinder(self._nlp, catalog, self.people)
+        self._negatives = load_negatives()
+        self.reload(skills)
+
+    @property
+    def trained(self) -> bool:
+        """True when the last (re)load had to train; False when the cache had the model."""
+        return self._classifier.trained
+
+    @property
+    def model_digest(self) -> str:
+        return self._classifier.digest
 
     def reload(self, skills: Sequence[SkillSpec]) -> None:
+        """A changed skill set: rebuild the vocabulary, retrain (or load) the classifier."""
         self.skills = tuple(skills)
+        self._keywords = {
+            s.name: tuple(tuple(k.lower().split()) for k in s.keywords if k.strip())
+            for s in self.skills
+        }
+        vocabulary = {w for ks in self._keywords.values() for k in ks for w in k}
+        vocabulary |= self._entities.vocabulary()
+        known = {w for line in self._negatives for w in WORD_RE.findall(line.lower())}
+        known |= {w for s in self.skills for e in s.examples for w in WORD_RE.findall(e.lower())}
+        self._corrector = Corrector(vocabulary, known - vocabulary)
+        examples = [(e, s.name) for s in self.skills for e in s.examples]
+        data = build_training_set(examples, self._negatives, self._class_text)
+        self._classifier = Classifier(data, self.cache_dir)
+
+    def parse(self, text: str) -> Interpretation:
+        reply = self.read_reply(text)
+        dry, body = cues.dry_run(text)
+        tokens = tokenize(self._nlp, body, self._corrector)
+        entities = self._entities.find(body, tokens)
+        scores = self._classifier.scores(self._tokens_text(tokens, entities))
+        decision = decide(self.skills, self._keywords, scores, tokens, entities)
+        slots = {}
+        if decision.skill is not None:
+            spec = next(s for s in self.skills if s.name == decision.skill)
+            slots = fill(spec.slots, entities, body)
+        return Interpretation(
+            text=text,
+            skill=decision.skill,
+            confidence=decision.confidence,
+            slots=MappingProxyType(slots),
+            alternatives=decision.ranked,
+            reply=reply,
+            dry_run=dry,
+            ambiguous=decision.ambiguous,
+            declined=decision.declined,
+        )
 
     def read_reply(self, text: str) -> ReplyIntent | None:
-        words = " ".join(re.findall(r"[a-z']+", text.lower()))
-        if words in _CANCEL:
-            return ReplyIntent.CANCEL
-        if words in _NO:
-            return ReplyIntent.NO
-        if words in _YES:
-            return ReplyIntent.YES
-        return None
+        found = replies.read_reply(text)
+        return ReplyIntent(found) if found else None
 
     def choices(self, slot: SlotSpec) -> tuple[str, ...]:
         match slot.type:
             case SlotType.SERVICE:
-                return self.catalog.services
+                return tuple(self.catalog.services)
             case SlotType.ENV:
                 return tuple(self.catalog.environments)
             case SlotType.RESOURCE:
                 return tuple(self.catalog.resources)
             case SlotType.PRIORITY:
-                return ("low", "medium", "high", "critical")
+                return tuple(reversed(PRIORITIES))
             case SlotType.PERSON:
                 return self.people
         return ()
 
     def read_slot(self, slot: SlotSpec, text: str) -> SlotReading:
-        found = self._slots(text, (slot,))
-        if slot.name in found:
-            return SlotReading(found[slot.name].value)
-        if slot.type is SlotType.TEXT and text.strip():
-            return SlotReading(text.strip())
+        """Validate an answer. Catalog answers must be exact (or an alias): a typo gets a
+        suggestion and the question again, since nothing else would confirm a guess here."""
+        typed = text.strip()
+        if slot.type is SlotType.TEXT:
+            return SlotReading(typed) if typed else SlotReading(None, "Please type a few words.")
+        if slot.type is SlotType.PERSON and self_reference(typed):
+            return SlotReading(None)
+        exact = self._reading(slot, typed, Corrector((), ()))
+        if exact is not None:
+            return SlotReading(exact)
+        fuzzy = self._reading(slot, typed, self._corrector)
         choices = self.choices(slot)
-        return SlotReading(None, f"I don't know {text.strip()!r}.", choices[:3])
+        if fuzzy is not None:
+            return SlotReading(None, f"I don't know {typed!r}.", (fuzzy,))
+        from rapidfuzz import process  # noqa: PLC0415 - only on this rare path
 
-    def parse(self, text: str) -> Interpretation:
-        reply = self.read_reply(text)
-        lowered = text.lower()
-        scores = []
-        for spec in self.skills:
-            hits = sum(1 for word in spec.keywords if re.search(rf"\b{re.escape(word)}\b", lowered))
-            if hits:
-                scores.append(Candidate(spec.name, min(1.0, 0.5 + 0.25 * hits)))
-        scores.sort(key=lambda c: -c.confidence)
-        if not scores:
-            return Interpretation(text, None, 0.0, reply=reply, declined="out_of_scope")
-        best = next(s for s in self.skills if s.name == scores[0].skill)
-        slots = self._slots(text, best.slots)
-        return Interpretation(
-            text, best.name, scores[0].confidence, slots, tuple(scores[1:4]), reply=reply
-        )
+        near = process.extract(typed.lower(), choices, limit=3, score_cutoff=60)
+        hint = tuple(c for c, _, _ in near) or choices[:3]
+        return SlotReading(None, f"I don't know {typed!r}.", hint)
 
-    def _slots(self, text: str, wanted: Sequence[SlotSpec]) -> dict[str, Slot]:
-        lowered = text.lower()
-        found: dict[str, Slot] = {}
-        for slot in wanted:
-            value = self._find(slot, lowered)
-            if value is not None:
-                found[slot.name] = Slot(slot.name, value, value)
-        return found
+    def _reading(self, slot: SlotSpec, typed: str, corrector: Corrector) -> str | None:
+        tokens = tokenize(self._nlp, typed, corrector)
+        label = LABELS.get(slot.type)
+        found = [e for e in self._entities.find(typed, tokens) if e.label == label]
+        return found[0].value if found else None
 
-    def _find(self, slot: SlotSpec, lowered: str) -> str | None:
-        words = set(re.findall(r"[\w.-]+", lowered))
-        match slot.type:
-            case SlotType.VERSION:
-                m = _VERSION.search(lowered)
-                return m.group(1) if m else None
-            case SlotType.TICKET:
-                m = _TICKET.search(lowered)
-                return m.group(1).upper() if m else None
-            case SlotType.CHANGE:
-                m = _CHANGE.search(lowered)
-                return m.group(1).upper() if m else None
-            case SlotType.ENV:
-                return next(
-                    (e for w in words if (e := self.catalog.canonical_env(w)) is not None), None
-                )
-            case SlotType.PERSON:
-                return next((p for p in self.people if p in words and p != "me"), None)
-        return next((c for c in self.choices(slot) if c in words), None)
+    def _class_text(self, text: str) -> str:
+        tokens = tokenize(self._nlp, text, self._corrector)
+        return self._tokens_text(tokens, self._entities.find(text, tokens))
+
+    @staticmethod
+    def _tokens_text(tokens: Sequence[Token], entities: Sequence[Entity]) -> str:
+        """Corrected lower-case words; ids, versions and durations become placeholders."""
+        spans = [(e.start, e.end, PLACEHOLDERS[e.label]) for e in entities
+                 if e.label in PLACEHOLDERS]
+        words: list[str] = []
+        for tok in tokens:
+            place = next((p for s, e, p in spans if s <= tok.start < e), None)
+            if place is None:
+                words.append(tok.norm)
+            elif not words or words[-1] != place:
+                words.append(place)
+        return " ".join(words)

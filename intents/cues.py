@@ -1,0 +1,86 @@
+"""Cues that turn a text about an action into something other than a command.
+
+"don't restart billing" (negated), "did someone restart checkout?" (a question about the
+past), "the deploy went fine" (a report). Inability ("i can't unlock my account") and broken
+things ("my vpn is not working") are requests, so only cues that scope the command count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from intents.text import Token
+
+DRY_RUN_RE = re.compile(r"(--dry-run\b|\bdry[\s-]?run\b)", re.I)
+NEGATORS = frozenset({"dont", "never", "shouldnt", "mustnt", "without", "avoid", "stop"})
+NEGATOR_PAIRS = frozenset({
+    ("do", "n't"), ("do", "not"), ("no", "need"), ("not", "to"), ("should", "not"),
+    ("should", "n't"), ("must", "not"), ("must", "n't"), ("please", "dont"),
+})
+PAST_QUESTION_START = frozenset({
+    "did", "has", "have", "had", "was", "were", "why", "when", "who", "whom", "didnt",
+    "hasnt", "wasnt",
+})
+INFO_QUESTION_START = frozenset({"how", "what", "what's", "whats", "where", "which", "is", "are",
+                                 "does", "do"})
+REQUEST_OPENERS = frozenset({"can", "could", "would", "will", "please", "may"})
+REPORT_VERBS = frozenset({
+    "went", "was", "were", "worked", "succeeded", "finished", "completed", "happened", "is",
+    "looks", "looked", "seems", "seemed", "passed", "failed", "broke", "took",
+})
+
+
+def dry_run(text: str) -> tuple[bool, str]:
+    """Whether the text asks for a dry run, and the text without that marker."""
+    if DRY_RUN_RE.search(text):
+        return True, DRY_RUN_RE.sub(" ", text)
+    return False, text
+
+
+def negated(tokens: Sequence[Token], at: int) -> bool:
+    """A negation cue within the three tokens before the command word at index `at`."""
+    words = [t.norm.replace("'", "") if t.norm == "don't" else t.norm for t in tokens]
+    for i in range(max(0, at - 3), at):
+        if words[i] in NEGATORS or (i + 1 < len(words) and (words[i], words[i + 1]) in
+                                    NEGATOR_PAIRS):
+            return True
+        if words[i] == "not" and i == at - 1:
+            return True
+    return False
+
+
+def question_about_action(tokens: Sequence[Token]) -> bool:
+    """A question about what happened ("did someone restart...", "why was ... closed")."""
+    if not tokens:
+        return False
+    first = tokens[0].norm
+    if first in PAST_QUESTION_START:
+        return not (first in {"why", "who", "when"} and _asks_for_action(tokens))
+    return False
+
+
+def _asks_for_action(tokens: Sequence[Token]) -> bool:
+    """"who can help me", "why can't i log in, reset my password" still ask for something."""
+    words = {t.norm for t in tokens[1:4]}
+    return bool(words & {"can", "could", "will", "would", "ca"})
+
+
+def informational(tokens: Sequence[Token]) -> bool:
+    """A how/what/is question: read-only skills may answer it, actions wait for a request."""
+    if not tokens or tokens[0].norm not in INFO_QUESTION_START:
+        return False
+    words = [t.norm for t in tokens[:4]]
+    if words[0] == "do" and (len(words) < 2 or words[1] not in {"i", "you", "we", "they"}):
+        return False
+    return not ("i" in words[1:3] and words[0] in {"is", "are"})
+
+
+def reported(tokens: Sequence[Token], at: int, past_form: bool) -> bool:
+    """The command word is used to report ("the deploy went fine", "i restarted web")."""
+    if past_form:
+        return True
+    follow = [t.norm for t in tokens[at + 1 : at + 3]]
+    return at > 0 and tokens[at - 1].norm in {"the", "that", "this", "our", "last"} and any(
+        w in REPORT_VERBS for w in follow
+    )

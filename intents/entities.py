@@ -1,0 +1,145 @@
+"""Entities: catalog names (spaCy PhraseMatcher over corrected tokens) and patterns (regex).
+
+Catalog entities come from configuration, so a new service needs no code. Phrases are matched
+on the corrected tokens and mapped back to the typed text, so a slot can show what was typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from chatbot.config import Catalog
+from intents.text import Token
+
+PRIORITIES: dict[str, tuple[str, ...]] = {
+    "critical": ("critical", "urgent", "emergency", "blocker", "highest", "p1", "sev1", "asap"),
+    "high": ("high", "important", "p2", "sev2"),
+    "medium": ("medium", "normal", "moderate", "p3", "sev3"),
+    "low": ("low", "minor", "lowest", "trivial", "p4", "sev4"),
+}
+ABBREVIATIONS = {"db": "database", "prod": "production", "api": "api", "gw": "gateway"}
+SELF_WORDS = frozenset({"me", "my", "myself", "mine", "i"})
+
+TICKET_RE = re.compile(r"\binc[\s#-]?(\d{1,7})\b", re.I)
+CHANGE_RE = re.compile(r"\bchg[\s#-]?(\d{1,7})\b", re.I)
+VERSION_RE = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)?(?:-[0-9a-z.]+)?)(?![\w.]*\d)", re.I)
+_UNITS = {"m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+          "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+          "d": "d", "day": "d", "days": "d", "w": "w", "wk": "w", "week": "w", "weeks": "w"}
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "24": 24}
+DURATION_RE = re.compile(
+    r"\b(\d{1,4}|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*-?\s*"
+    r"(minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w)\b",
+    re.I,
+)
+HALF_HOUR_RE = re.compile(r"\bhalf an? hour\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A typed span with its canonical value; `corrected` when a typo was fixed to find it."""
+
+    label: str
+    value: str
+    text: str
+    start: int
+    end: int
+    corrected: bool = False
+
+
+def _name_variants(name: str) -> set[str]:
+    parts = re.split(r"[-_ ]+", name)
+    variants = {name, " ".join(parts), "".join(parts)}
+    singular = [p[:-1] if p.endswith("s") and len(p) > 4 else p for p in parts]
+    variants |= {" ".join(singular), "-".join(singular)}
+    spelled = [ABBREVIATIONS.get(p, p) for p in parts]
+    variants |= {" ".join(spelled)}
+    return variants
+
+
+def _unique_parts(names: Iterable[str], reserved: set[str]) -> dict[str, str]:
+    """Parts that name one catalog entry alone ("gateway" -> api-gateway; "api" names two)."""
+    owners: dict[str, set[str]] = {}
+    for name in names:
+        for raw in re.split(r"[-_ ]+", name):
+            for part in {raw, ABBREVIATIONS.get(raw, raw)}:
+                if part != name and part not in reserved:
+                    owners.setdefault(part, set()).add(name)
+    return {part: next(iter(o)) for part, o in owners.items() if len(o) == 1}
+
+
+class EntityFinder:
+    """Finds every entity in a text; slots then pick the ones their types need."""
+
+    def __init__(self, nlp: Language, catalog: Catalog, people: Iterable[str]) -> None:
+        self._nlp = nlp
+        self._matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self._canonical: dict[str, tuple[str, str]] = {}
+        envs = {a.lower(): env for env, al in catalog.environments.items() for a in (env, *al)}
+        reserved = set(envs) | {"the", "a", "service"}
+        phrases: dict[str, dict[str, str]] = {"ENV": envs, "PERSON": {}, "PRIORITY": {}}
+        phrases["PERSON"] = {p.lower(): p.lower() for p in people}
+        phrases["PRIORITY"] = {a: p for p, al in PRIORITIES.items() for a in al}
+        for label, names in (("SERVICE", catalog.services), ("RESOURCE", tuple(catalog.resources))):
+            table = {v.lower(): n for n in names for v in _name_variants(n)}
+            for part, owner in _unique_parts(names, reserved).items():
+                table.setdefault(part, owner)
+            phrases[label] = table
+        for label, table in phrases.items():
+            for phrase, canonical in table.items():
+                key = f"{label}:{canonical}"
+                self._canonical[key] = (label, canonical)
+                self._matcher.add(key, [nlp.make_doc(phrase.lower())])
+
+    def vocabulary(self) -> set[str]:
+        """Words worth correcting typos towards (catalog names, their parts, aliases)."""
+        words: set[str] = set()
+        for key in self._canonical:
+            words.update(re.split(r"[^a-z0-9]+", key.split(":", 1)[1].lower()))
+        words.update(w for key in self._canonical for w in [key.split(":", 1)[1]])
+        return {w for w in words if w}
+
+    def find(self, text: str, tokens: Sequence[Token]) -> list[Entity]:
+        found = self._patterns(text)
+        taken = [(e.start, e.end) for e in found]
+        if tokens:
+            doc = Doc(self._nlp.vocab, words=[t.norm for t in tokens])
+            spans = [Span(doc, s, e, label=key) for key, s, e in self._matcher(doc)]
+            for span in filter_spans(spans):
+                first, last = tokens[span.start], tokens[span.end - 1]
+                if any(first.start < end and start < last.end for start, end in taken):
+                    continue
+                label, value = self._canonical[self._nlp.vocab.strings[span.label]]
+                corrected = any(t.corrected for t in tokens[span.start : span.end])
+                found.append(
+                    Entity(label, value, text[first.start : last.end], first.start, last.end,
+                           corrected)
+                )
+        return sorted(found, key=lambda e: e.start)
+
+    def _patterns(self, text: str) -> list[Entity]:
+        found = []
+        for label, regex in (("TICKET", TICKET_RE), ("CHANGE", CHANGE_RE)):
+            for m in regex.finditer(text):
+                value = label[:3].replace("TIC", "INC").replace("CHA", "CHG") + m.group(1).zfill(7)
+                found.append(Entity(label, value, m.group(0), m.start(), m.end()))
+        for m in VERSION_RE.finditer(text):
+            found.append(Entity("VERSION", m.group(1).lower(), m.group(0), m.start(), m.end()))
+        for m in DURATION_RE.finditer(text):
+            number = m.group(1).lower()
+            count = int(number) if number.isdigit() else _NUMBERS[number]
+            unit = _UNITS[m.group(2).lower()]
+            if unit == "w":
+                count, unit = count * 7, "d"
+            found.append(Entity("DURATION", f"{count}{unit}", m.group(0), m.start(), m.end()))
+        for m in HALF_HOUR_RE.finditer(text):
+            found.append(Entity("DURATION", "30m", m.group(0), m.start(), m.end()))
+        return found

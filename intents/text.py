@@ -1,0 +1,87 @@
+"""Tokens with their place in the typed text, and typo correction against the words that matter.
+
+Correction only maps a word onto the vocabulary that decides something (skill keywords,
+catalog names and aliases) and never touches a word we know to be ordinary English: an
+ordinary word turned into a catalog name is how a bot deploys on small talk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from spacy.language import Language
+from spacy.lang.en.stop_words import STOP_WORDS
+
+MEMO_LIMIT = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One token: the typed text, its offsets, and the lower-case (maybe corrected) form."""
+
+    text: str
+    start: int
+    end: int
+    norm: str
+    corrected: bool = False
+
+
+def plain_forms(word: str) -> tuple[str, ...]:
+    """The word and its likely base forms (plural, -ing, -ed): cheap stemming for matching."""
+    forms = [word]
+    for suffix in ("ies", "es", "s", "ing", "ed", "d"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            forms.append(stem + "y" if suffix == "ies" else stem)
+            if suffix in ("ing", "ed") and len(stem) > 3 and stem[-1] == stem[-2]:
+                forms.append(stem[:-1])  # "stopped" -> "stop"
+    return tuple(forms)
+
+
+class Corrector:
+    """Corrects unknown words to the nearest vocabulary word within one or two edits."""
+
+    def __init__(self, vocabulary: Iterable[str], known: Iterable[str]) -> None:
+        vocab = {w for w in vocabulary if w.isalpha()}
+        self._targets = sorted(w for w in vocab if len(w) >= 4)
+        self._known = frozenset(vocab) | frozenset(known) | STOP_WORDS
+        self._memo: dict[str, str] = {}
+
+    def correct(self, word: str) -> str:
+        if len(word) < 4 or not word.isalpha() or word in self._known:
+            return word
+        if any(form in self._known for form in plain_forms(word)[1:]):
+            return word
+        found = self._memo.get(word)
+        if found is None:
+            found = self._lookup(word)
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[word] = found
+        return found
+
+    def _lookup(self, word: str) -> str:
+        edits = 1 if len(word) < 8 else 2
+        best = process.extractOne(word, self._targets, scorer=OSA.distance, score_cutoff=edits)
+        if best is None:
+            return word
+        target = best[0]
+        # A wrong first letter is rare in typing and common between different words.
+        if target[0] != word[0] and len(word) < 6:
+            return word
+        return target
+
+
+def tokenize(nlp: Language, text: str, corrector: Corrector) -> list[Token]:
+    """Tokenize with spaCy's English rules; keep offsets into the typed text."""
+    tokens = []
+    for tok in nlp.make_doc(text):
+        if tok.is_space:
+            continue
+        lower = tok.lower_
+        norm = corrector.correct(lower)
+        tokens.append(Token(tok.text, tok.idx, tok.idx + len(tok.text), norm, norm != lower))
+    return tokens
