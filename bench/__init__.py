@@ -1,0 +1,1 @@
+"""Benchmarks: numbers, not pass/fail. `make bench` runs them all (python -m bench)."""

@@ -172,6 +172,8 @@ class Assistant:
             buttons = tuple(Button(c, f"slot:{c}") for c in choices[:8])
             return [Reply(slot.question(), ReplyKind.QUESTION, buttons)]
         slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}
+        if spec.slot("user") is not None and not slots.get("user"):
+            slots["user"] = principal.name  # "user" absent means the requester
         if not self.registry.connected(spec.name):
             return [Reply(texts.no_backend(spec.name))]
         decision = self.authorizer.decide(principal, spec, slots)

@@ -25,6 +25,7 @@ from chatbot.app import runtime
 from chatbot.config import Settings
 from chatbot.errors import ConfigError
 from chatbot.metrics import Metrics
+from intents import Understander
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "adapters" / "web" / "static"
@@ -74,10 +75,14 @@ async def metrics(request: Request) -> Response:
     )
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(
+    settings: Settings, database_url: str | None = None, understander: Understander | None = None
+) -> Starlette:
+    """The app; tests pass a database and a trained model to share across apps."""
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with runtime(settings) as rt:
+        async with runtime(settings, database_url, understander) as rt:
             app.state.runtime = rt
             app.state.metrics = Metrics()
             yield

@@ -1,0 +1,72 @@
+"""A person in a real browser: headless Debian chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from chatbot.config import Settings
+from chatbot.server import create_app
+from intents import Understander
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(settings: Settings, tmp_path: Path, understander: Understander) -> Iterator[str]:
+    port = _free_port()
+    app = create_app(settings, f"sqlite:///{tmp_path / 'web.db'}", understander)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs /usr/bin/chromium (make test installs it as root)")
+        pytest.skip("Debian's chromium is not installed and cannot be without root")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield instance
+        instance.close()
+
+
+def test_alice_resets_her_vpn_in_the_web_chat(served: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    page.goto(served)
+    page.select_option("#person", "alice")
+    page.fill("#text", "reset my vpn")
+    page.press("#text", "Enter")
+    page.get_by_role("button", name="Confirm").click()
+    result = page.locator("li.result").first
+    result.wait_for(timeout=15_000)
+    assert "VPN reset for alice" in result.inner_text()
+    assert "Sandbox" in result.inner_text()
+    page.screenshot(path=str(tmp_path / "web-chat.png"), full_page=True)
