@@ -37,9 +37,8 @@ async def run(count: int = COUNT) -> None:
         settings = load_settings().model_copy(update={"data_dir": Path(tmp)})
         started = time.perf_counter()
         async with runtime(settings, f"sqlite:///{tmp}/bench.db") as rt:
-            print(
-                f"start-up (migrate, load or train the model): {time.perf_counter() - started:.2f} s"
-            )
+            took = time.perf_counter() - started
+            print(f"start-up (migrate, load or train the model): {took:.2f} s")
             latencies: list[float] = []
             turns = itertools.cycle(SCRIPT)
             wall = time.perf_counter()

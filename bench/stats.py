@@ -15,7 +15,8 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
 def latency_line(label: str, seconds: Sequence[float], wall: float) -> str:
     p50, p99 = percentile(seconds, 0.50) * 1000, percentile(seconds, 0.99) * 1000
     rate = len(seconds) / wall if wall else float("inf")
-    return f"{label}: {len(seconds):,} in {wall:.2f} s = {rate:,.0f}/s; p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+    count = f"{len(seconds):,} in {wall:.2f} s = {rate:,.0f}/s"
+    return f"{label}: {count}; p50 {p50:.2f} ms, p99 {p99:.2f} ms"
 
 
 def resident_mb() -> float:

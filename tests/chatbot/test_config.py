@@ -59,7 +59,7 @@ def test_a_wrong_value_names_file_key_and_expectation(
 
 def test_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHATOPS_SERVER__PORT", "eighty")
-    with pytest.raises(ConfigError, match="environment CHATOPS_SERVER__PORT: server.port"):
+    with pytest.raises(ConfigError, match=r"environment CHATOPS_SERVER__PORT: server\.port"):
         load_settings()
 
 
