@@ -21,10 +21,15 @@ from spacy.language import Language
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 
+from intents.knn import NearestExamples
+
 NONE_LABEL = "__none__"
 MODEL_VERSION = "textcat-bow-3"
-EPOCHS = 12
+EPOCHS = 8
+BATCH = 32
+LEARN_RATE = 0.01
 SEED = 0
+NEAREST_WEIGHT = 0.5
 TEXTCAT_CONFIG = {
     "model": {
         "@architectures": "spacy.TextCatBOW.v3",
@@ -34,7 +39,12 @@ TEXTCAT_CONFIG = {
         "length": 16384,
     }
 }
-POLITE = ("please ", "can you ", "i need to ", "could you ")
+POLITE = ("please ", "can you ", "i would like to ", "i want to ", "i need to ")
+NOT_IMPERATIVE = frozenset({
+    "my", "i", "i'm", "im", "the", "a", "an", "what", "what's", "who", "who's", "how", "is",
+    "are", "any", "which", "where", "why", "when", "do", "does", "can", "could", "please",
+    "it", "this", "that", "there", "you", "your", "we", "our", "no", "yes", "hi", "hello",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +54,8 @@ class TrainingSet:
     texts: tuple[tuple[str, str], ...]
 
     def digest(self) -> str:
-        payload = json.dumps([MODEL_VERSION, spacy.__version__, EPOCHS, self.texts])
+        settings = [MODEL_VERSION, spacy.__version__, EPOCHS, BATCH, LEARN_RATE, NEAREST_WEIGHT]
+        payload = json.dumps([settings, self.texts])
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     @property
@@ -55,13 +66,15 @@ class TrainingSet:
 def build_training_set(
     examples: Sequence[tuple[str, str]], negatives: Sequence[str], normalize: Callable[[str], str]
 ) -> TrainingSet:
-    """Skill examples (with polite variants, which people add) plus our own negatives."""
+    """Skill examples and our own negatives, each with the polite openings people add to a
+    command ("please ...", "i would like to ..."), so those openings carry no label."""
     rows: list[tuple[str, str]] = []
-    for text, label in examples:
-        base = normalize(text)
-        rows.append((base, label))
-        rows.append((normalize(POLITE[len(rows) % len(POLITE)] + text), label))
-    rows.extend((normalize(text), NONE_LABEL) for text in negatives)
+    labelled = [*examples, *((text, NONE_LABEL) for text in negatives)]
+    for text, label in labelled:
+        rows.append((normalize(text), label))
+        words = text.lower().split()
+        if words and words[0] not in NOT_IMPERATIVE:
+            rows.extend((normalize(opening + text), label) for opening in POLITE)
     return TrainingSet(tuple(dict.fromkeys(rows)))
 
 
@@ -83,10 +96,11 @@ def train(data: TrainingSet) -> Language:
         for text, label in data.texts
     ]
     optimizer = nlp.initialize(lambda: examples)
+    optimizer.learn_rate = LEARN_RATE
     rng = random.Random(SEED)
     for _ in range(EPOCHS):
         rng.shuffle(examples)
-        for batch in minibatch(examples, size=16):
+        for batch in minibatch(examples, size=BATCH):
             nlp.update(batch, sgd=optimizer, drop=0.0)
     return nlp
 
@@ -105,9 +119,14 @@ class Classifier:
             if path is not None:
                 _save(nlp, path)
         self._nlp = nlp
+        self._nearest = NearestExamples(data.texts)
 
     def scores(self, text: str) -> dict[str, float]:
-        return dict(self._nlp(text).cats)
+        """Half the classifier's probability, half the nearest example's overlap."""
+        near = self._nearest.scores(text)
+        cats = self._nlp(text).cats
+        return {label: (1 - NEAREST_WEIGHT) * p + NEAREST_WEIGHT * near.get(label, 0.0)
+                for label, p in cats.items()}
 
 
 def _load(path: Path) -> Language | None:

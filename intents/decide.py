@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from chatbot.types import Candidate
 from intents import cues
 from intents.classifier import NONE_LABEL
@@ -18,12 +20,15 @@ from intents.slots import CATALOG_TYPES, LABELS
 from intents.text import Token, plain_forms
 from skills.api import Risk, SkillSpec
 
-SIDE_EFFECT_THRESHOLD = 0.5
-READ_ONLY_THRESHOLD = 0.3
+SIDE_EFFECT_THRESHOLD = 0.42
+READ_ONLY_THRESHOLD = 0.25
 NO_KEYWORD_FACTOR = 0.6
 SLOT_BONUS = 0.1
 AMBIGUOUS_RATIO = 0.75
 RISKY = frozenset({Risk.MEDIUM, Risk.HIGH})
+HELP_SKILL = "help"
+VAGUE_CONFIDENCE = 0.3
+QUESTION_WORDS = frozenset({"how", "what", "who", "which", "any", "anything"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +122,25 @@ def decide(
         return Decision(name, round(score, 4), others, ambiguous=close)
     if asked is not None:
         return Decision(None, round(asked, 4), candidates, declined="question")
-    top = ranked[0][0] if ranked else 0.0
-    return Decision(None, round(top, 4), candidates, declined="out_of_scope")
+    if not ranked:
+        return Decision(None, 0.0, candidates, declined="out_of_scope")
+    vague = _vague_question(tokens, keywords.get(HELP_SKILL, ()))
+    if vague and HELP_SKILL in by_name:
+        others = tuple(c for c in candidates if c.skill != HELP_SKILL)[:3]
+        return Decision(HELP_SKILL, VAGUE_CONFIDENCE, others)
+    score, name, hit = ranked[0]
+    why = _declined(by_name[name], tokens, hit) if by_name[name].side_effect else None
+    declined = why if why in {"negated", "question"} else "out_of_scope"
+    return Decision(None, round(score, 4), candidates, declined=declined)
+
+
+def _vague_question(tokens: Sequence[Token], help_words: Sequence[tuple[str, ...]]) -> bool:
+    """"how to do it", "is there any help": no content words at all, so say what we can do."""
+    words = [t.norm for t in tokens if t.norm.isalpha() or "'" in t.norm]
+    helpers = {w for k in help_words for w in k}
+    if not words or len(words) > 6 or not (set(words) & (QUESTION_WORDS | helpers)):
+        return False
+    return all(w in STOP_WORDS or w in helpers or w.startswith("'") for w in words)
 
 
 def _declined(spec: SkillSpec, tokens: Sequence[Token], hit: Hit | None) -> str | None:

@@ -19,8 +19,10 @@ LABELS = {
     SlotType.TICKET: "TICKET", SlotType.CHANGE: "CHANGE", SlotType.PRIORITY: "PRIORITY",
 }
 CATALOG_TYPES = frozenset({SlotType.SERVICE, SlotType.ENV, SlotType.RESOURCE, SlotType.VERSION})
-_LEAD = r"^(?:\s*(?:please|pls|hey|hi|can you|could you|would you|i need to|i want to|i'd like to|" \
-        r"i would like to|kindly|bot)\b[\s,]*)*"
+_LEAD = (
+    r"^(?:\s*(?:please|pls|hey|hi|can you|could you|would you|i need to|i want to|"
+    r"i'd like to|i would like to|kindly|bot)\b[\s,]*)*"
+)
 SUMMARY_RE = re.compile(
     _LEAD + r"(?:open|create|log|file|raise|submit|add|make|start|new|report|put in)?\s*"
     r"(?:(?:a|an|the|new|me|us|one|another)\s+)*(?:(?:low|medium|high|critical|urgent)\s+"

@@ -29,6 +29,8 @@ from skills.api import SkillSpec, SlotSpec, SlotType
 PLACEHOLDERS = {"TICKET": "ticketid", "CHANGE": "changeid", "VERSION": "versionnumber",
                 "DURATION": "timespan"}
 WORD_RE = re.compile(r"[a-z]+")
+NOISE = frozenset({"a", "an", "the", "my", "me", "our", "your", "this", "these", "those",
+                   "some", "please", "pls", "just", "kindly", "'s", ",", ".", "!"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,7 @@ class Understander:
         known = {w for line in self._negatives for w in WORD_RE.findall(line.lower())}
         known |= {w for s in self.skills for e in s.examples for w in WORD_RE.findall(e.lower())}
         self._corrector = Corrector(vocabulary, known - vocabulary)
+        self._vocabulary = frozenset(vocabulary)
         examples = [(e, s.name) for s in self.skills for e in s.examples]
         data = build_training_set(examples, self._negatives, self._class_text)
         self._classifier = Classifier(data, self.cache_dir)
@@ -143,7 +146,7 @@ class Understander:
         choices = self.choices(slot)
         if fuzzy is not None:
             return SlotReading(None, f"I don't know {typed!r}.", (fuzzy,))
-        from rapidfuzz import process  # noqa: PLC0415 - only on this rare path
+        from rapidfuzz import process
 
         near = process.extract(typed.lower(), choices, limit=3, score_cutoff=60)
         hint = tuple(c for c, _, _ in near) or choices[:3]
@@ -159,16 +162,24 @@ class Understander:
         tokens = tokenize(self._nlp, text, self._corrector)
         return self._tokens_text(tokens, self._entities.find(text, tokens))
 
-    @staticmethod
-    def _tokens_text(tokens: Sequence[Token], entities: Sequence[Entity]) -> str:
-        """Corrected lower-case words; ids, versions and durations become placeholders."""
+    def _tokens_text(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> str:
+        """What the classifier reads: corrected lower-case words without articles and
+        politeness, plurals of vocabulary words made singular, and placeholders for ids,
+        versions and durations, so that the words that carry the request stand together."""
         spans = [(e.start, e.end, PLACEHOLDERS[e.label]) for e in entities
                  if e.label in PLACEHOLDERS]
         words: list[str] = []
         for tok in tokens:
             place = next((p for s, e, p in spans if s <= tok.start < e), None)
             if place is None:
-                words.append(tok.norm)
+                if tok.norm not in NOISE:
+                    words.append(self._singular(tok.norm))
             elif not words or words[-1] != place:
                 words.append(place)
         return " ".join(words)
+
+    def _singular(self, word: str) -> str:
+        for cut in (1, 2):
+            if word.endswith("s") and word[:-cut] in self._vocabulary:
+                return word[:-cut]
+        return word
