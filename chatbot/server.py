@@ -110,6 +110,6 @@ async def serve(settings: Settings, host: str | None, port: int | None) -> int:
         lifespan="on",
     )
     shown = f"[{host}]" if ":" in host else host
-    print(f"chatops: web chat on http://{shown}:{port} (data in {settings.data_dir})", flush=True)
+    print(f"chatops: web chat on http://{shown}:{port} (data in {settings.data_dir.resolve()})", flush=True)
     await uvicorn.Server(config).serve()
     return 0
