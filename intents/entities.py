@@ -93,6 +93,8 @@ class EntityFinder:
             for part, owner in _unique_parts(names, reserved).items():
                 table.setdefault(part, owner)
             phrases[label] = table
+        self._words = {w for table in phrases.values() for p in table for w in re.findall(
+            r"[a-z0-9]+", p.lower())}
         for label, table in phrases.items():
             for phrase, canonical in table.items():
                 key = f"{label}:{canonical}"
@@ -101,11 +103,7 @@ class EntityFinder:
 
     def vocabulary(self) -> set[str]:
         """Words worth correcting typos towards (catalog names, their parts, aliases)."""
-        words: set[str] = set()
-        for key in self._canonical:
-            words.update(re.split(r"[^a-z0-9]+", key.split(":", 1)[1].lower()))
-        words.update(w for key in self._canonical for w in [key.split(":", 1)[1]])
-        return {w for w in words if w}
+        return set(self._words)
 
     def find(self, text: str, tokens: Sequence[Token]) -> list[Entity]:
         found = self._patterns(text)

@@ -15,11 +15,12 @@ from pathlib import Path
 from types import MappingProxyType
 
 import spacy
+from rapidfuzz.distance import OSA
 
 from chatbot.config import Catalog
 from chatbot.types import Interpretation, ReplyIntent
 from intents import cues, replies
-from intents.classifier import Classifier, build_training_set
+from intents.classifier import NONE_LABEL, Classifier, build_training_set
 from intents.decide import decide
 from intents.entities import PRIORITIES, Entity, EntityFinder
 from intents.slots import LABELS, fill, self_reference
@@ -29,6 +30,7 @@ from skills.api import SkillSpec, SlotSpec, SlotType
 PLACEHOLDERS = {"TICKET": "ticketid", "CHANGE": "changeid", "VERSION": "versionnumber",
                 "DURATION": "timespan"}
 WORD_RE = re.compile(r"[a-z]+")
+PAYLOAD_MARKS = frozenset({":", "about", "because", "regarding", "-", "saying"})
 NOISE = frozenset({"a", "an", "the", "my", "me", "our", "your", "this", "these", "those",
                    "some", "please", "pls", "just", "kindly", "'s", ",", ".", "!"})
 
@@ -80,6 +82,9 @@ class Understander:
             s.name: tuple(tuple(k.lower().split()) for k in s.keywords if k.strip())
             for s in self.skills
         }
+        self._skill_words = tuple(
+            frozenset(w for k in ks for w in k if w.isalpha()) for ks in self._keywords.values()
+        )
         vocabulary = {w for ks in self._keywords.values() for k in ks for w in k}
         vocabulary |= self._entities.vocabulary()
         known = {w for line in self._negatives for w in WORD_RE.findall(line.lower())}
@@ -93,9 +98,9 @@ class Understander:
     def parse(self, text: str) -> Interpretation:
         reply = self.read_reply(text)
         dry, body = cues.dry_run(text)
-        tokens = tokenize(self._nlp, body, self._corrector)
+        tokens = self._in_context(tokenize(self._nlp, body, self._corrector))
         entities = self._entities.find(body, tokens)
-        scores = self._classifier.scores(self._tokens_text(tokens, entities))
+        scores = self._scores(tokens, entities)
         decision = decide(self.skills, self._keywords, scores, tokens, entities)
         slots = {}
         if decision.skill is not None:
@@ -112,6 +117,35 @@ class Understander:
             ambiguous=decision.ambiguous,
             declined=decision.declined,
         )
+
+    def _scores(self, tokens: list[Token], entities: Sequence[Entity]) -> dict[str, float]:
+        """Scores for the whole text and, when it has one, for the command before its payload
+        ("open a ticket: <long description>"), so a long description does not drown it."""
+        scores = self._classifier.scores(self._tokens_text(tokens, entities))
+        cut = next((i for i, t in enumerate(tokens) if t.norm in PAYLOAD_MARKS), len(tokens))
+        if 2 <= cut < len(tokens) - 1:
+            head = self._classifier.scores(self._tokens_text(tokens[:cut], entities))
+            for label, value in head.items():
+                if label != NONE_LABEL:
+                    scores[label] = max(scores[label], value)
+        return scores
+
+    def _in_context(self, tokens: list[Token]) -> list[Token]:
+        """Second look at ordinary words one typo away from a keyword of a skill the text
+        already points at: "rest my vpn" is "reset my vpn", "i need some rest" stays rest."""
+        present = {t.norm for t in tokens}
+        targets = {w for words in self._skill_words if words & present for w in words} - present
+        if not targets:
+            return tokens
+        out = []
+        for tok in tokens:
+            word = tok.norm
+            if not tok.corrected and len(word) >= 4 and word.isalpha():
+                near = sorted(k for k in targets if k[0] == word[0] and OSA.distance(word, k) <= 1)
+                if near:
+                    tok = Token(tok.text, tok.start, tok.end, near[0], True)
+            out.append(tok)
+        return out
 
     def read_reply(self, text: str) -> ReplyIntent | None:
         found = replies.read_reply(text)

@@ -9,7 +9,7 @@ from intents import Understander
 from skills.api import SlotSpec, SlotType
 
 YES = ["yes", "yeah go ahead", "do it", "sure thing", "ok", "yep, confirmed", "sounds good",
-       "of course", "no problem", "yse"]
+       "of course", "no problem", "yess"]
 NO = ["no", "nope", "no thanks", "not now", "i don't want that", "negative", "nah, leave it"]
 CANCEL = ["never mind", "cancel", "forget about it", "stop", "just abort", "cancle that",
           "no, cancel it"]
