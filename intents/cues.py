@@ -34,7 +34,7 @@ REPORT_VERBS = frozenset({
 def dry_run(text: str) -> tuple[bool, str]:
     """Whether the text asks for a dry run, and the text without that marker."""
     if DRY_RUN_RE.search(text):
-        return True, DRY_RUN_RE.sub(" ", text)
+        return True, DRY_RUN_RE.sub(lambda m: " " * len(m.group(0)), text)  # offsets stay
     return False, text
 
 

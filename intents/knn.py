@@ -13,6 +13,9 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 
+COMMON_FLOOR = 8
+COMMON_SHARE = 0.4
+
 
 class NearestExamples:
     def __init__(self, rows: Sequence[tuple[str, str]]) -> None:
@@ -29,7 +32,15 @@ class NearestExamples:
         for i, (words, _, _) in enumerate(self._docs):
             for word in words:
                 index[word].append(i)
-        self._index = dict(index)
+        # Words found under most labels ("to", "you") say little and cost much: they count in
+        # the weights but are not looked up.
+        labels = {label for _, label in docs}
+        spread: dict[str, set[str]] = defaultdict(set)
+        for words, label in docs:
+            for word in words:
+                spread[word].add(label)
+        common = max(COMMON_FLOOR, int(len(labels) * COMMON_SHARE))
+        self._index = {w: rows for w, rows in index.items() if len(spread[w]) <= common}
 
     def _weight(self, words: frozenset[str]) -> float:
         return sum(self._idf.get(w, self._unknown) for w in words)
@@ -44,7 +55,7 @@ class NearestExamples:
         shared: dict[int, float] = defaultdict(float)
         for word in words:
             idf = self._idf.get(word)
-            if idf is None:
+            if idf is None or word not in self._index:
                 continue
             for i in self._index[word]:
                 shared[i] += idf

@@ -1,0 +1,94 @@
+"""Benchmark of the understanding stage alone (numbers, not pass/fail).
+
+Prints start-up (training, then loading the cached model), parse latency p50/p99 per message
+and messages per second on one core, for the built-in catalog and for 200 generated skills,
+and resident memory. `make bench` calls `main()`.
+"""
+
+from __future__ import annotations
+
+import random
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from chatbot.config import load_settings
+from intents import Understander
+from skills.api import SkillSpec
+from skills.builtin.catalog import BUILTIN_SPECS
+
+MESSAGES = (
+    "reset my vpn", "ship web v5.2.0 to production", "bounce checkout on stg",
+    "don't restart billing", "what's the weather like in oslo", "open a ticket: printer jam",
+    "did someone restart checkout?", "what is the status of INC0012345", "yes go ahead",
+    "i need access to grafana for 2 hours", "deploy chekout 1.2.3 to prd --dry-run",
+    "book me a table for two at seven", "who is on call for payments-api", "help",
+    "roll back search in prod", "how do i set up email on my phone",
+)
+SYLLABLES = ("ka", "lo", "mi", "ren", "tas", "vo", "zu", "pel", "dri", "no", "qua", "sen")
+VERBS = ("sync", "purge", "rotate", "scale", "archive", "export", "audit", "refresh")
+
+
+def _word(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(3))
+
+
+def generated_skills(count: int, seed: int = 7) -> tuple[SkillSpec, ...]:
+    """Plausible made-up skills: a verb and an invented object word each."""
+    rng = random.Random(seed)
+    specs = []
+    for i in range(count):
+        verb, thing = VERBS[i % len(VERBS)], _word(rng)
+        examples = (f"{verb} the {thing}", f"please {verb} my {thing}", f"can you {verb} {thing}",
+                    f"{thing} needs a {verb}", f"i want to {verb} the {thing} now",
+                    f"{verb} {thing} for bob")
+        specs.append(SkillSpec(name=f"gen.{thing}.{i}", description=f"{verb} {thing}",
+                               examples=examples, keywords=(verb, thing)))
+    return tuple(specs)
+
+
+def _latencies(nlu: Understander, messages: Sequence[str], rounds: int) -> list[float]:
+    for text in messages:
+        nlu.parse(text)  # warm the typo memo, as a running server would be
+    out = []
+    for _ in range(rounds):
+        for text in messages:
+            start = time.perf_counter()
+            nlu.parse(text)
+            out.append(time.perf_counter() - start)
+    return out
+
+
+def _report(name: str, skills: Sequence[SkillSpec], messages: Sequence[str]) -> None:
+    settings = load_settings()
+    with tempfile.TemporaryDirectory() as cache:
+        start = time.perf_counter()
+        nlu = Understander(settings.catalog, settings.people, skills, cache_dir=Path(cache))
+        trained = time.perf_counter() - start
+        start = time.perf_counter()
+        warm = Understander(settings.catalog, settings.people, skills, cache_dir=Path(cache))
+        loaded = time.perf_counter() - start
+        assert not warm.trained
+    times = sorted(_latencies(nlu, messages, rounds=60))
+    p50 = statistics.median(times) * 1000
+    p99 = times[int(len(times) * 0.99) - 1] * 1000
+    rate = len(times) / sum(times)
+    print(f"{name}: {len(skills)} skills")
+    print(f"  start-up: train {trained:.2f} s, cached model {loaded:.2f} s")
+    print(f"  parse: p50 {p50:.3f} ms, p99 {p99:.3f} ms, {rate:,.0f} msg/s on one core")
+
+
+def main() -> None:
+    _report("built-in catalog", BUILTIN_SPECS, MESSAGES)
+    gen = generated_skills(200)
+    extra = tuple(spec.examples[1] for spec in gen[:40])
+    _report("200 generated skills", (*BUILTIN_SPECS, *gen)[:200], (*MESSAGES, *extra))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"resident memory (peak): {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
