@@ -74,7 +74,7 @@ def test_eval_report(nlu: Understander, tmp_path: Path) -> None:
 
 
 def test_eval_errors_name_file_and_line(nlu: Understander, tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="missing.tsv: file not found"):
+    with pytest.raises(UserError, match=r"missing\.tsv: file not found"):
         evaluate(nlu, [tmp_path / "missing.tsv"], set(), set())
     bad = tmp_path / "bad.tsv"
     bad.write_text("fine line\thelp\nno tab here\n", encoding="utf-8")
