@@ -119,14 +119,18 @@ class Classifier:
             if path is not None:
                 _save(nlp, path)
         self._nlp = nlp
-        self._nearest = NearestExamples(data.texts)
+        self._textcat = nlp.get_pipe("textcat")
+        self._labels = tuple(self._textcat.labels)
+        self._nearest = NearestExamples(data.texts, self._labels)
 
     def scores(self, text: str) -> dict[str, float]:
-        """Half the classifier's probability, half the nearest example's overlap."""
-        near = self._nearest.scores(text)
-        cats = self._nlp(text).cats
-        return {label: (1 - NEAREST_WEIGHT) * p + NEAREST_WEIGHT * near.get(label, 0.0)
-                for label, p in cats.items()}
+        """Half the classifier's probability, half the nearest example's overlap.
+
+        `predict` on the Doc, not `nlp(text).cats`: the same numbers without building a dict
+        on the Doc first, and both halves stay numpy vectors until the one dict at the end."""
+        cats = self._textcat.predict([self._nlp.make_doc(text)])[0]
+        mixed = (1 - NEAREST_WEIGHT) * cats + NEAREST_WEIGHT * self._nearest.scores(text)
+        return dict(zip(self._labels, mixed.tolist(), strict=True))
 
 
 def _load(path: Path) -> Language | None:

@@ -29,6 +29,8 @@ RISKY = frozenset({Risk.MEDIUM, Risk.HIGH})
 HELP_SKILL = "help"
 VAGUE_CONFIDENCE = 0.3
 QUESTION_WORDS = frozenset({"how", "what", "who", "which", "any", "anything"})
+ID_LABELS = frozenset({"TICKET", "CHANGE"})
+Keywords = tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,61 +50,99 @@ class Decision:
     declined: str | None = None
 
 
-def keyword_hit(tokens: Sequence[Token], keywords: Sequence[tuple[str, ...]]) -> Hit | None:
-    """First token where one of the keywords (single or multi-word) starts."""
-    norms = [t.norm for t in tokens]
-    for i, norm in enumerate(norms):
-        forms = plain_forms(norm)
-        for words in keywords:
-            if words[0] not in forms or tuple(norms[i + 1 : i + len(words)]) != words[1:]:
-                continue
-            past = norm != words[0] and norm.endswith(("ed", "d")) and not norm.endswith("ied")
-            passive = i > 0 and norms[i - 1] in {"be", "get", "been", "got"}
-            return Hit(i, past and not passive and len(words) == 1)
-    return None
+class SkillTable:
+    """What `decide` needs from the skill set, worked out once per (re)load: parsing used to
+    match every keyword of every skill against every token, which with 200 skills was most of
+    the time of a message. Now each token's forms are looked up in an index of keywords by
+    their first word, so a message costs its own length, not the size of the catalog."""
 
+    def __init__(self, specs: Sequence[SkillSpec], keywords: Mapping[str, Keywords]) -> None:
+        self.specs = tuple(specs)
+        self.by_name = {spec.name: spec for spec in self.specs}
+        self.help_words = keywords.get(HELP_SKILL, ())
+        self._first: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
+        for spec in self.specs:
+            for order, words in enumerate(keywords.get(spec.name, ())):
+                self._first.setdefault(words[0], []).append((spec.name, order, words))
+        self._read_only = tuple(spec.name for spec in self.specs if not spec.side_effect)
+        self._id_labels = {
+            spec.name: labels for spec in self.specs
+            if (labels := frozenset(LABELS.get(s.type) for s in spec.slots) & ID_LABELS)
+        }
+        self._slot_labels = {
+            spec.name: tuple((LABELS.get(s.type), s.type) for s in spec.slots)
+            for spec in self.specs
+        }
+        self._needs_thing = {
+            spec.name for spec in self.specs
+            if spec.risk in RISKY and any(s.type in CATALOG_TYPES for s in spec.slots)
+        }
 
-def _id_hit(spec: SkillSpec, tokens: Sequence[Token], entities: Sequence[Entity]) -> Hit | None:
-    """A ticket or change id names its object as surely as the word "ticket" does."""
-    labels = {LABELS.get(s.type) for s in spec.slots} & {"TICKET", "CHANGE"}
-    for entity in entities:
-        if entity.label in labels:
-            at = next((i for i, t in enumerate(tokens) if t.end > entity.start), 0)
-            return Hit(at, False)
-    return None
+    def hits(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> dict[str, Hit]:
+        """Per skill, the first token where one of its keywords (single or multi-word)
+        starts; else, for skills that take one, where a ticket or change id is."""
+        norms = [t.norm for t in tokens]
+        hits: dict[str, Hit] = {}
+        for i, norm in enumerate(norms):
+            found: dict[str, tuple[int, tuple[str, ...]]] = {}
+            for form in plain_forms(norm):
+                for name, order, words in self._first.get(form, ()):
+                    if name in hits or (name in found and found[name][0] <= order):
+                        continue
+                    if tuple(norms[i + 1 : i + len(words)]) == words[1:]:
+                        found[name] = (order, words)
+            for name, (_, words) in found.items():
+                past = norm != words[0] and norm.endswith(("ed", "d")) and not norm.endswith("ied")
+                passive = i > 0 and norms[i - 1] in {"be", "get", "been", "got"}
+                hits[name] = Hit(i, past and not passive and len(words) == 1)
+        ids = [(e.label, e.start) for e in entities if e.label in ID_LABELS]
+        if ids:
+            for name, labels in self._id_labels.items():
+                if name in hits:
+                    continue
+                start = next((at for label, at in ids if label in labels), None)
+                if start is not None:
+                    at = next((i for i, t in enumerate(tokens) if t.end > start), 0)
+                    hits[name] = Hit(at, False)  # an id names its object as the word would
+        return hits
 
+    def candidates(self, hits: Mapping[str, Hit]) -> list[str]:
+        """Skills worth scoring: any with evidence, and read-only skills (which need none)."""
+        return list(dict.fromkeys((*hits, *self._read_only)))
 
-def _slot_evidence(spec: SkillSpec, entities: Sequence[Entity]) -> tuple[int, bool]:
-    labels = {e.label for e in entities}
-    found = [s for s in spec.slots if LABELS.get(s.type) in labels]
-    catalog = any(s.type in CATALOG_TYPES for s in found)
-    return len({s.type for s in found}), catalog
+    def slot_evidence(self, name: str, entities: Sequence[Entity]) -> tuple[int, bool]:
+        labels = {e.label for e in entities}
+        found = [kind for label, kind in self._slot_labels[name] if label in labels]
+        return len(set(found)), any(kind in CATALOG_TYPES for kind in found)
+
+    def needs_thing(self, name: str) -> bool:
+        return name in self._needs_thing
 
 
 def decide(
-    specs: Sequence[SkillSpec],
-    keywords: Mapping[str, tuple[tuple[str, ...], ...]],
+    table: SkillTable,
     scores: Mapping[str, float],
     tokens: Sequence[Token],
     entities: Sequence[Entity],
 ) -> Decision:
     ranked: list[tuple[float, str, Hit | None]] = []
-    for spec in specs:
-        p = scores.get(spec.name, 0.0)
-        hit = keyword_hit(tokens, keywords.get(spec.name, ())) or _id_hit(spec, tokens, entities)
+    hits = table.hits(tokens, entities)
+    by_name = table.by_name
+    for name in table.candidates(hits):
+        spec = by_name[name]
+        p = scores.get(name, 0.0)
+        hit = hits.get(name)
         if spec.side_effect and hit is None:
             continue
-        kinds, catalog = _slot_evidence(spec, entities)
-        needs_thing = spec.risk in RISKY and any(s.type in CATALOG_TYPES for s in spec.slots)
-        if spec.side_effect and needs_thing and not catalog:
+        kinds, catalog = table.slot_evidence(name, entities)
+        if spec.side_effect and table.needs_thing(name) and not catalog:
             continue
         score = p if hit else p * NO_KEYWORD_FACTOR
         if hit:
             score += SLOT_BONUS * min(kinds, 2) * (p >= 0.1)
-        ranked.append((min(score, 1.0), spec.name, hit))
+        ranked.append((min(score, 1.0), name, hit))
     ranked.sort(key=lambda r: (-r[0], r[1]))
     candidates = tuple(Candidate(name, round(score, 4)) for score, name, _ in ranked[:4])
-    by_name = {spec.name: spec for spec in specs}
     none_score = scores.get(NONE_LABEL, 0.0)
     asked: float | None = None
     for score, name, hit in ranked:
@@ -124,7 +164,7 @@ def decide(
         return Decision(None, round(asked, 4), candidates, declined="question")
     if not ranked:
         return Decision(None, 0.0, candidates, declined="out_of_scope")
-    vague = _vague_question(tokens, keywords.get(HELP_SKILL, ()))
+    vague = _vague_question(tokens, table.help_words)
     if vague and HELP_SKILL in by_name:
         others = tuple(c for c in candidates if c.skill != HELP_SKILL)[:3]
         return Decision(HELP_SKILL, VAGUE_CONFIDENCE, others)

@@ -21,7 +21,7 @@ from chatbot.config import Catalog
 from chatbot.types import Interpretation, ReplyIntent
 from intents import cues, replies
 from intents.classifier import NONE_LABEL, Classifier, build_training_set
-from intents.decide import decide
+from intents.decide import SkillTable, decide
 from intents.entities import PRIORITIES, Entity, EntityFinder
 from intents.slots import LABELS, fill, self_reference
 from intents.text import Corrector, Token, tokenize
@@ -82,9 +82,8 @@ class Understander:
             s.name: tuple(tuple(k.lower().split()) for k in s.keywords if k.strip())
             for s in self.skills
         }
-        self._skill_words = tuple(
-            frozenset(w for k in ks for w in k if w.isalpha()) for ks in self._keywords.values()
-        )
+        self._table = SkillTable(self.skills, self._keywords)
+        self._neighbours = _neighbour_words(self._keywords.values())
         vocabulary = {w for ks in self._keywords.values() for k in ks for w in k}
         vocabulary |= self._entities.vocabulary()
         known = {w for line in self._negatives for w in WORD_RE.findall(line.lower())}
@@ -101,11 +100,10 @@ class Understander:
         tokens = self._in_context(tokenize(self._nlp, body, self._corrector))
         entities = self._entities.find(body, tokens)
         scores = self._scores(tokens, entities)
-        decision = decide(self.skills, self._keywords, scores, tokens, entities)
+        decision = decide(self._table, scores, tokens, entities)
         slots = {}
         if decision.skill is not None:
-            spec = next(s for s in self.skills if s.name == decision.skill)
-            slots = fill(spec.slots, entities, body)
+            slots = fill(self._table.by_name[decision.skill].slots, entities, body)
         return Interpretation(
             text=text,
             skill=decision.skill,
@@ -134,7 +132,7 @@ class Understander:
         """Second look at ordinary words one typo away from a keyword of a skill the text
         already points at: "rest my vpn" is "reset my vpn", "i need some rest" stays rest."""
         present = {t.norm for t in tokens}
-        targets = {w for words in self._skill_words if words & present for w in words} - present
+        targets = {w for p in present for w in self._neighbours.get(p, ())} - present
         if not targets:
             return tokens
         out = []
@@ -217,3 +215,14 @@ class Understander:
             if word.endswith("s") and word[:-cut] in self._vocabulary:
                 return word[:-cut]
         return word
+
+
+def _neighbour_words(keywords: Iterable[tuple[tuple[str, ...], ...]]) -> dict[str, frozenset[str]]:
+    """Per keyword word, every word of the skills that use it: the typo targets that word
+    makes plausible, looked up per token instead of scanning every skill per message."""
+    out: dict[str, set[str]] = {}
+    for ks in keywords:
+        words = {w for k in ks for w in k if w.isalpha()}
+        for word in words:
+            out.setdefault(word, set()).update(words)
+    return {word: frozenset(near) for word, near in out.items()}
