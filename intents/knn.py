@@ -21,9 +21,6 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-COMMON_FLOOR = 8
-COMMON_SHARE = 0.4
-
 
 class NearestExamples:
     def __init__(self, rows: Sequence[tuple[str, str]], labels: Sequence[str]) -> None:
@@ -33,23 +30,20 @@ class NearestExamples:
             key=lambda d: d[1],
         )
         df: dict[str, int] = defaultdict(int)
-        spread: dict[str, set[str]] = defaultdict(set)
-        for words, label in docs:
+        for words, _ in docs:
             for word in words:
                 df[word] += 1
-                spread[word].add(label)
         total = len(docs) or 1
         self._unknown = math.log(1 + total)
         self._idf = {w: math.log(1 + total / n) for w, n in df.items()}
         self._weights = np.array([self._weight(words) for words, _ in docs], dtype=np.float64)
-        # Words found under most labels ("to", "you") say little and cost much: they count in
-        # the weights but are not looked up.
-        common = max(COMMON_FLOOR, int(len({label for _, label in docs}) * COMMON_SHARE))
+        # Every word is looked up, common ones too: skipping words found under most labels
+        # saved time in the former Python loop but cost accuracy (requests-dev 95.96% ->
+        # 94.95%); as a vector addition a common word costs next to nothing.
         index: dict[str, list[int]] = defaultdict(list)
         for i, (words, _) in enumerate(docs):
             for word in words:
-                if len(spread[word]) <= common:
-                    index[word].append(i)
+                index[word].append(i)
         self._index = {w: np.array(rows, dtype=np.intp) for w, rows in index.items()}
         order = {label: i for i, label in enumerate(labels)}
         doc_labels = [label for _, label in docs]
