@@ -110,8 +110,8 @@ class SkillTable:
         """Skills worth scoring: any with evidence, and read-only skills (which need none)."""
         return list(dict.fromkeys((*hits, *self._read_only)))
 
-    def slot_evidence(self, name: str, entities: Sequence[Entity]) -> tuple[int, bool]:
-        labels = {e.label for e in entities}
+    def slot_evidence(self, name: str, labels: frozenset[str]) -> tuple[int, bool]:
+        """How many of the skill's slot types the text names, and whether a catalog one."""
         found = [kind for label, kind in self._slot_labels[name] if label in labels]
         return len(set(found)), any(kind in CATALOG_TYPES for kind in found)
 
@@ -128,13 +128,14 @@ def decide(
     ranked: list[tuple[float, str, Hit | None]] = []
     hits = table.hits(tokens, entities)
     by_name = table.by_name
+    labels = frozenset(e.label for e in entities)
     for name in table.candidates(hits):
         spec = by_name[name]
         p = scores.get(name, 0.0)
         hit = hits.get(name)
         if spec.side_effect and hit is None:
             continue
-        kinds, catalog = table.slot_evidence(name, entities)
+        kinds, catalog = table.slot_evidence(name, labels)
         if spec.side_effect and table.needs_thing(name) and not catalog:
             continue
         score = p if hit else p * NO_KEYWORD_FACTOR

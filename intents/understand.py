@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -18,7 +18,7 @@ import spacy
 from rapidfuzz.distance import OSA
 
 from chatbot.config import Catalog
-from chatbot.types import Interpretation, ReplyIntent
+from chatbot.types import Interpretation, ReplyIntent, Slot
 from intents import cues, replies
 from intents.classifier import NONE_LABEL, Classifier, build_training_set
 from intents.decide import SkillTable, decide
@@ -104,6 +104,8 @@ class Understander:
         slots = {}
         if decision.skill is not None:
             slots = fill(self._table.by_name[decision.skill].slots, entities, body)
+            if dry:
+                slots = {name: _as_typed(slot, text) for name, slot in slots.items()}
         return Interpretation(
             text=text,
             skill=decision.skill,
@@ -215,6 +217,15 @@ class Understander:
             if word.endswith("s") and word[:-cut] in self._vocabulary:
                 return word[:-cut]
         return word
+
+
+def _as_typed(slot: Slot, text: str) -> Slot:
+    """A slot found in the text with its dry-run marker blanked out: show what was typed,
+    and a free-text value without the gap the marker left."""
+    if slot.start < 0 or slot.text == text[slot.start : slot.end]:
+        return slot
+    value = " ".join(slot.value.split()) if slot.value == slot.text else slot.value
+    return replace(slot, value=value, text=text[slot.start : slot.end])
 
 
 def _neighbour_words(keywords: Iterable[tuple[tuple[str, ...], ...]]) -> dict[str, frozenset[str]]:
