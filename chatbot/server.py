@@ -20,7 +20,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from chatbot.adapters import slack
+from chatbot.adapters import slack, teams
 from chatbot.adapters.web import api as web_api
 from chatbot.app import runtime
 from chatbot.config import Settings
@@ -78,7 +78,11 @@ async def metrics(request: Request) -> Response:
 def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with runtime(settings) as rt, slack.running(app.state, rt):
+        async with (
+            runtime(settings) as rt,
+            slack.running(app.state, rt),
+            teams.running(app.state, rt),
+        ):
             app.state.runtime = rt
             app.state.metrics = Metrics()
             yield
@@ -90,6 +94,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/metrics", metrics),
         *web_api.routes,
         *slack.routes,
+        *teams.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
