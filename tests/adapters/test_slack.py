@@ -3,6 +3,7 @@ fake of Slack's Web API that records what the assistant said and edited."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -160,6 +161,29 @@ async def test_double_click_runs_once(slack: SlackSide, slack_api: FakeSlackApi)
     await slack.send(body, "application/x-www-form-urlencoded")
     await slack.send(body, "application/x-www-form-urlencoded")  # the same click delivered twice
     assert texts(slack_api.posts_to("DUBOB")).count("Deployed web 5.2.0 to dev") == 1
+
+
+async def test_ack_does_not_wait_for_slow_work(slack: SlackSide, slack_api: FakeSlackApi) -> None:
+    slack_api.delay["users.info"] = 1.0  # Slack itself is slow today
+    body = slack.event_body(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "DUALICE",
+            "user": "UALICE",
+            "text": "reset my vpn",
+            "ts": "1.2",
+        }
+    )
+    started = time.perf_counter()
+    response = await slack.http.post(
+        "/slack/events", content=body, headers=slack.headers(body, "application/json")
+    )
+    acked = time.perf_counter() - started
+    assert response.status_code == 200 and acked < 0.5
+    assert slack_api.posts_to("DUALICE") == []  # the work is still going on
+    await slack.app.state.slack.drain()
+    assert "vpn.reset" in texts(slack_api.posts_to("DUALICE"))
 
 
 async def test_rate_limit_is_honoured(slack: SlackSide, slack_api: FakeSlackApi) -> None:

@@ -147,3 +147,13 @@ async def test_not_configured_refuses_everything(
         assert response.status_code == 401
         assert "MicrosoftAppId" in response.json()["error"]
     assert connector.sent == []
+
+
+async def test_unauthenticated_mode_warns_at_start(
+    model_dir: Path, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = server_settings(model_dir, database_url, teams={"allow_unauthenticated": True})
+    with caplog.at_level("WARNING"):
+        async with running(settings):
+            pass
+    assert any("CHATOPS_TEAMS_ALLOW_UNAUTHENTICATED" in r.message for r in caplog.records)

@@ -32,6 +32,7 @@ class FakeSlackApi:
     users: dict[str, str] = field(default_factory=dict)  # Slack user id -> email
     calls: list[Call] = field(default_factory=list)
     rate_limit: dict[str, int] = field(default_factory=dict)  # method -> Retry-After, once
+    delay: dict[str, float] = field(default_factory=dict)  # method -> seconds before answering
     acks: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
     _runner: web.AppRunner | None = None
@@ -86,6 +87,7 @@ class FakeSlackApi:
         self.calls.append(
             Call(method, args, dict(request.headers), asyncio.get_running_loop().time())
         )
+        await asyncio.sleep(self.delay.get(method, 0))
         if method in self.rate_limit:
             retry_after = self.rate_limit.pop(method)
             return web.json_response(

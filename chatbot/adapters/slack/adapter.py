@@ -16,6 +16,7 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -34,6 +35,9 @@ from chatbot.types import ButtonPress, Message, Reply, ReplyKind, utcnow
 PLATFORM = "slack"
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 log = logging.getLogger(__name__)
+# Background work at once; more waits its turn (acks never wait), so a burst cannot exhaust the
+# database pool. Work runs in arrival order as slots free up.
+CONCURRENT_WORK = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +57,19 @@ def thread_for(channel: str, ts: str | None, thread_ts: str | None) -> str | Non
 
 
 class SlackAdapter:
-    def __init__(self, settings: SlackSettings, runtime: Runtime) -> None:
+    def __init__(
+        self,
+        settings: SlackSettings,
+        runtime: Runtime,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        """`session`: one connection pool for every Web API call (else one per call)."""
         self.settings, self.runtime = settings, runtime
         base_url = settings.api_url if settings.api_url.endswith("/") else settings.api_url + "/"
         self.client = AsyncWebClient(
             token=settings.bot_token.get_secret_value(),
             base_url=base_url,
+            session=session,
             retry_handlers=[
                 AsyncConnectionErrorRetryHandler(),
                 AsyncRateLimitErrorRetryHandler(max_retry_count=3),
@@ -74,6 +85,7 @@ class SlackAdapter:
         self._emails: dict[str, str | None] = {}
         self._dms: dict[str, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._working = asyncio.Semaphore(CONCURRENT_WORK)
         self.app.event("message")(self._ack_then(self._on_event))
         self.app.event("app_mention")(self._ack_then(self._on_event))
         self.app.action(re.compile("^" + re.escape(blocks.ACTION_PREFIX)))(
@@ -95,10 +107,10 @@ class SlackAdapter:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    @staticmethod
-    async def _logged(work: Coroutine[Any, Any, None]) -> None:
+    async def _logged(self, work: Coroutine[Any, Any, Any]) -> None:
         try:
-            await work
+            async with self._working:
+                await work
         except Exception:
             log.exception("slack: handling a payload failed")
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from starlette.requests import Request
@@ -51,18 +52,19 @@ async def running(state: object, runtime: Runtime) -> AsyncIterator[SlackAdapter
         log.info("slack: not configured; /slack/events answers 503")
         yield None
         return
-    adapter = SlackAdapter(settings, runtime)
-    state.slack = adapter  # type: ignore[attr-defined]
-    socket: AsyncSocketModeHandler | None = None
-    if settings.socket_mode:
-        socket = AsyncSocketModeHandler(adapter.app, settings.app_token.get_secret_value())
-        await socket.connect_async()
-        log.info("slack: connected in Socket Mode")
-    else:
-        state.slack_http = AsyncSlackRequestHandler(adapter.app)  # type: ignore[attr-defined]
-    try:
-        yield adapter
-    finally:
-        if socket is not None:
-            await socket.close_async()
-        await adapter.drain()
+    async with aiohttp.ClientSession() as session:
+        adapter = SlackAdapter(settings, runtime, session)
+        state.slack = adapter  # type: ignore[attr-defined]
+        socket: AsyncSocketModeHandler | None = None
+        if settings.socket_mode:
+            socket = AsyncSocketModeHandler(adapter.app, settings.app_token.get_secret_value())
+            await socket.connect_async()
+            log.info("slack: connected in Socket Mode")
+        else:
+            state.slack_http = AsyncSlackRequestHandler(adapter.app)  # type: ignore[attr-defined]
+        try:
+            yield adapter
+        finally:
+            if socket is not None:
+                await socket.close_async()
+            await adapter.drain()

@@ -32,6 +32,9 @@ from chatbot.types import ButtonPress, Message, Reply, ReplyKind, utcnow
 
 PLATFORM = "teams"
 log = logging.getLogger(__name__)
+# Background work at once; more waits its turn (acks never wait), so a burst cannot exhaust the
+# database pool. Work runs in arrival order as slots free up.
+CONCURRENT_WORK = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,7 @@ class TeamsAdapter:
         self.cloud = CloudAdapter(self.auth)
         self._emails: dict[str, str | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._working = asyncio.Semaphore(CONCURRENT_WORK)
 
     # -- background turns -----------------------------------------------------------------
 
@@ -78,10 +82,10 @@ class TeamsAdapter:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    @staticmethod
-    async def _logged(work: Coroutine[Any, Any, Any]) -> None:
+    async def _logged(self, work: Coroutine[Any, Any, Any]) -> None:
         try:
-            await work
+            async with self._working:
+                await work
         except Exception:
             log.exception("teams: a turn failed")
 
