@@ -14,7 +14,7 @@ from datetime import datetime
 from chatbot.store import channels
 from chatbot.store.channels import PostedMessage
 from chatbot.store.engine import Store
-from chatbot.store.tables import Action
+from chatbot.store.tables import Action, ProcessedEvent
 from chatbot.types import Reply, ReplyKind
 
 DECISIONS = {
@@ -23,6 +23,7 @@ DECISIONS = {
     "approve": "Approved",
     "reject": "Rejected",
 }
+OPEN = frozenset({"awaiting_confirmation", "awaiting_approval"})
 FINISHED = {"succeeded": "✅", "failed": "❌", "cancelled": "🚫", "rejected": "🚫", "expired": "⌛"}
 
 
@@ -85,6 +86,22 @@ def status_line(state: str, verb: str | None, who: str, when: datetime) -> str:
     mark = FINISHED.get(state, "•")
     label = {"cancelled": "Cancelled", "rejected": "Rejected", "expired": "Expired"}.get(state)
     return f"{mark} {label or DECISIONS.get(verb or '', 'Confirmed')} by {who} at {at}"
+
+
+async def delivered(store: Store, platform: str, event_id: str) -> bool:
+    """True when the pipeline already took this event: a redelivery, to drop before any edit.
+
+    The pipeline stays the authority (it drops a repeat by itself); this only keeps a repeated
+    click from flashing "working on it" over a card that was decided long ago.
+    """
+    async with store.transaction() as tx:
+        return await tx.get(ProcessedEvent, (platform, event_id)) is not None
+
+
+async def state_of(store: Store, action_id: int) -> str | None:
+    async with store.transaction() as tx:
+        action = await tx.get(Action, action_id)
+    return action.state if action else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from chatbot.adapters.slack.adapter import Origin
 from chatbot.store.tables import AuditEntry
+from chatbot.types import Reply
 from tests.adapters.conftest import SIGNING_SECRET, running, server_settings
 from tests.adapters.slackside import SlackSide
 from tests.fakes.slack_api import FakeSlackApi
@@ -161,6 +163,17 @@ async def test_double_click_runs_once(slack: SlackSide, slack_api: FakeSlackApi)
     await slack.send(body, "application/x-www-form-urlencoded")
     await slack.send(body, "application/x-www-form-urlencoded")  # the same click delivered twice
     assert texts(slack_api.posts_to("DUBOB")).count("Deployed web 5.2.0 to dev") == 1
+    final = slack_api.updates_of(asked)[-1]  # the repeat did not bring the buttons back
+    assert "Confirmed by <@UBOB>" in final["text"] and len(final["blocks"]) == 1
+
+
+async def test_click_on_a_decided_card_says_so(slack: SlackSide, slack_api: FakeSlackApi) -> None:
+    await slack.dm("UBOB", "deploy web 5.2.0 to dev")
+    [asked] = slack_api.posts_to("DUBOB")
+    await slack.click("UBOB", asked, "Confirm")
+    await slack.click("UBOB", asked, "Cancel")  # an old copy of the card, clicked later
+    final = slack_api.updates_of(asked)[-1]
+    assert final["text"].endswith("Already succeeded.") and len(final["blocks"]) == 1
 
 
 async def test_ack_does_not_wait_for_slow_work(slack: SlackSide, slack_api: FakeSlackApi) -> None:
@@ -199,3 +212,11 @@ async def test_not_configured_answers_503(model_dir: Path, database_url: str) ->
         assert response.status_code == 503
         assert "SLACK_BOT_TOKEN" in response.json()["error"]
         assert (await http.get("/healthz")).status_code == 200
+
+
+async def test_private_reply_is_ephemeral(slack: SlackSide, slack_api: FakeSlackApi) -> None:
+    origin = Origin("CDEV", "1699999999.000001", "UALICE")
+    await slack.app.state.slack.deliver([Reply("your new password: ...", private=True)], origin)
+    [ephemeral] = slack_api.named("chat.postEphemeral")
+    assert ephemeral.args["user"] == "UALICE" and ephemeral.args["channel"] == "CDEV"
+    assert slack_api.named("chat.postMessage") == []

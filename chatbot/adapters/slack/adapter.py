@@ -26,7 +26,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from chatbot.adapters import tracking
-from chatbot.adapters.slack import blocks
+from chatbot.adapters.slack import blocks, calls
 from chatbot.app import Runtime
 from chatbot.config import SlackSettings
 from chatbot.store import channels
@@ -168,17 +168,20 @@ class SlackAdapter:
         )
         decision = tracking.Press.parse(press or "")
         who, now = f"<@{origin.user}>", utcnow()
-        if decision and clicked and clicked.get("ts"):
+        clicked = clicked or {}
+        card = clicked.get("ts") if decision else None
+        if card and event_id and await tracking.delivered(self.runtime.store, PLATFORM, event_id):
+            return  # a redelivered click: it was handled, and its card already says so
+        if decision and card:
             line = tracking.status_line("awaiting_confirmation", decision.verb, who, now)
-            await self._edit(origin.channel, clicked["ts"], f"{clicked.get('text', '')}\n{line}")
+            await calls.edit(
+                self.client, origin.channel, card, f"{clicked.get('text', '')}\n{line}"
+            )
         replies = await self.runtime.assistant.handle(message)
-        if (
-            decision
-            and clicked
-            and clicked.get("ts")
-            and not tracking.took_effect(decision, replies)
-        ):
-            await self._restore(origin.channel, clicked)
+        if not replies:
+            return  # the same delivery, handled by another task or replica
+        if decision and card and not tracking.took_effect(decision, replies):
+            await self._undo_progress(origin.channel, clicked, decision.action_id)
         await self.deliver(replies, origin)
         if press and press.startswith("preview:"):
             return
@@ -188,7 +191,9 @@ class SlackAdapter:
                 self.runtime.store, PLATFORM, action_id, verb, who, now, replies
             )
             for edit in edits:
-                await self._edit(edit.post.conversation, edit.post.message_id, edit.text)
+                await calls.edit(
+                    self.client, edit.post.conversation, edit.post.message_id, edit.text
+                )
 
     async def email_of(self, user: str) -> str | None:
         """The Slack user's email (users.info), cached per process; None makes them a guest."""
@@ -209,20 +214,22 @@ class SlackAdapter:
         for reply in replies:
             if reply.to is None:
                 if reply.private:
-                    await self._ephemeral(origin, reply)
+                    await calls.ephemeral(
+                        self.client, origin.channel, origin.user, origin.thread, reply
+                    )
                     continue
-                posted = await self._post(origin.channel, origin.thread, reply)
+                posted = await calls.post(self.client, origin.channel, origin.thread, reply)
             elif reply.kind is ReplyKind.APPROVAL and self.settings.approvals_channel:
                 if reply.action_id in carded:
                     continue
                 carded.add(reply.action_id or 0)
-                posted = await self._post(self.settings.approvals_channel, None, reply)
+                posted = await calls.post(self.client, self.settings.approvals_channel, None, reply)
             else:
                 dm = await self.dm_of(reply.to)
                 if dm is None:
                     unreachable.append(reply.to)
                     continue
-                posted = await self._post(dm, None, reply)
+                posted = await calls.post(self.client, dm, None, reply)
             role = tracking.role_of(reply)
             if posted and role and reply.action_id is not None:
                 async with self.runtime.store.transaction() as tx:
@@ -233,7 +240,9 @@ class SlackAdapter:
             names = ", ".join(sorted(set(unreachable)))
             note = f"I could not reach {names} on Slack (no Slack account with their email)."
             log.warning("slack: %s", note)
-            await self._post(origin.channel, origin.thread, Reply(note, ReplyKind.ERROR))
+            await calls.post(
+                self.client, origin.channel, origin.thread, Reply(note, ReplyKind.ERROR)
+            )
 
     async def dm_of(self, person: str) -> str | None:
         """A DM channel with a directory person: users.lookupByEmail, then conversations.open."""
@@ -252,48 +261,13 @@ class SlackAdapter:
             self._dms[principal.email] = opened["channel"]["id"]
         return self._dms[principal.email]
 
-    async def _post(self, channel: str, thread: str | None, reply: Reply) -> tuple[str, str] | None:
-        text, shown = blocks.render(reply)
-        try:
-            sent = await self.client.chat_postMessage(
-                channel=channel, text=text, blocks=shown, thread_ts=thread
-            )
-        except SlackApiError as exc:
-            log.warning(
-                "slack: chat.postMessage to %s failed: %s", channel, exc.response.get("error")
-            )
-            return None
-        return sent.get("channel", channel), sent["ts"]
-
-    async def _ephemeral(self, origin: Origin, reply: Reply) -> None:
-        text, shown = blocks.render(reply)
-        try:
-            await self.client.chat_postEphemeral(
-                channel=origin.channel,
-                user=origin.user,
-                text=text,
-                blocks=shown,
-                thread_ts=origin.thread,
-            )
-        except SlackApiError as exc:
-            log.warning("slack: chat.postEphemeral failed: %s", exc.response.get("error"))
-
-    async def _edit(self, channel: str, ts: str, text: str) -> None:
-        try:
-            await self.client.chat_update(
-                channel=channel, ts=ts, text=text, blocks=blocks.settled(text)
-            )
-        except SlackApiError as exc:
-            log.warning("slack: chat.update failed: %s", exc.response.get("error"))
-
-    async def _restore(self, channel: str, clicked: dict[str, Any]) -> None:
-        """Put the buttons back: the click did not decide anything (not yours, not allowed)."""
-        try:
-            await self.client.chat_update(
-                channel=channel,
-                ts=clicked["ts"],
-                text=clicked.get("text", ""),
-                blocks=clicked.get("blocks") or [],
-            )
-        except SlackApiError as exc:
-            log.warning("slack: chat.update failed: %s", exc.response.get("error"))
+    async def _undo_progress(self, channel: str, clicked: dict[str, Any], action_id: int) -> None:
+        """The click decided nothing: put the buttons back while the action is still open (it
+        was not this person's to decide), or say what became of it."""
+        state = await tracking.state_of(self.runtime.store, action_id)
+        text = clicked.get("text", "")
+        if state not in tracking.OPEN:
+            shown = (state or "gone").replace("_", " ")
+            await calls.edit(self.client, channel, clicked["ts"], f"{text}\nAlready {shown}.")
+            return
+        await calls.edit(self.client, channel, clicked["ts"], text, clicked.get("blocks") or [])
