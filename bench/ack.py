@@ -163,8 +163,9 @@ async def measure(
 
 
 def settler(fake: Any, kind: str) -> Any:
-    """Wait until the server's work for the last request reached the fake Web API."""
-    method, step = ("chat.postMessage", 1) if kind == "event" else ("chat.update", 2)
+    """Wait until the server's work for the last request is done: its reply (the last Web API
+    call of both an event and a click) reached the fake."""
+    method, step = "chat.postMessage", 1
 
     async def settle() -> None:
         target = settle.seen + step  # type: ignore[attr-defined]
