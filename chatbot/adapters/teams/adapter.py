@@ -116,7 +116,10 @@ class TeamsAdapter:
             reference = reference_json(TurnContext.get_conversation_reference(activity))
             async with self.runtime.store.transaction() as tx:
                 await channels.save_reference(tx, PLATFORM, principal.name, reference)
-        await turn.send_activity(Activity(type=ActivityTypes.typing))
+        try:  # "typing…" while the pipeline works; a channel without it must not stop the turn
+            await turn.send_activity(Activity(type=ActivityTypes.typing))
+        except Exception as exc:
+            log.info("teams: typing indicator refused: %s", exc)
         replies = await self.runtime.assistant.handle(message)
         await self.deliver(turn, replies)
         if press and press.startswith("preview:"):
