@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from chatbot.errors import ConfigError
@@ -95,6 +95,54 @@ class WebSettings(Frozen):
     shared_secret: str = ""
 
 
+class SlackSettings(Frozen):
+    """The Slack app. The credentials keep Slack's own variable names (SLACK_BOT_TOKEN,
+    SLACK_SIGNING_SECRET, SLACK_APP_TOKEN) and CHATOPS_SLACK_API_URL, because those are what
+    Slack's docs and every deployment tool already use; the rest is CHATOPS_SLACK__KEY."""
+
+    bot_token: SecretStr = SecretStr("")
+    signing_secret: SecretStr = SecretStr("")
+    app_token: SecretStr = SecretStr("")
+    api_url: str = "https://slack.com/api/"
+    slash_command: str = "/ops"
+    approvals_channel: str = ""
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token.get_secret_value())
+
+    @property
+    def configured(self) -> bool:
+        token = bool(self.bot_token.get_secret_value())
+        return token and (self.socket_mode or bool(self.signing_secret.get_secret_value()))
+
+
+class TeamsSettings(Frozen):
+    """The Bot Framework registration (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType,
+    MicrosoftAppTenantId). Without an app id every request is refused, unless
+    CHATOPS_TEAMS_ALLOW_UNAUTHENTICATED=1 opens the endpoint for a local emulator."""
+
+    app_id: str = ""
+    app_password: SecretStr = SecretStr("")
+    app_type: str = "MultiTenant"
+    app_tenant_id: str = ""
+    allow_unauthenticated: bool = False
+
+
+# Platform variables whose names are fixed by the platforms' own conventions.
+PLATFORM_ENV: dict[str, tuple[str, str]] = {
+    "SLACK_BOT_TOKEN": ("slack", "bot_token"),
+    "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
+    "SLACK_APP_TOKEN": ("slack", "app_token"),
+    "CHATOPS_SLACK_API_URL": ("slack", "api_url"),
+    "MicrosoftAppId": ("teams", "app_id"),
+    "MicrosoftAppPassword": ("teams", "app_password"),
+    "MicrosoftAppType": ("teams", "app_type"),
+    "MicrosoftAppTenantId": ("teams", "app_tenant_id"),
+    "CHATOPS_TEAMS_ALLOW_UNAUTHENTICATED": ("teams", "allow_unauthenticated"),
+}
+
+
 class Limits(Frozen):
     max_message_chars: int = Field(default=4000, ge=1)
     question_ttl_seconds: int = Field(default=900, ge=1)
@@ -114,6 +162,8 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     web: WebSettings = WebSettings()
     limits: Limits = Limits()
+    slack: SlackSettings = SlackSettings()
+    teams: TeamsSettings = TeamsSettings()
     catalog: Catalog = Catalog()
     people: dict[str, Person] = Field(default_factory=dict)
     groups: dict[str, Group] = Field(default_factory=dict)
@@ -162,6 +212,14 @@ def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     return key, f"{error['msg'].lower()}{shown}"
 
 
+def _platform_env(values: dict[str, Any], env: Mapping[str, str]) -> None:
+    """Fold the platforms' fixed variable names into their sections (over the file)."""
+    for name, (section, key) in PLATFORM_ENV.items():
+        value = env.get(name) or env.get(name.upper())
+        if value:
+            values[section] = {**values.get(section, {}), key: value}
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
     """Load defaults, then the file (if any), then the environment. Raises ConfigError."""
     env = os.environ
@@ -179,6 +237,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(source, "", f"cannot be read ({exc})") from None
         values.update(_read_toml(text, source))
+    _platform_env(values, env)
     try:
         return Settings(**values)
     except ValidationError as exc:

@@ -1,0 +1,273 @@
+"""The Slack adapter: Slack payloads in, `Message` out; `Reply` in, Web API calls out.
+
+Slack wants its acknowledgement within 3 seconds, always. Every listener therefore acks first
+and hands the payload to a background task (kept in `_tasks` so shutdown and tests can wait for
+it); the app runs with `process_before_response=True` so Bolt answers the HTTP request as soon
+as the ack returns instead of polling for it. Redelivered events carry the same `event_id`, which
+the pipeline records once (ProcessedEvent), so a retry never runs anything twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from chatbot.adapters import tracking
+from chatbot.adapters.slack import blocks, calls
+from chatbot.app import Runtime
+from chatbot.config import SlackSettings
+from chatbot.store import channels
+from chatbot.types import ButtonPress, Message, Reply, ReplyKind, utcnow
+
+PLATFORM = "slack"
+MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+log = logging.getLogger(__name__)
+# Background work at once; more waits its turn (acks never wait), so a burst cannot exhaust the
+# database pool. Work runs in arrival order as slots free up.
+CONCURRENT_WORK = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where the request came from: replies go back there (in its thread, when it has one)."""
+
+    channel: str
+    thread: str | None
+    user: str
+
+
+def thread_for(channel: str, ts: str | None, thread_ts: str | None) -> str | None:
+    """Channels: answer in the request's thread. DMs: flat, unless the request was threaded."""
+    if thread_ts:
+        return thread_ts
+    return None if channel.startswith("D") else ts
+
+
+class SlackAdapter:
+    def __init__(
+        self,
+        settings: SlackSettings,
+        runtime: Runtime,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        """`session`: one connection pool for every Web API call (else one per call)."""
+        self.settings, self.runtime = settings, runtime
+        base_url = settings.api_url if settings.api_url.endswith("/") else settings.api_url + "/"
+        self.client = AsyncWebClient(
+            token=settings.bot_token.get_secret_value(),
+            base_url=base_url,
+            session=session,
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            ],
+        )
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=settings.signing_secret.get_secret_value() or "unused-in-socket-mode",
+            process_before_response=True,
+            request_verification_enabled=not settings.socket_mode,
+            name="chatops",
+        )
+        self._emails: dict[str, str | None] = {}
+        self._dms: dict[str, str] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._working = asyncio.Semaphore(CONCURRENT_WORK)
+        self.app.event("message")(self._ack_then(self._on_event))
+        self.app.event("app_mention")(self._ack_then(self._on_event))
+        self.app.action(re.compile("^" + re.escape(blocks.ACTION_PREFIX)))(
+            self._ack_then(self._on_action)
+        )
+        self.app.command(settings.slash_command)(self._ack_then(self._on_command))
+
+    # -- acknowledgement and background work ---------------------------------------------
+
+    def _ack_then(self, work: Any) -> Any:
+        async def listener(ack: Any, body: dict[str, Any]) -> None:
+            await ack()
+            self.spawn(work(body))
+
+        return listener
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(self._logged(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _logged(self, work: Coroutine[Any, Any, Any]) -> None:
+        try:
+            async with self._working:
+                await work
+        except Exception:
+            log.exception("slack: handling a payload failed")
+
+    async def drain(self) -> None:
+        """Wait until every background task (and any it started) is done."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- payloads in ----------------------------------------------------------------------
+
+    async def _on_event(self, body: dict[str, Any]) -> None:
+        event = body.get("event", {})
+        if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+            return
+        if event.get("type") == "message" and event.get("channel_type") != "im":
+            return  # channel messages arrive as app_mention when they are meant for us
+        channel, ts = event.get("channel", ""), event.get("ts")
+        origin = Origin(channel, thread_for(channel, ts, event.get("thread_ts")), event["user"])
+        text = MENTION.sub("", event.get("text", "")).strip()
+        await self._converse(origin, text, None, body.get("event_id"))
+
+    async def _on_command(self, body: dict[str, Any]) -> None:
+        origin = Origin(body.get("channel_id", ""), None, body.get("user_id", ""))
+        await self._converse(origin, body.get("text", ""), None, f"cmd:{body.get('trigger_id')}")
+
+    async def _on_action(self, body: dict[str, Any]) -> None:
+        action = body["actions"][0]
+        user, channel = body["user"]["id"], body.get("channel", {}).get("id", "")
+        clicked = body.get("message", {})
+        origin = Origin(
+            channel, thread_for(channel, clicked.get("ts"), clicked.get("thread_ts")), user
+        )
+        event_id = f"action:{action.get('action_ts')}:{user}"
+        await self._converse(origin, "", action.get("value", ""), event_id, clicked)
+
+    # -- the conversation -----------------------------------------------------------------
+
+    async def _converse(
+        self,
+        origin: Origin,
+        text: str,
+        press: str | None,
+        event_id: str | None,
+        clicked: dict[str, Any] | None = None,
+    ) -> None:
+        message = Message(
+            platform=PLATFORM,
+            user_id=origin.user,
+            text=text,
+            channel=origin.channel,
+            thread=origin.thread,
+            event_id=event_id,
+            email=await self.email_of(origin.user),
+            press=ButtonPress(press) if press else None,
+        )
+        decision = tracking.Press.parse(press or "")
+        who, now = f"<@{origin.user}>", utcnow()
+        clicked = clicked or {}
+        card = clicked.get("ts") if decision else None
+        if card and event_id and await tracking.delivered(self.runtime.store, PLATFORM, event_id):
+            return  # a redelivered click: it was handled, and its card already says so
+        if decision and card:
+            line = tracking.status_line("awaiting_confirmation", decision.verb, who, now)
+            await calls.edit(
+                self.client, origin.channel, card, f"{clicked.get('text', '')}\n{line}"
+            )
+        replies = await self.runtime.assistant.handle(message)
+        if not replies:
+            return  # the same delivery, handled by another task or replica
+        if decision and card and not tracking.took_effect(decision, replies):
+            await self._undo_progress(origin.channel, clicked, decision.action_id)
+        await self.deliver(replies, origin)
+        if press and press.startswith("preview:"):
+            return
+        for action_id in tracking.moved_actions(replies):
+            verb = decision.verb if decision and decision.action_id == action_id else None
+            edits = await tracking.settle(
+                self.runtime.store, PLATFORM, action_id, verb, who, now, replies
+            )
+            for edit in edits:
+                await calls.edit(
+                    self.client, edit.post.conversation, edit.post.message_id, edit.text
+                )
+
+    async def email_of(self, user: str) -> str | None:
+        """The Slack user's email (users.info), cached per process; None makes them a guest."""
+        if user not in self._emails:
+            try:
+                found = await self.client.users_info(user=user)
+                self._emails[user] = found["user"].get("profile", {}).get("email") or None
+            except SlackApiError as exc:
+                log.warning("slack: users.info failed for %s: %s", user, exc.response.get("error"))
+                return None
+        return self._emails[user]
+
+    # -- replies out ----------------------------------------------------------------------
+
+    async def deliver(self, replies: Sequence[Reply], origin: Origin) -> None:
+        carded: set[int] = set()
+        unreachable: list[str] = []
+        for reply in replies:
+            if reply.to is None:
+                if reply.private:
+                    await calls.ephemeral(
+                        self.client, origin.channel, origin.user, origin.thread, reply
+                    )
+                    continue
+                posted = await calls.post(self.client, origin.channel, origin.thread, reply)
+            elif reply.kind is ReplyKind.APPROVAL and self.settings.approvals_channel:
+                if reply.action_id in carded:
+                    continue
+                carded.add(reply.action_id or 0)
+                posted = await calls.post(self.client, self.settings.approvals_channel, None, reply)
+            else:
+                dm = await self.dm_of(reply.to)
+                if dm is None:
+                    unreachable.append(reply.to)
+                    continue
+                posted = await calls.post(self.client, dm, None, reply)
+            role = tracking.role_of(reply)
+            if posted and role and reply.action_id is not None:
+                async with self.runtime.store.transaction() as tx:
+                    await channels.remember_post(
+                        tx, reply.action_id, PLATFORM, role, posted[0], posted[1], reply.text
+                    )
+        if unreachable:
+            names = ", ".join(sorted(set(unreachable)))
+            note = f"I could not reach {names} on Slack (no Slack account with their email)."
+            log.warning("slack: %s", note)
+            await calls.post(
+                self.client, origin.channel, origin.thread, Reply(note, ReplyKind.ERROR)
+            )
+
+    async def dm_of(self, person: str) -> str | None:
+        """A DM channel with a directory person: users.lookupByEmail, then conversations.open."""
+        principal = self.runtime.assistant.directory.find(person)
+        if principal is None or not principal.email:
+            return None
+        if principal.email not in self._dms:
+            try:
+                user = await self.client.users_lookupByEmail(email=principal.email)
+                opened = await self.client.conversations_open(users=user["user"]["id"])
+            except SlackApiError as exc:
+                log.warning(
+                    "slack: cannot open a DM with %s: %s", person, exc.response.get("error")
+                )
+                return None
+            self._dms[principal.email] = opened["channel"]["id"]
+        return self._dms[principal.email]
+
+    async def _undo_progress(self, channel: str, clicked: dict[str, Any], action_id: int) -> None:
+        """The click decided nothing: put the buttons back while the action is still open (it
+        was not this person's to decide), or say what became of it."""
+        state = await tracking.state_of(self.runtime.store, action_id)
+        text = clicked.get("text", "")
+        if state not in tracking.OPEN:
+            shown = (state or "gone").replace("_", " ")
+            await calls.edit(self.client, channel, clicked["ts"], f"{text}\nAlready {shown}.")
+            return
+        await calls.edit(self.client, channel, clicked["ts"], text, clicked.get("blocks") or [])

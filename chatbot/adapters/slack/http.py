@@ -1,0 +1,70 @@
+"""Slack on the one server: the `/slack/events` route and the adapter's lifetime.
+
+HTTP mode: Bolt's Starlette handler verifies the signature and the timestamp (older than five
+minutes is refused) and answers 401 before any listener runs. Socket Mode (SLACK_APP_TOKEN set):
+the adapter dials out to Slack, and `/slack/events` answers 404 saying so. Not configured: 503
+with what to set; the rest of the server starts as usual.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from chatbot.adapters.slack.adapter import SlackAdapter
+from chatbot.app import Runtime
+
+log = logging.getLogger(__name__)
+NOT_CONFIGURED = (
+    "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+    "(or SLACK_APP_TOKEN for Socket Mode)"
+)
+SOCKET_MODE = "Slack runs in Socket Mode (SLACK_APP_TOKEN is set); this endpoint is not used"
+
+
+async def events(request: Request) -> Response:
+    handler: AsyncSlackRequestHandler | None = getattr(request.app.state, "slack_http", None)
+    adapter: SlackAdapter | None = getattr(request.app.state, "slack", None)
+    if adapter is None:
+        return JSONResponse({"error": NOT_CONFIGURED}, status_code=503)
+    if handler is None:
+        return JSONResponse({"error": SOCKET_MODE}, status_code=404)
+    return await handler.handle(request)
+
+
+routes = [Route("/slack/events", events, methods=["POST"])]
+
+
+@asynccontextmanager
+async def running(state: object, runtime: Runtime) -> AsyncIterator[SlackAdapter | None]:
+    """Build the adapter when Slack is configured and keep it on `state` (the app's state)."""
+    settings = runtime.settings.slack
+    state.slack = state.slack_http = None  # type: ignore[attr-defined]
+    if not settings.configured:
+        log.info("slack: not configured; /slack/events answers 503")
+        yield None
+        return
+    async with aiohttp.ClientSession() as session:
+        adapter = SlackAdapter(settings, runtime, session)
+        state.slack = adapter  # type: ignore[attr-defined]
+        socket: AsyncSocketModeHandler | None = None
+        if settings.socket_mode:
+            socket = AsyncSocketModeHandler(adapter.app, settings.app_token.get_secret_value())
+            await socket.connect_async()
+            log.info("slack: connected in Socket Mode")
+        else:
+            state.slack_http = AsyncSlackRequestHandler(adapter.app)  # type: ignore[attr-defined]
+        try:
+            yield adapter
+        finally:
+            if socket is not None:
+                await socket.close_async()
+            await adapter.drain()

@@ -1,0 +1,209 @@
+"""The Teams adapter: Bot Framework activities in, `Message` out; `Reply` in, activities out.
+
+Every Bot Framework detail (CloudAdapter, TurnContext, TeamsInfo, conversation references)
+stays inside this package, so a successor (the Microsoft 365 Agents SDK) can replace it
+without touching the pipeline. The HTTP request is answered once the token is validated; the
+turn itself runs in a background task, like Slack's, so a slow action never times Teams out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity, ActivityTypes, ConversationReference
+
+from chatbot.adapters import tracking
+from chatbot.adapters.teams import cards
+from chatbot.app import Runtime
+from chatbot.config import TeamsSettings
+from chatbot.store import channels
+from chatbot.types import ButtonPress, Message, Reply, ReplyKind, utcnow
+
+PLATFORM = "teams"
+log = logging.getLogger(__name__)
+# Background work at once; more waits its turn (acks never wait), so a burst cannot exhaust the
+# database pool. Work runs in arrival order as slots free up.
+CONCURRENT_WORK = 8
+
+
+@dataclass(frozen=True, slots=True)
+class BotConfig:
+    """The attribute names ConfigurationBotFrameworkAuthentication reads."""
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TYPE: str
+    APP_TENANTID: str
+
+
+def reference_json(reference: ConversationReference) -> str:
+    return json.dumps(reference.serialize())
+
+
+def reference_from(text: str) -> ConversationReference:
+    return ConversationReference().deserialize(json.loads(text))
+
+
+class TeamsAdapter:
+    def __init__(self, settings: TeamsSettings, runtime: Runtime) -> None:
+        self.settings, self.runtime = settings, runtime
+        config = BotConfig(
+            settings.app_id,
+            settings.app_password.get_secret_value(),
+            settings.app_type,
+            settings.app_tenant_id,
+        )
+        self.auth = ConfigurationBotFrameworkAuthentication(config)
+        self.cloud = CloudAdapter(self.auth)
+        self._emails: dict[str, str | None] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._working = asyncio.Semaphore(CONCURRENT_WORK)
+
+    # -- background turns -----------------------------------------------------------------
+
+    async def accept(self, activity: Activity, auth_header: str) -> None:
+        """Validate the token now (PermissionError when it fails); run the turn afterwards."""
+        result = await self.auth.authenticate_request(activity, auth_header)
+        self.spawn(self.cloud.process_activity(result, activity, self.on_turn))
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(self._logged(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _logged(self, work: Coroutine[Any, Any, Any]) -> None:
+        try:
+            async with self._working:
+                await work
+        except Exception:
+            log.exception("teams: a turn failed")
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- one turn -------------------------------------------------------------------------
+
+    async def on_turn(self, turn: TurnContext) -> None:
+        activity = turn.activity
+        if activity.type != ActivityTypes.message:
+            return
+        press = cards.pressed(activity.value)
+        text = "" if press else (TurnContext.remove_recipient_mention(activity) or "").strip()
+        sender = activity.from_property
+        message = Message(
+            platform=PLATFORM,
+            user_id=sender.id,
+            text=text,
+            channel=activity.conversation.id,
+            event_id=f"{activity.conversation.id}|{activity.id}",
+            email=await self.email_of(turn),
+            press=ButtonPress(press) if press else None,
+        )
+        principal = self.runtime.assistant.directory.resolve(message)
+        if not principal.guest and activity.conversation.conversation_type in (None, "personal"):
+            reference = reference_json(TurnContext.get_conversation_reference(activity))
+            async with self.runtime.store.transaction() as tx:
+                await channels.save_reference(tx, PLATFORM, principal.name, reference)
+        try:  # "typing…" while the pipeline works; a channel without it must not stop the turn
+            await turn.send_activity(Activity(type=ActivityTypes.typing))
+        except Exception as exc:
+            log.info("teams: typing indicator refused: %s", exc)
+        replies = await self.runtime.assistant.handle(message)
+        await self.deliver(turn, replies)
+        if press and press.startswith("preview:"):
+            return
+        decision = tracking.Press.parse(press or "")
+        who, now = sender.name or principal.name, utcnow()
+        for action_id in tracking.moved_actions(replies):
+            verb = decision.verb if decision and decision.action_id == action_id else None
+            edits = await tracking.settle(
+                self.runtime.store, PLATFORM, action_id, verb, who, now, replies
+            )
+            for edit in edits:
+                await self.in_conversation(
+                    reference_from(edit.post.reference),
+                    lambda t, e=edit: t.update_activity(cards.settled(e.post.message_id, e.text)),
+                )
+
+    async def email_of(self, turn: TurnContext) -> str | None:
+        """The member's email or UPN (TeamsInfo), cached per process; None makes a guest."""
+        sender = turn.activity.from_property
+        if sender.id not in self._emails:
+            if turn.activity.channel_data is None:
+                turn.activity.channel_data = {}
+            try:
+                member = await TeamsInfo.get_member(turn, sender.id)
+            except Exception as exc:  # the connector said no: the sender stays a guest
+                log.warning("teams: member lookup failed for %s: %s", sender.id, exc)
+                return None
+            self._emails[sender.id] = member.email or member.user_principal_name or None
+        return self._emails[sender.id]
+
+    # -- replies out ----------------------------------------------------------------------
+
+    async def deliver(self, turn: TurnContext, replies: Sequence[Reply]) -> None:
+        here = TurnContext.get_conversation_reference(turn.activity)
+        unreachable: list[str] = []
+        for reply in replies:
+            if reply.to is None:
+                sent = await turn.send_activity(cards.activity(reply))
+                where = here
+            else:
+                async with self.runtime.store.transaction() as tx:
+                    stored = await channels.reference_of(tx, PLATFORM, reply.to)
+                if stored is None:
+                    unreachable.append(reply.to)
+                    continue
+                where = reference_from(stored)
+                sent = await self.in_conversation(
+                    where, lambda t, r=reply: t.send_activity(cards.activity(r))
+                )
+            role = tracking.role_of(reply)
+            if sent is not None and sent.id and role and reply.action_id is not None:
+                async with self.runtime.store.transaction() as tx:
+                    await channels.remember_post(
+                        tx,
+                        reply.action_id,
+                        PLATFORM,
+                        role,
+                        where.conversation.id,
+                        sent.id,
+                        reply.text,
+                        reference_json(where),
+                    )
+        if unreachable:
+            names = ", ".join(sorted(set(unreachable)))
+            note = (
+                f"I could not reach {names} on Teams: they have not talked to me there yet, "
+                "so I have no conversation with them. Ask them to say hello to the bot."
+            )
+            log.warning("teams: %s", note)
+            await turn.send_activity(cards.activity(Reply(note, ReplyKind.ERROR)))
+
+    async def in_conversation(
+        self, reference: ConversationReference, act: Callable[[TurnContext], Awaitable[Any]]
+    ) -> Any:
+        """Run `act` in a proactive turn of another conversation; its result is returned."""
+        outcome: list[Any] = []
+
+        async def callback(turn: TurnContext) -> None:
+            outcome.append(await act(turn))
+
+        try:
+            await self.cloud.continue_conversation(reference, callback, self.settings.app_id)
+        except Exception:
+            log.exception("teams: proactive call to %s failed", reference.conversation.id)
+            return None
+        return outcome[0] if outcome else None
