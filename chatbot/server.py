@@ -20,8 +20,9 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from chatbot.adapters import admin_api
 from chatbot.adapters.web import api as web_api
-from chatbot.app import runtime
+from chatbot.app import background, runtime
 from chatbot.config import Settings
 from chatbot.errors import ConfigError
 from chatbot.metrics import Metrics
@@ -77,7 +78,7 @@ async def metrics(request: Request) -> Response:
 def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with runtime(settings) as rt:
+        async with runtime(settings) as rt, background(rt):
             app.state.runtime = rt
             app.state.metrics = Metrics()
             yield
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/readyz", readyz),
         Route("/metrics", metrics),
         *web_api.routes,
+        *admin_api.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

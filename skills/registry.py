@@ -34,6 +34,10 @@ class SkillRegistry:
             raise ValueError(f"skill {skill.spec.name!r} is registered twice")
         self._skills[skill.spec.name] = skill
 
+    def replace(self, other: SkillRegistry) -> None:
+        """Take another registry's skills in one assignment (a reload on a live replica)."""
+        self._skills = dict(other._skills)
+
     def get(self, name: str) -> Skill | None:
         return self._skills.get(name)
 
@@ -45,7 +49,8 @@ class SkillRegistry:
         return tuple(skill.spec for skill in self._skills.values())
 
     def connected(self, name: str) -> bool:
-        return not isinstance(self._skills.get(name), Unconnected)
+        skill = self._skills.get(name)
+        return not isinstance(getattr(skill, "inner", skill), Unconnected)
 
     def __len__(self) -> int:
         return len(self._skills)

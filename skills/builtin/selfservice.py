@@ -83,3 +83,7 @@ class AccessRequest:
         when = due.strftime("%Y-%m-%d %H:%M UTC")
         text = f"{ctx.target} has access to {resource} until {when} ({done}); it is then revoked."
         return Outcome(True, text, {"revoke_at": due.isoformat()}, sandbox=self._sandbox)
+
+    async def revoke(self, ctx: SkillContext, login: str, resource: str) -> str:
+        """Called by the revoker when a grant's time is up."""
+        return await self._make(ctx).remove_from_group(login, resource)
