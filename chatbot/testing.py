@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from chatbot.app import Runtime, runtime
@@ -70,10 +71,22 @@ def text_of(replies: Sequence[Reply]) -> str:
 
 @asynccontextmanager
 async def chat_harness(
-    settings: Settings, database_url: str, understander: Understander | None = None
+    settings: Settings,
+    database_url: str,
+    understander: Understander | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Chat]:
-    async with runtime(settings, database_url, understander) as rt:
+    """`transport` (e.g. httpx.MockTransport) stands in for the remote systems skills call."""
+    async with runtime(settings, database_url, understander, transport) as rt:
         yield Chat(rt)
+
+
+async def confirmed(chat: Chat, who: str, text: str) -> list[Reply]:
+    """Say something and press Confirm when asked (a skill test's most common step)."""
+    replies = await chat.say(who, text)
+    if any(b.label == "Confirm" for r in replies for b in r.buttons):
+        return await chat.click(who, replies, "Confirm")
+    return replies
 
 
 @pytest.fixture

@@ -57,7 +57,8 @@ class GitHubActions(Connector):
                 params={"event": "workflow_dispatch", "per_page": 10},
             )
             for run in found.get("workflow_runs", []):
-                if request_id in (run.get("display_title") or run.get("name") or ""):
+                title = run.get("display_title") or run.get("name") or ""
+                if request_id in title.split():
                     return run
             await self._sleep(self.settings.poll_seconds)
         raise SkillError("GitHub started no workflow run for the request in time.")
