@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
+from spacy.lang.en.stop_words import STOP_WORDS
 
 MEMO_LIMIT = 50_000
 

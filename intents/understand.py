@@ -143,7 +143,7 @@ class Understander:
         choices = self.choices(slot)
         if fuzzy is not None:
             return SlotReading(None, f"I don't know {typed!r}.", (fuzzy,))
-        from rapidfuzz import process
+        from rapidfuzz import process  # noqa: PLC0415 - only on this rare path
 
         near = process.extract(typed.lower(), choices, limit=3, score_cutoff=60)
         hint = tuple(c for c, _, _ in near) or choices[:3]
