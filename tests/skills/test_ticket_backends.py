@@ -26,6 +26,7 @@ INCIDENT = {
     "state": "1",
 }
 TABLE = "/api/now/table/incident"
+MINE = "caller_id.email=alice@example.com^active=true^ORDERBYDESCsys_created_on"
 BY_NUMBER = {"sysparm_query": "number=INC0012345", "sysparm_limit": "1"}
 
 
@@ -48,7 +49,7 @@ async def test_tickets_on_servicenow(connected) -> None:
                 200,
                 {"result": [INCIDENT]},
                 query={
-                    "sysparm_query": "caller_id.email=alice@example.com^active=true^ORDERBYDESCsys_created_on",
+                    "sysparm_query": MINE,
                     "sysparm_limit": "10",
                 },
             ),
