@@ -104,7 +104,7 @@ class ManifestSkill:
 
     def _clean(self, text: str, ctx: SkillContext) -> str:
         for secret in ctx.secrets.values():
-            if secret:
+            if len(secret) >= 8:  # shorter strings are not real credentials, only noise
                 text = text.replace(secret, REDACTED)
         return text
 
