@@ -30,14 +30,15 @@ SECRET = "cdn-s3cret-token-123"
 def hosted(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN", SECRET)
     monkeypatch.setenv("CHATOPS_SECRET__OTHER_SKILL__TOKEN", "other-s3cret-value")
-    return settings.model_copy(
-        update={"skills": SkillSettings(allowed_hosts=("cdn.example.com",))}
-    )
+    return settings.model_copy(update={"skills": SkillSettings(allowed_hosts=("cdn.example.com",))})
 
 
 def _purge(action: int) -> Exchange:
     return Exchange(
-        "POST", "/api/v1/zones/staging/purge", 202, {"id": "p-1"},
+        "POST",
+        "/api/v1/zones/staging/purge",
+        202,
+        {"id": "p-1"},
         body={"tags": ["service:checkout"], "requested_by": "dave@example.com"},
         headers={"Authorization": f"Bearer {SECRET}", "Idempotency-Key": f"chatops-{action}"},
     )
@@ -82,8 +83,9 @@ async def test_a_bad_manifest_changes_nothing(chat: Chat) -> None:
     assert chat.assistant.registry.specs() == specs
 
 
-async def test_a_manifest_cannot_take_a_built_in_name(hosted: Settings, database_url: str,
-                                                      understander: Understander) -> None:
+async def test_a_manifest_cannot_take_a_built_in_name(
+    hosted: Settings, database_url: str, understander: Understander
+) -> None:
     async with chat_harness(hosted, database_url, understander) as chat:
         taken = CACHE.replace('name = "cache.flush"', 'name = "deploy"')
         with pytest.raises(UserError, match="deploy is a built-in or packaged skill"):
@@ -144,8 +146,9 @@ async def test_every_replica_sharing_the_database_follows(
         assert meant.slot_values() == {"service": "checkout", "env": "staging"}
 
 
-async def test_a_skill_sees_only_its_own_secrets(hosted: Settings, database_url: str,
-                                                 understander: Understander) -> None:
+async def test_a_skill_sees_only_its_own_secrets(
+    hosted: Settings, database_url: str, understander: Understander
+) -> None:
     async with chat_harness(hosted, database_url, understander) as chat:
         await chat.runtime.skills.add(CACHE, "cache-flush.toml", DAVE)
         await chat.runtime.reloader.check()
@@ -168,6 +171,8 @@ def test_python_skills_come_from_the_entry_point_group(monkeypatch: pytest.Monke
         SimpleNamespace(name="hello", value="pkg:Hello", load=lambda: Hello),
         SimpleNamespace(name="broken", value="pkg:nope", load=lambda: 1 / 0),
     ]
-    monkeypatch.setattr(loader, "entry_points", lambda group: points if group == loader.GROUP else [])
+    monkeypatch.setattr(
+        loader, "entry_points", lambda group: points if group == loader.GROUP else []
+    )
     found = loader.packaged_skills()
     assert [s.spec.name for s in found] == ["hello.world"]
