@@ -75,7 +75,7 @@ async def test_a_bad_manifest_changes_nothing(chat: Chat) -> None:
     with pytest.raises(ManifestError) as caught:
         await chat.runtime.skills.add(bad, "cache-flush.toml", DAVE)
     assert "cache-flush.toml:32: slots[1].type: Input should be" in str(caught.value)
-    with pytest.raises(ManifestError, match="cdn.example.com is not in skills.allowed_hosts"):
+    with pytest.raises(ManifestError, match=r"cdn\.example\.com is not in skills\.allowed_hosts"):
         await chat.runtime.skills.add(CACHE, "cache-flush.toml", DAVE)  # no host allowed here
     assert await admin.head(chat.runtime.store) == head
     assert await admin.versions(chat.runtime.store, "cache.flush") == []
@@ -153,7 +153,7 @@ async def test_a_skill_sees_only_its_own_secrets(
         await chat.runtime.skills.add(CACHE, "cache-flush.toml", DAVE)
         await chat.runtime.reloader.check()
         skill = chat.assistant.registry.get("cache.flush")
-        assert dict(skill._secrets) == {"api_token": SECRET}  # noqa: SLF001
+        assert dict(skill._secrets) == {"api_token": SECRET}
 
 
 class Hello:
