@@ -21,6 +21,23 @@ from skills.manifest import template
 from skills.manifest.model import ManifestModel, StepModel
 
 Loc = tuple[str | int, ...]
+# Header and query names that carry credentials: their value must come from {secret.NAME}, so a
+# manifest (stored, versioned, shown by `skills show`) never holds a usable credential.
+CREDENTIAL_NAMES = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "api-key",
+        "x-auth-token",
+        "api_key",
+        "apikey",
+        "access_token",
+        "token",
+        "private-token",
+        "x-vault-token",
+    }
+)
 
 
 class ManifestError(UserError):
@@ -133,6 +150,12 @@ def _semantic(model: ManifestModel, allowed_hosts: Iterable[str] | None) -> list
         fields += [("body", s, True) for s in template.strings(step.body)]
         for name, text, secret_ok in fields:
             floc = (*loc, *name.split(".", 1))
+            key = name.split(".", 1)[-1].lower()
+            literal = not any(r.startswith("secret.") for r in template.names(text))
+            if name.startswith(("headers.", "query.")) and key in CREDENTIAL_NAMES and literal:
+                problems.append(
+                    (floc, "a credential must come from {secret.NAME}, not the manifest")
+                )
             if template.stray_braces(text):
                 problems.append((floc, "has a brace that is not a {placeholder}"))
             for ref in template.names(text):

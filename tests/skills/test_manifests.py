@@ -107,6 +107,13 @@ def test_host_and_scheme_must_be_literal_and_secrets_stay_out_of_replies_and_url
     assert any("secrets may go in headers, query or body" in p for p in _problems(text, "m.toml"))
 
 
+def test_a_literal_credential_is_refused() -> None:
+    text = GOOD.replace("Bearer {secret.token}", "Bearer abc123")
+    problems = _problems(text, "m.toml")
+    assert any("action.headers.Authorization: a credential must come from" in p for p in problems)
+    assert all("abc123" not in p for p in problems)
+
+
 def test_a_manifest_that_is_not_toml_is_refused_with_its_file() -> None:
     assert _problems("name = ", "x.toml")[0].startswith("x.toml: not valid TOML")
 
