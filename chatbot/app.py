@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -21,6 +21,7 @@ from chatbot.store.engine import Store
 from intents import Understander
 from skills import admin as skill_admin
 from skills.admin import SkillAdmin
+from skills.api import Skill
 from skills.builtin import builtin_skills
 from skills.connectors.secrets import load_secrets
 from skills.loader import Reloader, SkillSource, packaged_skills
@@ -54,11 +55,13 @@ async def runtime(
     database_url: str | None = None,
     understander: Understander | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    skills: Sequence[Skill] = (),
 ) -> AsyncIterator[Runtime]:
     """Open the store (migrating it), wire the stages, and close everything on exit.
 
     `understander` lets tests share one trained model across many runtimes (used when it was
-    trained on exactly this skill set); `transport` lets tests fake remote systems.
+    trained on exactly this skill set); `transport` lets tests fake remote systems; `skills`
+    adds Python skills as if installed from a package (a skill author's tests use it).
     """
     store = Store(database_url or settings.database)
     try:
@@ -74,6 +77,7 @@ async def runtime(
         base = builtin_skills(settings.backends, settings.connectors, secrets, admin=admin)
         if settings.skills.entry_points:
             base += packaged_skills()
+        base += list(skills)
         source = SkillSource(base, secrets, settings.skills.allowed_hosts, settings.connectors)
         loaded = await skill_admin.head(store)
         registry = SkillRegistry(await source.load(store))

@@ -22,6 +22,7 @@ from chatbot.app import Runtime, runtime
 from chatbot.config import Settings, load_settings
 from chatbot.types import ButtonPress, Message, Reply
 from intents import Understander
+from skills.api import Skill
 
 
 class Chat:
@@ -75,9 +76,11 @@ async def chat_harness(
     database_url: str,
     understander: Understander | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    skills: Sequence[Skill] = (),
 ) -> AsyncIterator[Chat]:
-    """`transport` (e.g. httpx.MockTransport) stands in for the remote systems skills call."""
-    async with runtime(settings, database_url, understander, transport) as rt:
+    """`transport` (e.g. httpx.MockTransport) stands in for the remote systems skills call;
+    `skills` adds the Python skills under test as if their package were installed."""
+    async with runtime(settings, database_url, understander, transport, skills) as rt:
         yield Chat(rt)
 
 
