@@ -31,6 +31,11 @@ def _person(settings: Settings, who: str) -> str:
 
 async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.server import serve
+    from skills.connectors.secrets import load_secrets
+
+    # Back ends, connector settings and secrets are checked before listening, so a mistake is
+    # one line naming the key, not a server that fails its start-up.
+    builtin_skills(settings.backends, settings.connectors, load_secrets(settings.secrets_file))
 
     return await serve(settings, args.host, args.port)
 

@@ -137,3 +137,30 @@ async def test_sandbox_self_service(chat: Chat) -> None:
     )
     assert "unlocked" in text_of(await confirmed(chat, "alice", "unlock my account"))
     assert "was not locked" in text_of(await confirmed(chat, "alice", "unlock my account"))
+
+
+async def test_a_failed_revoke_is_audited_and_tried_again_after_the_lease(connected) -> None:
+    grant = "/api/v1/groups/00g-grafana/users/00u1alice"
+    okta = FakeSystem(
+        "acme.okta.com",
+        [
+            ALICE,
+            Exchange("PUT", grant, 204),
+            ALICE,
+            *[Exchange("DELETE", grant, 500, {"errorSummary": "Internal"})] * 3,
+            ALICE,
+            Exchange("DELETE", grant, 204),
+        ],
+        headers=OKTA,
+    )
+    async with connected({"access.request": "okta"}, okta) as chat:
+        asked = await chat.say("alice", "give me access to grafana for 2 hours")
+        sent = await chat.click("alice", asked, "Send for approval")
+        await chat.click("dave", [r for r in sent if r.to == "dave"], "Approve")
+        later = utcnow() + timedelta(hours=3)
+        assert await chat.runtime.revoker.sweep(later) == 0
+        assert await chat.runtime.revoker.sweep(later) == 0  # leased: not tried twice at once
+        assert await chat.runtime.revoker.sweep(later + timedelta(minutes=11)) == 1
+        async with chat.runtime.store.transaction() as tx:
+            events = [e.event async for e in audit.entries(tx)]
+        assert events.count("access.revoke_failed") == 1 and "access.revoked" in events
