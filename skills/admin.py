@@ -69,6 +69,26 @@ async def running_manifests(store: Store) -> list[tuple[SkillVersion, bool]]:
         return [(v, s.enabled) for v, s in rows.all()]
 
 
+async def latest_manifests(store: Store) -> list[tuple[SkillVersion, bool]]:
+    """Every manifest skill: the current version with its enabled flag; for a removed one,
+    its last version, as not enabled (kept known so waiting requests end cleanly)."""
+    running = await running_manifests(store)
+    names = {v.name for v, _ in running}
+    async with store.transaction() as tx:
+        removed = (
+            await tx.exec(
+                select(SkillState).where(
+                    SkillState.kind == "manifest", col(SkillState.version).is_(None)
+                )
+            )
+        ).all()
+    for state in removed:
+        history = await versions(store, state.name)
+        if history and state.name not in names:
+            running.append((history[-1], False))
+    return running
+
+
 async def versions(store: Store, name: str) -> list[SkillVersion]:
     async with store.transaction() as tx:
         rows = await tx.exec(

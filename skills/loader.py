@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
 from typing import Any
@@ -28,7 +28,8 @@ from skills.connectors.base import Sleep
 from skills.connectors.factory import KINDS, connector
 from skills.connectors.secrets import Secrets
 from skills.manifest import ManifestSkill, parse_manifest
-from skills.registry import SkillRegistry
+from skills.manifest.skill import spec_of
+from skills.registry import Disabled, SkillRegistry
 
 log = logging.getLogger(__name__)
 GROUP = "chatops.skills"
@@ -92,11 +93,12 @@ class SkillSource:
         makers = self.connector_makers()
         skills: list[Skill] = [
             WithSecrets(s, self.secrets.scope(s.spec.name))
-            for s in self.base
             if states.get(s.spec.name) is None or states[s.spec.name].enabled
+            else Disabled(s.spec)
+            for s in self.base
         ]
-        for row, enabled in await admin.running_manifests(store):
-            if not enabled or row.name in self.fixed_names():
+        for row, enabled in await admin.latest_manifests(store):
+            if row.name in self.fixed_names():
                 continue
             try:
                 manifest = parse_manifest(
@@ -104,6 +106,9 @@ class SkillSource:
                 )
             except Exception as exc:  # settings changed under it (e.g. a host no longer allowed)
                 log.error("manifest skill %s v%s skipped: %s", row.name, row.version, exc)
+                continue
+            if not enabled:
+                skills.append(Disabled(spec_of(manifest)))
                 continue
             skill = ManifestSkill(manifest, self.allowed_hosts, makers, self.sleep, row.version)
             skills.append(WithSecrets(skill, self.secrets.scope(row.name)))
@@ -147,7 +152,3 @@ class Reloader:
                 await self.check()
             except Exception:
                 log.exception("skill registry reload failed; the running set is unchanged")
-
-
-def everything(skills: Iterable[Skill]) -> list[str]:
-    return sorted(s.spec.name for s in skills)

@@ -98,7 +98,7 @@ async def test_an_admin_disables_and_enables_a_skill_from_chat(chat: Chat) -> No
     done = await confirmed(chat, "dave", "disable skill kb.search")
     assert "Skill kb.search disabled" in text_of(done)
     assert await chat.runtime.reloader.check()
-    assert chat.assistant.registry.get("kb.search") is None
+    assert "kb.search" not in [s.name for s in chat.assistant.registry.specs()]
     assert "KB0000" not in text_of(await chat.say("alice", "search the knowledge base for wifi"))
     done = await confirmed(chat, "dave", "enable skill kb.search")
     assert "Skill kb.search enabled" in text_of(done)
@@ -124,7 +124,7 @@ async def test_versions_are_kept_and_an_earlier_one_restored(
         removed = await skills.remove("cache.flush", DAVE)
         assert removed.event == "skill.removed"
         await chat.runtime.reloader.check()
-        assert chat.assistant.registry.get("cache.flush") is None
+        assert "cache.flush" not in [s.name for s in chat.assistant.registry.specs()]
         with pytest.raises(UserError, match="built-in"):
             await skills.remove("deploy", DAVE)
         events = [e.split()[0] for e in await _events(chat)]
@@ -176,3 +176,15 @@ def test_python_skills_come_from_the_entry_point_group(monkeypatch: pytest.Monke
     )
     found = loader.packaged_skills()
     assert [s.spec.name for s in found] == ["hello.world"]
+
+
+async def test_a_request_waiting_for_approval_ends_cleanly_when_its_skill_is_disabled(
+    chat: Chat,
+) -> None:
+    asked = await chat.say("alice", "give me access to grafana for 2 hours")
+    sent = await chat.click("alice", asked, "Send for approval")
+    await chat.runtime.skills.set_enabled("access.request", False, DAVE)
+    await chat.runtime.reloader.check()
+    approved = text_of(await chat.click("dave", [r for r in sent if r.to == "dave"], "Approve"))
+    assert "access.request was disabled by an admin, so nothing was done" in approved
+    assert "access.request" not in [s.name for s in chat.assistant.registry.specs()]
