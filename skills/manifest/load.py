@@ -145,7 +145,8 @@ def _semantic(model: ManifestModel, allowed_hosts: Iterable[str] | None) -> list
             fields.append(("url", step.url, False))
         if step.path:
             fields.append(("path", step.path, False))
-        fields += [(f"query.{k}", v, True) for k, v in step.query.items()]
+        # Not in the query: URLs end up in logs (httpx logs each request line).
+        fields += [(f"query.{k}", v, False) for k, v in step.query.items()]
         fields += [(f"headers.{k}", v, True) for k, v in step.headers.items()]
         fields += [("body", s, True) for s in template.strings(step.body)]
         for name, text, secret_ok in fields:
@@ -161,7 +162,7 @@ def _semantic(model: ManifestModel, allowed_hosts: Iterable[str] | None) -> list
             for ref in template.names(text):
                 step_ref = ref.startswith("steps.") and ref.split(".")[1] in seen
                 if ref.startswith("secret.") and not secret_ok and ref in known:
-                    problems.append((floc, f"{{{ref}}}: secrets may go in headers, query or body"))
+                    problems.append((floc, f"{{{ref}}}: secrets may go in headers or body only"))
                 elif ref not in known and not step_ref:
                     problems.append((floc, f"{{{ref}}} is not a slot, earlier step or secret"))
         seen.append(step.name)

@@ -104,7 +104,11 @@ def test_host_and_scheme_must_be_literal_and_secrets_stay_out_of_replies_and_url
     text = GOOD.replace('reply = "sent {value}: {steps.action.n}"', 'reply = "{secret.token}"')
     assert any("a reply never shows a secret" in p for p in _problems(text, "m.toml"))
     text = GOOD.replace("/items/{value}", "/items/{secret.token}")
-    assert any("secrets may go in headers, query or body" in p for p in _problems(text, "m.toml"))
+    assert any("secrets may go in headers or body only" in p for p in _problems(text, "m.toml"))
+    text = GOOD.replace('query = { q = "{value}" }', 'query = { key = "{secret.token}" }')
+    assert any(
+        "action.query.key: {secret.token}: secrets may go" in p for p in _problems(text, "m")
+    )
 
 
 def test_a_literal_credential_is_refused() -> None:
