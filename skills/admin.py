@@ -126,6 +126,11 @@ class SkillAdmin:
                 )
         return manifest
 
+    @staticmethod
+    async def _lock(tx: AsyncSession) -> None:
+        """Registry changes queue on the head row, so two admins never pick one version."""
+        await tx.exec(select(SkillRegistryHead).where(SkillRegistryHead.id == 1).with_for_update())
+
     async def _commit(
         self, tx: AsyncSession, actor: Actor, change: Change, **detail: object
     ) -> Change:
@@ -181,6 +186,7 @@ class SkillAdmin:
     async def add(self, text: str, file: str, actor: Actor) -> Change:
         manifest = self.validate(text, file)
         async with self.store.transaction() as tx:
+            await self._lock(tx)
             number = await self._new_version(tx, manifest, actor)
             sha = hashlib.sha256(text.encode()).hexdigest()
             change = Change(manifest.model.name, "skill.added", number)
@@ -192,6 +198,7 @@ class SkillAdmin:
             raise UserError(f"skill {name} has no version {version}; see 'chatops skills versions'")
         manifest = self.validate(old.source, f"{name} version {version}")
         async with self.store.transaction() as tx:
+            await self._lock(tx)
             number = await self._new_version(tx, manifest, actor)
             change = Change(name, "skill.restored", number)
             return await self._commit(tx, actor, change, restored_from=version)
@@ -199,6 +206,7 @@ class SkillAdmin:
     async def set_enabled(self, name: str, enabled: bool, actor: Actor) -> Change:
         fixed = name in set(self._fixed())
         async with self.store.transaction() as tx:
+            await self._lock(tx)
             state = await tx.get(SkillState, name)
             if state is None or (state.kind == "manifest" and state.version is None):
                 if not fixed:
@@ -217,6 +225,7 @@ class SkillAdmin:
         if name in set(self._fixed()):
             raise UserError(f"{name} is a built-in or packaged skill; disable it instead")
         async with self.store.transaction() as tx:
+            await self._lock(tx)
             state = await tx.get(SkillState, name)
             if state is None or state.version is None:
                 raise UserError(f"there is no manifest skill named {name!r}")
