@@ -132,8 +132,12 @@ class Connector:
         idempotency_key: str | None = None,
         idempotent: bool | None = None,
         content: bytes | None = None,
+        accept: tuple[int, ...] = (),
     ) -> httpx.Response:
-        """Send with retries; raise SkillError naming the system on any final failure."""
+        """Send with retries; raise SkillError naming the system on any final failure.
+
+        `accept` lists non-2xx statuses the caller handles itself (e.g. 404: "no such ticket").
+        """
         method = method.upper()
         sent = {**self.endpoint.headers, **(headers or {})}
         if idempotency_key and self.endpoint.idempotency_header:
@@ -173,7 +177,7 @@ class Connector:
             if response.status_code >= 500 and safe and not last:
                 await self._sleep(wait)
                 continue
-            if response.is_success:
+            if response.is_success or response.status_code in accept:
                 return response
             raise self.failure(response)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -76,16 +76,13 @@ class Jira(Connector):
         )
 
     async def get(self, ticket: str) -> Ticket | None:
-        response = await self.http.get(
-            self.url(f"/rest/api/3/issue/{issue_id(ticket)}"),
+        response = await self.request(
+            "GET",
+            f"/rest/api/3/issue/{issue_id(ticket)}",
             params={"fields": "summary,status,priority"},
-            headers=dict(self.endpoint.headers),
+            accept=(404,),
         )
-        if response.status_code == 404:
-            return None
-        if not response.is_success:
-            raise self.failure(response)
-        return self._ticket(response.json())
+        return None if response.status_code == 404 else self._ticket(response.json())
 
     async def mine(self, person: Principal) -> list[Ticket]:
         jql = (
