@@ -5,7 +5,7 @@
     service.restart = "kubernetes"
     ticket.create = "servicenow" # or "jira"; likewise ticket.*, change.close
     kb.search = "servicenow"
-    vpn.reset = "okta"           # and password.reset, account.unlock, access.request
+    vpn.reset = "okta"           # or "keycloak"; password.reset, account.unlock, access.request
     oncall.who = "pagerduty"
     handoff = "webhook"
 
@@ -31,10 +31,10 @@ from skills.connectors.secrets import Secrets
 
 SANDBOX = "sandbox"
 CHOICES: Mapping[str, tuple[str, ...]] = {
-    "vpn.reset": ("okta",),
-    "password.reset": ("okta",),
-    "account.unlock": ("okta",),
-    "access.request": ("okta",),
+    "vpn.reset": ("okta", "keycloak"),
+    "password.reset": ("okta", "keycloak"),
+    "account.unlock": ("okta", "keycloak"),
+    "access.request": ("okta", "keycloak"),
     "deploy": ("github", "jenkins"),
     "deploy.rollback": ("github", "jenkins"),
     "service.restart": ("kubernetes",),

@@ -49,6 +49,7 @@ class Endpoint:
     base_url: str
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     idempotency_header: str | None = None
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)  # not headers
 
 
 def retry_after(response: httpx.Response, default: float) -> float:

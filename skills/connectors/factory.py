@@ -22,6 +22,7 @@ from skills.connectors.config import ConnectorSettings, section
 from skills.connectors.github import GitHubActions, GitHubSettings
 from skills.connectors.jenkins import Jenkins, JenkinsSettings
 from skills.connectors.jira import Jira, JiraSettings
+from skills.connectors.keycloak import Keycloak, KeycloakSettings
 from skills.connectors.kubernetes import Kubernetes, KubernetesSettings
 from skills.connectors.okta import Okta, OktaSettings
 from skills.connectors.pagerduty import PagerDuty, PagerDutySettings
@@ -44,6 +45,7 @@ class Kind:
     connector: type[Connector]
     auth: Auth
     idempotency_header: str | None = None
+    credentials: Auth | None = None  # secrets the connector uses other than as headers
 
 
 KINDS: Mapping[str, Kind] = {
@@ -95,6 +97,13 @@ KINDS: Mapping[str, Kind] = {
             "Accept": "application/json",
         },
     ),
+    "keycloak": Kind(
+        "Keycloak",
+        KeycloakSettings,
+        Keycloak,
+        lambda s, sec: {"Accept": "application/json"},
+        credentials=lambda s, sec: {"client_secret": sec.require("keycloak", "client_secret")},
+    ),
     "pagerduty": Kind(
         "PagerDuty",
         PagerDutySettings,
@@ -124,7 +133,10 @@ def connector(
     kind = KINDS[name]
     settings = section(connectors, name, kind.settings)
     headers = kind.auth(settings, secrets)
-    endpoint = Endpoint(kind.system, settings.base_url, headers, kind.idempotency_header)
+    credentials = kind.credentials(settings, secrets) if kind.credentials else {}
+    endpoint = Endpoint(
+        kind.system, settings.base_url, headers, kind.idempotency_header, credentials
+    )
     retry = RetryPolicy(settings.attempts, settings.backoff, timeout=settings.timeout)
 
     def make(http: httpx.AsyncClient) -> Any:

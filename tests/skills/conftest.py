@@ -23,6 +23,7 @@ SECRETS = {
     "CHATOPS_SECRET__OKTA__TOKEN": "okta-s3cret-123",
     "CHATOPS_SECRET__PAGERDUTY__TOKEN": "pd-s3cret",
     "CHATOPS_SECRET__WEBHOOK__TOKEN": "hook-s3cret",
+    "CHATOPS_SECRET__KEYCLOAK__CLIENT_SECRET": "kc-s3cret&x=1",
 }
 CONNECTORS: dict[str, dict[str, Any]] = {
     "github": {"repository": "acme/deploys", **FAST},
@@ -40,6 +41,12 @@ CONNECTORS: dict[str, dict[str, Any]] = {
         **FAST,
     },
     "okta": {"base_url": "https://acme.okta.com", "groups": {"grafana": "00g-grafana"}, **FAST},
+    "keycloak": {
+        "base_url": "https://sso.example.com",
+        "realm": "acme",
+        "groups": {"jenkins": "g-jenkins"},
+        **FAST,
+    },
     "pagerduty": {"escalation_policies": {"checkout": "PEP1"}, **FAST},
     "webhook": {"base_url": "https://desk.example.com", "path": "/hooks/chatops", **FAST},
 }

@@ -164,3 +164,67 @@ async def test_a_failed_revoke_is_audited_and_tried_again_after_the_lease(connec
         async with chat.runtime.store.transaction() as tx:
             events = [e.event async for e in audit.entries(tx)]
         assert events.count("access.revoke_failed") == 1 and "access.revoked" in events
+
+
+async def test_keycloak_logs_out_resets_and_grants(connected) -> None:
+    token = Exchange(
+        "POST",
+        "/realms/acme/protocol/openid-connect/token",
+        200,
+        {"access_token": "kc-access-token-1", "token_type": "Bearer"},
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        check=lambda r: (
+            _form(r)
+            == {
+                "grant_type": "client_credentials",
+                "client_id": "chatops",
+                "client_secret": "kc-s3cret&x=1",
+            }
+        ),
+    )
+    bearer = {"Authorization": "Bearer kc-access-token-1"}
+    users = Exchange(
+        "GET",
+        "/admin/realms/acme/users",
+        200,
+        [{"id": "u-1"}],
+        headers=bearer,
+        query={"email": "alice@example.com", "exact": "true"},
+    )
+    kc = FakeSystem(
+        "sso.example.com",
+        [
+            token,
+            users,
+            Exchange("POST", "/admin/realms/acme/users/u-1/logout", 204, headers=bearer),
+            token,
+            users,
+            Exchange(
+                "PUT",
+                "/admin/realms/acme/users/u-1/execute-actions-email",
+                204,
+                body=["UPDATE_PASSWORD"],
+                headers=bearer,
+            ),
+            token,
+            users,
+            Exchange("DELETE", "/admin/realms/acme/attack-detection/brute-force/users/u-1", 204),
+        ],
+        headers={"Accept": "application/json"},
+    )
+    backends = {"vpn.reset": "keycloak", "password.reset": "keycloak", "account.unlock": "keycloak"}
+    async with connected(backends, kc) as chat:
+        assert "every Keycloak session ended" in text_of(
+            await confirmed(chat, "alice", "reset my vpn")
+        )
+        assert "set a new password was emailed" in text_of(
+            await confirmed(chat, "alice", "reset my password")
+        )
+        assert "unlocked" in text_of(await confirmed(chat, "alice", "unlock my account"))
+        await _no_secret_anywhere(chat)
+
+
+def _form(request) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(request.content.decode()))
