@@ -228,3 +228,34 @@ def _form(request) -> dict[str, str]:
     from urllib.parse import parse_qsl
 
     return dict(parse_qsl(request.content.decode()))
+
+
+async def test_keycloak_group_membership_for_temporary_access(connected) -> None:
+    token = Exchange(
+        "POST",
+        "/realms/acme/protocol/openid-connect/token",
+        200,
+        {"access_token": "kc-access-token-2"},
+    )
+    bearer = {"Authorization": "Bearer kc-access-token-2"}
+    users = Exchange("GET", "/admin/realms/acme/users", 200, [{"id": "u-1"}], headers=bearer)
+    member = "/admin/realms/acme/users/u-1/groups/g-jenkins"
+    kc = FakeSystem(
+        "sso.example.com",
+        [
+            token,
+            users,
+            Exchange("PUT", member, 204, headers=bearer),
+            token,
+            users,
+            Exchange("DELETE", member, 204, headers=bearer),
+        ],
+    )
+    async with connected({"access.request": "keycloak"}, kc) as chat:
+        asked = await chat.say("alice", "give me access to jenkins for 30 minutes")
+        sent = await chat.click("alice", asked, "Send for approval")
+        card = [r for r in sent if r.to == "carol"]  # jenkins belongs to the release managers
+        assert "added to the Keycloak group for jenkins" in text_of(
+            await chat.click("carol", card, "Approve")
+        )
+        assert await chat.runtime.revoker.sweep(utcnow() + timedelta(minutes=31)) == 1
