@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import SECRETS
-from skill_fakes import Exchange, FakeSystem
+from skill_fakes import SECRETS, Exchange, FakeSystem
 
 from chatbot.governance import audit
 from chatbot.testing import Chat, confirmed, text_of
