@@ -77,7 +77,7 @@ async def test_tickets_on_servicenow(connected) -> None:
         headers=SNOW,
     )
     async with connected({"ticket.*": "servicenow"}, snow) as chat:
-        opened = text_of(await confirmed(chat, "alice", "open a ticket: printer on fire"))
+        opened = text_of(await confirmed(chat, "alice", "create an incident: printer on fire"))
         assert "Opened INC0012345 [new, medium] printer on fire" in opened
         assert "INC0012345 [new" in text_of(await chat.say("alice", "check ticket INC0012345"))
         assert "Your open tickets" in text_of(await chat.say("alice", "show me my tickets"))
@@ -220,7 +220,7 @@ async def test_tickets_on_jira(connected) -> None:
         headers=JIRA,
     )
     async with connected({"ticket.*": "jira"}, jira) as chat:
-        opened = text_of(await confirmed(chat, "alice", "open a ticket: printer on fire"))
+        opened = text_of(await confirmed(chat, "alice", "create an incident: printer on fire"))
         assert "Opened INC0010042 [open, medium] printer on fire" in opened
         assert "[open, high]" in text_of(await chat.say("alice", "check ticket INC0010042"))
         closed = text_of(await confirmed(chat, "alice", "close INC0010042"))
@@ -232,7 +232,7 @@ async def test_tickets_on_jira(connected) -> None:
 
 
 async def test_tickets_on_the_sandbox(chat: Chat) -> None:
-    opened = text_of(await confirmed(chat, "alice", "open a ticket: printer on fire"))
+    opened = text_of(await confirmed(chat, "alice", "create an incident: printer on fire"))
     assert "Sandbox: Opened INC0001001 [new, medium] printer on fire" in opened
     assert "INC0001001" in text_of(await chat.say("alice", "show me my tickets"))
     raised = await confirmed(chat, "alice", "raise the priority of INC0001001 to critical")
