@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -17,8 +19,14 @@ from chatbot.governance.rbac import Rbac
 from chatbot.identity import Directory
 from chatbot.store.engine import Store
 from intents import Understander
+from skills import admin as skill_admin
+from skills.admin import SkillAdmin
+from skills.api import Skill
 from skills.builtin import builtin_skills
+from skills.connectors.secrets import load_secrets
+from skills.loader import Reloader, SkillSource, packaged_skills
 from skills.registry import SkillRegistry
+from skills.revoker import Revoker
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +35,9 @@ class Runtime:
     store: Store
     assistant: Assistant
     http: httpx.AsyncClient
+    skills: SkillAdmin | None = None
+    reloader: Reloader | None = None
+    revoker: Revoker | None = None
 
 
 def build_understander(settings: Settings, registry: SkillRegistry) -> Understander:
@@ -43,29 +54,70 @@ async def runtime(
     settings: Settings,
     database_url: str | None = None,
     understander: Understander | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    skills: Sequence[Skill] = (),
 ) -> AsyncIterator[Runtime]:
     """Open the store (migrating it), wire the stages, and close everything on exit.
 
-    `understander` lets tests share one trained model across many runtimes.
+    `understander` lets tests share one trained model across many runtimes (used when it was
+    trained on exactly this skill set); `transport` lets tests fake remote systems; `skills`
+    adds Python skills as if installed from a package (a skill author's tests use it).
     """
     store = Store(database_url or settings.database)
     try:
         await store.migrate()
-        registry = SkillRegistry(builtin_skills())
+        secrets = load_secrets(settings.secrets_file)
+        source: SkillSource | None = None
+        admin = SkillAdmin(
+            store,
+            lambda: source.fixed_names() if source else (),
+            settings.skills.allowed_hosts,
+            settings.connectors,
+        )
+        base = builtin_skills(settings.backends, settings.connectors, secrets, admin=admin)
+        if settings.skills.entry_points:
+            base += packaged_skills()
+        base += list(skills)
+        source = SkillSource(base, secrets, settings.skills.allowed_hosts, settings.connectors)
+        loaded = await skill_admin.head(store)
+        registry = SkillRegistry(await source.load(store))
+        if understander is None or tuple(understander.skills) != registry.specs():
+            understander = build_understander(settings, registry)
         directory = Directory(settings)
         rbac = Rbac(settings)
         authorizer = Authorizer(rbac, PolicyBook(settings), directory)
-        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0), transport=transport) as http:
             executor = Executor(registry, store, authorizer, http)
             assistant = Assistant(
-                settings,
+                settings, store, registry, understander, directory, authorizer, executor
+            )
+            reloader = Reloader(
                 store,
                 registry,
-                understander or build_understander(settings, registry),
-                directory,
-                authorizer,
-                executor,
+                source,
+                lambda fresh: build_understander(settings, fresh),
+                lambda trained: setattr(assistant, "understander", trained),
             )
-            yield Runtime(settings, store, assistant, http)
+            reloader.loaded = loaded
+            revoker = Revoker(store, registry, http)
+            yield Runtime(settings, store, assistant, http, admin, reloader, revoker)
     finally:
         await store.close()
+
+
+@asynccontextmanager
+async def background(rt: Runtime) -> AsyncIterator[None]:
+    """The server's periodic work: follow registry changes, revoke expired access."""
+    tasks = []
+    if rt.reloader is not None:
+        tasks.append(asyncio.create_task(rt.reloader.run(rt.settings.skills.reload_seconds)))
+    if rt.revoker is not None:
+        tasks.append(asyncio.create_task(rt.revoker.run(rt.settings.skills.revoke_seconds)))
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

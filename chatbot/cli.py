@@ -61,9 +61,28 @@ def _build_parser() -> argparse.ArgumentParser:
 
     skills = sub.add_parser("skills", help="the skill registry")
     sk_sub = skills.add_subparsers(dest="skills_command", required=True, parser_class=_Parser)
-    sk_sub.add_parser("list", help="every registered skill")
+    sk_list = sk_sub.add_parser("list", help="every registered skill")
+    sk_list.add_argument("--json", action="store_true", help="one JSON object per line")
     show = sk_sub.add_parser("show", help="one skill's declaration")
     show.add_argument("name")
+    add = sk_sub.add_parser("add", help="add or update a manifest skill (TOML or YAML)")
+    add.add_argument("file")
+    add.add_argument("--as", dest="who", default="", help="the admin making the change")
+    check = sk_sub.add_parser("check", help="validate a manifest without adding it")
+    check.add_argument("file")
+    for verb, text in (
+        ("disable", "disable a skill for everyone"),
+        ("enable", "enable a disabled skill"),
+        ("remove", "remove a manifest skill (its versions are kept)"),
+        ("versions", "the stored versions of a manifest skill"),
+    ):
+        cmd = sk_sub.add_parser(verb, help=text)
+        cmd.add_argument("name")
+        cmd.add_argument("--as", dest="who", default="", help="the admin making the change")
+    restore = sk_sub.add_parser("restore", help="make an earlier manifest version current")
+    restore.add_argument("name")
+    restore.add_argument("version", type=int)
+    restore.add_argument("--as", dest="who", default="", help="the admin making the change")
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from datetime import UTC, datetime
@@ -14,6 +15,8 @@ from chatbot.config import Settings
 from chatbot.errors import UserError
 from chatbot.governance import audit
 from chatbot.store.tables import AuditEntry
+from skills import admin as skill_admin
+from skills.admin import Actor
 from skills.builtin import builtin_skills
 from skills.registry import SkillRegistry
 
@@ -28,6 +31,11 @@ def _person(settings: Settings, who: str) -> str:
 
 async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.server import serve
+    from skills.connectors.secrets import load_secrets
+
+    # Back ends, connector settings and secrets are checked before listening, so a mistake is
+    # one line naming the key, not a server that fails its start-up.
+    builtin_skills(settings.backends, settings.connectors, load_secrets(settings.secrets_file))
 
     return await serve(settings, args.host, args.port)
 
@@ -172,16 +180,36 @@ async def cmd_approvals_reject(settings: Settings, args: argparse.Namespace) -> 
     return await _decide(settings, args, "reject")
 
 
+def _admin(settings: Settings, args: argparse.Namespace) -> Actor:
+    """The CLI acts as the named admin, or as the operating-system user running it."""
+    who = args.who or getpass.getuser()
+    if args.who:
+        _person(settings, args.who)
+    return Actor(who, "cli", "terminal")
+
+
 async def cmd_skills_list(settings: Settings, args: argparse.Namespace) -> int:
-    for spec in SkillRegistry(builtin_skills()).specs():
-        effect = "side effect" if spec.side_effect else "read-only"
-        print(f"{spec.name:<16} {spec.risk.value:<6} {effect:<11} {spec.description}")
+    async with runtime(settings) as rt:
+        assert rt.skills is not None and rt.reloader is not None
+        rows = await skill_admin.listing(rt.store, rt.reloader.source.base)
+    for row in rows:
+        if args.json:
+            print(json.dumps(row.as_json(), ensure_ascii=False))
+            continue
+        effect = "side effect" if row.side_effect else "read-only"
+        state = "" if row.enabled else " [disabled]"
+        kind = f"v{row.version}" if row.version else row.kind
+        print(f"{row.name:<16} {row.risk:<6} {effect:<11} {kind:<8} {row.description}{state}")
     return 0
 
 
 async def cmd_skills_show(settings: Settings, args: argparse.Namespace) -> int:
-    spec = SkillRegistry(builtin_skills()).spec(args.name)
+    async with runtime(settings) as rt:
+        spec = rt.assistant.registry.spec(args.name)
+        history = await skill_admin.versions(rt.store, args.name)
     if spec is None:
+        if history:
+            raise UserError(f"skill {args.name!r} is disabled or removed; see its versions")
         raise UserError(f"no skill named {args.name!r}; see 'chatops skills list'")
     print(f"{spec.name}: {spec.description}")
     print(f"  risk {spec.risk.value}; requires {spec.requires.value}; permission {spec.permission}")
@@ -190,4 +218,72 @@ async def cmd_skills_show(settings: Settings, args: argparse.Namespace) -> int:
         print(f"  slot {slot.name}: {slot.type.value}, {need}")
     for example in spec.examples:
         print(f"  e.g. {example}")
+    if history:
+        print(f"  manifest versions: {', '.join(str(v.version) for v in history)}")
+    return 0
+
+
+def _read(file: str) -> str:
+    try:
+        return Path(file).read_text("utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{file}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{file}: cannot be read ({type(exc).__name__})") from None
+
+
+async def cmd_skills_check(settings: Settings, args: argparse.Namespace) -> int:
+    from skills.manifest import parse_manifest
+
+    manifest = parse_manifest(_read(args.file), args.file, settings.skills.allowed_hosts)
+    print(f"{args.file}: ok ({manifest.model.name}, {len(manifest.model.examples)} examples)")
+    return 0
+
+
+async def _change(settings: Settings, args: argparse.Namespace, verb: str) -> int:
+    actor = _admin(settings, args)
+    async with runtime(settings) as rt:
+        assert rt.skills is not None
+        if verb == "add":
+            change = await rt.skills.add(_read(args.file), args.file, actor)
+        elif verb == "restore":
+            change = await rt.skills.restore(args.name, args.version, actor)
+        elif verb == "remove":
+            change = await rt.skills.remove(args.name, actor)
+        else:
+            change = await rt.skills.set_enabled(args.name, verb == "enable", actor)
+    print(change.text() + " Running servers pick it up within seconds.")
+    return 0
+
+
+async def cmd_skills_add(settings: Settings, args: argparse.Namespace) -> int:
+    return await _change(settings, args, "add")
+
+
+async def cmd_skills_disable(settings: Settings, args: argparse.Namespace) -> int:
+    return await _change(settings, args, "disable")
+
+
+async def cmd_skills_enable(settings: Settings, args: argparse.Namespace) -> int:
+    return await _change(settings, args, "enable")
+
+
+async def cmd_skills_remove(settings: Settings, args: argparse.Namespace) -> int:
+    return await _change(settings, args, "remove")
+
+
+async def cmd_skills_restore(settings: Settings, args: argparse.Namespace) -> int:
+    return await _change(settings, args, "restore")
+
+
+async def cmd_skills_versions(settings: Settings, args: argparse.Namespace) -> int:
+    async with runtime(settings) as rt:
+        history = await skill_admin.versions(rt.store, args.name)
+    if not history:
+        raise UserError(f"skill {args.name!r} has no stored manifest versions")
+    for v in history:
+        print(
+            f"{v.version:>4} {v.created_at:%Y-%m-%d %H:%M:%S} {v.created_by:<10} {v.format} "
+            f"sha256 {v.sha256[:12]}"
+        )
     return 0

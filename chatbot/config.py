@@ -149,6 +149,23 @@ class Limits(Frozen):
     confirmation_ttl_seconds: int = Field(default=900, ge=1)
 
 
+class SkillSettings(Frozen):
+    """The skill registry: where manifests may send requests, and how often replicas look for
+    changes (registry version) and for access grants that are due to be revoked."""
+
+    allowed_hosts: tuple[str, ...] = ()
+    reload_seconds: float = Field(default=2.0, gt=0)
+    revoke_seconds: float = Field(default=30.0, gt=0)
+    entry_points: bool = True
+
+
+class ApiToken(Frozen):
+    """An admin API token: only its SHA-256 is kept, and the person it acts as."""
+
+    person: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
 class Settings(BaseSettings):
     """All configuration. Nested keys are overridable as `CHATOPS_SECTION__KEY`."""
 
@@ -169,6 +186,11 @@ class Settings(BaseSettings):
     groups: dict[str, Group] = Field(default_factory=dict)
     roles: dict[str, Role] = Field(default_factory=dict)
     policy: tuple[PolicyRule, ...] = ()
+    skills: SkillSettings = SkillSettings()
+    backends: dict[str, str] = Field(default_factory=dict)
+    connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    secrets_file: Path | None = None
+    api_tokens: dict[str, ApiToken] = Field(default_factory=dict)
 
     @field_validator("people")
     @classmethod

@@ -21,9 +21,9 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from chatbot.adapters import slack, teams
+from chatbot.adapters import admin_api, slack, teams
 from chatbot.adapters.web import api as web_api
-from chatbot.app import runtime
+from chatbot.app import background, runtime
 from chatbot.config import Settings
 from chatbot.errors import ConfigError
 from chatbot.metrics import Metrics
@@ -86,6 +86,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with (
             runtime(settings, database_url, understander) as rt,
+            background(rt),
             slack.running(app.state, rt),
             teams.running(app.state, rt),
         ):
@@ -105,6 +106,7 @@ def create_app(
         *web_api.routes,
         *slack.routes,
         *teams.routes,
+        *admin_api.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -15,12 +15,14 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from chatbot.app import Runtime, runtime
 from chatbot.config import Settings, load_settings
 from chatbot.types import ButtonPress, Message, Reply
 from intents import Understander
+from skills.api import Skill
 
 
 class Chat:
@@ -70,10 +72,24 @@ def text_of(replies: Sequence[Reply]) -> str:
 
 @asynccontextmanager
 async def chat_harness(
-    settings: Settings, database_url: str, understander: Understander | None = None
+    settings: Settings,
+    database_url: str,
+    understander: Understander | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    skills: Sequence[Skill] = (),
 ) -> AsyncIterator[Chat]:
-    async with runtime(settings, database_url, understander) as rt:
+    """`transport` (e.g. httpx.MockTransport) stands in for the remote systems skills call;
+    `skills` adds the Python skills under test as if their package were installed."""
+    async with runtime(settings, database_url, understander, transport, skills) as rt:
         yield Chat(rt)
+
+
+async def confirmed(chat: Chat, who: str, text: str) -> list[Reply]:
+    """Say something and press Confirm when asked (a skill test's most common step)."""
+    replies = await chat.say(who, text)
+    if any(b.label == "Confirm" for r in replies for b in r.buttons):
+        return await chat.click(who, replies, "Confirm")
+    return replies
 
 
 @pytest.fixture

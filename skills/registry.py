@@ -23,6 +23,15 @@ class Unconnected:
         )
 
 
+class Disabled(Unconnected):
+    """A skill an admin disabled or removed. It stays known by name, so a request already
+    waiting for confirmation or approval ends with a clear answer instead of an error, but it
+    is not trained on and not offered (`specs()` leaves it out)."""
+
+    async def run(self, ctx: SkillContext) -> Outcome:
+        return Outcome(False, f"{self.spec.name} was disabled by an admin, so nothing was done.")
+
+
 class SkillRegistry:
     def __init__(self, skills: Iterable[Skill] = ()) -> None:
         self._skills: dict[str, Skill] = {}
@@ -34,6 +43,10 @@ class SkillRegistry:
             raise ValueError(f"skill {skill.spec.name!r} is registered twice")
         self._skills[skill.spec.name] = skill
 
+    def replace(self, other: SkillRegistry) -> None:
+        """Take another registry's skills in one assignment (a reload on a live replica)."""
+        self._skills = dict(other._skills)
+
     def get(self, name: str) -> Skill | None:
         return self._skills.get(name)
 
@@ -42,10 +55,12 @@ class SkillRegistry:
         return skill.spec if skill else None
 
     def specs(self) -> tuple[SkillSpec, ...]:
-        return tuple(skill.spec for skill in self._skills.values())
+        """The skills in service (what understanding trains on and help offers)."""
+        return tuple(s.spec for s in self._skills.values() if not isinstance(s, Disabled))
 
     def connected(self, name: str) -> bool:
-        return not isinstance(self._skills.get(name), Unconnected)
+        skill = self._skills.get(name)
+        return not isinstance(getattr(skill, "inner", skill), Unconnected)
 
     def __len__(self) -> int:
         return len(self._skills)

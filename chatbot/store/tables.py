@@ -123,3 +123,40 @@ class ProcessedEvent(SQLModel, table=True):
     platform: str = Field(primary_key=True)
     event_id: str = Field(primary_key=True)
     at: datetime = _when(nullable=False)
+
+
+class SkillVersion(SQLModel, table=True):
+    """Every manifest ever added, kept so any earlier version can be restored."""
+
+    __tablename__ = "skill_versions"
+
+    name: str = Field(primary_key=True)
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    format: str
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str
+    created_by: str
+    created_at: datetime = _when(nullable=False)
+
+
+class SkillState(SQLModel, table=True):
+    """Per skill name: which manifest version runs (None: not a manifest, or removed) and
+    whether it is enabled. Built-in and packaged skills get a row when first disabled."""
+
+    __tablename__ = "skill_states"
+
+    name: str = Field(primary_key=True)
+    kind: str
+    version: int | None = None
+    enabled: bool = True
+    updated_by: str
+    updated_at: datetime = _when(nullable=False)
+
+
+class SkillRegistryHead(SQLModel, table=True):
+    """One row: bumped on every registry change; replicas poll it and reload when it moves."""
+
+    __tablename__ = "skill_registry_head"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0

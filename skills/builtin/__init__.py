@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from skills.admin import SkillAdmin
 from skills.api import Skill
+from skills.builtin.admin import SKILL_DISABLE, SKILL_ENABLE, SkillToggle
 from skills.builtin.catalog import BUILTIN_SPECS
-from skills.builtin.deploy import SandboxDeploy, SandboxDeployStatus, SandboxRollback
+from skills.builtin.deploy import SandboxDeployStatus
 from skills.builtin.info import Help, WhoAmI
-from skills.builtin.vpn import SandboxVpnReset
+from skills.connectors.base import Sleep
+from skills.connectors.secrets import Secrets
 from skills.registry import Unconnected
 
 
-def builtin_skills() -> list[Skill]:
-    """The built-in catalog on its sandbox back ends; unconnected ones say so when asked."""
+def builtin_skills(
+    backends: Mapping[str, str] | None = None,
+    connectors: Mapping[str, Mapping[str, Any]] | None = None,
+    secrets: Secrets | None = None,
+    sleep: Sleep = asyncio.sleep,
+    admin: SkillAdmin | None = None,
+) -> list[Skill]:
+    """The built-in catalog, each skill on the back end its settings choose (sandbox default).
+
+    `admin` lets the chat skills that enable and disable skills change the registry; without
+    it (parse, eval) they are declared, so understanding is the same, but cannot act."""
+    from skills.backends import builtin_backed
+
     implemented: list[Skill] = [
-        SandboxVpnReset(),
-        SandboxDeploy(),
-        SandboxRollback(),
+        *builtin_backed(backends, connectors, secrets, sleep),
         SandboxDeployStatus(),
         Help(),
         WhoAmI(),
+        SkillToggle(SKILL_DISABLE, admin, enable=False),
+        SkillToggle(SKILL_ENABLE, admin, enable=True),
     ]
     names = {skill.spec.name for skill in implemented}
     return implemented + [Unconnected(spec) for spec in BUILTIN_SPECS if spec.name not in names]

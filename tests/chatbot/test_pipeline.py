@@ -129,6 +129,6 @@ async def test_every_step_is_audited_and_the_chain_verifies(chat: Chat) -> None:
     assert checked.ok and checked.checked == len(events)
 
 
-async def test_unconnected_skill_says_so(chat: Chat) -> None:
-    replies = await chat.say("alice", "unlock my account")
-    assert "no back end" in text_of(replies)
+async def test_unlock_runs_on_its_sandbox(chat: Chat) -> None:
+    replies = await chat.click("alice", await chat.say("alice", "unlock my account"), "Confirm")
+    assert "Sandbox" in text_of(replies) and "unlocked" in text_of(replies)

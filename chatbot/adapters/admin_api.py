@@ -1,0 +1,198 @@
+"""The admin API for skills, on the one server:
+
+    GET    /api/skills                    every skill with kind, state, version
+    POST   /api/skills                    add (or update) a manifest: TOML/YAML body, or JSON
+                                          {"manifest": "...", "format": "toml", "file": "x"}
+    GET    /api/skills/{name}             declaration, versions, current manifest source
+    DELETE /api/skills/{name}             remove a manifest skill (versions are kept)
+    POST   /api/skills/{name}/disable     and /enable
+    POST   /api/skills/{name}/restore     {"version": N}
+
+Authentication: `Authorization: Bearer TOKEN`, where sha256(TOKEN) is listed in
+`[api_tokens.NAME]` (`person`, `sha256`) and that person holds the admin role. Only hashes are
+configured, so the settings file never holds a usable token. Every change is audited and
+versioned by skills.admin, and applied on this replica before the answer (others follow
+within `skills.reload_seconds`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from chatbot.app import Runtime
+from chatbot.errors import UserError
+from skills import admin
+from skills.manifest import ManifestError
+
+MAX_MANIFEST = 128 * 1024
+ADMIN_ROLE = "admin"
+
+
+def _error(status: int, text: str, **more: Any) -> JSONResponse:
+    return JSONResponse({"error": text, **more}, status_code=status)
+
+
+def _runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def _caller(request: Request) -> str | JSONResponse:
+    """The admin behind the bearer token, or the refusal to send."""
+    rt = _runtime(request)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return _error(401, "send Authorization: Bearer <admin API token>")
+    digest = hashlib.sha256(token.strip().encode()).hexdigest()
+    match = [t for t in rt.settings.api_tokens.values() if hmac.compare_digest(t.sha256, digest)]
+    if not match:
+        return _error(401, "unknown API token")
+    principal = rt.assistant.directory.find(match[0].person)
+    if principal is None:
+        return _error(403, f"the token's person {match[0].person!r} is not in the directory")
+    if ADMIN_ROLE not in rt.assistant.authorizer.rbac.roles_of(principal):
+        return _error(403, f"{principal.name} does not hold the {ADMIN_ROLE} role")
+    return principal.name
+
+
+def _actor(who: str) -> admin.Actor:
+    return admin.Actor(who, "api", "admin-api")
+
+
+async def _apply(request: Request, change: admin.Change, status: int = 200) -> Response:
+    rt = _runtime(request)
+    if rt.reloader is not None:
+        await rt.reloader.check()
+    body = {"name": change.name, "event": change.event, "version": change.version}
+    return JSONResponse(body, status_code=status)
+
+
+async def _guarded(request: Request, act: Any) -> Response:
+    who = _caller(request)
+    if isinstance(who, JSONResponse):
+        return who
+    rt = _runtime(request)
+    if rt.skills is None:
+        return _error(503, "the skill registry is not available")
+    try:
+        return await act(rt.skills, _actor(who))
+    except ManifestError as exc:
+        return _error(422, "manifest refused", problems=list(exc.problems))
+    except UserError as exc:
+        return _error(400, str(exc))
+
+
+async def list_skills(request: Request) -> Response:
+    async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
+        base = _runtime(request).reloader.source.base if _runtime(request).reloader else []
+        rows = await admin.listing(skills.store, base)
+        return JSONResponse({"skills": [r.as_json() for r in rows]})
+
+    return await _guarded(request, act)
+
+
+async def _manifest_body(request: Request) -> tuple[str, str]:
+    raw = await request.body()
+    if len(raw) > MAX_MANIFEST:
+        raise UserError(f"manifest over {MAX_MANIFEST // 1024} KB")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError("the manifest is not UTF-8 text") from None
+    if kind == "application/json":
+        try:
+            body = json.loads(text)
+        except ValueError:
+            raise UserError("request body is not JSON") from None
+        if not isinstance(body, dict) or not isinstance(body.get("manifest"), str):
+            raise UserError('send {"manifest": "...", "format": "toml" or "yaml"}')
+        fmt = body.get("format", "toml")
+        return body["manifest"], str(body.get("file") or f"manifest.{fmt}")
+    return text, "manifest.yaml" if "yaml" in kind else "manifest.toml"
+
+
+async def add_skill(request: Request) -> Response:
+    async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
+        text, file = await _manifest_body(request)
+        return await _apply(request, await skills.add(text, file, actor), 201)
+
+    return await _guarded(request, act)
+
+
+async def show_skill(request: Request) -> Response:
+    name = request.path_params["name"]
+
+    async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
+        rt = _runtime(request)
+        base = rt.reloader.source.base if rt.reloader else []
+        row = next((r for r in await admin.listing(skills.store, base) if r.name == name), None)
+        history = await admin.versions(skills.store, name)
+        if row is None and not history:
+            return _error(404, f"no skill named {name!r}")
+        current = next((v for v in history if row and v.version == row.version), None)
+        return JSONResponse(
+            {
+                "skill": row.as_json() if row else None,
+                "versions": [
+                    {
+                        "version": v.version,
+                        "format": v.format,
+                        "by": v.created_by,
+                        "at": v.created_at.isoformat(),
+                        "sha256": v.sha256,
+                    }
+                    for v in history
+                ],
+                "source": current.source if current else None,
+            }
+        )
+
+    return await _guarded(request, act)
+
+
+async def remove_skill(request: Request) -> Response:
+    async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
+        return await _apply(request, await skills.remove(request.path_params["name"], actor))
+
+    return await _guarded(request, act)
+
+
+def _toggle(enabled: bool) -> Any:
+    async def endpoint(request: Request) -> Response:
+        async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
+            name = request.path_params["name"]
+            return await _apply(request, await skills.set_enabled(name, enabled, actor))
+
+        return await _guarded(request, act)
+
+    return endpoint
+
+
+async def restore_skill(request: Request) -> Response:
+    async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
+        try:
+            version = int(json.loads(await request.body() or b"{}").get("version"))
+        except (ValueError, TypeError, AttributeError):
+            raise UserError('send {"version": N} with the version to restore') from None
+        name = request.path_params["name"]
+        return await _apply(request, await skills.restore(name, version, actor))
+
+    return await _guarded(request, act)
+
+
+routes = [
+    Route("/api/skills", list_skills, methods=["GET"]),
+    Route("/api/skills", add_skill, methods=["POST"]),
+    Route("/api/skills/{name}", show_skill, methods=["GET"]),
+    Route("/api/skills/{name}", remove_skill, methods=["DELETE"]),
+    Route("/api/skills/{name}/disable", _toggle(False), methods=["POST"]),
+    Route("/api/skills/{name}/enable", _toggle(True), methods=["POST"]),
+    Route("/api/skills/{name}/restore", restore_skill, methods=["POST"]),
+]

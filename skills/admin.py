@@ -1,0 +1,300 @@
+"""Changing the skill registry: add, disable, enable, remove, restore. One place for all.
+
+The CLI, the admin API and the chat skill call these; each change is one transaction holding
+the new state, its audit entry and a bump of the registry head, so a change is either fully
+there (and every replica picks it up) or not there at all. A manifest is validated before the
+transaction starts: a bad one changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from chatbot.errors import UserError
+from chatbot.governance import audit
+from chatbot.store.engine import Store
+from chatbot.store.tables import SkillRegistryHead, SkillState, SkillVersion
+from chatbot.types import utcnow
+from skills.connectors.factory import KINDS
+from skills.manifest import parse_manifest
+from skills.manifest.load import Manifest
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who changes the registry, and through what (cli, api, chat)."""
+
+    name: str
+    platform: str
+    channel: str = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    name: str
+    event: str
+    version: int | None = None
+
+    def text(self) -> str:
+        what = self.event.removeprefix("skill.")
+        at = f" (version {self.version})" if self.version else ""
+        return f"Skill {self.name} {what}{at}."
+
+
+async def head(store: Store) -> int:
+    async with store.transaction() as tx:
+        row = await tx.get(SkillRegistryHead, 1)
+        return row.version if row else 0
+
+
+async def states(store: Store) -> dict[str, SkillState]:
+    async with store.transaction() as tx:
+        return {s.name: s for s in (await tx.exec(select(SkillState))).all()}
+
+
+async def running_manifests(store: Store) -> list[tuple[SkillVersion, bool]]:
+    """The current version of every manifest skill that is not removed, with its enabled flag."""
+    async with store.transaction() as tx:
+        rows = await tx.exec(
+            select(SkillVersion, SkillState)
+            .join(SkillState, col(SkillState.name) == col(SkillVersion.name))
+            .where(col(SkillState.version) == col(SkillVersion.version))
+            .order_by(col(SkillVersion.name))
+        )
+        return [(v, s.enabled) for v, s in rows.all()]
+
+
+async def latest_manifests(store: Store) -> list[tuple[SkillVersion, bool]]:
+    """Every manifest skill: the current version with its enabled flag; for a removed one,
+    its last version, as not enabled (kept known so waiting requests end cleanly)."""
+    running = await running_manifests(store)
+    names = {v.name for v, _ in running}
+    async with store.transaction() as tx:
+        removed = (
+            await tx.exec(
+                select(SkillState).where(
+                    SkillState.kind == "manifest", col(SkillState.version).is_(None)
+                )
+            )
+        ).all()
+    for state in removed:
+        history = await versions(store, state.name)
+        if history and state.name not in names:
+            running.append((history[-1], False))
+    return running
+
+
+async def versions(store: Store, name: str) -> list[SkillVersion]:
+    async with store.transaction() as tx:
+        rows = await tx.exec(
+            select(SkillVersion)
+            .where(SkillVersion.name == name)
+            .order_by(col(SkillVersion.version))
+        )
+        return list(rows.all())
+
+
+class SkillAdmin:
+    """`fixed` lists the names of built-in and packaged skills (not replaceable by manifests)."""
+
+    def __init__(
+        self,
+        store: Store,
+        fixed: Callable[[], Iterable[str]],
+        allowed_hosts: Iterable[str] = (),
+        connectors: Iterable[str] = (),
+    ) -> None:
+        self.store, self._fixed = store, fixed
+        self.allowed_hosts = tuple(allowed_hosts)
+        # Only systems we have a connector for; other [connectors.*] sections mean nothing here.
+        self.connectors = frozenset(connectors) & frozenset(KINDS)
+
+    def validate(self, text: str, file: str) -> Manifest:
+        manifest = parse_manifest(text, file, self.allowed_hosts)
+        name = manifest.model.name
+        if name in set(self._fixed()):
+            raise UserError(f"{file}: name: {name} is a built-in or packaged skill; pick another")
+        for step in manifest.model.all_steps():
+            if step.connector is not None and step.connector not in self.connectors:
+                known = ", ".join(sorted(self.connectors)) or "none"
+                raise UserError(
+                    f"{file}: connector: {step.connector} is not configured (configured: {known})"
+                )
+        return manifest
+
+    @staticmethod
+    async def _lock(tx: AsyncSession) -> None:
+        """Registry changes queue on the head row, so two admins never pick one version."""
+        await tx.exec(select(SkillRegistryHead).where(SkillRegistryHead.id == 1).with_for_update())
+
+    async def _commit(
+        self, tx: AsyncSession, actor: Actor, change: Change, **detail: object
+    ) -> Change:
+        await tx.exec(  # type: ignore[call-overload]
+            update(SkillRegistryHead)
+            .where(col(SkillRegistryHead.id) == 1)
+            .values(version=SkillRegistryHead.version + 1)
+        )
+        record = audit.AuditRecord(
+            actor=actor.name,
+            event=change.event,
+            platform=actor.platform,
+            channel=actor.channel,
+            skill=change.name,
+            outcome="ok",
+            detail={"version": change.version, **detail},
+        )
+        await audit.append(tx, record)
+        return change
+
+    async def _new_version(self, tx: AsyncSession, manifest: Manifest, actor: Actor) -> int:
+        name = manifest.model.name
+        last = (
+            await tx.exec(
+                select(SkillVersion.version)
+                .where(SkillVersion.name == name)
+                .order_by(col(SkillVersion.version).desc())
+            )
+        ).first()
+        number = (last or 0) + 1
+        tx.add(
+            SkillVersion(
+                name=name,
+                version=number,
+                format=manifest.format,
+                source=manifest.source,
+                sha256=hashlib.sha256(manifest.source.encode()).hexdigest(),
+                created_by=actor.name,
+                created_at=utcnow(),
+            )
+        )
+        state = await tx.get(SkillState, name)
+        if state is None:
+            state = SkillState(
+                name=name, kind="manifest", updated_by=actor.name, updated_at=utcnow()
+            )
+        state.version, state.enabled = number, True
+        state.updated_by, state.updated_at = actor.name, utcnow()
+        tx.add(state)
+        await tx.flush()
+        return number
+
+    async def add(self, text: str, file: str, actor: Actor) -> Change:
+        manifest = self.validate(text, file)
+        async with self.store.transaction() as tx:
+            await self._lock(tx)
+            number = await self._new_version(tx, manifest, actor)
+            sha = hashlib.sha256(text.encode()).hexdigest()
+            change = Change(manifest.model.name, "skill.added", number)
+            return await self._commit(tx, actor, change, format=manifest.format, sha256=sha)
+
+    async def restore(self, name: str, version: int, actor: Actor) -> Change:
+        old = next((v for v in await versions(self.store, name) if v.version == version), None)
+        if old is None:
+            raise UserError(f"skill {name} has no version {version}; see 'chatops skills versions'")
+        manifest = self.validate(old.source, f"{name} version {version}")
+        async with self.store.transaction() as tx:
+            await self._lock(tx)
+            number = await self._new_version(tx, manifest, actor)
+            change = Change(name, "skill.restored", number)
+            return await self._commit(tx, actor, change, restored_from=version)
+
+    async def set_enabled(self, name: str, enabled: bool, actor: Actor) -> Change:
+        fixed = name in set(self._fixed())
+        async with self.store.transaction() as tx:
+            await self._lock(tx)
+            state = await tx.get(SkillState, name)
+            if state is None or (state.kind == "manifest" and state.version is None):
+                if not fixed:
+                    raise UserError(f"there is no skill named {name!r}; see 'chatops skills list'")
+                state = SkillState(
+                    name=name, kind="builtin", updated_by=actor.name, updated_at=utcnow()
+                )
+            if state.enabled == enabled:
+                raise UserError(f"skill {name} is already {'enabled' if enabled else 'disabled'}")
+            state.enabled, state.updated_by, state.updated_at = enabled, actor.name, utcnow()
+            tx.add(state)
+            event = "skill.enabled" if enabled else "skill.disabled"
+            return await self._commit(tx, actor, Change(name, event, state.version))
+
+    async def remove(self, name: str, actor: Actor) -> Change:
+        if name in set(self._fixed()):
+            raise UserError(f"{name} is a built-in or packaged skill; disable it instead")
+        async with self.store.transaction() as tx:
+            await self._lock(tx)
+            state = await tx.get(SkillState, name)
+            if state is None or state.version is None:
+                raise UserError(f"there is no manifest skill named {name!r}")
+            was = state.version
+            state.version, state.updated_by, state.updated_at = None, actor.name, utcnow()
+            tx.add(state)
+            return await self._commit(tx, actor, Change(name, "skill.removed", was))
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One line of `skills list` / GET /api/skills, disabled skills included."""
+
+    name: str
+    kind: str
+    enabled: bool
+    version: int | None
+    description: str
+    risk: str
+    side_effect: bool
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "enabled": self.enabled,
+            "version": self.version,
+            "description": self.description,
+            "risk": self.risk,
+            "side_effect": self.side_effect,
+        }
+
+
+async def listing(store: Store, base: Iterable[object]) -> list[Listed]:
+    """Built-in and packaged skills (`base`), then manifest skills, each with its state."""
+    from skills.manifest.skill import spec_of
+
+    known = await states(store)
+    rows: list[Listed] = []
+    for skill in base:
+        spec = skill.spec  # type: ignore[attr-defined]
+        state = known.get(spec.name)
+        rows.append(
+            Listed(
+                spec.name,
+                "builtin",
+                state is None or state.enabled,
+                None,
+                spec.description,
+                spec.risk.value,
+                spec.side_effect,
+            )
+        )
+    for row, enabled in await running_manifests(store):
+        try:
+            spec = spec_of(parse_manifest(row.source, row.name))
+        except UserError:
+            continue
+        rows.append(
+            Listed(
+                row.name,
+                "manifest",
+                enabled,
+                row.version,
+                spec.description,
+                spec.risk.value,
+                spec.side_effect,
+            )
+        )
+    return rows

@@ -1,0 +1,1 @@
+"""Connectors to real systems: one module per system, all on the shared `Connector` base."""

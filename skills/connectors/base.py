@@ -1,0 +1,201 @@
+"""The shared connector base: timeouts, bounded retries, idempotency keys, clear errors.
+
+    Connector.request()
+      ├── 2xx / expected status        -> the response
+      ├── 429                          -> wait Retry-After (capped), try again (bounded)
+      ├── 5xx, timeouts, network       -> back off and try again, only when repeating is safe
+      │                                   (idempotent method, or an idempotency key was sent)
+      └── anything else, or retries    -> SkillError("GitHub answered 422 Unprocessable: ...")
+          exhausted
+
+Every error says which system answered what, so the person (and the on-call engineer reading
+the audit trail) knows where to look. Secrets are never part of a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from chatbot.governance.audit import redact
+from skills.api import SkillError
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """At most `attempts` tries; waits grow `backoff * 2**n`, never beyond `max_wait`."""
+
+    attempts: int = 3
+    backoff: float = 0.5
+    max_wait: float = 30.0
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where a system lives and how to authenticate to it (headers hold the secret)."""
+
+    system: str
+    base_url: str
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    idempotency_header: str | None = None
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)  # not headers
+
+
+def retry_after(response: httpx.Response, default: float) -> float:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return default
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def detail_of(response: httpx.Response) -> str:
+    """The system's own words about a failure, from the usual JSON error shapes."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        return redact(response.text.strip()[:200])
+    parts: list[str] = []
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):  # ServiceNow, PagerDuty
+            parts += [str(error.get(k)) for k in ("message", "detail") if error.get(k)]
+            parts += [str(e) for e in error.get("errors", []) if isinstance(e, str)]
+        elif isinstance(error, str):
+            parts.append(error)
+        for key in ("message", "errorSummary", "error_description", "detail"):  # GitHub, Okta
+            if isinstance(body.get(key), str):
+                parts.append(body[key])
+        parts += [str(m) for m in body.get("errorMessages", [])]  # Jira
+        errors = body.get("errors")
+        if isinstance(errors, dict):
+            parts += [f"{k}: {v}" for k, v in errors.items()]
+        causes = body.get("errorCauses")
+        if isinstance(causes, list):
+            parts += [str(c.get("errorSummary")) for c in causes if isinstance(c, dict)]
+    text = "; ".join(dict.fromkeys(p for p in parts if p)) or json.dumps(body)[:200]
+    return redact(text[:300])
+
+
+class Connector:
+    """One system's HTTP API on the shared client; subclasses add the documented calls.
+
+    `settings` is the system's validated `[connectors.NAME]` section (subclasses narrow it).
+    """
+
+    settings: Any = None
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        endpoint: Endpoint,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+        settings: Any = None,
+    ) -> None:
+        self.http, self.endpoint = http, endpoint
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self.settings = settings
+
+    @property
+    def system(self) -> str:
+        return self.endpoint.system
+
+    def url(self, path: str) -> str:
+        return self.endpoint.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        idempotent: bool | None = None,
+        content: bytes | None = None,
+        accept: tuple[int, ...] = (),
+    ) -> httpx.Response:
+        """Send with retries; raise SkillError naming the system on any final failure.
+
+        `accept` lists non-2xx statuses the caller handles itself (e.g. 404: "no such ticket").
+        """
+        method = method.upper()
+        sent = {**self.endpoint.headers, **(headers or {})}
+        if idempotency_key and self.endpoint.idempotency_header:
+            sent[self.endpoint.idempotency_header] = idempotency_key
+        safe = idempotent if idempotent is not None else method in IDEMPOTENT
+        safe = safe or bool(idempotency_key and self.endpoint.idempotency_header)
+        url = path if path.startswith(("http://", "https://")) else self.url(path)
+        timeout = httpx.Timeout(self.retry.timeout)
+        for attempt in range(1, self.retry.attempts + 1):
+            last = attempt == self.retry.attempts
+            wait = min(self.retry.backoff * 2 ** (attempt - 1), self.retry.max_wait)
+            try:
+                response = await self.http.request(
+                    method,
+                    url,
+                    json=json_body,
+                    params=params,
+                    headers=sent,
+                    content=content,
+                    timeout=timeout,
+                )
+            except httpx.TimeoutException:
+                if last or not safe:
+                    raise SkillError(f"{self.system} did not answer in time.") from None
+                await self._sleep(wait)
+                continue
+            except httpx.TransportError as exc:
+                if last or not safe:
+                    raise SkillError(
+                        f"Could not reach {self.system} ({type(exc).__name__})."
+                    ) from None
+                await self._sleep(wait)
+                continue
+            if response.status_code == 429 and not last:
+                await self._sleep(min(retry_after(response, wait), self.retry.max_wait))
+                continue
+            if response.status_code >= 500 and safe and not last:
+                await self._sleep(wait)
+                continue
+            if response.is_success or response.status_code in accept:
+                return response
+            raise self.failure(response)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def failure(self, response: httpx.Response) -> SkillError:
+        reason = response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code)
+        return SkillError(
+            f"{self.system} answered {response.status_code} {reason}: {detail_of(response)}"
+        )
+
+    async def json(self, method: str, path: str, **kw: Any) -> Any:
+        response = await self.request(method, path, **kw)
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            raise SkillError(
+                f"{self.system} answered {response.status_code} with a body that is not JSON."
+            ) from None

@@ -1,0 +1,98 @@
+"""Keycloak Admin REST API: the same identity port as Okta, for teams that run Keycloak.
+
+Token: POST /realms/{realm}/protocol/openid-connect/token (client credentials), once per
+action. Users by email: GET /admin/realms/{realm}/users?email=..&exact=true. Sessions:
+POST .../users/{id}/logout. Password: PUT .../users/{id}/execute-actions-email
+["UPDATE_PASSWORD"]. Unlock: DELETE .../attack-detection/brute-force/users/{id}. Groups:
+PUT and DELETE .../users/{id}/groups/{groupId}.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from pydantic import Field
+
+from skills.api import SkillError
+from skills.connectors.base import Connector
+from skills.connectors.config import ConnectorSettings
+
+
+class KeycloakSettings(ConnectorSettings):
+    realm: str
+    client_id: str = "chatops"
+    groups: dict[str, str] = Field(default_factory=dict)  # access resource -> group id
+    email_domain: str = "example.com"
+
+
+class Keycloak(Connector):
+    """The client secret is a credential of the endpoint, sent only to the token URL."""
+
+    settings: KeycloakSettings
+    _token: str = ""
+
+    def _realm(self) -> str:
+        return f"/admin/realms/{quote(self.settings.realm, safe='')}"
+
+    async def _auth(self) -> dict[str, str]:
+        if not self._token:
+            answer = await self.json(
+                "POST",
+                f"/realms/{quote(self.settings.realm, safe='')}/protocol/openid-connect/token",
+                content=(
+                    f"grant_type=client_credentials&client_id={quote(self.settings.client_id)}"
+                    f"&client_secret={quote(self.endpoint.credentials['client_secret'])}"
+                ).encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                idempotent=True,
+            )
+            self._token = str(answer.get("access_token", ""))
+            if not self._token:
+                raise SkillError("Keycloak gave no access token for the chatops client.")
+        return {"Authorization": f"Bearer {self._token}"}
+
+    async def _call(self, method: str, path: str, **kw: object) -> object:
+        return await self.json(method, path, headers=await self._auth(), **kw)
+
+    async def _user_id(self, person: str) -> str:
+        email = person if "@" in person else f"{person}@{self.settings.email_domain}"
+        found = await self._call(
+            "GET", f"{self._realm()}/users", params={"email": email, "exact": "true"}
+        )
+        if not isinstance(found, list) or not found:
+            raise SkillError(f"Keycloak has no user with the email {email}.")
+        return quote(str(found[0]["id"]), safe="")
+
+    def _group(self, resource: str) -> str:
+        group = self.settings.groups.get(resource)
+        if not group:
+            raise SkillError(f"Keycloak has no group configured for {resource}; ask an admin.")
+        return quote(group, safe="")
+
+    async def end_sessions(self, login: str) -> str:
+        await self._call("POST", f"{self._realm()}/users/{await self._user_id(login)}/logout")
+        return "every Keycloak session ended"
+
+    async def reset_password(self, login: str) -> str:
+        uid = await self._user_id(login)
+        await self._call(
+            "PUT",
+            f"{self._realm()}/users/{uid}/execute-actions-email",
+            json_body=["UPDATE_PASSWORD"],
+        )
+        return "a link to set a new password was emailed"
+
+    async def unlock(self, login: str) -> str:
+        uid = await self._user_id(login)
+        await self._call("DELETE", f"{self._realm()}/attack-detection/brute-force/users/{uid}")
+        return "the account is unlocked"
+
+    async def add_to_group(self, login: str, resource: str) -> str:
+        uid, group = await self._user_id(login), self._group(resource)
+        await self._call("PUT", f"{self._realm()}/users/{uid}/groups/{group}")
+        return f"added to the Keycloak group for {resource}"
+
+    async def remove_from_group(self, login: str, resource: str) -> str:
+        uid, group = await self._user_id(login), self._group(resource)
+        await self._call("DELETE", f"{self._realm()}/users/{uid}/groups/{group}")
+        return f"removed from the Keycloak group for {resource}"

@@ -1,0 +1,154 @@
+"""Where the running skill set comes from, and how it is swapped in without a restart.
+
+    built-in skills (on the back ends settings choose)
+  + Python skills from installed packages (entry point group `chatops.skills`)
+  + manifest skills from the database (current version of each)
+  - every skill an admin disabled
+
+`Reloader.check()` compares the registry head in the database with the one it loaded; when it
+moved (a change here or on another replica), it builds the new set, retrains understanding in
+a worker thread, and swaps both in one step, so no message sees half a change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from importlib.metadata import entry_points
+from typing import Any
+
+import httpx
+
+from chatbot.types import Outcome
+from skills import admin
+from skills.api import Skill, SkillContext
+from skills.connectors.base import Sleep
+from skills.connectors.factory import KINDS, connector
+from skills.connectors.secrets import Secrets
+from skills.manifest import ManifestSkill, parse_manifest
+from skills.manifest.skill import spec_of
+from skills.registry import Disabled, SkillRegistry
+
+log = logging.getLogger(__name__)
+GROUP = "chatops.skills"
+
+
+def packaged_skills(group: str = GROUP) -> list[Skill]:
+    """Skills from installed packages: an entry point names a Skill, a class, or a factory
+    returning one or more. A broken package is logged and skipped, never fatal."""
+    found: list[Skill] = []
+    for ep in entry_points(group=group):
+        try:
+            obj = ep.load()
+            made = obj if hasattr(obj, "spec") and not isinstance(obj, type) else obj()
+            items = [made] if hasattr(made, "spec") else list(made)
+            found += [s for s in items if isinstance(s, Skill)]
+        except Exception:
+            log.exception("skill entry point %s (%s) could not be loaded", ep.name, ep.value)
+    return found
+
+
+class WithSecrets:
+    """Hands a skill its own secret scope, and nothing else, on every call."""
+
+    def __init__(self, skill: Skill, secrets: Mapping[str, str]) -> None:
+        self.inner, self.spec, self._secrets = skill, skill.spec, secrets
+
+    async def preview(self, ctx: SkillContext) -> Outcome:
+        return await self.inner.preview(replace(ctx, secrets=self._secrets))
+
+    async def run(self, ctx: SkillContext) -> Outcome:
+        return await self.inner.run(replace(ctx, secrets=self._secrets))
+
+
+@dataclass
+class SkillSource:
+    """Builds the full skill set; `base` (built-ins, packages, admin skills) is built once."""
+
+    base: list[Skill]
+    secrets: Secrets
+    allowed_hosts: tuple[str, ...]
+    connectors: Mapping[str, Mapping[str, Any]]
+    sleep: Sleep = asyncio.sleep
+
+    def fixed_names(self) -> list[str]:
+        return [s.spec.name for s in self.base]
+
+    def connector_makers(self) -> dict[str, Callable[[httpx.AsyncClient], Any]]:
+        makers = {}
+        for name in self.connectors:
+            if name in KINDS:
+                try:
+                    makers[name] = connector(name, self.connectors, self.secrets, self.sleep)
+                except Exception:
+                    log.warning(
+                        "connector %s is not usable by manifests (settings or secret)", name
+                    )
+        return makers
+
+    async def load(self, store: Any) -> list[Skill]:
+        states = await admin.states(store)
+        makers = self.connector_makers()
+        skills: list[Skill] = [
+            WithSecrets(s, self.secrets.scope(s.spec.name))
+            if states.get(s.spec.name) is None or states[s.spec.name].enabled
+            else Disabled(s.spec)
+            for s in self.base
+        ]
+        for row, enabled in await admin.latest_manifests(store):
+            if row.name in self.fixed_names():
+                continue
+            try:
+                manifest = parse_manifest(
+                    row.source, f"{row.name} v{row.version}", self.allowed_hosts
+                )
+            except Exception as exc:  # settings changed under it (e.g. a host no longer allowed)
+                log.error("manifest skill %s v%s skipped: %s", row.name, row.version, exc)
+                continue
+            if not enabled:
+                skills.append(Disabled(spec_of(manifest)))
+                continue
+            skill = ManifestSkill(manifest, self.allowed_hosts, makers, self.sleep, row.version)
+            skills.append(WithSecrets(skill, self.secrets.scope(row.name)))
+        return skills
+
+
+class Reloader:
+    """Keeps one replica's registry and understanding in step with the database."""
+
+    def __init__(
+        self,
+        store: Any,
+        registry: SkillRegistry,
+        source: SkillSource,
+        retrain: Callable[[SkillRegistry], Any],
+        swap: Callable[[Any], None],
+    ) -> None:
+        self.store, self.registry, self.source = store, registry, source
+        self._retrain, self._swap = retrain, swap
+        self.loaded = -1
+        self._lock = asyncio.Lock()
+
+    async def check(self) -> bool:
+        """Reload when the registry head moved; True when something changed."""
+        async with self._lock:
+            current = await admin.head(self.store)
+            if current == self.loaded:
+                return False
+            fresh = SkillRegistry(await self.source.load(self.store))
+            understander = await asyncio.to_thread(self._retrain, fresh)
+            self.registry.replace(fresh)  # both swaps happen with no await in between
+            self._swap(understander)
+            self.loaded = current
+            log.info("skill registry %s loaded: %d skills", current, len(fresh))
+            return True
+
+    async def run(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.check()
+            except Exception:
+                log.exception("skill registry reload failed; the running set is unchanged")

@@ -1,0 +1,36 @@
+"""A chat whose built-in skills run on real back ends, with the remote systems faked."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import pytest
+from skill_fakes import CONNECTORS, SECRETS, FakeSystem, transport
+
+from chatbot.config import Settings
+from chatbot.testing import Chat, chat_harness
+from intents import Understander
+
+Connected = Callable[..., AbstractAsyncContextManager[Chat]]
+
+
+@pytest.fixture
+def connected(
+    settings: Settings, tmp_path: Any, understander: Understander, monkeypatch: pytest.MonkeyPatch
+) -> Connected:
+    """connected({"deploy": "github"}, fake, ...) -> a Chat on those back ends and fakes."""
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+
+    @asynccontextmanager
+    async def make(backends: Mapping[str, str], *fakes: FakeSystem) -> AsyncIterator[Chat]:
+        real = settings.model_copy(update={"backends": dict(backends), "connectors": CONNECTORS})
+        url = f"sqlite:///{tmp_path / 'real.db'}"
+        async with chat_harness(real, url, understander, transport(*fakes)) as chat:
+            yield chat
+        for fake in fakes:
+            fake.done()
+
+    return make

@@ -1,0 +1,87 @@
+"""The code of docs/skills.md ("Write your first skill"), run as tests so the guide stays true."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from chatbot.config import Settings, SkillSettings
+from chatbot.testing import chat_harness, confirmed, text_of
+from chatbot.types import Outcome
+from skills.admin import Actor
+from skills.api import Requirement, Risk, SkillContext, SkillError, SkillSpec, SlotSpec, SlotType
+
+
+# --- the Python skill of the guide -------------------------------------------------------------
+class UptimeCheck:
+    spec = SkillSpec(
+        name="uptime.check",
+        description="Say whether a service answers its health check.",
+        examples=(
+            "is checkout up",
+            "check if billing is healthy",
+            "is the search service alive",
+            "health check for web",
+            "is payments-api responding",
+            "uptime of api-gateway",
+        ),
+        keywords=("uptime", "healthy", "alive", "health"),
+        slots=(SlotSpec("service", SlotType.SERVICE, prompt="Which service?"),),
+        side_effect=False,
+        risk=Risk.NONE,
+        requires=Requirement.NOTHING,
+    )
+
+    async def preview(self, ctx: SkillContext) -> Outcome:
+        return await self.run(ctx)
+
+    async def run(self, ctx: SkillContext) -> Outcome:
+        service = ctx.slots["service"]
+        try:
+            answer = await ctx.http.get(f"https://status.example.com/health/{service}")
+        except httpx.HTTPError:
+            raise SkillError("The status service did not answer; try again shortly.") from None
+        if answer.status_code == 404:
+            raise SkillError(f"The status service does not know {service}.")
+        state = answer.json().get("status", "unknown")
+        return Outcome(True, f"{service} is {state}.")
+
+
+def status_api(request: httpx.Request) -> httpx.Response:
+    assert request.method == "GET" and request.url.path == "/health/checkout"
+    return httpx.Response(200, json={"status": "up"})
+
+
+async def test_my_python_skill(settings: Settings, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'chat.db'}"
+    fake = httpx.MockTransport(status_api)
+    async with chat_harness(settings, url, transport=fake, skills=[UptimeCheck()]) as chat:
+        replies = await chat.say("dave", "check if checkout is healthy")
+        assert text_of(replies) == "checkout is up."
+
+
+# --- the manifest of the guide -----------------------------------------------------------------
+MANIFEST = Path(__file__).parents[2] / "deploy" / "examples" / "cache-flush.toml"
+
+
+def cdn_api(request: httpx.Request) -> httpx.Response:
+    assert request.method == "POST"
+    assert request.url.path == "/api/v1/zones/prod/purge"
+    assert request.headers["Authorization"] == "Bearer test-token-123"
+    return httpx.Response(202, json={"id": "p-9"})
+
+
+async def test_my_manifest(settings: Settings, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN", "test-token-123")
+    settings = settings.model_copy(
+        update={"skills": SkillSettings(allowed_hosts=("cdn.example.com",))}
+    )
+    url = f"sqlite:///{tmp_path / 'chat.db'}"
+    async with chat_harness(settings, url, transport=httpx.MockTransport(cdn_api)) as chat:
+        await chat.runtime.skills.add(
+            MANIFEST.read_text(), "cache-flush.toml", Actor("dave", "test")
+        )
+        await chat.runtime.reloader.check()  # what the server does every 2 seconds
+        replies = await confirmed(chat, "dave", "flush the cache of web in prod")
+        assert text_of(replies) == "Purged the CDN cache of web in prod (purge p-9)."

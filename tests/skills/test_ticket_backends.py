@@ -1,0 +1,248 @@
+"""ticket.*, change.close and kb.search on ServiceNow and Jira fakes, and on the sandbox."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import httpx
+from skill_fakes import Exchange, FakeSystem
+
+from chatbot.testing import Chat, confirmed, text_of
+
+SNOW = {
+    "Authorization": "Basic " + base64.b64encode(b"chatops:snow-s3cret").decode(),
+    "Accept": "application/json",
+}
+JIRA = {
+    "Authorization": "Basic " + base64.b64encode(b"bot@example.com:jira-s3cret").decode(),
+    "Accept": "application/json",
+}
+INCIDENT = {
+    "sys_id": "abc123",
+    "number": "INC0012345",
+    "short_description": "printer on fire",
+    "priority": "3",
+    "state": "1",
+}
+TABLE = "/api/now/table/incident"
+MINE = "caller_id.email=alice@example.com^active=true^ORDERBYDESCsys_created_on"
+BY_NUMBER = {"sysparm_query": "number=INC0012345", "sysparm_limit": "1"}
+
+
+async def test_tickets_on_servicenow(connected) -> None:
+    def created(request: httpx.Request) -> None:
+        body = json.loads(request.content)
+        assert body["short_description"] == "printer on fire"
+        assert (body["urgency"], body["impact"]) == ("2", "2")
+        assert body["caller_id"] == "alice@example.com"
+        assert body["correlation_id"].startswith("chatops-")
+
+    snow = FakeSystem(
+        "acme.service-now.com",
+        [
+            Exchange("POST", TABLE, 201, {"result": INCIDENT}, check=created),
+            Exchange("GET", TABLE, 200, {"result": [INCIDENT]}, query=BY_NUMBER),
+            Exchange(
+                "GET",
+                TABLE,
+                200,
+                {"result": [INCIDENT]},
+                query={
+                    "sysparm_query": MINE,
+                    "sysparm_limit": "10",
+                },
+            ),
+            Exchange("GET", TABLE, 200, {"result": [INCIDENT]}, query=BY_NUMBER),
+            Exchange(
+                "PATCH",
+                f"{TABLE}/abc123",
+                200,
+                {"result": {**INCIDENT, "priority": "1"}},
+                body={"urgency": "1", "impact": "1"},
+            ),
+            Exchange("GET", TABLE, 200, {"result": [INCIDENT]}, query=BY_NUMBER),
+            Exchange(
+                "PATCH",
+                f"{TABLE}/abc123",
+                200,
+                {"result": {**INCIDENT, "state": "6"}},
+                body={
+                    "state": "6",
+                    "close_code": "Solved (Permanently)",
+                    "close_notes": "Resolved from chat by alice.",
+                },
+            ),
+        ],
+        headers=SNOW,
+    )
+    async with connected({"ticket.*": "servicenow"}, snow) as chat:
+        opened = text_of(await confirmed(chat, "alice", "create an incident: printer on fire"))
+        assert "Opened INC0012345 [new, medium] printer on fire" in opened
+        assert "INC0012345 [new" in text_of(await chat.say("alice", "check ticket INC0012345"))
+        assert "Your open tickets" in text_of(await chat.say("alice", "show me my tickets"))
+        raised = await confirmed(chat, "alice", "raise the priority of INC0012345 to critical")
+        assert "[new, critical]" in text_of(raised)
+        closed = await confirmed(chat, "alice", "close INC0012345")
+        assert "Resolved INC0012345 [resolved" in text_of(closed)
+
+
+async def test_unknown_ticket_on_servicenow_is_said_plainly(connected) -> None:
+    snow = FakeSystem(
+        "acme.service-now.com",
+        [
+            Exchange(
+                "GET",
+                TABLE,
+                200,
+                {"result": []},
+                query={"sysparm_query": "number=INC0000001", "sysparm_limit": "1"},
+            ),
+        ],
+        headers=SNOW,
+    )
+    async with connected({"ticket.status": "servicenow"}, snow) as chat:
+        assert "no ticket INC0000001" in text_of(await chat.say("alice", "check ticket INC0000001"))
+
+
+async def test_change_close_and_kb_search_on_servicenow(connected) -> None:
+    change = {"sys_id": "chg9", "number": "CHG0001234"}
+    kb_query = "workflow_state=published^short_descriptionLIKEvpn setup^ORtextLIKEvpn setup"
+    snow = FakeSystem(
+        "acme.service-now.com",
+        [
+            Exchange(
+                "GET",
+                "/api/now/table/change_request",
+                200,
+                {"result": [change]},
+                query={"sysparm_query": "number=CHG0001234", "sysparm_limit": "1"},
+            ),
+            Exchange(
+                "PATCH",
+                "/api/now/table/change_request/chg9",
+                200,
+                {"result": change},
+                body={
+                    "state": "3",
+                    "close_code": "successful",
+                    "close_notes": "Closed from chat by carol.",
+                },
+            ),
+            Exchange(
+                "GET",
+                "/api/now/table/kb_knowledge",
+                200,
+                {"result": [{"number": "KB0010001", "short_description": "VPN setup on macOS"}]},
+                query={
+                    "sysparm_query": kb_query,
+                    "sysparm_fields": "sys_id,number,short_description",
+                    "sysparm_limit": "5",
+                },
+            ),
+            Exchange(
+                "GET",
+                "/api/now/table/kb_knowledge",
+                401,
+                {
+                    "error": {
+                        "message": "User Not Authenticated",
+                        "detail": "Required to provide Auth information",
+                    },
+                    "status": "failure",
+                },
+            ),
+        ],
+        headers=SNOW,
+    )
+    backends = {"change.close": "servicenow", "kb.search": "servicenow"}
+    async with connected(backends, snow) as chat:
+        done = text_of(await confirmed(chat, "carol", "close change CHG0001234"))
+        assert "Change CHG0001234 is closed" in done
+        found = text_of(await chat.say("alice", "search the knowledge base for vpn setup"))
+        assert "KB0010001: VPN setup on macOS" in found
+        failed = text_of(await chat.say("alice", "search the knowledge base for vpn setup"))
+        assert "ServiceNow answered 401 Unauthorized: User Not Authenticated" in failed
+
+
+async def test_tickets_on_jira(connected) -> None:
+    def created(request: httpx.Request) -> None:
+        fields = json.loads(request.content)["fields"]
+        assert fields["project"] == {"key": "OPS"} and fields["summary"] == "printer on fire"
+        assert fields["priority"] == {"name": "Medium"}
+        assert "chatops-by-alice" in fields["labels"]
+
+    issue = {
+        "id": "10042",
+        "key": "OPS-7",
+        "fields": {
+            "summary": "printer on fire",
+            "status": {"name": "Open"},
+            "priority": {"name": "High"},
+        },
+    }
+    done_issue = {**issue, "fields": {**issue["fields"], "status": {"name": "Done"}}}
+    jira = FakeSystem(
+        "acme.atlassian.net",
+        [
+            Exchange(
+                "POST", "/rest/api/3/issue", 201, {"id": "10042", "key": "OPS-7"}, check=created
+            ),
+            Exchange("GET", "/rest/api/3/issue/10042", 200, issue),
+            Exchange(
+                "GET",
+                "/rest/api/3/issue/10042/transitions",
+                200,
+                {
+                    "transitions": [
+                        {"id": "21", "name": "In Progress"},
+                        {"id": "31", "name": "Done"},
+                    ]
+                },
+            ),
+            Exchange(
+                "POST",
+                "/rest/api/3/issue/10042/transitions",
+                204,
+                body={"transition": {"id": "31"}},
+            ),
+            Exchange("GET", "/rest/api/3/issue/10042", 200, done_issue),
+            Exchange(
+                "PUT",
+                "/rest/api/3/issue/10042",
+                400,
+                {
+                    "errorMessages": [],
+                    "errors": {"priority": "Priority name 'Highest' is not valid"},
+                },
+            ),
+        ],
+        headers=JIRA,
+    )
+    async with connected({"ticket.*": "jira"}, jira) as chat:
+        opened = text_of(await confirmed(chat, "alice", "create an incident: printer on fire"))
+        assert "Opened INC0010042 [open, medium] printer on fire" in opened
+        assert "[open, high]" in text_of(await chat.say("alice", "check ticket INC0010042"))
+        closed = text_of(await confirmed(chat, "alice", "close INC0010042"))
+        assert "Resolved INC0010042 [done" in closed
+        bad = text_of(
+            await confirmed(chat, "alice", "raise the priority of INC0010042 to critical")
+        )
+        assert "Jira answered 400 Bad Request: priority: Priority name" in bad
+
+
+async def test_tickets_on_the_sandbox(chat: Chat) -> None:
+    opened = text_of(await confirmed(chat, "alice", "create an incident: printer on fire"))
+    assert "Sandbox: Opened INC0001001 [new, medium] printer on fire" in opened
+    assert "INC0001001" in text_of(await chat.say("alice", "show me my tickets"))
+    raised = await confirmed(chat, "alice", "raise the priority of INC0001001 to critical")
+    assert "[new, critical]" in text_of(raised)
+    assert "Resolved INC0001001" in text_of(await confirmed(chat, "alice", "close INC0001001"))
+    assert "no open tickets" in text_of(await chat.say("alice", "show me my tickets"))
+    assert "no ticket INC0000007" in text_of(await chat.say("alice", "check ticket INC0000007"))
+    assert "closed" in text_of(await confirmed(chat, "carol", "close change CHG0000042"))
+    again = text_of(await confirmed(chat, "carol", "close change CHG0000042"))
+    assert "already closed" in again
+    assert "KB0000001" in text_of(
+        await chat.say("alice", "search the knowledge base for vpn setup")
+    )
