@@ -174,8 +174,10 @@ class Assistant:
         slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}
         if not self.registry.connected(spec.name):
             return [Reply(texts.no_backend(spec.name))]
-        decision = self.authorizer.decide(principal, spec, slots)
+        decision = self.authorizer.decide(principal, spec, slots, dry_run)
         async with self.store.transaction() as tx:
+            if not dry_run:
+                decision = await self.authorizer.count(tx, principal, spec, slots, decision)
             detail = {"verdict": decision.verdict, "rule": decision.rule, "slots": slots}
             await audit.append(
                 tx, self._record(principal, message, "decided", decision.verdict, spec.name, detail)
