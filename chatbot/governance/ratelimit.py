@@ -1,7 +1,7 @@
 """Per-person rate limits, counted in the database so every replica sees the same count.
 
 Fixed buckets (this minute, hour or day, in UTC). Taking a slot is one conditional upsert,
-`INSERT ... ON CONFLICT DO UPDATE SET count = count + 1 WHERE count < max`, so two replicas
+`INSERT ... ON CONFLICT DO UPDATE SET count = count + 1 WHERE count < max RETURNING`, so two replicas
 racing for the last slot cannot both get it.
 """
 
@@ -60,8 +60,9 @@ class RateLimiter:
                 set_={"count": RateCount.count + 1},  # type: ignore[operator]
                 where=RateCount.count < limit.max,  # type: ignore[operator]
             )
-            taken = await session.exec(stmt)  # type: ignore[call-overload]
-            if taken.rowcount != 1:
+            # RETURNING, not rowcount: the async psycopg driver reports -1 for upserts.
+            taken = await session.exec(stmt.returning(RateCount.count))  # type: ignore[call-overload]
+            if taken.first() is None:
                 again = datetime.fromtimestamp(bucket + period, UTC)
                 return Limited(
                     f"rate_limits[{index}]",
