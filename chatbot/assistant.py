@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot import dialogue, texts
@@ -62,11 +63,14 @@ class Assistant:
     async def handle(self, message: Message) -> list[Reply]:
         principal = self.directory.resolve(message)
         problem = texts.check_text(message, self.settings.limits.max_message_chars)
-        async with self.store.transaction() as tx:
-            if not await self._first_delivery(tx, message):
-                return []
-            received = self._record(principal, message, "message.received", problem or "ok")
-            entry = await audit.append(tx, received)
+        try:
+            async with self.store.transaction() as tx:
+                if not await self._first_delivery(tx, message):
+                    return []
+                received = self._record(principal, message, "message.received", problem or "ok")
+                entry = await audit.append(tx, received)
+        except IntegrityError:
+            return []  # the same event is being handled right now by another worker or replica
         if problem:
             return [Reply(problem, ReplyKind.ERROR)]
         if principal.guest:
