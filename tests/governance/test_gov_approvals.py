@@ -35,7 +35,9 @@ email = "rita@example.com"
 roles = ["release-manager"]
 """
 
-TWO_OF_THREE = PEOPLE + """
+TWO_OF_THREE = (
+    PEOPLE
+    + """
 [[policy]]
 skill = "deploy"
 where = { env = ["prod"] }
@@ -44,6 +46,7 @@ risk = "high"
 approvers = "release-manager"
 approvals = 2
 """
+)
 
 
 def cards(replies: list[Reply]) -> list[Reply]:
@@ -66,8 +69,15 @@ async def test_card_has_full_context_and_is_updated_after_the_decision(chat: Cha
     sent = await send_for_approval(chat)
     [card] = cards(sent)
     assert card.to == "dave" and card.channel is None and card.updates is None
-    for words in ("carol asks to run deploy", "payments-api", "2.3.1", "prod", "Risk: high",
-                  "Policy: role release-manager grants deploy; policy[0]", "Needs 0 of 1"):
+    for words in (
+        "carol asks to run deploy",
+        "payments-api",
+        "2.3.1",
+        "prod",
+        "Risk: high",
+        "Policy: role release-manager grants deploy; policy[0]",
+        "Needs 0 of 1",
+    ):
         assert words in card.text
     assert [b.label for b in card.buttons] == ["Approve", "Reject", "Preview"]
 
@@ -148,9 +158,7 @@ async def test_the_expiry_timer_expires_and_tells_everyone(make_chat: MakeChat) 
     assert len(expired) == 1 and expired[0].actor == "system"
 
 
-async def test_the_expiry_job_survives_a_restart(
-    tmp_path, database_url: str, understander
-) -> None:
+async def test_the_expiry_job_survives_a_restart(tmp_path, database_url: str, understander) -> None:
     settings = settings_from(tmp_path, PEOPLE + "[approvals]\nttl_seconds = 2\n")
     async with runtime(settings, database_url, understander) as rt:
         chat = Chat(rt)

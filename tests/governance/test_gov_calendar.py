@@ -50,26 +50,71 @@ def utc(text: str) -> datetime:
 
 # who, what, when (UTC), expected kind, words the reply must contain
 CASES = [
-    ("carol", "deploy payments-api 2.3.1 to prod", "2026-12-01T09:00", ReplyKind.CONFIRM,
-     ["needs approval"]),
-    ("carol", "deploy payments-api 2.3.1 to prod", "2026-12-01T17:00", ReplyKind.ERROR,
-     ["prod-business-hours", "next window opens Wed 2026-12-02 09:00 Europe/Berlin (08:00 UTC)"]),
-    ("carol", "deploy payments-api 2.3.1 to prod", "2026-12-04T09:00", ReplyKind.ERROR,
-     ["next window opens Mon 2026-12-07 09:00 Europe/Berlin"]),
-    ("carol", "deploy payments-api 2.3.1 to prod", "2026-12-24T09:00", ReplyKind.ERROR,
-     ["frozen for year-end until Mon 2027-01-04 00:00 Europe/Berlin (23:00 UTC)"]),
-    ("carol", "deploy payments-api 2.3.1 to prod", "2027-01-04T08:30", ReplyKind.CONFIRM,
-     ["needs approval"]),
-    ("bob", "deploy payments-api 2.3.1 to staging", "2026-12-24T23:00", ReplyKind.CONFIRM,
-     ["Shall I run deploy"]),
+    (
+        "carol",
+        "deploy payments-api 2.3.1 to prod",
+        "2026-12-01T09:00",
+        ReplyKind.CONFIRM,
+        ["needs approval"],
+    ),
+    (
+        "carol",
+        "deploy payments-api 2.3.1 to prod",
+        "2026-12-01T17:00",
+        ReplyKind.ERROR,
+        ["prod-business-hours", "next window opens Wed 2026-12-02 09:00 Europe/Berlin (08:00 UTC)"],
+    ),
+    (
+        "carol",
+        "deploy payments-api 2.3.1 to prod",
+        "2026-12-04T09:00",
+        ReplyKind.ERROR,
+        ["next window opens Mon 2026-12-07 09:00 Europe/Berlin"],
+    ),
+    (
+        "carol",
+        "deploy payments-api 2.3.1 to prod",
+        "2026-12-24T09:00",
+        ReplyKind.ERROR,
+        ["frozen for year-end until Mon 2027-01-04 00:00 Europe/Berlin (23:00 UTC)"],
+    ),
+    (
+        "carol",
+        "deploy payments-api 2.3.1 to prod",
+        "2027-01-04T08:30",
+        ReplyKind.CONFIRM,
+        ["needs approval"],
+    ),
+    (
+        "bob",
+        "deploy payments-api 2.3.1 to staging",
+        "2026-12-24T23:00",
+        ReplyKind.CONFIRM,
+        ["Shall I run deploy"],
+    ),
     # New York left daylight saving time on 2026-11-01: 09:00 there is now 14:00 UTC.
-    ("carol", "roll back checkout in prod", "2026-11-02T13:30", ReplyKind.ERROR,
-     ["next window opens Mon 2026-11-02 09:00 America/New_York (14:00 UTC)"]),
-    ("carol", "roll back checkout in prod", "2026-11-02T14:30", ReplyKind.CONFIRM,
-     ["needs approval"]),
+    (
+        "carol",
+        "roll back checkout in prod",
+        "2026-11-02T13:30",
+        ReplyKind.ERROR,
+        ["next window opens Mon 2026-11-02 09:00 America/New_York (14:00 UTC)"],
+    ),
+    (
+        "carol",
+        "roll back checkout in prod",
+        "2026-11-02T14:30",
+        ReplyKind.CONFIRM,
+        ["needs approval"],
+    ),
     # RBAC comes first: bob may not deploy to prod at all, in or out of a window.
-    ("bob", "deploy payments-api 2.3.1 to prod", "2026-12-01T09:00", ReplyKind.ERROR,
-     ["developer", "carol"]),
+    (
+        "bob",
+        "deploy payments-api 2.3.1 to prod",
+        "2026-12-01T09:00",
+        ReplyKind.ERROR,
+        ["developer", "carol"],
+    ),
 ]
 
 
@@ -103,20 +148,39 @@ async def test_a_dry_run_is_allowed_outside_the_window(make_chat: MakeChat) -> N
 @pytest.mark.parametrize(
     ("toml", "key", "words"),
     [
-        ('[[windows]]\nname="w"\nskill="deploy"\nstart=09:00:00\nend=17:00:00\n'
-         'timezone="Mars/Olympus"', "windows.0.timezone", "unknown time zone"),
-        ('[[windows]]\nname="w"\nskill="deploy"\nstart=17:00:00\nend=09:00:00',
-         "windows.0", "must be after start"),
-        ('[[windows]]\nname="w"\nskill="deploy"\nstart=09:00:00\nend=17:00:00\ndays=["funday"]',
-         "windows.0.days.0", "input should be"),
-        ('[[freezes]]\nname="f"\nstart=2026-12-20T00:00:00\nend=2026-12-01T00:00:00',
-         "freezes.0", "must be after start"),
-        ('[[freezes]]\nname="f"\nstrat=2026-12-20T00:00:00\nend=2026-12-01T00:00:00',
-         "freezes.0.start", "field required"),
+        (
+            '[[windows]]\nname="w"\nskill="deploy"\nstart=09:00:00\nend=17:00:00\n'
+            'timezone="Mars/Olympus"',
+            "windows.0.timezone",
+            "unknown time zone",
+        ),
+        (
+            '[[windows]]\nname="w"\nskill="deploy"\nstart=17:00:00\nend=09:00:00',
+            "windows.0",
+            "must be after start",
+        ),
+        (
+            '[[windows]]\nname="w"\nskill="deploy"\nstart=09:00:00\nend=17:00:00\ndays=["funday"]',
+            "windows.0.days.0",
+            "input should be",
+        ),
+        (
+            '[[freezes]]\nname="f"\nstart=2026-12-20T00:00:00\nend=2026-12-01T00:00:00',
+            "freezes.0",
+            "must be after start",
+        ),
+        (
+            '[[freezes]]\nname="f"\nstrat=2026-12-20T00:00:00\nend=2026-12-01T00:00:00',
+            "freezes.0.start",
+            "field required",
+        ),
         ('[[rate_limits]]\nskill="deploy"\nmax=0', "rate_limits.0.max", "greater than"),
-        ('[[rate_limits]]\nskill="deploy"\nmax=3\nper="fortnight"', "rate_limits.0.per",
-         "input should be"),
-        ('[approvals]\nttl_seconds=0', "approvals.ttl_seconds", "greater than"),
+        (
+            '[[rate_limits]]\nskill="deploy"\nmax=3\nper="fortnight"',
+            "rate_limits.0.per",
+            "input should be",
+        ),
+        ("[approvals]\nttl_seconds=0", "approvals.ttl_seconds", "greater than"),
         ('[approvals]\nchanel="#ops"', "approvals.chanel", "unknown key"),
     ],
 )
