@@ -14,7 +14,7 @@ from chatbot.app import runtime
 from chatbot.governance import audit, outbox
 from chatbot.governance.clock import ManualClock
 from chatbot.store.tables import Action
-from chatbot.testing import Chat, button, text_of
+from chatbot.testing import Chat, text_of
 from chatbot.types import Reply, ReplyKind
 
 PEOPLE = """
