@@ -12,10 +12,10 @@ import json
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -118,7 +118,15 @@ def entry_hash(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-async def append(session: AsyncSession, record: AuditRecord) -> AuditEntry:
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What an append returns: where the entry sits in the chain (for references)."""
+
+    seq: int
+    hash: str
+
+
+async def append(session: AsyncSession, record: AuditRecord) -> Written:
     """Add one entry to the chain inside the caller's transaction."""
     return (await append_many(session, [record]))[0]
 
@@ -130,9 +138,14 @@ async def append_many(session: AsyncSession, records: Sequence[AuditRecord]) -> 
     appends from any number of processes queue on it and the chain never forks; the
     conditional head update is a second guard.
     """
-    head_query = select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    head = (await session.exec(head_query)).one()
-    seq, prev, written = head.seq, head.hash, []
+    # Core statements on the session's connection: the ORM's unit of work and bulk-update
+    # bookkeeping cost more than the writes themselves here, and nothing reads these back.
+    connection = await session.connection()
+    head_query = select(AuditHead.seq, AuditHead.hash).where(col(AuditHead.id) == 1)
+    first_seq, first_hash = (await connection.execute(head_query.with_for_update())).one()
+    seq, prev = first_seq, first_hash
+    rows: list[dict[str, Any]] = []
+    written: list[Written] = []
     for record in records:
         seq, at = seq + 1, utcnow()
         detail = canonical_json(_redact_value(record.detail))
@@ -146,27 +159,29 @@ async def append_many(session: AsyncSession, records: Sequence[AuditRecord]) -> 
             outcome=redact(record.outcome),
         )
         digest = entry_hash(seq, at, clean, detail, prev)
-        written.append(
-            AuditEntry(
-                seq=seq,
-                at=at,
-                actor=clean.actor,
-                platform=clean.platform,
-                channel=clean.channel,
-                event=clean.event,
-                skill=clean.skill,
-                action_id=clean.action_id,
-                outcome=clean.outcome,
-                detail=detail,
-                prev_hash=prev,
-                hash=digest,
-            )
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": clean.actor,
+                "platform": clean.platform,
+                "channel": clean.channel,
+                "event": clean.event,
+                "skill": clean.skill,
+                "action_id": clean.action_id,
+                "outcome": clean.outcome,
+                "detail": detail,
+                "prev_hash": prev,
+                "hash": digest,
+            }
         )
+        written.append(Written(seq, digest))
         prev = digest
-    session.add_all(written)
-    moved = await session.exec(
-        update(AuditHead)  # type: ignore[call-overload]
-        .where(col(AuditHead.id) == 1, col(AuditHead.seq) == head.seq)
+    table = AuditEntry.__table__  # type: ignore[attr-defined]
+    await connection.execute(table.insert(), rows)
+    moved = await connection.execute(
+        update(AuditHead)
+        .where(col(AuditHead.id) == 1, col(AuditHead.seq) == first_seq)
         .values(seq=seq, hash=prev)
     )
     if moved.rowcount != 1:
@@ -194,33 +209,36 @@ async def entries(session: AsyncSession, batch: int = 5000) -> AsyncIterator[Aud
             last = entry.seq
 
 
-_COLUMNS = (
-    AuditEntry.seq,
-    AuditEntry.at,
-    AuditEntry.actor,
-    AuditEntry.event,
-    AuditEntry.platform,
-    AuditEntry.channel,
-    AuditEntry.skill,
-    AuditEntry.action_id,
-    AuditEntry.outcome,
-    AuditEntry.detail,
-    AuditEntry.prev_hash,
-    AuditEntry.hash,
+_VERIFY_SQL = (
+    "SELECT seq, at, actor, event, platform, channel, skill, action_id, outcome, detail, "
+    "prev_hash, hash FROM audit_entries WHERE seq >= :first ORDER BY seq LIMIT :batch"
 )
+
+
+def _iso(at: Any) -> str:
+    """`datetime.isoformat()` of a stored time: PostgreSQL returns datetimes; SQLite returns
+    the text SQLAlchemy stored ("YYYY-MM-DD HH:MM:SS.ffffff", UTC), converted by slicing
+    because parsing every timestamp would dominate the time verify takes."""
+    if isinstance(at, datetime):
+        return at.astimezone(UTC).isoformat()
+    text = at if len(at) > 19 and at[19] == "." else at[:19] + ".000000"
+    if text.endswith(".000000"):
+        return f"{text[:10]}T{text[11:19]}+00:00"
+    return f"{text[:10]}T{text[11:26]}+00:00"
 
 
 async def verify(session: AsyncSession, batch: int = 20000) -> Verification:
     """Walk the whole chain; name the first entry that was edited, removed, added or moved.
 
-    Reads plain rows in large batches and hashes them with `_hash_body` (no ORM objects), so
-    it checks a few hundred thousand entries a second.
+    Reads raw rows in large batches and hashes them with `_hash_body` (no ORM objects, no
+    type conversion), so it checks a few hundred thousand entries a second.
     """
     prev, before_prev, expected = "", "", 1
     sha256 = hashlib.sha256
+    connection = await session.connection()
     while True:
-        query = select(*_COLUMNS).where(col(AuditEntry.seq) >= expected)
-        rows = (await session.exec(query.order_by(col(AuditEntry.seq)).limit(batch))).all()
+        query = text(_VERIFY_SQL).bindparams(first=expected, batch=batch)
+        rows = (await connection.execute(query)).all()
         if not rows:
             break
         for (
@@ -240,19 +258,6 @@ async def verify(session: AsyncSession, batch: int = 20000) -> Verification:
             if seq != expected:
                 problem = f"entry {expected} is missing (next is {seq}): deleted or reordered"
                 return Verification(False, expected - 1, expected, problem)
-            body = _hash_body(
-                seq,
-                at.isoformat(),
-                actor,
-                event,
-                platform,
-                channel,
-                skill,
-                action,
-                outcome,
-                detail,
-                back,
-            )
             if back != prev:
                 if back == before_prev and expected > 1:
                     problem = f"entry {seq - 1} was inserted: entry {seq} follows the one before"
@@ -262,6 +267,9 @@ async def verify(session: AsyncSession, batch: int = 20000) -> Verification:
                     "or entries were reordered"
                 )
                 return Verification(False, seq - 1, seq, problem)
+            body = _hash_body(
+                seq, _iso(at), actor, event, platform, channel, skill, action, outcome, detail, back
+            )
             if sha256(body.encode("utf-8")).hexdigest() != own:
                 problem = f"entry {seq} was edited: its content does not match its hash"
                 return Verification(False, seq - 1, seq, problem)

@@ -34,6 +34,8 @@ class Authorizer:
         self.rbac, self.policy, self.directory = rbac, policy, directory
         self.calendar = calendar or ChangeCalendar((), ())
         self.limiter, self.clock = limiter, clock
+        # Whom to ask, per permission: the directory is fixed for the process's life.
+        self._ask: dict[str, str] = {}
 
     def may(self, principal: Principal, spec: SkillSpec) -> bool:
         """Whether the person may use the skill at all (for help and whoami)."""
@@ -49,8 +51,10 @@ class Authorizer:
         """A dry run changes nothing, so windows and freezes do not apply to it (RBAC does)."""
         access = self.rbac.check(principal, spec, slots)
         if not access.allowed:
-            helpers = self.rbac.holders(self.directory.principals, spec)
-            ask = f" Ask {', '.join(helpers)}." if helpers else ""
+            ask = self._ask.get(spec.permission)
+            if ask is None:
+                helpers = self.rbac.holders(self.directory.principals, spec)
+                ask = self._ask[spec.permission] = f" Ask {', '.join(helpers)}." if helpers else ""
             return Decision(Verdict.DENY, access.rule, f"{access.reason}.{ask}", spec.risk.value)
         need = self.policy.requirements(spec, slots)
         rule = f"{access.rule}; {need.rule}"

@@ -1,8 +1,8 @@
 """Per-person rate limits, counted in the database so every replica sees the same count.
 
 Fixed buckets (this minute, hour or day, in UTC). Taking a slot is one conditional upsert,
-`INSERT ... ON CONFLICT DO UPDATE SET count = count + 1 WHERE count < max RETURNING`, so two replicas
-racing for the last slot cannot both get it.
+`INSERT ... ON CONFLICT DO UPDATE SET count = count + 1 WHERE count < max RETURNING count`,
+so two replicas racing for the last slot cannot both get it.
 """
 
 from __future__ import annotations
