@@ -70,6 +70,14 @@ class Finisher:
     async def stop(self) -> None:
         await self.lifecycle.stop()
 
+    async def deliver(self, person: str) -> list[Reply]:
+        """Hand over this person's undelivered notifications (expired, interrupted) and mark
+        them delivered: at least once, since two replicas may hand over the same one."""
+        async with self.store.transaction() as tx:
+            notes = await outbox.pending(tx, person)
+            await outbox.delivered(tx, [n.id for n in notes if n.id is not None])
+        return [outbox.as_reply(n) for n in notes]
+
     @staticmethod
     async def audit(tx: AsyncSession, event: audit.AuditRecord) -> None:
         await audit.append(tx, event)

@@ -135,6 +135,9 @@ async def test_an_expired_request_cannot_be_approved(make_chat: MakeChat) -> Non
         told = {(n.recipient, n.channel) for n in await outbox.pending(tx)}
     assert {("carol", None), ("dave", None), ("rita", None)} <= told
     assert "already expired" in text_of(await chat.click("rita", sent, "Approve"))
+    told = await chat.runtime.assistant.approvals.deliver("carol")
+    assert any("expired without a decision" in r.text and r.to == "carol" for r in told)
+    assert await chat.runtime.assistant.approvals.deliver("carol") == []  # delivered once
 
 
 async def wait_for_state(chat: Chat, action_id: int, state: str, seconds: float = 15) -> None:
