@@ -64,6 +64,8 @@ class Voting(Finisher):
             return [Reply(texts.ALREADY.format(state="decided"))]
         if moved.state == State.REJECTED:
             return self._rejected(principal, moved)
+        if moved.state == State.DENIED:
+            return self._too_late(principal, moved)
         if moved.state == State.AWAITING_APPROVAL:
             left = moved.approvals_needed - len(votes)
             text = cards.card_text(moved, votes)
@@ -122,6 +124,24 @@ class Voting(Finisher):
             )
             await self.audit(tx, event)
             return action, votes
+        closed = self.authorizer.calendar.check(
+            action.skill, actions.slots_of(action), self.clock()
+        )
+        if closed is not None:  # approved, but the window closed (or a freeze began) meanwhile
+            event = record(
+                principal.name,
+                message,
+                "action.denied",
+                action,
+                State.DENIED,
+                rule=closed.rule,
+                reason=closed.reason,
+                approvers=votes,
+            )
+            moved = await actions.transition(
+                tx, action_id, {State.AWAITING_APPROVAL}, State.DENIED, event, result=closed.reason
+            )
+            return moved, votes
         event = record(
             principal.name, message, "action.approved", action, State.RUNNING, approvers=votes
         )
@@ -135,6 +155,18 @@ class Voting(Finisher):
         text = cards.decided_text(action, "rejected", principal.name, self.clock())
         return [
             Reply(f"You rejected request #{action.id}.", action_id=action.id),
+            *self.route(action, text, with_buttons=False, updates=True),
+            Reply(told, ReplyKind.RESULT, action_id=action.id, to=action.requester),
+        ]
+
+    def _too_late(self, principal: Principal, action: Action) -> list[Reply]:
+        told = (
+            f"Request #{action.id} was approved, but it may not run now: {action.result}. "
+            "Nothing was done; ask again when it may run."
+        )
+        text = cards.decided_text(action, "approved too late", principal.name, self.clock())
+        return [
+            Reply(told, ReplyKind.ERROR, action_id=action.id),
             *self.route(action, text, with_buttons=False, updates=True),
             Reply(told, ReplyKind.RESULT, action_id=action.id, to=action.requester),
         ]

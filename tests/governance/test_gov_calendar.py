@@ -191,3 +191,16 @@ def test_bad_governance_config_names_the_key(
         settings_from(tmp_path, toml)
     assert caught.value.key == key, str(caught.value)
     assert words in str(caught.value).lower()
+
+
+async def test_an_approval_after_the_window_closed_runs_nothing(make_chat: MakeChat) -> None:
+    clock = ManualClock(utc("2026-12-01T15:50"))  # Tue 16:50 in Berlin: ten minutes left
+    chat = await make_chat(CALENDAR, clock=clock)
+    asked = await chat.say("carol", "deploy payments-api 2.3.1 to prod")
+    sent = await chat.click("carol", asked, "Send for approval")
+    clock.advance(minutes=15)  # dave approves at 17:05 Berlin time
+    late = await chat.click("dave", sent, "Approve")
+    assert late[0].kind is ReplyKind.ERROR and "may not run now" in late[0].text
+    assert "next window opens Wed 2026-12-02 09:00" in late[0].text
+    assert any(r.to == "carol" and "Nothing was done" in r.text for r in late)
+    assert "payments-api" not in text_of(await chat.say("carol", "what is deployed"))
