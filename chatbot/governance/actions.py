@@ -1,10 +1,13 @@
 """The action state machine, persisted.
 
-    awaiting_confirmation ─┬─> awaiting_approval ─┬─> approved ─> running ─┬─> succeeded
-                           │                      ├─> rejected             ├─> failed
-                           ├─> running            └─> expired              └─> interrupted
-                           ├─> cancelled
-                           └─> expired
+    awaiting_confirmation ─┬─> awaiting_approval ─┬─> running ──┬─> succeeded
+                           │                      ├─> rejected   ├─> failed
+                           ├─> running            ├─> denied     └─> interrupted
+                           ├─> cancelled          ├─> cancelled
+                           └─> expired            └─> expired
+
+`denied` after approval: the change window closed (or a freeze began) while it waited.
+`interrupted`: the process running it died (its lease lapsed); it is never re-run.
 
 Every transition is one conditional UPDATE (`WHERE state IN (...)`) in the same transaction as
 its audit entry, so a double click, a redelivered event or a second replica cannot move an
