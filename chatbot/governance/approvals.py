@@ -162,6 +162,8 @@ class Approvals(Voting):
                 confirmed,
                 extra=self.run_lease(),
             )
+            if moved is not None:
+                await self.audit(tx, self.started(principal.name, message, moved))
         if moved is None:
             return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
         return await self.execute(principal, message, moved)

@@ -7,6 +7,7 @@ Appends lock the single head row first, so concurrent writers queue instead of f
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -211,7 +212,7 @@ async def entries(session: AsyncSession, batch: int = 5000) -> AsyncIterator[Aud
 
 _VERIFY_SQL = (
     "SELECT seq, at, actor, event, platform, channel, skill, action_id, outcome, detail, "
-    "prev_hash, hash FROM audit_entries WHERE seq >= :first ORDER BY seq LIMIT :batch"
+    "prev_hash, hash FROM audit_entries WHERE seq > :after ORDER BY seq LIMIT :batch"
 )
 
 
@@ -221,59 +222,78 @@ def _iso(at: Any) -> str:
     because parsing every timestamp would dominate the time verify takes."""
     if isinstance(at, datetime):
         return at.astimezone(UTC).isoformat()
-    text = at if len(at) > 19 and at[19] == "." else at[:19] + ".000000"
-    if text.endswith(".000000"):
-        return f"{text[:10]}T{text[11:19]}+00:00"
-    return f"{text[:10]}T{text[11:26]}+00:00"
+    if at.endswith(".000000") or len(at) == 19:
+        return f"{at[:10]}T{at[11:19]}+00:00"
+    return f"{at[:10]}T{at[11:26]}+00:00"
 
 
 async def verify(session: AsyncSession, batch: int = 20000) -> Verification:
     """Walk the whole chain; name the first entry that was edited, removed, added or moved.
 
-    Reads raw rows in large batches and hashes them with `_hash_body` (no ORM objects, no
-    type conversion), so it checks a few hundred thousand entries a second.
+    Reads raw rows in large batches (the next batch is fetched while this one is hashed) and
+    hashes them with `_hash_body` (no ORM objects, no type conversion).
     """
+    connection = await session.connection()
+
+    async def fetch(after: int) -> list[Any]:
+        query = text(_VERIFY_SQL).bindparams(after=after, batch=batch)
+        return list((await connection.execute(query)).all())
+
     prev, before_prev, expected = "", "", 1
     sha256 = hashlib.sha256
-    connection = await session.connection()
-    while True:
-        query = text(_VERIFY_SQL).bindparams(first=expected, batch=batch)
-        rows = (await connection.execute(query)).all()
-        if not rows:
-            break
-        for (
-            seq,
-            at,
-            actor,
-            event,
-            platform,
-            channel,
-            skill,
-            action,
-            outcome,
-            detail,
-            back,
-            own,
-        ) in rows:
-            if seq != expected:
-                problem = f"entry {expected} is missing (next is {seq}): deleted or reordered"
-                return Verification(False, expected - 1, expected, problem)
-            if back != prev:
-                if back == before_prev and expected > 1:
-                    problem = f"entry {seq - 1} was inserted: entry {seq} follows the one before"
-                    return Verification(False, seq - 2, seq - 1, problem)
-                problem = (
-                    f"entry {seq} does not follow entry {seq - 1}: an entry was deleted "
-                    "or entries were reordered"
+    pending: asyncio.Future[list[Any]] | None = asyncio.ensure_future(fetch(0))
+    try:
+        while pending is not None:
+            rows = await pending
+            pending = asyncio.ensure_future(fetch(rows[-1][0])) if len(rows) == batch else None
+            for (
+                seq,
+                at,
+                actor,
+                event,
+                platform,
+                channel,
+                skill,
+                action,
+                outcome,
+                detail,
+                back,
+                own,
+            ) in rows:
+                if seq != expected:
+                    problem = f"entry {expected} is missing (next is {seq}): deleted or reordered"
+                    return Verification(False, expected - 1, expected, problem)
+                if back != prev:
+                    if back == before_prev and expected > 1:
+                        problem = (
+                            f"entry {seq - 1} was inserted: entry {seq} follows the one before"
+                        )
+                        return Verification(False, seq - 2, seq - 1, problem)
+                    problem = (
+                        f"entry {seq} does not follow entry {seq - 1}: an entry was deleted "
+                        "or entries were reordered"
+                    )
+                    return Verification(False, seq - 1, seq, problem)
+                body = _hash_body(
+                    seq,
+                    _iso(at),
+                    actor,
+                    event,
+                    platform,
+                    channel,
+                    skill,
+                    action,
+                    outcome,
+                    detail,
+                    back,
                 )
-                return Verification(False, seq - 1, seq, problem)
-            body = _hash_body(
-                seq, _iso(at), actor, event, platform, channel, skill, action, outcome, detail, back
-            )
-            if sha256(body.encode("utf-8")).hexdigest() != own:
-                problem = f"entry {seq} was edited: its content does not match its hash"
-                return Verification(False, seq - 1, seq, problem)
-            before_prev, prev, expected = prev, own, expected + 1
+                if sha256(body.encode("utf-8")).hexdigest() != own:
+                    problem = f"entry {seq} was edited: its content does not match its hash"
+                    return Verification(False, seq - 1, seq, problem)
+                before_prev, prev, expected = prev, own, expected + 1
+    finally:
+        if pending is not None:  # a tampered chain returns early: let the read finish
+            await asyncio.gather(pending, return_exceptions=True)
     checked = expected - 1
     head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).one()
     if checked > head.seq:

@@ -89,6 +89,13 @@ class Finisher:
     def is_expired(self, action: Action) -> bool:
         return action.expires_at is not None and action.expires_at <= self.clock()
 
+    @staticmethod
+    def started(who: str, message: Message, action: Action) -> audit.AuditRecord:
+        """The `action.started` step, written with the transition to `running`."""
+        return record(
+            who, message, "action.started", action, State.RUNNING, runner=action.runner or ""
+        )
+
     def run_lease(self) -> Mapping[str, object]:
         return {"runner": runner_id(), "lease_until": self.clock() + self.lease}
 
@@ -109,9 +116,8 @@ class Finisher:
         async with self.lifecycle.lease_held(action.id or 0):
             outcome = await self.executor.run(ctx, action.skill)
         state = State.SUCCEEDED if outcome.ok else State.FAILED
-        event = record(
-            principal.name, message, "action.finished", action, state, summary=outcome.summary
-        )
+        step = "action.finished" if outcome.ok else "action.failed"
+        event = record(principal.name, message, step, action, state, summary=outcome.summary)
         async with self.store.transaction() as tx:
             await actions.transition(
                 tx, action.id or 0, {State.RUNNING}, state, event, result=outcome.summary

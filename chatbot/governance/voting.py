@@ -148,6 +148,8 @@ class Voting(Finisher):
         moved = await actions.transition(
             tx, action_id, {State.AWAITING_APPROVAL}, State.RUNNING, event, extra=self.run_lease()
         )
+        if moved is not None:
+            await self.audit(tx, self.started(moved.requester, message, moved))
         return moved, votes
 
     def _rejected(self, principal: Principal, action: Action) -> list[Reply]:

@@ -196,3 +196,30 @@ async def test_appends_from_several_processes_never_fork(chat: Chat, database_ur
     after = await verified(chat)
     assert after.ok, after.problem
     assert after.checked >= before + 4 * 60 + 10
+
+
+async def test_every_step_is_recorded_with_who_what_where(chat: Chat) -> None:
+    asked = await chat.say("carol", "deploy payments-api 2.3.1 to prod")
+    sent = await chat.click("carol", asked, "Send for approval")
+    await chat.click("dave", sent, "Approve")
+    action_id = sent[0].action_id
+    again = await chat.say("carol", "deploy payments-api 2.3.1 to prod")
+    resent = await chat.click("carol", again, "Send for approval")
+    failed = await chat.click("dave", resent, "Approve")  # the same version: the skill refuses
+    assert "already running" in failed[1].text
+    async with chat.runtime.store.transaction() as tx:
+        entries = [e async for e in audit.entries(tx)]
+    steps = [(e.event, e.actor) for e in entries if e.action_id == action_id]
+    assert steps == [
+        ("action.requested", "carol"),
+        ("action.confirmed", "carol"),
+        ("action.approved", "dave"),
+        ("action.started", "carol"),
+        ("action.finished", "carol"),
+    ]
+    events = [e.event for e in entries]
+    assert events[:3] == ["message.received", "understood", "decided"]
+    assert "action.failed" in events
+    decided = next(e for e in entries if e.event == "decided")
+    assert decided.platform == "test" and decided.channel == "direct" and decided.skill == "deploy"
+    assert "policy[0]" in decided.detail and decided.outcome == "approve"

@@ -23,6 +23,7 @@ async def runs_of(chat: Chat, action_id: int) -> list[str]:
     async with chat.runtime.store.transaction() as tx:
         events = [e async for e in audit.entries(tx) if e.action_id == action_id]
         assert (await audit.verify(tx)).ok
+    assert [e.event for e in events].count("action.started") == 1
     return [e.outcome for e in events if e.event == "action.finished"]
 
 
