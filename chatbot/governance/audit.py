@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,35 +19,9 @@ from sqlalchemy import text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from chatbot.governance.redaction import redact, redact_value
 from chatbot.store.tables import AuditEntry, AuditHead
 from chatbot.types import utcnow
-
-_SECRET_PATTERNS = (
-    re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{8,}"),
-    re.compile(r"\bxapp-[A-Za-z0-9-]{8,}"),
-    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"),
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),
-    re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}"),
-    re.compile(r"(?i)\b(password|passwd|secret|token|api[_-]?key)\s*[:=]\s*\S+"),
-)
-REDACTED = "[redacted]"
-
-
-def redact(text: str) -> str:
-    """Replace anything that looks like a credential; audit entries must never hold one."""
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(REDACTED, text)
-    return text
-
-
-def _redact_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, Mapping):
-        return {str(k): _redact_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redact_value(v) for v in value]
-    return value
 
 
 def canonical_json(value: Any) -> str:
@@ -149,7 +122,7 @@ async def append_many(session: AsyncSession, records: Sequence[AuditRecord]) -> 
     written: list[Written] = []
     for record in records:
         seq, at = seq + 1, utcnow()
-        detail = canonical_json(_redact_value(record.detail))
+        detail = canonical_json(redact_value(record.detail))
         clean = AuditRecord(
             actor=record.actor,
             event=record.event,

@@ -173,10 +173,11 @@ async def test_secrets_are_redacted_before_storing(chat: Chat) -> None:
     token = "xoxb-123456789012-abcdefghijklmnop"
     await chat.say("alice", f"reset my vpn, my slack token is {token} and password: hunter2")
     await chat.say("bob", f"Bearer {token}")
+    await chat.say("erin", "reset the vpn for bob, his password is Tr0ub4dor&3")
     async with chat.runtime.store.transaction() as tx:
         rows = (await tx.exec(text("SELECT * FROM audit_entries"))).all()  # type: ignore
     stored = json.dumps([list(map(str, row)) for row in rows])
-    assert token not in stored and "hunter2" not in stored
+    assert token not in stored and "hunter2" not in stored and "Tr0ub4dor" not in stored
     assert "[redacted]" in stored
     assert (await verified(chat)).ok
 
