@@ -14,7 +14,10 @@ from chatbot.assistant import Assistant
 from chatbot.config import Settings
 from chatbot.execute import Executor
 from chatbot.governance.authorize import Authorizer
+from chatbot.governance.calendar import ChangeCalendar
+from chatbot.governance.clock import Clock, system_clock
 from chatbot.governance.policy import PolicyBook
+from chatbot.governance.ratelimit import RateLimiter
 from chatbot.governance.rbac import Rbac
 from chatbot.identity import Directory
 from chatbot.store.engine import Store
@@ -56,12 +59,18 @@ async def runtime(
     understander: Understander | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     skills: Sequence[Skill] = (),
+    *,
+    registry: SkillRegistry | None = None,
+    clock: Clock = system_clock,
 ) -> AsyncIterator[Runtime]:
     """Open the store (migrating it), wire the stages, and close everything on exit.
 
     `understander` lets tests share one trained model across many runtimes (used when it was
     trained on exactly this skill set); `transport` lets tests fake remote systems; `skills`
-    adds Python skills as if installed from a package (a skill author's tests use it).
+    adds Python skills as if installed from a package (a skill author's tests use it);
+    `registry` replaces the whole skill set (no database-registered skills, no reloading);
+    `clock` sets "now" for governance. On start, actions a previous process left running
+    become `interrupted` (never re-run), and the approval-expiry timers in the database resume.
     """
     store = Store(database_url or settings.database)
     try:
@@ -74,33 +83,47 @@ async def runtime(
             settings.skills.allowed_hosts,
             settings.connectors,
         )
-        base = builtin_skills(settings.backends, settings.connectors, secrets, admin=admin)
-        if settings.skills.entry_points:
-            base += packaged_skills()
-        base += list(skills)
-        source = SkillSource(base, secrets, settings.skills.allowed_hosts, settings.connectors)
+        if registry is None:
+            base = builtin_skills(settings.backends, settings.connectors, secrets, admin=admin)
+            if settings.skills.entry_points:
+                base += packaged_skills()
+            base += list(skills)
+            source = SkillSource(base, secrets, settings.skills.allowed_hosts, settings.connectors)
+            registry = SkillRegistry(await source.load(store))
         loaded = await skill_admin.head(store)
-        registry = SkillRegistry(await source.load(store))
         if understander is None or tuple(understander.skills) != registry.specs():
             understander = build_understander(settings, registry)
         directory = Directory(settings)
         rbac = Rbac(settings)
-        authorizer = Authorizer(rbac, PolicyBook(settings), directory)
+        authorizer = Authorizer(
+            rbac,
+            PolicyBook(settings),
+            directory,
+            ChangeCalendar(settings.windows, settings.freezes),
+            RateLimiter(settings.rate_limits, store.dialect),
+            clock,
+        )
         async with httpx.AsyncClient(timeout=httpx.Timeout(10.0), transport=transport) as http:
             executor = Executor(registry, store, authorizer, http)
             assistant = Assistant(
                 settings, store, registry, understander, directory, authorizer, executor
             )
-            reloader = Reloader(
-                store,
-                registry,
-                source,
-                lambda fresh: build_understander(settings, fresh),
-                lambda trained: setattr(assistant, "understander", trained),
-            )
-            reloader.loaded = loaded
+            reloader = None
+            if source is not None:
+                reloader = Reloader(
+                    store,
+                    registry,
+                    source,
+                    lambda fresh: build_understander(settings, fresh),
+                    lambda trained: setattr(assistant, "understander", trained),
+                )
+                reloader.loaded = loaded
             revoker = Revoker(store, registry, http)
-            yield Runtime(settings, store, assistant, http, admin, reloader, revoker)
+            await assistant.approvals.start()
+            try:
+                yield Runtime(settings, store, assistant, http, admin, reloader, revoker)
+            finally:
+                await assistant.approvals.stop()
     finally:
         await store.close()
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot import dialogue, texts
@@ -62,11 +63,14 @@ class Assistant:
     async def handle(self, message: Message) -> list[Reply]:
         principal = self.directory.resolve(message)
         problem = texts.check_text(message, self.settings.limits.max_message_chars)
-        async with self.store.transaction() as tx:
-            if not await self._first_delivery(tx, message):
-                return []
-            received = self._record(principal, message, "message.received", problem or "ok")
-            entry = await audit.append(tx, received)
+        try:
+            async with self.store.transaction() as tx:
+                if not await self._first_delivery(tx, message):
+                    return []
+                received = self._record(principal, message, "message.received", problem or "ok")
+                entry = await audit.append(tx, received)
+        except IntegrityError:
+            return []  # the same event is being handled right now by another worker or replica
         if problem:
             return [Reply(problem, ReplyKind.ERROR)]
         if principal.guest:
@@ -176,8 +180,10 @@ class Assistant:
             slots["user"] = principal.name  # "user" absent means the requester
         if not self.registry.connected(spec.name):
             return [Reply(texts.no_backend(spec.name))]
-        decision = self.authorizer.decide(principal, spec, slots)
+        decision = self.authorizer.decide(principal, spec, slots, dry_run)
         async with self.store.transaction() as tx:
+            if not dry_run:
+                decision = await self.authorizer.count(tx, principal, spec, slots, decision)
             detail = {"verdict": decision.verdict, "rule": decision.rule, "slots": slots}
             await audit.append(
                 tx, self._record(principal, message, "decided", decision.verdict, spec.name, detail)

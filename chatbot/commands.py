@@ -155,6 +155,9 @@ async def cmd_approvals_list(settings: Settings, args: argparse.Namespace) -> in
         principal = rt.assistant.directory.find(who)
         assert principal is not None
         cards = await rt.assistant.approvals.inbox(principal)
+        notes = await rt.assistant.approvals.deliver(principal.name)
+    for note in notes:
+        print(shell.render(note))
     for card in cards:
         print(shell.render(card))
     if not cards:

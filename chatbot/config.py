@@ -11,10 +11,20 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from chatbot.errors import ConfigError
@@ -58,6 +68,94 @@ class PolicyRule(Frozen):
     risk: Literal["none", "low", "medium", "high"] | None = None
     approvers: str = ""
     approvals: int = 1
+
+
+def _zone(cls: type, name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r}; use an IANA name like Europe/Berlin"
+        ) from None
+    return name
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ChangeWindow(Frozen):
+    """When matching actions may run: on `days`, from `start` to `end` local time in `timezone`.
+
+    Once any window matches a skill and its slots, the action runs only inside one of the
+    matching windows; outside, the denial names the next opening.
+    """
+
+    name: str
+    skill: str
+    where: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = DAYS[:5]
+    start: time
+    end: time
+    timezone: str = "UTC"
+
+    check_zone = field_validator("timezone")(_zone)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ChangeWindow:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        if not self.days:
+            raise ValueError("days must name at least one day (mon ... sun)")
+        return self
+
+
+class Freeze(Frozen):
+    """A period when matching actions never run (a release freeze), in `timezone` unless the
+    times carry their own offset."""
+
+    name: str
+    skill: str = "*"
+    where: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    start: datetime
+    end: datetime
+    timezone: str = "UTC"
+
+    check_zone = field_validator("timezone")(_zone)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Freeze:
+        if self.end_at <= self.start_at:
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        return self
+
+    def _aware(self, when: datetime) -> datetime:
+        return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(self.timezone))
+
+    @property
+    def start_at(self) -> datetime:
+        return self._aware(self.start)
+
+    @property
+    def end_at(self) -> datetime:
+        return self._aware(self.end)
+
+
+class RateLimit(Frozen):
+    """At most `max` matching requests per person per `per` (fixed buckets, counted in the
+    database so every replica sees the same count)."""
+
+    skill: str
+    where: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    max: int = Field(ge=1)
+    per: Literal["minute", "hour", "day"] = "hour"
+
+
+class ApprovalSettings(Frozen):
+    """Where approval cards go: `channel` set -> one card there; empty -> a direct message to
+    each approver. `ttl_seconds`: how long a request waits for approval before it expires."""
+
+    channel: str = ""
+    ttl_seconds: int = Field(default=3600, ge=1)
 
 
 class Resource(Frozen):
@@ -147,6 +245,7 @@ class Limits(Frozen):
     max_message_chars: int = Field(default=4000, ge=1)
     question_ttl_seconds: int = Field(default=900, ge=1)
     confirmation_ttl_seconds: int = Field(default=900, ge=1)
+    run_lease_seconds: int = Field(default=60, ge=1)
 
 
 class SkillSettings(Frozen):
@@ -191,6 +290,10 @@ class Settings(BaseSettings):
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
     secrets_file: Path | None = None
     api_tokens: dict[str, ApiToken] = Field(default_factory=dict)
+    windows: tuple[ChangeWindow, ...] = ()
+    freezes: tuple[Freeze, ...] = ()
+    rate_limits: tuple[RateLimit, ...] = ()
+    approvals: ApprovalSettings = ApprovalSettings()
 
     @field_validator("people")
     @classmethod

@@ -29,6 +29,7 @@ INTERNAL = (
 )
 NOT_YOURS = "Only {who} can answer this request."
 ALREADY = "That request is already {state}; nothing more was done."
+EXPIRED = "Request #{id} expired; nothing was done. Ask again if you still need it."
 
 
 def check_text(message: Message, limit: int) -> str | None:

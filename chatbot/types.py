@@ -158,9 +158,14 @@ class ReplyKind(StrEnum):
 class Reply:
     """One thing to say. Adapters render it (Block Kit, Adaptive Card, HTML, plain text).
 
-    `to` names a person other than the requester (an approver); None means the conversation
-    the message came from. `action_id` ties the reply to a persisted action, so an adapter can
-    update the same platform message when the action moves on.
+    `to` names a person other than the requester (an approver, by direct message); `channel`
+    names a channel to post in instead (the configured approvals channel); both None means the
+    conversation the message came from. `action_id` ties the reply to a persisted action.
+
+    `updates` set to an action id means "replace the approval card you posted for this action
+    (to the same `to` or `channel`) with this one" rather than posting a new message: after a
+    decision the card shows who decided and when, with no buttons left. Adapters keep the
+    (action id, recipient) -> platform message id mapping; one that cannot edit posts anew.
     """
 
     text: str
@@ -169,6 +174,8 @@ class Reply:
     action_id: int | None = None
     to: str | None = None
     private: bool = False
+    channel: str | None = None
+    updates: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

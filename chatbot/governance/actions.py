@@ -1,10 +1,13 @@
 """The action state machine, persisted.
 
-    awaiting_confirmation ─┬─> awaiting_approval ─┬─> approved ─> running ─┬─> succeeded
-                           │                      ├─> rejected             ├─> failed
-                           ├─> running            └─> expired              └─> interrupted
-                           ├─> cancelled
-                           └─> expired
+    awaiting_confirmation ─┬─> awaiting_approval ─┬─> running ──┬─> succeeded
+                           │                      ├─> rejected   ├─> failed
+                           ├─> running            ├─> denied     └─> interrupted
+                           ├─> cancelled          ├─> cancelled
+                           └─> expired            └─> expired
+
+`denied` after approval: the change window closed (or a freeze began) while it waited.
+`interrupted`: the process running it died (its lease lapsed); it is never re-run.
 
 Every transition is one conditional UPDATE (`WHERE state IN (...)`) in the same transaction as
 its audit entry, so a double click, a redelivered event or a second replica cannot move an
@@ -113,9 +116,13 @@ async def transition(
     to: State,
     record: audit.AuditRecord,
     result: str | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> Action | None:
-    """Move the action if it is in one of `allowed_from`; None when someone else moved it."""
-    values: dict[str, object] = {"state": to, "updated_at": utcnow()}
+    """Move the action if it is in one of `allowed_from`; None when someone else moved it.
+
+    `extra` sets more columns in the same UPDATE (the runner and its lease, a new expiry).
+    """
+    values: dict[str, object] = {"state": to, "updated_at": utcnow(), **(extra or {})}
     if result is not None:
         values["result"] = result
     moved = await session.exec(
@@ -153,6 +160,20 @@ async def approvals(session: AsyncSession, action_id: int) -> list[str]:
         )
     )
     return list(rows.all())
+
+
+async def voters(session: AsyncSession, action_id: int) -> list[str]:
+    """Everyone who voted on the action, approve or reject (they are told what became of it)."""
+    rows = await session.exec(
+        select(ApprovalVote.approver).where(ApprovalVote.action_id == action_id)
+    )
+    return list(rows.all())
+
+
+async def lock(session: AsyncSession, action_id: int) -> Action | None:
+    """Load the action and lock its row until the transaction ends (PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serialises writers), so votes on one action queue up."""
+    return await session.get(Action, action_id, with_for_update=True, populate_existing=True)
 
 
 async def waiting_for_approval(session: AsyncSession) -> list[Action]:

@@ -1,10 +1,20 @@
-"""The authorization stage: RBAC then policy, one Decision with the rule that gave it."""
+"""The authorization stage: RBAC, then freezes and change windows, then policy; one Decision
+with the rule that gave it. Rate limits are counted separately (`count`), in the database.
+
+`decide` is pure and fast (no I/O): help, whoami and the benchmark call it freely. The clock
+is injected so a test can ask "what if it were Saturday night in Berlin?".
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from chatbot.governance.calendar import ChangeCalendar
+from chatbot.governance.clock import Clock, system_clock
 from chatbot.governance.policy import PolicyBook
+from chatbot.governance.ratelimit import RateLimiter
 from chatbot.governance.rbac import Rbac
 from chatbot.identity import Directory
 from chatbot.types import Decision, Principal, Verdict
@@ -12,21 +22,46 @@ from skills.api import Requirement, SkillSpec
 
 
 class Authorizer:
-    def __init__(self, rbac: Rbac, policy: PolicyBook, directory: Directory) -> None:
+    def __init__(
+        self,
+        rbac: Rbac,
+        policy: PolicyBook,
+        directory: Directory,
+        calendar: ChangeCalendar | None = None,
+        limiter: RateLimiter | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
         self.rbac, self.policy, self.directory = rbac, policy, directory
+        self.calendar = calendar or ChangeCalendar((), ())
+        self.limiter, self.clock = limiter, clock
+        # Whom to ask, per permission: the directory is fixed for the process's life.
+        self._ask: dict[str, str] = {}
 
     def may(self, principal: Principal, spec: SkillSpec) -> bool:
         """Whether the person may use the skill at all (for help and whoami)."""
         return self.rbac.may_use(principal, spec)
 
-    def decide(self, principal: Principal, spec: SkillSpec, slots: Mapping[str, str]) -> Decision:
+    def decide(
+        self,
+        principal: Principal,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        dry_run: bool = False,
+    ) -> Decision:
+        """A dry run changes nothing, so windows and freezes do not apply to it (RBAC does)."""
         access = self.rbac.check(principal, spec, slots)
         if not access.allowed:
-            helpers = self.rbac.holders(self.directory.principals, spec)
-            ask = f" Ask {', '.join(helpers)}." if helpers else ""
+            ask = self._ask.get(spec.permission)
+            if ask is None:
+                helpers = self.rbac.holders(self.directory.principals, spec)
+                ask = self._ask[spec.permission] = f" Ask {', '.join(helpers)}." if helpers else ""
             return Decision(Verdict.DENY, access.rule, f"{access.reason}.{ask}", spec.risk.value)
         need = self.policy.requirements(spec, slots)
         rule = f"{access.rule}; {need.rule}"
+        if spec.side_effect and not dry_run:
+            closed = self.calendar.check(spec.name, slots, self.clock())
+            if closed is not None:
+                return Decision(Verdict.DENY, f"{rule}; {closed.rule}", closed.reason, need.risk)
         if need.requires is Requirement.APPROVAL:
             others = [
                 p.name
@@ -43,3 +78,22 @@ class Authorizer:
         if need.requires is Requirement.CONFIRM:
             return Decision(Verdict.CONFIRM, rule, "", need.risk)
         return Decision(Verdict.ALLOW, rule, "", need.risk)
+
+    async def count(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        decision: Decision,
+    ) -> Decision:
+        """Count a request that may go ahead against the person's rate limits (persisted, so
+        every replica agrees); the decision becomes a denial once a limit is used up."""
+        if decision.verdict is Verdict.DENY or self.limiter is None:
+            return decision
+        limited = await self.limiter.take(session, principal.name, spec.name, slots, self.clock())
+        if limited is None:
+            return decision
+        return Decision(
+            Verdict.DENY, f"{decision.rule}; {limited.rule}", limited.reason, decision.risk
+        )

@@ -35,9 +35,20 @@ class Rbac:
         self._grants = {name: role.grants for name, role in settings.roles.items()}
         self._group_roles = {name: group.roles for name, group in settings.groups.items()}
         self._includes = {name: role.includes for name, role in settings.roles.items()}
+        # Effective roles per (direct roles, groups): settings never change after start, and
+        # the number of distinct combinations is bounded by the configuration, so this cache
+        # keeps decisions in microseconds without ever going stale.
+        self._expanded: dict[tuple[frozenset[str], frozenset[str]], tuple[str, ...]] = {}
 
     def roles_of(self, principal: Principal) -> tuple[str, ...]:
         """Effective roles: direct, through groups, and every role those include."""
+        key = (principal.roles, principal.groups)
+        found = self._expanded.get(key)
+        if found is None:
+            found = self._expanded[key] = self._expand(principal)
+        return found
+
+    def _expand(self, principal: Principal) -> tuple[str, ...]:
         via_groups = (r for g in sorted(principal.groups) for r in self._group_roles.get(g, ()))
         todo, seen = [*sorted(principal.roles), *via_groups], dict[str, None]()
         while todo:

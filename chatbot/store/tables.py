@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -78,6 +78,10 @@ class Action(SQLModel, table=True):
     created_at: datetime = _when(nullable=False)
     updated_at: datetime = _when(nullable=False)
     expires_at: datetime | None = _when(nullable=True)
+    # Who runs it ("host:pid") and until when that runner is known alive; a `running` action
+    # whose lease lapsed (or whose process is gone) is `interrupted`, never re-run.
+    runner: str | None = None
+    lease_until: datetime | None = _when(nullable=True)
 
 
 class ApprovalVote(SQLModel, table=True):
@@ -160,3 +164,30 @@ class SkillRegistryHead(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     version: int = 0
+
+
+class RateCount(SQLModel, table=True):
+    """Requests one person made under one rate-limit rule in one fixed time bucket."""
+
+    __tablename__ = "rate_counts"
+
+    person: str = Field(primary_key=True)
+    rule: str = Field(primary_key=True)
+    bucket: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    count: int = 0
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: things to tell people that no live conversation is waiting for (an approval
+    expired, an action was interrupted by a restart). Adapters deliver and mark them."""
+
+    __tablename__ = "notifications"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str | None = Field(default=None, index=True)
+    channel: str | None = None
+    action_id: int | None = Field(default=None, index=True)
+    kind: str = "info"
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _when(nullable=False)
+    delivered_at: datetime | None = _when(nullable=True)

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from chatbot.governance.audit import redact
+from chatbot.governance.redaction import redact
 from skills.api import SkillError
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})

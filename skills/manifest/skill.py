@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from chatbot.governance.audit import REDACTED
+from chatbot.governance.redaction import REDACTED
 from chatbot.types import Outcome
 from skills.api import SkillContext, SkillError, SkillSpec, SlotSpec
 from skills.connectors.base import Connector, Endpoint, RetryPolicy, Sleep

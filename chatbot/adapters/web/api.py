@@ -116,7 +116,8 @@ async def inbox(request: Request) -> Response:
     if principal is None:
         return _error(400, f"unknown person {who!r}")
     cards = await runtime.assistant.approvals.inbox(principal)
-    return JSONResponse({"replies": as_json(cards)})
+    notes = await runtime.assistant.approvals.deliver(principal.name)
+    return JSONResponse({"replies": as_json(cards), "notifications": as_json(notes)})
 
 
 routes = [

@@ -1,0 +1,203 @@
+"""Governance figures: audit append and verify rates on SQLite, and the cost of one
+authorization decision with 100 roles and 200 skills.
+
+Targets (issue 4): append >= 5,000 entries/s with the chain, verify >= 200,000 entries/s,
+decision p99 < 1 ms. Run with `python -m bench.governance` (or `make bench`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from chatbot.config import Settings
+from chatbot.governance import audit
+from chatbot.governance.authorize import Authorizer
+from chatbot.governance.calendar import ChangeCalendar
+from chatbot.governance.policy import PolicyBook
+from chatbot.governance.rbac import Rbac
+from chatbot.identity import Directory
+from chatbot.store.engine import Store
+from skills.api import Requirement, Risk, SkillSpec, SlotSpec, SlotType
+
+MESSAGE_BATCH = 10  # entries one message writes at most (received ... finished)
+
+
+def _record(n: int) -> audit.AuditRecord:
+    return audit.AuditRecord(
+        actor=f"user{n % 50}",
+        event="action.finished",
+        platform="bench",
+        channel="direct",
+        skill="deploy",
+        action_id=n,
+        outcome="succeeded",
+        detail={"slots": {"service": "web", "version": f"5.2.{n}", "env": "dev"}},
+    )
+
+
+async def _append(store: Store, count: int, batch: int) -> float:
+    started = time.perf_counter()
+    for first in range(0, count, batch):
+        async with store.transaction() as tx:
+            await audit.append_many(tx, [_record(n) for n in range(first, first + batch)])
+    return time.perf_counter() - started
+
+
+def _rates(count: int, wall: float, cpu: float) -> str:
+    """Per wall-clock second, and per CPU second of this process (its database threads
+    included): the second stays meaningful on a machine busy with other work."""
+    return f"{count / wall:,.0f}/s wall, {count / cpu:,.0f}/s per CPU second"
+
+
+async def audit_figures() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        await store.migrate()
+        try:
+            cpu = time.process_time()
+            single = await _append(store, 2_000, 1)
+            print(
+                f"audit append, 1 entry per transaction: "
+                f"{_rates(2_000, single, time.process_time() - cpu)}"
+            )
+            count, cpu = 50_000, time.process_time()
+            took = await _append(store, count, MESSAGE_BATCH)
+            print(
+                f"audit append, {MESSAGE_BATCH} entries per transaction (one message): "
+                f"{_rates(count, took, time.process_time() - cpu)} (target >= 5,000)"
+            )
+            await _append(store, 150_000, 1000)  # a longer chain to verify
+            started, cpu = time.perf_counter(), time.process_time()
+            async with store.transaction() as tx:
+                result = await audit.verify(tx)
+            took, cpu = time.perf_counter() - started, time.process_time() - cpu
+            assert result.ok, result.problem
+            print(
+                f"audit verify: {result.checked:,} entries in {took:.2f} s: "
+                f"{_rates(result.checked, took, cpu)} (target >= 200,000)"
+            )
+        finally:
+            await store.close()
+
+
+def _world(roles: int = 100, skills: int = 200) -> tuple[Authorizer, list[SkillSpec], list]:
+    rng = random.Random(4)
+    envs = ("dev", "staging", "prod")
+    specs = [
+        SkillSpec(
+            f"family{n % 20}.skill{n}",
+            f"skill {n}",
+            slots=(SlotSpec("env", SlotType.ENV), SlotSpec("user", SlotType.PERSON, False)),
+            risk=Risk.MEDIUM,
+            requires=(Requirement.CONFIRM, Requirement.APPROVAL)[n % 2],
+        )
+        for n in range(skills)
+    ]
+    role_table = {}
+    for r in range(roles):
+        grants = [
+            {
+                "skill": rng.choice([s.name for s in specs] + [f"family{r % 20}.*"]),
+                "where": {"env": list(rng.sample(envs, rng.randint(1, 3)))},
+                "target": rng.choice(["self", "any"]),
+            }
+            for _ in range(5)
+        ]
+        includes = [f"role{rng.randrange(roles)}"] if r % 3 == 0 else []
+        role_table[f"role{r}"] = {"grants": grants, "includes": includes}
+    people = {
+        f"p{n}": {
+            "email": f"p{n}@example.com",
+            "roles": [f"role{rng.randrange(roles)}" for _ in range(3)],
+        }
+        for n in range(200)
+    }
+    policy = [
+        {
+            "skill": f"family{n}.*",
+            "where": {"env": ["prod"]},
+            "requires": "approval",
+            "approvers": f"role{n}",
+            "approvals": 1,
+        }
+        for n in range(20)
+    ]
+    windows = [
+        {
+            "name": f"w{n}",
+            "skill": f"family{n}.*",
+            "where": {"env": ["prod"]},
+            "start": "08:00:00",
+            "end": "18:00:00",
+            "timezone": "Europe/Berlin",
+        }
+        for n in range(10)
+    ]
+    freezes = [
+        {
+            "name": "year-end",
+            "skill": "family19.*",
+            "start": "2026-12-20T00:00:00",
+            "end": "2027-01-04T00:00:00",
+            "timezone": "Europe/Berlin",
+        }
+    ]
+    settings = Settings(
+        people=people, roles=role_table, policy=policy, windows=windows, freezes=freezes
+    )
+    directory = Directory(settings)
+    authorizer = Authorizer(
+        Rbac(settings),
+        PolicyBook(settings),
+        directory,
+        ChangeCalendar(settings.windows, settings.freezes),
+    )
+    return authorizer, specs, list(directory.principals.values())
+
+
+def decision_figures(count: int = 100_000) -> None:
+    authorizer, specs, people = _world()
+    rng = random.Random(7)
+    cases = [
+        (
+            rng.choice(people),
+            rng.choice(specs),
+            {"env": rng.choice(("dev", "staging", "prod")), "user": rng.choice(("p1", "p2"))},
+        )
+        for _ in range(count)
+    ]
+    cold = []
+    clock = time.perf_counter
+    for spec in specs:  # first decision per skill: "whom to ask" is computed, then kept
+        started = clock()
+        authorizer.decide(people[0], spec, {"env": "prod"})
+        cold.append(clock() - started)
+    print(f"authorization, first decision per skill (cold): max {max(cold) * 1e3:.2f} ms")
+    samples = []
+    for principal, spec, slots in cases:
+        started = clock()
+        authorizer.decide(principal, spec, slots)
+        samples.append(clock() - started)
+    samples.sort()
+    p50, p99 = samples[len(samples) // 2], samples[int(len(samples) * 0.99)]
+    verdicts = {}
+    for principal, spec, slots in cases[:2000]:
+        verdict = authorizer.decide(principal, spec, slots).verdict.value
+        verdicts[verdict] = verdicts.get(verdict, 0) + 1
+    print(
+        f"authorization decision (100 roles, 200 skills, 200 people): {count:,} decisions; "
+        f"p50 {p50 * 1e6:.0f} us, p99 {p99 * 1e6:.0f} us (target p99 < 1 ms); mix {verdicts}"
+    )
+
+
+def main() -> None:
+    asyncio.run(audit_figures())
+    decision_figures()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Approval cards: what approvers see, where it goes, and how it reads once decided.
+
+A card carries the full context (who asks, what, risk, the policy that applies, how many
+approvals, when it expires) and the Approve / Reject / Preview buttons. It goes to the
+configured approvals channel, or else as a direct message to each approver. After every vote
+or decision the same card is replaced (`Reply.updates`), so nobody clicks a stale card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from chatbot import texts
+from chatbot.governance import actions
+from chatbot.store.tables import Action
+from chatbot.types import Button, ButtonStyle, Reply, ReplyKind
+
+
+def _when(at: datetime | None) -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC" if at else "never"
+
+
+def buttons(action_id: int) -> tuple[Button, ...]:
+    return (
+        Button("Approve", f"approve:{action_id}", ButtonStyle.PRIMARY),
+        Button("Reject", f"reject:{action_id}", ButtonStyle.DANGER),
+        Button("Preview", f"preview:{action_id}"),
+    )
+
+
+def card_text(action: Action, approved_by: Sequence[str] = ()) -> str:
+    text = texts.approval_card(
+        action.id or 0,
+        action.requester,
+        action.skill,
+        actions.slots_of(action),
+        action.risk,
+        action.rule,
+    )
+    count = f"{len(approved_by)} of {action.approvals_needed} approval(s)"
+    so_far = f" so far: {', '.join(approved_by)}" if approved_by else ""
+    return f"{text} Needs {count}{so_far}. Expires {_when(action.expires_at)}."
+
+
+def route(
+    action: Action,
+    approvers: Sequence[str],
+    channel: str,
+    text: str,
+    with_buttons: bool = True,
+    updates: bool = False,
+) -> list[Reply]:
+    """One card in the approvals channel, or one direct message per approver."""
+    shown = buttons(action.id or 0) if with_buttons else ()
+    update = action.id if updates else None
+    if channel:
+        return [Reply(text, ReplyKind.APPROVAL, shown, action.id, channel=channel, updates=update)]
+    return [
+        Reply(text, ReplyKind.APPROVAL, shown, action.id, to=name, updates=update)
+        for name in approvers
+    ]
+
+
+def decided_text(action: Action, verdict: str, by: str, at: datetime) -> str:
+    what = texts.describe(action.skill, actions.slots_of(action))
+    return (
+        f"Request #{action.id} from {action.requester} to run {what}: "
+        f"{verdict} by {by} at {at:%Y-%m-%d %H:%M} UTC."
+    )

@@ -1,0 +1,174 @@
+"""Deciding on approval requests: the approver's inbox, votes, and their outcome.
+
+Votes on one action are serialised by locking its row, so N-of-M counts distinct approvers
+exactly even when fifty of them click at once, and only the vote that completes the count
+moves the action to `running`. The requester can never vote on their own request.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from chatbot import texts
+from chatbot.governance import actions, cards
+from chatbot.governance.actions import State
+from chatbot.governance.finish import Finisher, record
+from chatbot.store.tables import Action
+from chatbot.types import Message, Principal, Reply, ReplyKind
+
+OWN_REQUEST = "You cannot approve or reject your own request."
+
+
+class Voting(Finisher):
+    def card(self, action: Action, to: str | None = None, votes: tuple[str, ...] = ()) -> Reply:
+        text = cards.card_text(action, votes)
+        return Reply(text, ReplyKind.APPROVAL, cards.buttons(action.id or 0), action.id, to=to)
+
+    async def inbox(self, principal: Principal) -> list[Reply]:
+        """Approval cards for every request this person may still decide."""
+        async with self.store.transaction() as tx:
+            waiting = await actions.waiting_for_approval(tx)
+            shown = []
+            for action in waiting:
+                if principal.name not in self.approvers(action) or self.is_expired(action):
+                    continue
+                votes = tuple(await actions.approvals(tx, action.id or 0))
+                if principal.name not in votes:
+                    shown.append(self.card(action, votes=votes))
+        return shown
+
+    async def decide(
+        self, principal: Principal, message: Message, action_id: int, approve: bool
+    ) -> list[Reply]:
+        action = await self.load(action_id)
+        if action is None or action.state != State.AWAITING_APPROVAL:
+            state = action.state.replace("_", " ") if action else "gone"
+            return [Reply(texts.ALREADY.format(state=state))]
+        if action.requester == principal.name:
+            return [Reply(OWN_REQUEST, ReplyKind.ERROR)]
+        if principal.name not in self.approvers(action):
+            role = action.approvers_role or "admin"
+            return [Reply(f"Only people with role {role} can decide this.", ReplyKind.ERROR)]
+        if self.is_expired(action):
+            return await self.expire_on_access(principal, message, action)
+        try:
+            async with self.store.transaction() as tx:
+                verdict = await self._vote(tx, principal, message, action_id, approve)
+        except IntegrityError:
+            verdict = None
+        if verdict is None:
+            return [Reply("You already voted on this request; nothing more was done.")]
+        moved, votes = verdict
+        if moved is None:
+            return [Reply(texts.ALREADY.format(state="decided"))]
+        if moved.state == State.REJECTED:
+            return self._rejected(principal, moved)
+        if moved.state == State.DENIED:
+            return self._too_late(principal, moved)
+        if moved.state == State.AWAITING_APPROVAL:
+            left = moved.approvals_needed - len(votes)
+            text = cards.card_text(moved, votes)
+            return [
+                Reply(f"Approved by you; {left} more approval(s) needed.", action_id=action_id),
+                *self.route(moved, text, updates=True),
+                Reply(
+                    f"{principal.name} approved request #{action_id}; {left} more needed.",
+                    action_id=action_id,
+                    to=moved.requester,
+                ),
+            ]
+        requester = self.directory.find(moved.requester) or principal
+        done = await self.execute(requester, message, moved)
+        text = cards.decided_text(moved, "approved", ", ".join(votes), self.clock())
+        return [
+            Reply(f"You approved request #{action_id}.", action_id=action_id),
+            *done,
+            *self.route(moved, text, with_buttons=False, updates=True),
+            *(Reply(r.text, r.kind, action_id=r.action_id, to=moved.requester) for r in done),
+        ]
+
+    async def _vote(
+        self,
+        tx: AsyncSession,
+        principal: Principal,
+        message: Message,
+        action_id: int,
+        approve: bool,
+    ) -> tuple[Action | None, list[str]] | None:
+        """One vote, counted under the action's row lock; None when this person already voted.
+
+        Returns the action as moved (rejected, running) or as it stands (still waiting).
+        """
+        action = await actions.lock(tx, action_id)
+        if action is None or action.state != State.AWAITING_APPROVAL:
+            return None, []
+        choice = "approve" if approve else "reject"
+        if not await actions.vote(tx, action_id, principal.name, choice):
+            return None
+        votes = await actions.approvals(tx, action_id)
+        if not approve:
+            event = record(principal.name, message, "action.rejected", action, State.REJECTED)
+            moved = await actions.transition(
+                tx, action_id, {State.AWAITING_APPROVAL}, State.REJECTED, event
+            )
+            return moved, votes
+        if len(votes) < action.approvals_needed:
+            event = record(
+                principal.name,
+                message,
+                "action.approved",
+                action,
+                State.AWAITING_APPROVAL,
+                approvers=votes,
+            )
+            await self.audit(tx, event)
+            return action, votes
+        closed = self.authorizer.calendar.check(
+            action.skill, actions.slots_of(action), self.clock()
+        )
+        if closed is not None:  # approved, but the window closed (or a freeze began) meanwhile
+            event = record(
+                principal.name,
+                message,
+                "action.denied",
+                action,
+                State.DENIED,
+                rule=closed.rule,
+                reason=closed.reason,
+                approvers=votes,
+            )
+            moved = await actions.transition(
+                tx, action_id, {State.AWAITING_APPROVAL}, State.DENIED, event, result=closed.reason
+            )
+            return moved, votes
+        event = record(
+            principal.name, message, "action.approved", action, State.RUNNING, approvers=votes
+        )
+        moved = await actions.transition(
+            tx, action_id, {State.AWAITING_APPROVAL}, State.RUNNING, event, extra=self.run_lease()
+        )
+        if moved is not None:
+            await self.audit(tx, self.started(moved.requester, message, moved))
+        return moved, votes
+
+    def _rejected(self, principal: Principal, action: Action) -> list[Reply]:
+        told = f"{principal.name} rejected request #{action.id}; nothing was done."
+        text = cards.decided_text(action, "rejected", principal.name, self.clock())
+        return [
+            Reply(f"You rejected request #{action.id}.", action_id=action.id),
+            *self.route(action, text, with_buttons=False, updates=True),
+            Reply(told, ReplyKind.RESULT, action_id=action.id, to=action.requester),
+        ]
+
+    def _too_late(self, principal: Principal, action: Action) -> list[Reply]:
+        told = (
+            f"Request #{action.id} was approved, but it may not run now: {action.result}. "
+            "Nothing was done; ask again when it may run."
+        )
+        text = cards.decided_text(action, "approved too late", principal.name, self.clock())
+        return [
+            Reply(told, ReplyKind.ERROR, action_id=action.id),
+            *self.route(action, text, with_buttons=False, updates=True),
+            Reply(told, ReplyKind.RESULT, action_id=action.id, to=action.requester),
+        ]
