@@ -113,6 +113,23 @@ async def test_approvals_channel_gets_one_card(
         assert "Rejected by <@UDAVE>" in slack_api.updates_of(card)[-1]["text"]
 
 
+async def test_governance_approvals_channel_is_honoured(
+    model_dir: Path, database_url: str, slack_api: FakeSlackApi
+) -> None:
+    values = {"bot_token": "xoxb-test", "signing_secret": SIGNING_SECRET, "api_url": slack_api.url}
+    settings = server_settings(model_dir, database_url, slack=values, approvals={"channel": "CGOV"})
+    async with running(settings) as (app, http):
+        side = SlackSide(app, http, SIGNING_SECRET)
+        await side.dm("UCAROL", "deploy payments-api 2.3.1 to prod")
+        await side.click("UCAROL", slack_api.posts_to("DUCAROL")[0], "Send for approval")
+        [card] = slack_api.posts_to("CGOV")
+        assert slack_api.posts_to("DUDAVE") == []  # one card in the channel, no DMs
+        await side.click("UDAVE", card, "Approve")
+        assert "Deployed payments-api 2.3.1 to prod" in slack_api.updates_of(card)[-1]["text"]
+        later = slack_api.posts_to("CGOV")[1:]  # the approver's answers go in the card's thread
+        assert later and all(p.get("thread_ts") == card["ts"] for p in later)
+
+
 async def test_denied_request(slack: SlackSide, slack_api: FakeSlackApi) -> None:
     await slack.dm("UBOB", "deploy payments-api 2.3.1 to prod")
     [denied] = slack_api.posts_to("DUBOB")

@@ -212,7 +212,14 @@ class SlackAdapter:
         carded: set[int] = set()
         unreachable: list[str] = []
         for reply in replies:
-            if reply.to is None:
+            if reply.updates is not None:
+                continue  # cards are edited in place from the action's state (tracking.settle)
+            if reply.channel is not None:
+                if reply.action_id in carded:
+                    continue
+                carded.add(reply.action_id or 0)
+                posted = await calls.post(self.client, reply.channel, None, reply)
+            elif reply.to is None:
                 if reply.private:
                     await calls.ephemeral(
                         self.client, origin.channel, origin.user, origin.thread, reply

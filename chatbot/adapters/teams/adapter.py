@@ -157,6 +157,11 @@ class TeamsAdapter:
         here = TurnContext.get_conversation_reference(turn.activity)
         unreachable: list[str] = []
         for reply in replies:
+            if reply.updates is not None:
+                continue  # cards are updated in place from the action's state (tracking)
+            if reply.channel is not None:
+                unreachable.append(f"the approvals channel {reply.channel!r}")
+                continue
             if reply.to is None:
                 sent = await turn.send_activity(cards.activity(reply))
                 where = here
@@ -186,8 +191,9 @@ class TeamsAdapter:
         if unreachable:
             names = ", ".join(sorted(set(unreachable)))
             note = (
-                f"I could not reach {names} on Teams: they have not talked to me there yet, "
-                "so I have no conversation with them. Ask them to say hello to the bot."
+                f"I could not reach {names} on Teams: I only post to people who have talked "
+                "to me there (ask them to say hello to the bot); an approvals channel is a "
+                "Slack setting, so leave approvals.channel empty for Teams approvers."
             )
             log.warning("teams: %s", note)
             await turn.send_activity(cards.activity(Reply(note, ReplyKind.ERROR)))
