@@ -124,6 +124,7 @@ async def serve(settings: Settings, host: str | None, port: int | None) -> int:
         lifespan="on",
     )
     shown = f"[{host}]" if ":" in host else host
-    print(f"chatops: web chat on http://{shown}:{port} (data in {settings.data_dir.resolve()})", flush=True)
+    where = settings.data_dir.resolve()
+    print(f"chatops: web chat on http://{shown}:{port} (data in {where})", flush=True)
     await uvicorn.Server(config).serve()
     return 0
