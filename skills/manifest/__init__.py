@@ -1,4 +1,7 @@
-"""Declarative skills: a TOML or YAML manifest instead of Python (see docs/skills.md)."""
+"""Declarative skills: a TOML or YAML manifest instead of Python.
+
+See "Write your first skill" in the README.
+"""
 
 from skills.manifest.load import ManifestError, load_manifest, parse_manifest
 from skills.manifest.skill import ManifestSkill

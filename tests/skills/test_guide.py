@@ -1,4 +1,4 @@
-"""The code of docs/skills.md ("Write your first skill"), run as tests so the guide stays true."""
+"""The code of the README's "Write your first skill", run as tests so the guide stays true."""
 
 from __future__ import annotations
 
