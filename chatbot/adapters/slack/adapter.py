@@ -1,7 +1,7 @@
 """The Slack adapter: Slack payloads in, `Message` out; `Reply` in, Web API calls out.
 
 Slack wants its acknowledgement within 3 seconds, always. Every listener therefore acks first
-and hands the payload to a background task (kept in `_tasks` so shutdown and tests can wait for
+and hands the payload to a background task (`BackgroundWork`, so shutdown and tests can wait for
 it); the app runs with `process_before_response=True` so Bolt answers the HTTP request as soon
 as the ack returns instead of polling for it. Redelivered events carry the same `event_id`, which
 the pipeline records once (ProcessedEvent), so a retry never runs anything twice.
@@ -9,7 +9,6 @@ the pipeline records once (ProcessedEvent), so a retry never runs anything twice
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Coroutine, Sequence
@@ -26,6 +25,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from chatbot.adapters import tracking
+from chatbot.adapters.background import BackgroundWork
 from chatbot.adapters.slack import blocks, calls
 from chatbot.app import Runtime
 from chatbot.config import SlackSettings
@@ -84,8 +84,7 @@ class SlackAdapter:
         )
         self._emails: dict[str, str | None] = {}
         self._dms: dict[str, str] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._working = asyncio.Semaphore(CONCURRENT_WORK)
+        self.work = BackgroundWork("slack", CONCURRENT_WORK)
         self.app.event("message")(self._ack_then(self._on_event))
         self.app.event("app_mention")(self._ack_then(self._on_event))
         self.app.action(re.compile("^" + re.escape(blocks.ACTION_PREFIX)))(
@@ -102,22 +101,11 @@ class SlackAdapter:
 
         return listener
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(self._logged(work))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _logged(self, work: Coroutine[Any, Any, Any]) -> None:
-        try:
-            async with self._working:
-                await work
-        except Exception:
-            log.exception("slack: handling a payload failed")
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        self.work.spawn(work)
 
     async def drain(self) -> None:
-        """Wait until every background task (and any it started) is done."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.work.drain()
 
     # -- payloads in ----------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ turn itself runs in a background task, like Slack's, so a slow action never time
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -24,6 +23,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 
 from chatbot.adapters import tracking
+from chatbot.adapters.background import BackgroundWork
 from chatbot.adapters.teams import cards
 from chatbot.app import Runtime
 from chatbot.config import TeamsSettings
@@ -67,8 +67,7 @@ class TeamsAdapter:
         self.auth = ConfigurationBotFrameworkAuthentication(config)
         self.cloud = CloudAdapter(self.auth)
         self._emails: dict[str, str | None] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._working = asyncio.Semaphore(CONCURRENT_WORK)
+        self.work = BackgroundWork("teams", CONCURRENT_WORK)
 
     # -- background turns -----------------------------------------------------------------
 
@@ -78,20 +77,10 @@ class TeamsAdapter:
         self.spawn(self.cloud.process_activity(result, activity, self.on_turn))
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.create_task(self._logged(work))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _logged(self, work: Coroutine[Any, Any, Any]) -> None:
-        try:
-            async with self._working:
-                await work
-        except Exception:
-            log.exception("teams: a turn failed")
+        self.work.spawn(work)
 
     async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.work.drain()
 
     # -- one turn -------------------------------------------------------------------------
 
