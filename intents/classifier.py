@@ -90,7 +90,9 @@ def build_training_set(
         words = text.lower().split()
         if words and words[0] not in NOT_IMPERATIVE:
             rows.extend((" ".join(w for w in (opening, base) if w), label) for opening in openings)
-    return TrainingSet(tuple(dict.fromkeys(rows)))
+    # Sorted: the same skills in another registry order are the same model (and digest); the
+    # order used to change the model, and with it a point or two of accuracy.
+    return TrainingSet(tuple(sorted(set(rows))))
 
 
 def _blank(labels: Sequence[str]) -> Language:

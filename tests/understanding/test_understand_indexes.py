@@ -121,3 +121,12 @@ def test_polite_variants_normalize_word_by_word(nlu: Understander) -> None:
             for opening in POLITE:
                 joined = " ".join(w for w in (normalize(opening), normalize(text)) if w)
                 assert normalize(opening + text) == joined, (opening, text)
+
+
+def test_skill_order_does_not_change_the_model(nlu: Understander) -> None:
+    """The registry's order is incidental; the model (and its cache key) must not follow it."""
+    people = nlu.people
+    flipped = Understander(nlu.catalog, people, tuple(reversed(BUILTIN_SPECS)))
+    assert flipped.model_digest == nlu.model_digest
+    text = "open a ticket: printer on fire"
+    assert flipped.parse(text).skill == nlu.parse(text).skill
