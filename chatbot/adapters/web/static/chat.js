@@ -62,6 +62,9 @@ async function loadInbox() {
   inboxItems.replaceChildren();
   for (const card of data.replies) renderReply(card, inboxItems);
   inbox.hidden = data.replies.length === 0;
+  // Things no conversation was waiting for (an approval expired, a restart interrupted an
+  // action) arrive once through the outbox.
+  for (const note of data.notifications || []) renderReply(note, list);
 }
 
 async function loadPeople() {
@@ -86,3 +89,4 @@ form.addEventListener("submit", (event) => {
 });
 person.addEventListener("change", () => { list.replaceChildren(); loadInbox(); });
 loadPeople();
+setInterval(loadInbox, 5000);  // approvals and notifications that arrive while you wait
