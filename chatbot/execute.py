@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import httpx
 
 from chatbot.governance.authorize import Authorizer
+from chatbot.progress import ProgressHub
 from chatbot.store.engine import Store
 from chatbot.types import Outcome, Principal
 from skills.api import Progress, SkillContext, SkillError, no_progress
@@ -26,6 +27,7 @@ class Executor:
         http: httpx.AsyncClient,
     ) -> None:
         self.registry, self.store, self.authorizer, self.http = registry, store, authorizer, http
+        self.progress = ProgressHub()
 
     def context(
         self,
@@ -42,7 +44,11 @@ class Executor:
             slots=dict(slots),
             kv=StoreKeyValue(self.store, spec.namespace),
             http=self.http,
-            progress=progress,
+            progress=(
+                self.progress.reporter(action_id)
+                if progress is no_progress and action_id is not None
+                else progress
+            ),
             action_id=action_id,
             allowed=tuple(s for s in self.registry.specs() if self.authorizer.may(principal, s)),
             roles=self.authorizer.rbac.roles_of(principal),

@@ -68,6 +68,18 @@ async def test_mention_in_channel_replies_in_thread(
     assert done["thread_ts"] == asked["thread_ts"]
 
 
+async def test_a_running_action_shows_its_steps_on_the_request_card(
+    slack: SlackSide, slack_api: FakeSlackApi
+) -> None:
+    await slack.dm("UBOB", "deploy web 5.2.0 to dev")
+    [asked] = slack_api.posts_to("DUBOB")
+    await slack.click("UBOB", asked, "Confirm")
+    shown = [u["text"] for u in slack_api.updates_of(asked)]
+    steps = [t for t in shown if "⏳ step" in t]
+    assert steps and "step 1 of 2: rolling out web 5.2.0 to dev" in steps[0]
+    assert "Deployed web 5.2.0 to dev" in shown[-1]  # the final state replaces the steps
+
+
 async def test_slash_command(slack: SlackSide, slack_api: FakeSlackApi) -> None:
     response = await slack.command("UALICE", "CHELP", "reset my vpn")
     assert response.status_code == 200

@@ -61,6 +61,17 @@ async def test_personal_chat_request_confirm_result(
     assert update.buttons == []
 
 
+async def test_a_running_action_shows_its_steps_on_the_request_card(
+    teams: TeamsSide, connector: FakeConnector
+) -> None:
+    await teams.say("bob", "deploy web 5.2.0 to dev")
+    [asked] = cards_in(connector, personal("bob"))
+    await teams.click("bob", asked, "Confirm")
+    shown = [u.text for u in connector.updates_of(asked)]
+    assert any("⏳ step 1 of 2: rolling out web 5.2.0 to dev" in t for t in shown)
+    assert "Deployed web 5.2.0 to dev" in shown[-1]
+
+
 async def test_channel_mention_is_stripped_and_answered_in_thread(
     teams: TeamsSide, connector: FakeConnector
 ) -> None:

@@ -91,6 +91,7 @@ class SlackAdapter:
             self._ack_then(self._on_action)
         )
         self.app.command(settings.slash_command)(self._ack_then(self._on_command))
+        self.stop_listening = runtime.assistant.executor.progress.listen(self.on_progress)
 
     # -- acknowledgement and background work ---------------------------------------------
 
@@ -181,6 +182,16 @@ class SlackAdapter:
             for edit in edits:
                 await calls.edit(
                     self.client, edit.post.conversation, edit.post.message_id, edit.text
+                )
+
+    async def on_progress(self, action_id: int, text: str) -> None:
+        """A step of a running action, shown on the request's card (its buttons are gone)."""
+        async with self.runtime.store.transaction() as tx:
+            posts = await channels.posts_for(tx, action_id, PLATFORM)
+        for post in posts:
+            if post.role == channels.REQUEST:
+                await calls.edit(
+                    self.client, post.conversation, post.message_id, f"{post.text}\n⏳ {text}"
                 )
 
     async def email_of(self, user: str) -> str | None:

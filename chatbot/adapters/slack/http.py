@@ -65,6 +65,7 @@ async def running(state: object, runtime: Runtime) -> AsyncIterator[SlackAdapter
         try:
             yield adapter
         finally:
+            adapter.stop_listening()
             if socket is not None:
                 await socket.close_async()
             await adapter.drain()

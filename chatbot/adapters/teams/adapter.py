@@ -68,6 +68,7 @@ class TeamsAdapter:
         self.cloud = CloudAdapter(self.auth)
         self._emails: dict[str, str | None] = {}
         self.work = BackgroundWork("teams", CONCURRENT_WORK)
+        self.stop_listening = runtime.assistant.executor.progress.listen(self.on_progress)
 
     # -- background turns -----------------------------------------------------------------
 
@@ -124,6 +125,18 @@ class TeamsAdapter:
                 await self.in_conversation(
                     reference_from(edit.post.reference),
                     lambda t, e=edit: t.update_activity(cards.settled(e.post.message_id, e.text)),
+                )
+
+    async def on_progress(self, action_id: int, text: str) -> None:
+        """A step of a running action, shown on the request's card."""
+        async with self.runtime.store.transaction() as tx:
+            posts = await channels.posts_for(tx, action_id, PLATFORM)
+        for post in posts:
+            if post.role == channels.REQUEST and post.reference:
+                shown = f"{post.text}\n⏳ {text}"
+                await self.in_conversation(
+                    reference_from(post.reference),
+                    lambda t, p=post, s=shown: t.update_activity(cards.settled(p.message_id, s)),
                 )
 
     async def email_of(self, turn: TurnContext) -> str | None:

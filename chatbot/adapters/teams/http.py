@@ -79,4 +79,5 @@ async def running(state: object, runtime: Runtime) -> AsyncIterator[TeamsAdapter
     try:
         yield adapter
     finally:
+        adapter.stop_listening()
         await adapter.drain()
