@@ -76,7 +76,11 @@ class Store:
         self.dialect = self._async_url.get_backend_name()
         if self.dialect == "sqlite" and self._async_url.database:
             Path(self._async_url.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(self._async_url, pool_pre_ping=True)
+        # A SQLite file cannot drop a connection the way a server can, so only servers get
+        # the liveness ping (one round trip per transaction saved on SQLite).
+        self.engine: AsyncEngine = create_async_engine(
+            self._async_url, pool_pre_ping=self.dialect != "sqlite"
+        )
         if self.dialect == "sqlite":
             _sqlite_setup(self.engine.sync_engine)
 
