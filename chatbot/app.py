@@ -49,6 +49,7 @@ def build_understander(settings: Settings, registry: SkillRegistry) -> Understan
         settings.people,
         registry.specs(),
         cache_dir=settings.data_dir / "model-cache",
+        model=settings.understanding.model,
     )
 
 

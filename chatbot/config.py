@@ -258,6 +258,13 @@ class SkillSettings(Frozen):
     entry_points: bool = True
 
 
+class UnderstandingSettings(Frozen):
+    """`model`: an installed trained spaCy pipeline (package name or path) whose entities
+    understanding may add; empty (the default) runs on rules and our own classifier alone."""
+
+    model: str = ""
+
+
 class ApiToken(Frozen):
     """An admin API token: only its SHA-256 is kept, and the person it acts as."""
 
@@ -294,6 +301,7 @@ class Settings(BaseSettings):
     freezes: tuple[Freeze, ...] = ()
     rate_limits: tuple[RateLimit, ...] = ()
     approvals: ApprovalSettings = ApprovalSettings()
+    understanding: UnderstandingSettings = UnderstandingSettings()
 
     @field_validator("people")
     @classmethod

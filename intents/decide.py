@@ -24,6 +24,7 @@ SIDE_EFFECT_THRESHOLD = 0.42
 READ_ONLY_THRESHOLD = 0.25
 NO_KEYWORD_FACTOR = 0.6
 SLOT_BONUS = 0.1
+RULE_BONUS = 0.3  # a declared pattern matched: the author's own phrasing, strong evidence
 AMBIGUOUS_RATIO = 0.75
 RISKY = frozenset({Risk.MEDIUM, Risk.HIGH})
 HELP_SKILL = "help"
@@ -124,9 +125,15 @@ def decide(
     scores: Mapping[str, float],
     tokens: Sequence[Token],
     entities: Sequence[Entity],
+    rules: Mapping[str, int] | None = None,
 ) -> Decision:
+    """`rules`: skills whose declared patterns matched, at which token (rules.py)."""
     ranked: list[tuple[float, str, Hit | None]] = []
     hits = table.hits(tokens, entities)
+    for name, at in (rules or {}).items():  # a match is a keyword hit, where it starts
+        old = hits.get(name)
+        if name in table.by_name and (old is None or at < old.at):
+            hits[name] = Hit(at, old.past if old else False)
     by_name = table.by_name
     labels = frozenset(e.label for e in entities)
     for name in table.candidates(hits):
@@ -141,6 +148,8 @@ def decide(
         score = p if hit else p * NO_KEYWORD_FACTOR
         if hit:
             score += SLOT_BONUS * min(kinds, 2) * (p >= 0.1)
+        if rules and name in rules:
+            score += RULE_BONUS
         ranked.append((min(score, 1.0), name, hit))
     ranked.sort(key=lambda r: (-r[0], r[1]))
     candidates = tuple(Candidate(name, round(score, 4)) for score, name, _ in ranked[:4])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -16,6 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from chatbot.config import Catalog
+from intents.dates import find_dates
 from intents.text import Token
 
 PRIORITIES: dict[str, tuple[str, ...]] = {
@@ -105,8 +107,9 @@ class EntityFinder:
         """Words worth correcting typos towards (catalog names, their parts, aliases)."""
         return set(self._words)
 
-    def find(self, text: str, tokens: Sequence[Token]) -> list[Entity]:
-        found = self._patterns(text)
+    def find(self, text: str, tokens: Sequence[Token], now: datetime) -> list[Entity]:
+        """Every entity; dates resolve against `now` (the Understander's clock)."""
+        found = self._patterns(text, now)
         taken = [(e.start, e.end) for e in found]
         if tokens:
             doc = Doc(self._nlp.vocab, words=[t.norm for t in tokens])
@@ -123,8 +126,10 @@ class EntityFinder:
                 )
         return sorted(found, key=lambda e: e.start)
 
-    def _patterns(self, text: str) -> list[Entity]:
-        found = []
+    def _patterns(self, text: str, now: datetime) -> list[Entity]:
+        found = [Entity("DATE", d.value, text[d.start : d.end], d.start, d.end)
+                 for d in find_dates(text, now)]
+        dates = [(e.start, e.end) for e in found]
         for label, regex in (("TICKET", TICKET_RE), ("CHANGE", CHANGE_RE)):
             for m in regex.finditer(text):
                 value = label[:3].replace("TIC", "INC").replace("CHA", "CHG") + m.group(1).zfill(7)
@@ -137,6 +142,8 @@ class EntityFinder:
             unit = _UNITS[m.group(2).lower()]
             if unit == "w":
                 count, unit = count * 7, "d"
+            if any(s <= m.start() < e for s, e in dates):
+                continue  # "in 2 hours" is a time; "for 2 hours" stays a duration
             found.append(Entity("DURATION", f"{count}{unit}", m.group(0), m.start(), m.end()))
         for m in HALF_HOUR_RE.finditer(text):
             found.append(Entity("DURATION", "30m", m.group(0), m.start(), m.end()))

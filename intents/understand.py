@@ -1,6 +1,8 @@
 """The understanding stage: text in, `Interpretation` out. `Understander` is the one entry point.
 
-spaCy (blank English: tokenizer, PhraseMatcher, textcat) plus rules plus rapidfuzz. Everything
+spaCy (blank English: tokenizer, PhraseMatcher, the Matcher of skills' own patterns, textcat)
+plus rules (dates resolved against an injected clock) plus rapidfuzz; a trained spaCy pipeline,
+when configured, may add entities (pretrained.py), nothing needs one. Everything
 expensive happens in `__init__`/`reload` (and is cached on disk); `parse` is a few hundred
 microseconds of pure work, deterministic for a given skill set.
 """
@@ -8,14 +10,16 @@ microseconds of pure work, deterministic for a given skill set.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
 import spacy
 from rapidfuzz.distance import OSA
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from chatbot.config import Catalog
 from chatbot.types import Interpretation, ReplyIntent, Slot
@@ -23,6 +27,8 @@ from intents import cues, replies
 from intents.classifier import NONE_LABEL, Classifier, build_training_set
 from intents.decide import SkillTable, decide
 from intents.entities import PRIORITIES, Entity, EntityFinder
+from intents.pretrained import ModelEntities
+from intents.rules import SkillRules
 from intents.slots import LABELS, fill, self_reference
 from intents.text import Corrector, Token, tokenize
 from skills.api import SkillSpec, SlotSpec, SlotType
@@ -31,6 +37,7 @@ PLACEHOLDERS = {"TICKET": "ticketid", "CHANGE": "changeid", "VERSION": "versionn
                 "DURATION": "timespan"}
 WORD_RE = re.compile(r"[a-z]+")
 PAYLOAD_MARKS = frozenset({":", "about", "because", "regarding", "-", "saying"})
+TRAINING_NOW = datetime(2000, 1, 3, tzinfo=UTC)  # examples never depend on today's date
 NOISE = frozenset({"a", "an", "the", "my", "me", "our", "your", "this", "these", "those",
                    "some", "please", "pls", "just", "kindly", "'s", ",", ".", "!"})
 
@@ -57,12 +64,19 @@ class Understander:
         people: Iterable[str],
         skills: Sequence[SkillSpec],
         cache_dir: Path | None = None,
+        clock: Callable[[], datetime] | None = None,
+        model: str = "",
     ) -> None:
+        """`clock` is "now" for relative dates ("tomorrow"): parsing is deterministic for a
+        given clock. `model` names an optional trained spaCy pipeline (pretrained.py); a bad
+        name raises ConfigError naming the setting."""
         self.catalog = catalog
         self.people = tuple(p.lower() for p in people)
         self.cache_dir = cache_dir
+        self.clock = clock or (lambda: datetime.now(UTC))
         self._nlp = spacy.blank("en")
         self._entities = EntityFinder(self._nlp, catalog, self.people)
+        self._model = ModelEntities(model, self.people, catalog.services) if model else None
         self._negatives = load_negatives()
         self.reload(skills)
 
@@ -84,7 +98,9 @@ class Understander:
         }
         self._table = SkillTable(self.skills, self._keywords)
         self._neighbours = _neighbour_words(self._keywords.values())
+        self._rules = SkillRules(self._nlp.vocab, self.skills)
         vocabulary = {w for ks in self._keywords.values() for k in ks for w in k}
+        vocabulary |= {w for p in self._rules.words for w in p.split()} - STOP_WORDS
         vocabulary |= self._entities.vocabulary()
         known = {w for line in self._negatives for w in WORD_RE.findall(line.lower())}
         known |= {w for s in self.skills for e in s.examples for w in WORD_RE.findall(e.lower())}
@@ -98,9 +114,10 @@ class Understander:
         reply = self.read_reply(text)
         dry, body = cues.dry_run(text)
         tokens = self._in_context(tokenize(self._nlp, body, self._corrector))
-        entities = self._entities.find(body, tokens)
+        entities = self.entities(body, tokens)
         scores = self._scores(tokens, entities)
-        decision = decide(self._table, scores, tokens, entities)
+        rules = self._rules.match(tokens, entities)
+        decision = decide(self._table, scores, tokens, entities, rules)
         slots = {}
         if decision.skill is not None:
             slots = fill(self._table.by_name[decision.skill].slots, entities, body)
@@ -117,6 +134,14 @@ class Understander:
             ambiguous=decision.ambiguous,
             declined=decision.declined,
         )
+
+    def entities(self, text: str, tokens: Sequence[Token] | None = None) -> list[Entity]:
+        """Every entity in the text (rules, then the trained model's when one is set)."""
+        if tokens is None:
+            tokens = tokenize(self._nlp, text, self._corrector)
+        now = self.clock()
+        found = self._entities.find(text, tokens, now)
+        return self._model.add(text, found, now) if self._model is not None else found
 
     def _scores(self, tokens: list[Token], entities: Sequence[Entity]) -> dict[str, float]:
         """Scores for the whole text and, when it has one, for the command before its payload
@@ -189,12 +214,12 @@ class Understander:
     def _reading(self, slot: SlotSpec, typed: str, corrector: Corrector) -> str | None:
         tokens = tokenize(self._nlp, typed, corrector)
         label = LABELS.get(slot.type)
-        found = [e for e in self._entities.find(typed, tokens) if e.label == label]
+        found = [e for e in self._entities.find(typed, tokens, self.clock()) if e.label == label]
         return found[0].value if found else None
 
     def _class_text(self, text: str) -> str:
         tokens = tokenize(self._nlp, text, self._corrector)
-        return self._tokens_text(tokens, self._entities.find(text, tokens))
+        return self._tokens_text(tokens, self._entities.find(text, tokens, TRAINING_NOW))
 
     def _tokens_text(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> str:
         """What the classifier reads: corrected lower-case words without articles and

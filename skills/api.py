@@ -43,6 +43,7 @@ class SlotType(StrEnum):
     TICKET = "ticket"
     CHANGE = "change"
     PRIORITY = "priority"
+    DATE = "date"  # ISO 8601: a date, or a UTC datetime when a time was given
     TEXT = "text"
 
 
@@ -64,6 +65,9 @@ class SkillSpec:
 
     `examples` train the language model; `keywords` feed typo correction. `namespace` names the
     skill's key-value store (skills of one family, such as deploy and deploy.rollback, share it).
+    `patterns` are spaCy Matcher token patterns (`[{"LOWER": "bounce"}, {"ENT_TYPE":
+    "SERVICE"}]`): an exact phrasing the author knows, which counts like a keyword and raises
+    the skill's score. Left out of the hash (their token tables are dicts); equality keeps them.
     """
 
     name: str
@@ -76,6 +80,7 @@ class SkillSpec:
     permission: str = ""
     requires: Requirement = Requirement.CONFIRM
     namespace: str = ""
+    patterns: tuple[tuple[Mapping[str, object], ...], ...] = field(default=(), hash=False)
 
     def __post_init__(self) -> None:
         if not self.permission:

@@ -244,6 +244,11 @@ DEPLOY_ROLLBACK = SkillSpec(
         "undo",
         "downgrade",
     ),
+    # "roll <service> back", "roll it back": the keyword "roll back" split by its object.
+    patterns=(
+        ({"LOWER": "roll"}, {"ENT_TYPE": "SERVICE", "OP": "+"}, {"LOWER": "back"}),
+        ({"LOWER": "roll"}, {"LOWER": {"IN": ("it", "that", "this")}}, {"LOWER": "back"}),
+    ),
     slots=(SERVICE, ENV),
     risk=Risk.HIGH,
 )
@@ -271,6 +276,11 @@ SERVICE_RESTART = SkillSpec(
         "reboot",
         "recycle",
         "kick",
+    ),
+    # "bounce <service>": these verbs mean a restart only with a service right after them.
+    patterns=(
+        ({"LOWER": {"IN": ("bounce", "kick", "recycle")}},
+         {"LOWER": "the", "OP": "?"}, {"ENT_TYPE": "SERVICE", "OP": "+"}),
     ),
     slots=(SERVICE, ENV),
     risk=Risk.MEDIUM,
@@ -311,6 +321,13 @@ TICKET_CREATE = SkillSpec(
         "incident",
         "issue",
         "case",
+    ),
+    # "raise an issue": the verbs that make a desk ticket of these nouns, without an example
+    # for every verb and noun pair.
+    patterns=(
+        ({"LOWER": {"IN": ("open", "raise", "file", "log", "submit", "create")}},
+         {"LOWER": {"IN": ("a", "an", "new", "another")}, "OP": "*"},
+         {"LOWER": {"IN": ("ticket", "incident", "issue", "case")}}),
     ),
     slots=(
         SlotSpec("summary", SlotType.TEXT, prompt="What is the problem, in one line?"),

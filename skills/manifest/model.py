@@ -58,6 +58,7 @@ class ManifestModel(_Strict):
     description: str = Field(min_length=1, max_length=300)
     examples: tuple[str, ...] = Field(min_length=1, max_length=200)
     keywords: tuple[str, ...] = ()
+    patterns: tuple[tuple[dict[str, Any], ...], ...] = Field(default=(), max_length=50)
     slots: tuple[SlotModel, ...] = ()
     permission: str = ""
     risk: Risk = Risk.LOW
@@ -82,6 +83,18 @@ class ManifestModel(_Strict):
         for example in value:
             if not example.strip() or len(example) > 200:
                 raise ValueError("each example is 1 to 200 characters")
+        return value
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns(cls, value: tuple[tuple[dict[str, Any], ...], ...]) -> tuple[Any, ...]:
+        """spaCy Matcher token patterns; spaCy's own complaint, in one line, when refused."""
+        from intents.rules import pattern_problem  # spaCy loads only when patterns are given
+
+        for i, pattern in enumerate(value):
+            problem = pattern_problem(pattern)
+            if problem is not None:
+                raise ValueError(f"pattern {i}: {problem}")
         return value
 
     @model_validator(mode="after")

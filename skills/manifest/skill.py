@@ -35,6 +35,7 @@ def spec_of(manifest: Manifest) -> SkillSpec:
         description=m.description,
         examples=m.examples,
         keywords=m.keywords,
+        patterns=m.patterns,
         slots=tuple(SlotSpec(s.name, s.type, s.required, s.default, s.prompt) for s in m.slots),
         side_effect=m.side_effect,
         risk=m.risk,

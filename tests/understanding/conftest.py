@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from chatbot.config import Catalog, load_settings
 from intents import Understander
 from skills.builtin.catalog import BUILTIN_SPECS
+
+# A fixed "now" (a Thursday evening): relative dates in tests resolve the same every run.
+NOW = datetime(2026, 11, 26, 18, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -17,4 +22,4 @@ def demo_catalog() -> Catalog:
 @pytest.fixture(scope="session")
 def nlu(demo_catalog: Catalog) -> Understander:
     people = ("alice", "bob", "carol", "dave", "erin")
-    return Understander(demo_catalog, people, BUILTIN_SPECS)
+    return Understander(demo_catalog, people, BUILTIN_SPECS, clock=lambda: NOW)

@@ -1,0 +1,125 @@
+"""Rule matchers that skills declare: spaCy `Matcher` token patterns, one Matcher per skill set.
+
+A classifier learns from a dozen examples; a skill author sometimes knows an exact phrasing
+that must count ("bounce <service>", "roll back"). A pattern match is evidence like the
+skill's keyword (decide.py), and adds to its score. Patterns run on the corrected lower-case
+tokens, with catalog entities set as `ENT_TYPE` (SERVICE, ENV, PERSON, DATE, ...), so a
+pattern may say `{"ENT_TYPE": "SERVICE"}`. Everything is built at (re)load, never per message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from spacy.errors import MatchPatternError
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+from spacy.vocab import Vocab
+
+from intents.entities import Entity
+from intents.text import Token
+from skills.api import SkillSpec
+
+log = logging.getLogger(__name__)
+TEXT_KEYS = frozenset({"LOWER", "ORTH", "TEXT", "NORM"})
+
+
+def plain(value: Any, key: str = "") -> Any:
+    """A pattern as spaCy wants it: lists, not tuples (SkillSpec keeps tuples to stay
+    frozen), and text values lower-case, since patterns see the lower-case tokens."""
+    if isinstance(value, Mapping):
+        return {k: plain(v, str(k).upper() if str(k).upper() in TEXT_KEYS else key)
+                for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v, key) for v in value]
+    return value.lower() if key and isinstance(value, str) else value
+
+
+def pattern_problem(pattern: Any) -> str | None:
+    """Why a pattern is refused (one line), or None when it is valid. Besides spaCy's own
+    checks, a pattern must name at least one word it requires: `[{}]` would match every
+    message, and a match counts as strong evidence for a skill."""
+    if not isinstance(pattern, list | tuple) or not all(isinstance(t, Mapping) for t in pattern):
+        return "a pattern is a list of token tables, e.g. [{LOWER: 'flush'}, {LOWER: 'cache'}]"
+    try:
+        Matcher(Vocab(), validate=True).add("check", [plain(pattern)])
+    except (MatchPatternError, ValueError, TypeError, KeyError) as exc:
+        return " ".join(str(exc).split())[:300]
+    if not any(TEXT_KEYS & {str(k).upper() for k in t} and t.get("OP", "1") in ("1", "+")
+               for t in pattern):
+        return "the pattern must require at least one word (LOWER, ORTH, TEXT or NORM)"
+    return None
+
+
+def pattern_words(patterns: Iterable[Sequence[Mapping[str, Any]]]) -> set[str]:
+    """The literal words patterns name: typo correction should reach them too."""
+    words: set[str] = set()
+    for pattern in patterns:
+        for token in pattern:
+            for key, value in token.items():
+                if key.upper() not in TEXT_KEYS:
+                    continue
+                values = value.get("IN", ()) if isinstance(value, Mapping) else (value,)
+                words |= {v.lower() for v in values if isinstance(v, str)}
+    return words
+
+
+class SkillRules:
+    """One Matcher over every skill's patterns; a bad pattern is logged and left out, so one
+    faulty plug-in cannot stop the assistant (manifests are validated before they are stored)."""
+
+    def __init__(self, vocab: Vocab, specs: Sequence[SkillSpec]) -> None:
+        self._vocab = vocab
+        self._matcher = Matcher(vocab)
+        self.words: set[str] = set()
+        self._needed: set[str] = set()  # every pattern needs one of these words to match
+        self._gate = True
+        for spec in specs:
+            good = []
+            for pattern in spec.patterns:
+                problem = pattern_problem(pattern)
+                if problem is None:
+                    good.append(plain(pattern))
+                else:
+                    log.warning("skill %s: pattern %s left out: %s", spec.name, pattern, problem)
+            if good:
+                self._matcher.add(spec.name, good)
+                self.words |= pattern_words(good)
+                for p in good:
+                    needed = _needed(p)
+                    self._gate = self._gate and bool(needed)  # a REGEX-only pattern: no gate
+                    self._needed |= needed
+        self.active = len(self._matcher) > 0
+
+    def match(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> dict[str, int]:
+        """Per skill, the token index where its first pattern match starts."""
+        if not self.active or not tokens or (
+            self._gate and self._needed.isdisjoint([t.norm for t in tokens])
+        ):
+            return {}  # most messages: no Doc, no Matcher
+        doc = Doc(self._vocab, words=[t.norm for t in tokens])
+        spans = []
+        for entity in entities:
+            inside = [i for i, t in enumerate(tokens) if entity.start <= t.start < entity.end]
+            if inside:
+                spans.append(Span(doc, inside[0], inside[-1] + 1, label=entity.label))
+        doc.ents = filter_spans(spans)
+        found: dict[str, int] = {}
+        for key, start, _ in self._matcher(doc):
+            name = self._vocab.strings[key]
+            found[name] = min(start, found.get(name, start))
+        return found
+
+
+def _needed(pattern: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The words of the pattern's first required word token: a message without any of them
+    cannot match, so it skips the Matcher (the check costs a set look-up per message)."""
+    for token in pattern:
+        if token.get("OP", "1") in ("1", "+"):
+            words = pattern_words([[{k: v for k, v in token.items() if k != "OP"}]])
+            if words:
+                return words
+    return set()
