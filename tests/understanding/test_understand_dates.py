@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chatbot.config import Catalog
 from intents import Understander
@@ -103,3 +105,10 @@ def test_date_answer_is_read(scheduler: Understander) -> None:
     slot = SCHEDULE.slots[1]
     assert scheduler.read_slot(slot, "next monday at 9am").value == "2026-11-30T09:00+00:00"
     assert scheduler.read_slot(slot, "whenever").value is None
+
+
+@given(st.text(max_size=300), st.datetimes(timezones=st.just(UTC)))
+def test_any_text_any_now(text: str, now: datetime) -> None:
+    for found in find_dates(text, now):
+        assert 0 <= found.start < found.end <= len(text)
+        datetime.fromisoformat(found.value)

@@ -10,7 +10,9 @@ from intents import Understander
 LIMIT = 4000
 WORDS = st.sampled_from(
     ["restart", "deploy", "chekout", "prod", "vpn", "don't", "INC0012345", "v1.2.3", "ticket",
-     "yes", "no", "--dry-run", "for", "bob", "2h", "?", ":", "é", "🚀", "\u200b", "", " "]
+     "yes", "no", "--dry-run", "for", "bob", "2h", "?", ":", "é", "🚀", "\u200b", "", " ",
+     "tomorrow", "at", "10pm", "in", "on", "sat", "next", "friday", "2026-02-30", "٢٠٢٦-١٢-٠١",
+     "23:59", "9999", "weeks", "bounce", "roll", "back", "raise", "issue"]
 )
 TEXTS = st.one_of(
     st.text(max_size=LIMIT),

@@ -67,6 +67,11 @@ def test_builtin_patterns(nlu: Understander) -> None:
     assert nlu.parse("don't roll checkout back").skill is None
 
 
+def test_builtin_patterns_are_valid() -> None:
+    patterns = [p for spec in BUILTIN_SPECS for p in spec.patterns]
+    assert patterns and all(pattern_problem(p) is None for p in patterns)
+
+
 def test_patterns_leave_small_talk_alone(nlu: Understander) -> None:
     for text in ("the ball will bounce back", "let's roll", "open a bottle of wine"):
         assert nlu.parse(text).skill is None, text
