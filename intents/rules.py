@@ -10,6 +10,7 @@ pattern may say `{"ENT_TYPE": "SERVICE"}`. Everything is built at (re)load, neve
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -101,11 +102,12 @@ class SkillRules:
         ):
             return {}  # most messages: no Doc, no Matcher
         doc = Doc(self._vocab, words=[t.norm for t in tokens])
+        starts = [t.start for t in tokens]
         spans = []
         for entity in entities:
-            inside = [i for i, t in enumerate(tokens) if entity.start <= t.start < entity.end]
-            if inside:
-                spans.append(Span(doc, inside[0], inside[-1] + 1, label=entity.label))
+            first, last = bisect_left(starts, entity.start), bisect_left(starts, entity.end)
+            if first < last:
+                spans.append(Span(doc, first, last, label=entity.label))
         doc.ents = filter_spans(spans)
         found: dict[str, int] = {}
         for key, start, _ in self._matcher(doc):
