@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +44,13 @@ from skills.registry import SkillRegistry
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A message recorded for the first time, with the question it may answer."""
+
+    pending: Pending | None
+
+
 class Assistant:
     def __init__(
         self,
@@ -64,21 +72,20 @@ class Assistant:
         principal = self.directory.resolve(message)
         problem = texts.check_text(message, self.settings.limits.max_message_chars)
         try:
-            async with self.store.transaction() as tx:
-                if not await self._first_delivery(tx, message):
-                    return []
-                received = self._record(principal, message, "message.received", problem or "ok")
-                entry = await audit.append(tx, received)
-        except IntegrityError:
-            return []  # the same event is being handled right now by another worker or replica
-        if problem:
-            return [Reply(problem, ReplyKind.ERROR)]
-        if principal.guest:
-            return [Reply(texts.GUEST, ReplyKind.ERROR)]
-        try:
-            if message.press is not None:
+            meant = None
+            if problem is None and message.press is None and not principal.guest:
+                meant = self.understander.parse(texts.printable(message.text).strip())
+            received = await self._receive(principal, message, problem, meant)
+            if received is None:
+                return []  # the platform delivered this event before
+            if problem:
+                return [Reply(problem, ReplyKind.ERROR)]
+            if principal.guest:
+                return [Reply(texts.GUEST, ReplyKind.ERROR)]
+            if meant is None:
+                assert message.press is not None
                 return await self._on_press(principal, message, message.press.value)
-            return await self._on_text(principal, message)
+            return await self._on_text(principal, message, meant, received)
         except Exception:
             log.exception("message from %s failed", principal.name)
             async with self.store.transaction() as tx:
@@ -86,20 +93,45 @@ class Assistant:
                 entry = await audit.append(tx, failed)
             return [Reply(texts.INTERNAL.format(seq=entry.seq), ReplyKind.ERROR)]
 
+    async def _receive(
+        self,
+        principal: Principal,
+        message: Message,
+        problem: str | None,
+        meant: Interpretation | None,
+    ) -> Received | None:
+        """Audit the message (and what it meant) and read the open question, in one
+        transaction: on SQLite each round trip to the database thread is a large part of a
+        message. None means the platform delivered this event before."""
+        try:
+            async with self.store.transaction() as tx:
+                if not await self._first_delivery(tx, message):
+                    return None
+                got = self._record(principal, message, "message.received", problem or "ok")
+                if meant is None:
+                    await audit.append(tx, got)
+                    return Received(None)
+                await audit.append_many(tx, [got, self._understood(principal, message, meant)])
+                key = dialogue.conversation_key(principal, message)
+                return Received(await dialogue.load(tx, key))
+        except IntegrityError:
+            return None  # the same event is being handled right now by another worker or replica
+
     # -- stages -------------------------------------------------------------------------
 
-    async def _on_text(self, principal: Principal, message: Message) -> list[Reply]:
-        key = dialogue.conversation_key(principal, message)
-        text = texts.printable(message.text).strip()
-        interpretation = self.understander.parse(text)
-        async with self.store.transaction() as tx:
-            pending = await dialogue.load(tx, key)
-            await audit.append(tx, self._understood(principal, message, interpretation))
+    async def _on_text(
+        self,
+        principal: Principal,
+        message: Message,
+        meant: Interpretation,
+        received: Received,
+    ) -> list[Reply]:
+        pending = received.pending
         if pending is not None:
-            answered = await self._answer(principal, message, pending, interpretation)
+            answered = await self._answer(principal, message, pending, meant)
             if answered is not None:
                 return answered
-        return await self._start(principal, message, interpretation)
+        return await self._start(principal, message, meant)
 
     async def _answer(
         self, principal: Principal, message: Message, pending: Pending, meant: Interpretation
