@@ -225,6 +225,9 @@ class TeamsSettings(Frozen):
     app_type: str = "MultiTenant"
     app_tenant_id: str = ""
     allow_unauthenticated: bool = False
+    # A channel's id ("19:...@thread.tacv2") to post approval cards in instead of each
+    # approver's personal chat; the bot must have been mentioned there once.
+    approvals_channel: str = ""
 
 
 # Platform variables whose names are fixed by the platforms' own conventions.

@@ -100,6 +100,41 @@ async def test_approval_by_another_person_updates_both_cards(
         assert final.buttons == []
 
 
+async def test_approval_clicked_in_the_approvers_channel(
+    model_dir: Path, database_url: str, connector: FakeConnector
+) -> None:
+    channel = "19:approvers@thread.tacv2"
+    teams_settings = {"allow_unauthenticated": True, "approvals_channel": channel}
+    settings = server_settings(model_dir, database_url, teams=teams_settings)
+    async with running(settings) as (app, http):
+        teams = TeamsSide(app, http, connector)
+        await teams.mention("dave", channel, "help")  # the bot now knows the channel
+        await teams.say("carol", "deploy payments-api 2.3.1 to prod")
+        [asked] = cards_in(connector, personal("carol"))
+        await teams.click("carol", asked, "Send for approval")
+        [card] = cards_in(connector, channel)
+        assert "Approval needed" in card.text
+        assert cards_in(connector, personal("dave")) == []  # the channel, not a DM
+
+        await teams.click("dave", card, "Approve")
+        assert "Deployed payments-api 2.3.1 to prod" in said(connector, personal("carol"))
+        for message in (asked, card):
+            final = connector.updates_of(message)[-1]
+            assert "Approved by Dave" in final.text and final.buttons == []
+
+
+async def test_an_unknown_approvals_channel_is_reported(
+    model_dir: Path, database_url: str, connector: FakeConnector
+) -> None:
+    teams_settings = {"allow_unauthenticated": True, "approvals_channel": "19:never@thread"}
+    settings = server_settings(model_dir, database_url, teams=teams_settings)
+    async with running(settings) as (app, http):
+        teams = TeamsSide(app, http, connector)
+        await teams.say("carol", "deploy payments-api 2.3.1 to prod")
+        await teams.click("carol", cards_in(connector, personal("carol"))[0], "Send for approval")
+        assert "could not reach the channel 19:never@thread" in said(connector, personal("carol"))
+
+
 async def test_unreachable_approver_is_reported(teams: TeamsSide, connector: FakeConnector) -> None:
     await teams.say("carol", "deploy payments-api 2.3.1 to prod")
     await teams.click("carol", cards_in(connector, personal("carol"))[0], "Send for approval")

@@ -102,10 +102,7 @@ class TeamsAdapter:
             press=ButtonPress(press) if press else None,
         )
         principal = self.runtime.assistant.directory.resolve(message)
-        if not principal.guest and activity.conversation.conversation_type in (None, "personal"):
-            reference = reference_json(TurnContext.get_conversation_reference(activity))
-            async with self.runtime.store.transaction() as tx:
-                await channels.save_reference(tx, PLATFORM, principal.name, reference)
+        await self._remember_where(activity, principal.name, principal.guest)
         try:  # "typing…" while the pipeline works; a channel without it must not stop the turn
             await turn.send_activity(Activity(type=ActivityTypes.typing))
         except Exception as exc:
@@ -139,6 +136,21 @@ class TeamsAdapter:
                     lambda t, p=post, s=shown: t.update_activity(cards.settled(p.message_id, s)),
                 )
 
+    async def _remember_where(self, activity: Activity, person: str, guest: bool) -> None:
+        """Keep the conversation references proactive messages need: a person's personal
+        chat, and any channel the bot hears in (under "#<channel id>", its threads folded)."""
+        kind = activity.conversation.conversation_type
+        stored = json.loads(reference_json(TurnContext.get_conversation_reference(activity)))
+        if kind == "channel":  # a copy: the turn itself still answers in its thread
+            stored["conversation"]["id"] = stored["conversation"]["id"].split(";")[0]
+            key = f"#{stored['conversation']['id']}"
+        elif kind in (None, "personal") and not guest:
+            key = person
+        else:
+            return
+        async with self.runtime.store.transaction() as tx:
+            await channels.save_reference(tx, PLATFORM, key, json.dumps(stored))
+
     async def email_of(self, turn: TurnContext) -> str | None:
         """The member's email or UPN (TeamsInfo), cached per process; None makes a guest."""
         sender = turn.activity.from_property
@@ -158,21 +170,28 @@ class TeamsAdapter:
     async def deliver(self, turn: TurnContext, replies: Sequence[Reply]) -> None:
         here = TurnContext.get_conversation_reference(turn.activity)
         unreachable: list[str] = []
+        carded: set[int] = set()
         for reply in replies:
             if reply.updates is not None:
                 continue  # cards are updated in place from the action's state (tracking)
-            if reply.channel is not None:
-                unreachable.append(f"the approvals channel {reply.channel!r}")
-                continue
-            if reply.to is None:
+            channel = reply.channel or (
+                self.settings.approvals_channel
+                if reply.kind is ReplyKind.APPROVAL and reply.to is not None
+                else None
+            )
+            if channel and reply.action_id in carded:
+                continue  # one card per action in the channel, not one per approver
+            if reply.to is None and not channel:
                 sent = await turn.send_activity(cards.activity(reply))
                 where = here
             else:
+                key = f"#{channel}" if channel else reply.to or ""
                 async with self.runtime.store.transaction() as tx:
-                    stored = await channels.reference_of(tx, PLATFORM, reply.to)
+                    stored = await channels.reference_of(tx, PLATFORM, key)
                 if stored is None:
-                    unreachable.append(reply.to)
+                    unreachable.append(f"the channel {channel}" if channel else key)
                     continue
+                carded.add(reply.action_id or 0)
                 where = reference_from(stored)
                 sent = await self.in_conversation(
                     where, lambda t, r=reply: t.send_activity(cards.activity(r))
@@ -193,9 +212,9 @@ class TeamsAdapter:
         if unreachable:
             names = ", ".join(sorted(set(unreachable)))
             note = (
-                f"I could not reach {names} on Teams: I only post to people who have talked "
-                "to me there (ask them to say hello to the bot); an approvals channel is a "
-                "Slack setting, so leave approvals.channel empty for Teams approvers."
+                f"I could not reach {names} on Teams: I only post where I have been spoken to "
+                "(ask the person to say hello to the bot, or mention the bot once in the "
+                "channel)."
             )
             log.warning("teams: %s", note)
             await turn.send_activity(cards.activity(Reply(note, ReplyKind.ERROR)))
