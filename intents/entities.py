@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from chatbot.config import Catalog
-from intents.dates import find_dates
+from intents.dates import COUNTS, UNITS, find_dates
 from intents.text import Token
 
 PRIORITIES: dict[str, tuple[str, ...]] = {
@@ -32,11 +32,9 @@ SELF_WORDS = frozenset({"me", "my", "myself", "mine", "i"})
 TICKET_RE = re.compile(r"\binc[\s#-]?(\d{1,7})\b", re.I)
 CHANGE_RE = re.compile(r"\bchg[\s#-]?(\d{1,7})\b", re.I)
 VERSION_RE = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)?(?:-[0-9a-z.]+)?)(?![\w.]*\d)", re.I)
-_UNITS = {"m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
-          "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
-          "d": "d", "day": "d", "days": "d", "w": "w", "wk": "w", "week": "w", "weeks": "w"}
-_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "24": 24}
+# Durations read the same unit and number words as dates ("in 2 hours"), plus a few more.
+_UNITS = {**UNITS, "wk": "w", "wks": "w"}
+_NUMBERS = {**COUNTS, "24": 24}
 DURATION_RE = re.compile(
     r"\b(\d{1,4}|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*-?\s*"
     r"(minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w)\b",

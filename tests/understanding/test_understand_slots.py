@@ -78,7 +78,8 @@ def test_priority_aliases(nlu: Understander, word: str, priority: str) -> None:
 @pytest.mark.parametrize(
     ("typed", "duration"),
     [("2 hours", "2h"), ("2h", "2h"), ("30 minutes", "30m"), ("1 day", "1d"),
-     ("a week", "7d"), ("two hours", "2h"), ("half an hour", "30m")],
+     ("a week", "7d"), ("two hours", "2h"), ("half an hour", "30m"), ("2 wks", "14d"),
+     ("1 wk", "7d")],
 )
 def test_durations_canonical(nlu: Understander, typed: str, duration: str) -> None:
     got = nlu.parse(f"give me access to grafana for {typed}")
