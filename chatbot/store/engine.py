@@ -1,7 +1,8 @@
 """The database: one async engine, transactions, and schema migration at start.
 
 SQLite runs in WAL mode and opens every transaction with BEGIN IMMEDIATE, so two writers
-never both read a stale snapshot and then collide; PostgreSQL goes through psycopg 3.
+never both read a stale snapshot and then collide; the async engine reaches it through
+`chatbot.store.sqlite` (one thread hop per statement). PostgreSQL goes through psycopg 3.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.errors import StoreError
+from chatbot.store import sqlite
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -43,20 +45,21 @@ def _driver_urls(url: str) -> tuple[URL, URL]:
     return parsed, parsed
 
 
-def _sqlite_setup(engine: Any) -> None:
+def _sqlite_sync_setup(engine: Any) -> None:
+    """The migration engine (plain sqlite3) behaves like the async driver: same pragmas,
+    BEGIN IMMEDIATE."""
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        for pragma in sqlite.PRAGMAS:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(sqlite.BEGIN)
 
 
 def safe_url(url: str | URL) -> str:
@@ -78,11 +81,12 @@ class Store:
             Path(self._async_url.database).parent.mkdir(parents=True, exist_ok=True)
         # A SQLite file cannot drop a connection the way a server can, so only servers get
         # the liveness ping (one round trip per transaction saved on SQLite).
-        self.engine: AsyncEngine = create_async_engine(
-            self._async_url, pool_pre_ping=self.dialect != "sqlite"
-        )
         if self.dialect == "sqlite":
-            _sqlite_setup(self.engine.sync_engine)
+            self.engine: AsyncEngine = create_async_engine(
+                self._async_url, module=sqlite.SqliteDbapi()
+            )
+        else:
+            self.engine = create_async_engine(self._async_url, pool_pre_ping=True)
 
     async def migrate(self) -> None:
         """Bring the schema up to date (Alembic), or raise StoreError saying why not."""
@@ -91,7 +95,7 @@ class Store:
     def _migrate_sync(self) -> None:
         engine = create_engine(self._sync_url)
         if self.dialect == "sqlite":
-            _sqlite_setup(engine)
+            _sqlite_sync_setup(engine)
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         try:

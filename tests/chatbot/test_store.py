@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from chatbot.errors import StoreError
 from chatbot.store.engine import Store
@@ -43,3 +46,45 @@ async def test_bad_database_urls_are_clear_errors(url: str, needle: str) -> None
         await store.migrate()
     assert needle in str(caught.value)
     assert "s3cret" not in str(caught.value)
+
+
+async def sqlite_store(tmp_path) -> Store:  # type: ignore[no-untyped-def]
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    await store.migrate()
+    return store
+
+
+async def test_sqlite_writers_queue_rather_than_collide(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Each transaction opens with BEGIN IMMEDIATE on its own connection and thread: a second
+    writer waits for the first to commit (the event loop runs on meanwhile), then reads its
+    write. A read-increment-write from 20 tasks at once loses no increment."""
+    store = await sqlite_store(tmp_path)
+    put = "INSERT INTO kv_items VALUES ('t', 'n', '0', CURRENT_TIMESTAMP)"
+    async with store.transaction() as tx:
+        await tx.exec(text(put))  # type: ignore[call-overload]
+
+    async def increment() -> None:
+        async with store.transaction() as tx:
+            (value,) = (await tx.exec(text("SELECT value FROM kv_items"))).one()  # type: ignore[call-overload]
+            await asyncio.sleep(0.001)  # other tasks run here, and must queue
+            await tx.exec(text(f"UPDATE kv_items SET value = '{int(value) + 1}'"))  # type: ignore[call-overload]
+
+    await asyncio.gather(*(increment() for _ in range(20)))
+    async with store.transaction() as tx:
+        (value,) = (await tx.exec(text("SELECT value FROM kv_items"))).one()  # type: ignore[call-overload]
+    await store.close()
+    assert value == "20"
+
+
+async def test_sqlite_errors_roll_back_the_whole_transaction(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = await sqlite_store(tmp_path)
+    put = "INSERT INTO kv_items VALUES ('t', 'k', '{}', CURRENT_TIMESTAMP)"
+    with pytest.raises(IntegrityError):
+        async with store.transaction() as tx:
+            await tx.exec(text(put.format(1)))  # type: ignore[call-overload]
+            await tx.exec(text(put.format(2)))  # type: ignore[call-overload]
+    async with store.transaction() as tx:
+        rows = (await tx.exec(text("SELECT value FROM kv_items"))).all()  # type: ignore[call-overload]
+        keys = (await tx.exec(text("PRAGMA foreign_keys"))).one()  # type: ignore[call-overload]
+    await store.close()
+    assert rows == [] and keys[0] == 1
