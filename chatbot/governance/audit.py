@@ -10,18 +10,28 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from sqlalchemy import text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from chatbot.governance import chain
 from chatbot.governance.redaction import redact, redact_value
-from chatbot.store.tables import AuditEntry, AuditHead
+from chatbot.store import sqlite
+from chatbot.store.tables import AuditEntry, AuditHead, UTCDateTime
 from chatbot.types import utcnow
+
+log = logging.getLogger(__name__)
 
 
 def canonical_json(value: Any) -> str:
@@ -42,41 +52,10 @@ class AuditRecord:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
-_encode = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
-
-
-def _s(value: str | None) -> str:
-    return "null" if value is None else _encode(value)
-
-
-def _hash_body(
-    seq: int,
-    at: str,
-    actor: str,
-    event: str,
-    platform: str,
-    channel: str,
-    skill: str | None,
-    action_id: int | None,
-    outcome: str,
-    detail: str,
-    prev: str,
-) -> str:
-    """`canonical_json` of the entry, written out by hand (keys sorted) because verify runs
-    it for every entry; a test checks it equals the canonical_json of the same dict."""
-    action = "null" if action_id is None else str(action_id)
-    return (
-        f'{{"action_id":{action},"actor":{_encode(actor)},"at":{_encode(at)},'
-        f'"channel":{_encode(channel)},"detail":{_encode(detail)},"event":{_encode(event)},'
-        f'"outcome":{_encode(outcome)},"platform":{_encode(platform)},"prev":{_encode(prev)},'
-        f'"seq":{seq},"skill":{_s(skill)}}}'
-    )
-
-
 def entry_hash(
     seq: int, at: datetime, record: AuditRecord | AuditEntry, detail: str, prev: str
 ) -> str:
-    body = _hash_body(
+    body = chain.hash_body(
         seq,
         at.isoformat(),
         record.actor,
@@ -105,61 +84,132 @@ async def append(session: AsyncSession, record: AuditRecord) -> Written:
     return (await append_many(session, [record]))[0]
 
 
-async def append_many(session: AsyncSession, records: Sequence[AuditRecord]) -> list[AuditEntry]:
+async def append_many(session: AsyncSession, records: Sequence[AuditRecord]) -> list[Written]:
     """Add entries to the chain inside the caller's transaction, locking the head once.
 
     The head row is read FOR UPDATE (PostgreSQL) or under SQLite's BEGIN IMMEDIATE, so
     appends from any number of processes queue on it and the chain never forks; the
-    conditional head update is a second guard.
+    conditional head update is a second guard. On SQLite the read, the inserts and the
+    head update go to the database thread together, one round trip instead of three.
     """
+    prepared = [_redacted(record) for record in records]
+    connection = await session.connection()
+    thread = await sqlite.thread_of(connection)
+    if thread is not None:
+        dialect = connection.dialect
+        stamp = _STAMP.dialect_impl(dialect).bind_processor(dialect) or (lambda at: at)
+        return await thread.transact(_append_sqlite, prepared, stamp)
     # Core statements on the session's connection: the ORM's unit of work and bulk-update
     # bookkeeping cost more than the writes themselves here, and nothing reads these back.
-    connection = await session.connection()
     head_query = select(AuditHead.seq, AuditHead.hash).where(col(AuditHead.id) == 1)
     first_seq, first_hash = (await connection.execute(head_query.with_for_update())).one()
-    seq, prev = first_seq, first_hash
-    rows: list[dict[str, Any]] = []
-    written: list[Written] = []
-    for record in records:
-        seq, at = seq + 1, utcnow()
-        detail = canonical_json(redact_value(record.detail))
-        clean = AuditRecord(
-            actor=record.actor,
-            event=record.event,
-            platform=record.platform,
-            channel=redact(record.channel),
-            skill=record.skill,
-            action_id=record.action_id,
-            outcome=redact(record.outcome),
-        )
-        digest = entry_hash(seq, at, clean, detail, prev)
-        rows.append(
-            {
-                "seq": seq,
-                "at": at,
-                "actor": clean.actor,
-                "platform": clean.platform,
-                "channel": clean.channel,
-                "event": clean.event,
-                "skill": clean.skill,
-                "action_id": clean.action_id,
-                "outcome": clean.outcome,
-                "detail": detail,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
-        written.append(Written(seq, digest))
-        prev = digest
+    rows, written = _link(prepared, first_seq, first_hash)
     table = AuditEntry.__table__  # type: ignore[attr-defined]
-    await connection.execute(table.insert(), rows)
+    await connection.execute(table.insert(), [row._asdict() for row in rows])
+    last = written[-1] if written else Written(first_seq, first_hash)
     moved = await connection.execute(
         update(AuditHead)
         .where(col(AuditHead.id) == 1, col(AuditHead.seq) == first_seq)
-        .values(seq=seq, hash=prev)
+        .values(seq=last.seq, hash=last.hash)
     )
     if moved.rowcount != 1:
-        raise RuntimeError("audit head moved during append; the transaction is rolled back")
+        raise RuntimeError(_HEAD_MOVED)
+    return written
+
+
+_HEAD_MOVED = "audit head moved during append; the transaction is rolled back"
+_STAMP = UTCDateTime()
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A record with its secrets redacted and its detail in canonical JSON, stamped."""
+
+    at: datetime
+    record: AuditRecord
+    detail: str
+
+
+class _Row(NamedTuple):
+    """One audit_entries row, in the table's column order."""
+
+    seq: int
+    at: datetime
+    actor: str
+    platform: str
+    channel: str
+    event: str
+    skill: str | None
+    action_id: int | None
+    outcome: str
+    detail: str
+    prev_hash: str
+    hash: str
+
+
+def _redacted(record: AuditRecord) -> _Prepared:
+    clean = AuditRecord(
+        actor=record.actor,
+        event=record.event,
+        platform=record.platform,
+        channel=redact(record.channel),
+        skill=record.skill,
+        action_id=record.action_id,
+        outcome=redact(record.outcome),
+    )
+    return _Prepared(utcnow(), clean, canonical_json(redact_value(record.detail)))
+
+
+def _link(prepared: Sequence[_Prepared], seq: int, prev: str) -> tuple[list[_Row], list[Written]]:
+    """Number and hash the entries after the head (seq, prev)."""
+    rows: list[_Row] = []
+    written: list[Written] = []
+    for item in prepared:
+        seq, record = seq + 1, item.record
+        digest = entry_hash(seq, item.at, record, item.detail, prev)
+        rows.append(
+            _Row(
+                seq,
+                item.at,
+                record.actor,
+                record.platform,
+                record.channel,
+                record.event,
+                record.skill,
+                record.action_id,
+                record.outcome,
+                item.detail,
+                prev,
+                digest,
+            )
+        )
+        written.append(Written(seq, digest))
+        prev = digest
+    return rows, written
+
+
+_INSERT_SQLITE = (
+    f"INSERT INTO audit_entries ({', '.join(_Row._fields)}) "
+    f"VALUES ({', '.join('?' * len(_Row._fields))})"
+)
+
+
+def _append_sqlite(
+    connection: sqlite3.Connection, prepared: Sequence[_Prepared], stamp: Callable[[Any], Any]
+) -> list[Written]:
+    """append_many on the SQLite thread, inside the transaction BEGIN IMMEDIATE opened."""
+    first_seq, first_hash = connection.execute(
+        "SELECT seq, hash FROM audit_head WHERE id = 1"
+    ).fetchone()
+    rows, written = _link(prepared, first_seq, first_hash)
+    connection.executemany(_INSERT_SQLITE, [row._replace(at=stamp(row.at)) for row in rows])
+    last = written[-1] if written else Written(first_seq, first_hash)
+    moved = connection.execute(
+        "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ?",
+        (last.seq, last.hash, first_seq),
+    )
+    if moved.rowcount != 1:
+        raise RuntimeError(_HEAD_MOVED)
     return written
 
 
@@ -183,92 +233,31 @@ async def entries(session: AsyncSession, batch: int = 5000) -> AsyncIterator[Aud
             last = entry.seq
 
 
-_VERIFY_SQL = (
-    "SELECT seq, at, actor, event, platform, channel, skill, action_id, outcome, detail, "
-    "prev_hash, hash FROM audit_entries WHERE seq > :after ORDER BY seq LIMIT :batch"
-)
-
-
-def _iso(at: Any) -> str:
-    """`datetime.isoformat()` of a stored time: PostgreSQL returns datetimes; SQLite returns
-    the text SQLAlchemy stored ("YYYY-MM-DD HH:MM:SS.ffffff", UTC), converted by slicing
-    because parsing every timestamp would dominate the time verify takes."""
-    if isinstance(at, datetime):
-        return at.astimezone(UTC).isoformat()
-    if at.endswith(".000000") or len(at) == 19:
-        return f"{at[:10]}T{at[11:19]}+00:00"
-    return f"{at[:10]}T{at[11:26]}+00:00"
-
-
-async def verify(session: AsyncSession, batch: int = 20000) -> Verification:
+async def verify(
+    session: AsyncSession, batch: int = 20000, processes: int | None = None
+) -> Verification:
     """Walk the whole chain; name the first entry that was edited, removed, added or moved.
 
-    Reads raw rows in large batches (the next batch is fetched while this one is hashed) and
-    hashes them with `_hash_body` (no ORM objects, no type conversion).
+    A long SQLite chain is split into ranges walked by parallel processes (hashing holds one
+    core each): `processes` of them, or by default one per core with at least MIN_RANGE
+    entries each. Otherwise the walk reads raw rows in large batches on this side.
     """
     connection = await session.connection()
-
-    async def fetch(after: int) -> list[Any]:
-        query = text(_VERIFY_SQL).bindparams(after=after, batch=batch)
-        return list((await connection.execute(query)).all())
-
-    prev, before_prev, expected = "", "", 1
-    sha256 = hashlib.sha256
-    pending: asyncio.Future[list[Any]] | None = asyncio.ensure_future(fetch(0))
-    try:
-        while pending is not None:
-            rows = await pending
-            pending = asyncio.ensure_future(fetch(rows[-1][0])) if len(rows) == batch else None
-            for (
-                seq,
-                at,
-                actor,
-                event,
-                platform,
-                channel,
-                skill,
-                action,
-                outcome,
-                detail,
-                back,
-                own,
-            ) in rows:
-                if seq != expected:
-                    problem = f"entry {expected} is missing (next is {seq}): deleted or reordered"
-                    return Verification(False, expected - 1, expected, problem)
-                if back != prev:
-                    if back == before_prev and expected > 1:
-                        problem = (
-                            f"entry {seq - 1} was inserted: entry {seq} follows the one before"
-                        )
-                        return Verification(False, seq - 2, seq - 1, problem)
-                    problem = (
-                        f"entry {seq} does not follow entry {seq - 1}: an entry was deleted "
-                        "or entries were reordered"
-                    )
-                    return Verification(False, seq - 1, seq, problem)
-                body = _hash_body(
-                    seq,
-                    _iso(at),
-                    actor,
-                    event,
-                    platform,
-                    channel,
-                    skill,
-                    action,
-                    outcome,
-                    detail,
-                    back,
-                )
-                if sha256(body.encode("utf-8")).hexdigest() != own:
-                    problem = f"entry {seq} was edited: its content does not match its hash"
-                    return Verification(False, seq - 1, seq, problem)
-                before_prev, prev, expected = prev, own, expected + 1
-    finally:
-        if pending is not None:  # a tampered chain returns early: let the read finish
-            await asyncio.gather(pending, return_exceptions=True)
-    checked = expected - 1
     head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).one()
+    thread = await sqlite.thread_of(connection)
+    outcome: chain.Walk | chain.Break | None = None
+    if thread is not None:
+        path = _database_file(connection)
+        parts = min(head.seq, processes or default_processes(head.seq))
+        if path is not None and parts >= 2:
+            outcome = await _walk_in_processes(path, head.seq, parts)
+        if outcome is None:
+            outcome = await thread.transact(chain.walk_sqlite, 1, None, batch)
+    else:
+        outcome = await _walk_here(connection, batch)
+    if isinstance(outcome, chain.Break):
+        return Verification(False, outcome.checked, outcome.bad_seq, outcome.problem)
+    checked, prev = outcome.checked, outcome.prev
     if checked > head.seq:
         problem = f"entry {head.seq + 1} was inserted after the last recorded append"
         return Verification(False, head.seq, head.seq + 1, problem)
@@ -276,3 +265,98 @@ async def verify(session: AsyncSession, batch: int = 20000) -> Verification:
         problem = f"the chain ends at entry {checked} but its head says {head.seq}: entries removed"
         return Verification(False, checked, checked + 1, problem)
     return Verification(True, checked)
+
+
+MIN_RANGE = 50_000  # entries per process below which starting one costs more than it saves
+
+
+def default_processes(entries: int) -> int:
+    """One per core, each walking at least MIN_RANGE entries (1: walk in this process)."""
+    return max(1, min(_cores(), entries // MIN_RANGE))
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _database_file(connection: AsyncConnection) -> str | None:
+    database = connection.engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return str(Path(database).resolve())
+
+
+async def _walk_in_processes(path: str, last: int, parts: int) -> chain.Walk | chain.Break | None:
+    """Walk ranges of the chain in parallel processes; the first break in chain order, or
+    the finished last range. None when a process could not run (the caller walks here)."""
+    size = last // parts
+    log.debug("walking audit entries 1..%d in %d processes", last, parts)
+    firsts = [1 + n * size for n in range(parts)]
+    ends: list[int | None] = [first - 1 for first in firsts[1:]]
+    ends.append(None)
+    reports = await asyncio.gather(
+        *(_walk_process(path, first, end) for first, end in zip(firsts, ends, strict=True))
+    )
+    walked = [report for report in reports if report is not None]
+    if len(walked) < len(reports):
+        return None
+    for report in walked:  # in chain order: the first break is the one to name
+        if "problem" in report:
+            return chain.Break(report["checked"], report["bad_seq"], report["problem"])
+    return chain.Walk(walked[-1]["checked"] + 1, walked[-1]["prev"])
+
+
+async def _walk_process(path: str, first: int, end: int | None) -> dict[str, Any] | None:
+    package_root = str(Path(chain.__file__).resolve().parents[2])
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "chatbot.governance.chain",
+        path,
+        str(first),
+        "-" if end is None else str(end),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    out, err = await process.communicate()
+    if process.returncode != 0:
+        log.warning(
+            "audit walk of entries %d.. could not run in a process: %s",
+            first,
+            err.decode(errors="replace")[-500:],
+        )
+        return None
+    report: dict[str, Any] = json.loads(out)
+    return report
+
+
+async def _walk_here(connection: AsyncConnection, batch: int) -> chain.Walk | chain.Break:
+    """Walk the chain in this process, reading the next batch while this one is hashed."""
+    query = text(
+        f"SELECT {chain.COLUMNS} FROM audit_entries WHERE seq > :after ORDER BY seq LIMIT :batch"
+    )
+
+    async def fetch(after: int) -> list[Any]:
+        return list((await connection.execute(query, {"after": after, "batch": batch})).all())
+
+    walk = chain.Walk()
+    pending: asyncio.Future[list[Any]] | None = asyncio.ensure_future(fetch(0))
+    try:
+        while pending is not None:
+            rows = await pending
+            pending = asyncio.ensure_future(fetch(rows[-1][0])) if len(rows) == batch else None
+            broken = walk.check(rows)
+            if broken is not None:
+                return broken
+    finally:
+        if pending is not None:  # a tampered chain returns early: let the read finish
+            await asyncio.gather(pending, return_exceptions=True)
+    return walk

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from chatbot.governance import audit
+from chatbot.governance import audit, chain
 from chatbot.testing import Chat
 
 HERE = Path(__file__).parent
@@ -46,7 +47,7 @@ def test_the_fast_hash_body_is_the_canonical_json(
         "detail": detail,
         "prev": prev,
     }
-    fast = audit._hash_body(
+    fast = chain.hash_body(
         7, at, actor, "e\u00e9\n", "p", 'c"', skill, action_id, "", detail, prev
     )
     assert fast == audit.canonical_json(fields)
@@ -63,9 +64,9 @@ async def run_sql(chat: Chat, *statements: str) -> None:
             await tx.exec(text(statement))  # type: ignore[call-overload]
 
 
-async def verified(chat: Chat) -> audit.Verification:
+async def verified(chat: Chat, processes: int | None = None) -> audit.Verification:
     async with chat.runtime.store.transaction() as tx:
-        return await audit.verify(tx)
+        return await audit.verify(tx, processes=processes)
 
 
 FORGED = (
@@ -85,10 +86,15 @@ async def forge(chat: Chat, seq: int) -> str:
     return FORGED.format(seq=seq, prev=prev[0], own=own)
 
 
+@pytest.mark.parametrize("processes", [1, 3], ids=["one walk", "three parallel ranges"])
 @pytest.mark.parametrize("tamper", ["edit", "delete", "insert", "append", "swap", "renumber"])
-async def test_verify_names_the_first_tampered_entry(chat: Chat, tamper: str) -> None:
+async def test_verify_names_the_first_tampered_entry(
+    chat: Chat, tamper: str, processes: int, caplog: pytest.LogCaptureFixture, database_url: str
+) -> None:
+    """With three ranges (SQLite only; elsewhere one walk) the tampering sits at or next to
+    a range boundary, and the verdict must be the one a single walk gives."""
     await some_history(chat)
-    before = await verified(chat)
+    before = await verified(chat, processes)
     assert before.ok and before.checked > 8
     last = before.checked
     match tamper:
@@ -125,7 +131,10 @@ async def test_verify_names_the_first_tampered_entry(chat: Chat, tamper: str) ->
                 "UPDATE audit_entries SET seq = 6 WHERE seq = -1",
             )
             expected, words = 4, "entry 4 does not follow entry 3"
-    after = await verified(chat)
+    caplog.set_level(logging.DEBUG, logger="chatbot.governance.audit")
+    after = await verified(chat, processes)
+    if processes > 1 and database_url.startswith("sqlite"):
+        assert "in 3 processes" in caplog.text and "could not run" not in caplog.text
     assert not after.ok
     assert after.bad_seq == expected, after.problem
     assert words in after.problem
@@ -224,3 +233,20 @@ async def test_every_step_is_recorded_with_who_what_where(chat: Chat) -> None:
     decided = next(e for e in entries if e.event == "decided")
     assert decided.platform == "test" and decided.channel == "direct" and decided.skill == "deploy"
     assert "policy[0]" in decided.detail and decided.outcome == "approve"
+
+
+@pytest.mark.parametrize("micro", [0, 50_000, 123_456])
+async def test_entries_read_back_as_written_and_verify(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch, micro: int
+) -> None:
+    """Appends store times the way the ORM does, whole seconds included (isoformat drops a
+    zero fraction, so a mismatch here would show only as a 'tampered' entry)."""
+    at = datetime(2026, 11, 26, 17, 0, 5, micro, tzinfo=UTC)
+    monkeypatch.setattr(audit, "utcnow", lambda: at)
+    record = audit.AuditRecord("alice", "test.event", "test", "direct", detail={"k": "v"})
+    async with chat.runtime.store.transaction() as tx:
+        written = await audit.append_many(tx, [record, record])
+    async with chat.runtime.store.transaction() as tx:
+        stored = [entry async for entry in audit.entries(tx) if entry.seq >= written[0].seq]
+    assert [(e.seq, e.at, e.hash) for e in stored] == [(w.seq, at, w.hash) for w in written]
+    assert (await verified(chat)).ok
