@@ -1,10 +1,14 @@
 """The action state machine, persisted.
 
-    awaiting_confirmation ─┬─> awaiting_approval ─┬─> running ──┬─> succeeded
-                           │                      ├─> rejected   ├─> failed
-                           ├─> running            ├─> denied     └─> interrupted
+    awaiting_confirmation ─┬─> awaiting_approval ─┬─> approved ─> running ──┬─> succeeded
+                           │                      ├─> rejected               ├─> failed
+                           ├─> running            ├─> denied                 └─> interrupted
                            ├─> cancelled          ├─> cancelled
                            └─> expired            └─> expired
+
+`approved`: the last approval needed came in (audited as `action.approved`, naming every
+approver); the same transaction then claims the run (`action.started`), so a second click
+finds the action already approved and does nothing.
 
 `denied` after approval: the change window closed (or a freeze began) while it waited.
 `interrupted`: the process running it died (its lease lapsed); it is never re-run.

@@ -90,10 +90,17 @@ class Finisher:
         return action.expires_at is not None and action.expires_at <= self.clock()
 
     @staticmethod
-    def started(who: str, message: Message, action: Action) -> audit.AuditRecord:
+    def started(
+        who: str, message: Message, action: Action, runner: str | None = None
+    ) -> audit.AuditRecord:
         """The `action.started` step, written with the transition to `running`."""
         return record(
-            who, message, "action.started", action, State.RUNNING, runner=action.runner or ""
+            who,
+            message,
+            "action.started",
+            action,
+            State.RUNNING,
+            runner=runner or action.runner or "",
         )
 
     def run_lease(self) -> Mapping[str, object]:

@@ -143,13 +143,18 @@ class Voting(Finisher):
             )
             return moved, votes
         event = record(
-            principal.name, message, "action.approved", action, State.RUNNING, approvers=votes
+            principal.name, message, "action.approved", action, State.APPROVED, approvers=votes
         )
+        approved = await actions.transition(
+            tx, action_id, {State.AWAITING_APPROVAL}, State.APPROVED, event
+        )
+        if approved is None:
+            return None, votes
+        lease = self.run_lease()
+        started = self.started(approved.requester, message, approved, str(lease["runner"]))
         moved = await actions.transition(
-            tx, action_id, {State.AWAITING_APPROVAL}, State.RUNNING, event, extra=self.run_lease()
+            tx, action_id, {State.APPROVED}, State.RUNNING, started, extra=lease
         )
-        if moved is not None:
-            await self.audit(tx, self.started(moved.requester, message, moved))
         return moved, votes
 
     def _rejected(self, principal: Principal, action: Action) -> list[Reply]:

@@ -49,7 +49,10 @@ def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail("CI needs /usr/bin/chromium (make test installs it as root)")
-        pytest.skip("Debian's chromium is not installed and cannot be without root")
+        pytest.skip(
+            "Debian's chromium is not at /usr/bin/chromium: `make test` installs it when run "
+            "as root; without root the browser tests skip"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

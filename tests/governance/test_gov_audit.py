@@ -219,13 +219,13 @@ async def test_every_step_is_recorded_with_who_what_where(chat: Chat) -> None:
     assert "already running" in failed[1].text
     async with chat.runtime.store.transaction() as tx:
         entries = [e async for e in audit.entries(tx)]
-    steps = [(e.event, e.actor) for e in entries if e.action_id == action_id]
-    assert steps == [
-        ("action.requested", "carol"),
-        ("action.confirmed", "carol"),
-        ("action.approved", "dave"),
-        ("action.started", "carol"),
-        ("action.finished", "carol"),
+    steps = [(e.event, e.actor, e.outcome) for e in entries if e.action_id == action_id]
+    assert steps == [  # each step with the state it moved the action to
+        ("action.requested", "carol", "awaiting_confirmation"),
+        ("action.confirmed", "carol", "awaiting_approval"),
+        ("action.approved", "dave", "approved"),
+        ("action.started", "carol", "running"),
+        ("action.finished", "carol", "succeeded"),
     ]
     events = [e.event for e in entries]
     assert events[:3] == ["message.received", "understood", "decided"]
