@@ -17,6 +17,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"chatops: {message} (see 'chatops --help')\n")
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="chatops", description="A ChatOps assistant.")
     parser.add_argument("--config", help="TOML settings file (default: $CHATOPS_CONFIG)")
@@ -46,7 +52,14 @@ def _build_parser() -> argparse.ArgumentParser:
     listing = audit_sub.add_parser("list", help="the latest entries")
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
-    audit_sub.add_parser("verify", help="check the hash chain; exit 1 if it was tampered with")
+    verify = audit_sub.add_parser(
+        "verify", help="check the hash chain; exit 1 if it was tampered with"
+    )
+    verify.add_argument(
+        "--processes",
+        type=_positive,
+        help="processes that walk a long SQLite chain (default: one per core)",
+    )
     export = audit_sub.add_parser("export", help="every entry as JSON lines")
     export.add_argument("--since", help="ISO date or time; entries at or after it")
 

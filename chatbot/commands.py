@@ -126,7 +126,7 @@ async def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     async with runtime(settings) as rt, rt.store.transaction() as tx:
-        result = await audit.verify(tx)
+        result = await audit.verify(tx, processes=args.processes)
     if result.ok:
         print(f"audit chain intact: {result.checked} entries verified")
         return 0

@@ -47,9 +47,7 @@ def test_the_fast_hash_body_is_the_canonical_json(
         "detail": detail,
         "prev": prev,
     }
-    fast = chain.hash_body(
-        7, at, actor, "e\u00e9\n", "p", 'c"', skill, action_id, "", detail, prev
-    )
+    fast = chain.hash_body(7, at, actor, "e\u00e9\n", "p", 'c"', skill, action_id, "", detail, prev)
     assert fast == audit.canonical_json(fields)
 
 
@@ -158,6 +156,14 @@ async def test_cli_verify_and_export(chat: Chat, database_url: str, tmp_path: Pa
     await some_history(chat)
     code, out, _ = await asyncio.to_thread(cli, tmp_path, database_url, "audit", "verify")
     assert code == 0 and "intact" in out
+    code, out, _ = await asyncio.to_thread(
+        cli, tmp_path, database_url, "audit", "verify", "--processes", "2"
+    )
+    assert code == 0 and "intact" in out
+    code, _, err = await asyncio.to_thread(
+        cli, tmp_path, database_url, "audit", "verify", "--processes", "0"
+    )
+    assert code == 2 and "'0' is not a whole number of 1 or more" in err
     future = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
     code, out, _ = await asyncio.to_thread(cli, tmp_path, database_url, "audit", "export")
     lines = [json.loads(line) for line in out.splitlines()]
