@@ -310,32 +310,40 @@ async def _walk_in_processes(path: str, last: int, parts: int) -> chain.Walk | c
 
 
 async def _walk_process(path: str, first: int, end: int | None) -> dict[str, Any] | None:
+    """One range walked by `python -m chatbot.governance.chain`; None if it could not run.
+    A cancelled verify kills the process rather than leave it hashing."""
     package_root = str(Path(chain.__file__).resolve().parents[2])
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "chatbot.governance.chain",
-        path,
-        str(first),
-        "-" if end is None else str(end),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    out, err = await process.communicate()
-    if process.returncode != 0:
-        log.warning(
-            "audit walk of entries %d.. could not run in a process: %s",
-            first,
-            err.decode(errors="replace")[-500:],
+    paths = [package_root, os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
+    arguments = [path, str(first), "-" if end is None else str(end)]
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "chatbot.governance.chain",
+            *arguments,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
         )
+    except OSError as exc:
+        log.warning("audit walk of entries %d.. could not start a process: %s", first, exc)
         return None
-    report: dict[str, Any] = json.loads(out)
-    return report
+    try:
+        out, err = await process.communicate()
+    except BaseException:
+        if process.returncode is None:
+            process.kill()
+        raise
+    try:
+        if process.returncode == 0:
+            report: dict[str, Any] = json.loads(out)
+            return report
+    except ValueError:
+        pass
+    reason = err.decode(errors="replace")[-500:] or f"exit status {process.returncode}"
+    log.warning("audit walk of entries %d.. failed in its process: %s", first, reason)
+    return None
 
 
 async def _walk_here(connection: AsyncConnection, batch: int) -> chain.Walk | chain.Break:

@@ -132,10 +132,23 @@ async def test_verify_names_the_first_tampered_entry(
     caplog.set_level(logging.DEBUG, logger="chatbot.governance.audit")
     after = await verified(chat, processes)
     if processes > 1 and database_url.startswith("sqlite"):
-        assert "in 3 processes" in caplog.text and "could not run" not in caplog.text
+        assert "in 3 processes" in caplog.text and "audit walk of entries" not in caplog.text
     assert not after.ok
     assert after.bad_seq == expected, after.problem
     assert words in after.problem
+
+
+@pytest.mark.parametrize("python", ["/nonexistent/python", "/bin/false"])
+async def test_verify_walks_here_when_its_processes_cannot_run(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, python: str
+) -> None:
+    await some_history(chat)
+    await run_sql(chat, "UPDATE audit_entries SET actor = 'mallory' WHERE seq = 5")
+    monkeypatch.setattr(sys, "executable", python)
+    after = await verified(chat, processes=2)
+    assert (after.ok, after.bad_seq) == (False, 5), after.problem
+    if chat.runtime.store.dialect == "sqlite":
+        assert "audit walk of entries 1.." in caplog.text
 
 
 def cli(data_dir: Path, url: str, *args: str) -> tuple[int, str, str]:
