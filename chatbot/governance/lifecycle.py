@@ -24,9 +24,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
-from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
@@ -38,6 +37,7 @@ from chatbot.store.tables import Action
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "expire-action-"
+_SECOND = timedelta(seconds=1)
 
 
 def runner_id() -> str:
@@ -72,7 +72,7 @@ def sync_url(url: str) -> str:
     return chosen.render_as_string(hide_password=False)
 
 
-async def due(action_id: int) -> int:
+def due(action_id: int) -> int:
     """The persisted job: it only names the action; the runtime's listener acts on it."""
     return action_id
 
@@ -91,31 +91,43 @@ class Lifecycle:
         self.store, self.clock, self.lease = store, clock, lease
         self._expire, self._recover = expire, recover
         self._tasks: set[asyncio.Task[object]] = set()
-        self._scheduler: AsyncIOScheduler | None = None
+        self._scheduler: BackgroundScheduler | None = None
+        self._recovering: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        """Recover, then start the expiry scheduler and the periodic recovery.
+
+        The scheduler runs in a thread of its own: its job store does blocking database
+        I/O, and on SQLite a DELETE of a fired job waits for the write lock. On the event
+        loop that wait froze every conversation (for 5 s, then failed) whenever a job fired
+        while a transaction was open; in its own thread it only waits for that commit.
+        """
         await self._recover()
-        scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
+        loop = asyncio.get_running_loop()
+        scheduler = BackgroundScheduler(timezone="UTC")
         jobs = SQLAlchemyJobStore(url=sync_url(self.store.url), tablename="apscheduler_jobs")
         scheduler.add_jobstore(jobs, "default")
-        scheduler.add_jobstore(MemoryJobStore(), "local")
-        scheduler.add_listener(self._on_executed, EVENT_JOB_EXECUTED)
-        seconds = max(self.lease.total_seconds() / 2, 1)
-        scheduler.add_job(
-            self._recover,
-            "interval",
-            seconds=seconds,
-            jobstore="local",
-            id="recover",
-            coalesce=True,
-            max_instances=1,
-        )
-        scheduler.start()
+        scheduler.add_listener(lambda event: self._handoff(loop, event), EVENT_JOB_EXECUTED)
+        await asyncio.to_thread(scheduler.start)
         self._scheduler = scheduler
+        self._recovering = loop.create_task(self._recover_every(max(self.lease / 2, _SECOND)))
+
+    async def _recover_every(self, period: timedelta) -> None:
+        while True:
+            await asyncio.sleep(period.total_seconds())
+            try:
+                await self._recover()
+            except Exception:
+                log.exception("recovering abandoned actions failed; trying again next period")
 
     async def stop(self) -> None:
+        if self._recovering is not None:
+            self._recovering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovering
+            self._recovering = None
         if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
+            await asyncio.to_thread(self._scheduler.shutdown, wait=False)
             self._scheduler = None
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -135,6 +147,11 @@ class Lifecycle:
             misfire_grace_time=None,
             coalesce=True,
         )
+
+    def _handoff(self, loop: asyncio.AbstractEventLoop, event: JobExecutionEvent) -> None:
+        """In the scheduler's thread: pass a fired job to the event loop."""
+        with contextlib.suppress(RuntimeError):  # the loop has closed: this runtime stopped
+            loop.call_soon_threadsafe(self._on_executed, event)
 
     def _on_executed(self, event: JobExecutionEvent) -> None:
         if not event.job_id.startswith(JOB_PREFIX):

@@ -5,6 +5,7 @@ dry runs; per-person rate limits shared by replicas."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 
 from conftest import MakeChat, settings_from
@@ -159,6 +160,30 @@ async def test_the_expiry_timer_expires_and_tells_everyone(make_chat: MakeChat) 
     assert {n.recipient for n in notes} >= {"carol", "dave", "rita"}
     assert any(n.kind == "approval" and "expired by system" in n.text for n in notes)
     assert len(expired) == 1 and expired[0].actor == "system"
+
+
+async def test_an_expiry_firing_during_a_transaction_stalls_no_one(make_chat: MakeChat) -> None:
+    """The timer fires while a transaction holds SQLite's write lock. Its job store waits for
+    that commit in the scheduler's thread; on the event loop it froze every conversation for
+    5 s and then failed with 'database is locked'."""
+    chat = await make_chat(PEOPLE + "[approvals]\nttl_seconds = 1\n")
+    action_id = cards(await send_for_approval(chat))[0].action_id or 0
+    gaps: list[float] = []
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.01)
+            gaps.append(time.perf_counter() - last)
+            last = time.perf_counter()
+
+    ticking = asyncio.create_task(ticker())
+    async with chat.runtime.store.transaction() as tx:
+        await tx.exec(text("SELECT 1"))  # type: ignore[call-overload]  # the lock is taken
+        await asyncio.sleep(2.0)  # the request expires meanwhile
+    ticking.cancel()
+    await wait_for_state(chat, action_id, "expired")
+    assert max(gaps) < 1.0, f"the event loop stood still for {max(gaps):.1f} s"
 
 
 async def test_the_expiry_job_survives_a_restart(tmp_path, database_url: str, understander) -> None:
