@@ -252,7 +252,7 @@ async def verify(
         if path is not None and parts >= 2:
             outcome = await _walk_in_processes(path, head.seq, parts)
         if outcome is None:
-            outcome = await thread.transact(chain.walk_sqlite, 1, None, batch)
+            outcome = await thread.transact(chain.walk_sqlite, 1, None)
     else:
         outcome = await _walk_here(connection, batch)
     if isinstance(outcome, chain.Break):
