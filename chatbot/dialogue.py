@@ -11,6 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.store.tables import Conversation
@@ -45,7 +49,7 @@ async def load(session: AsyncSession, key: str) -> Pending | None:
     if row is None:
         return None
     if row.expires_at <= utcnow():
-        await session.delete(row)
+        await clear(session, key)
         return None
     return Pending(
         awaiting=row.awaiting,
@@ -57,24 +61,40 @@ async def load(session: AsyncSession, key: str) -> Pending | None:
 
 
 async def save(session: AsyncSession, key: str, pending: Pending, ttl: timedelta) -> None:
+    """Open (or replace) the question: one upsert, so two first messages from one person at
+    once cannot both insert and have one fail on the key."""
     now = utcnow()
-    row = await session.get(Conversation, key)
-    if row is None:
-        row = Conversation(key=key, expires_at=now, updated_at=now)
-    row.awaiting = pending.awaiting
-    row.skill = pending.skill
-    row.slots = json.dumps(dict(pending.slots), sort_keys=True)
-    row.action_id = pending.action_id
-    row.choices = json.dumps(list(pending.choices))
-    row.expires_at = now + ttl
-    row.updated_at = now
-    session.add(row)
+    values = {
+        "key": key,
+        "awaiting": pending.awaiting,
+        "skill": pending.skill,
+        "slots": json.dumps(dict(pending.slots), sort_keys=True),
+        "action_id": pending.action_id,
+        "choices": json.dumps(list(pending.choices)),
+        "expires_at": now + ttl,
+        "updated_at": now,
+    }
+    dialect = session.sync_session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Conversation).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"}
+    )
+    _forget(session, key)
+    await session.exec(statement)  # type: ignore[call-overload]
 
 
 async def clear(session: AsyncSession, key: str) -> None:
-    row = await session.get(Conversation, key)
-    if row is not None:
-        await session.delete(row)
+    """Close the question; closing one already closed (a concurrent message did) is fine."""
+    _forget(session, key)
+    await session.exec(delete(Conversation).where(col(Conversation.key) == key))  # type: ignore[call-overload]
+
+
+def _forget(session: AsyncSession, key: str) -> None:
+    """Drop this session's copy of the row: the statement that follows makes it stale."""
+    cached = session.sync_session.identity_map.get(identity_key(Conversation, key))
+    if cached is not None:
+        session.expunge(cached)
 
 
 def expired(when: datetime | None) -> bool:

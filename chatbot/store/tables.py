@@ -99,9 +99,6 @@ class Conversation(SQLModel, table=True):
     """What the assistant is waiting for from one person in one place."""
 
     __tablename__ = "conversations"
-    # Two messages from one person at once may both clear the same question; the second
-    # delete finding nothing is the expected outcome, not a lost update.
-    __mapper_args__ = {"confirm_deleted_rows": False}
 
     key: str = Field(primary_key=True)
     skill: str = ""
