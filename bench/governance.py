@@ -62,7 +62,7 @@ async def _verify_figures(store: Store, processes: int | None, runs: int = 3) ->
     rates: list[tuple[float, float]] = []
     for _ in range(runs):
         started, cpu = time.perf_counter(), _cpu()
-        async with store.transaction() as tx:
+        async with store.snapshot() as tx:
             result = await audit.verify(tx, processes=processes)
         took, cpu = time.perf_counter() - started, _cpu() - cpu
         assert result.ok, result.problem

@@ -107,7 +107,7 @@ def _entry_json(entry: AuditEntry) -> dict[str, object]:
 async def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> int:
     from sqlmodel import col, select
 
-    async with runtime(settings) as rt, rt.store.transaction() as tx:
+    async with runtime(settings) as rt, rt.store.snapshot() as tx:
         query = select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(max(args.limit, 1))
         rows = list(reversed((await tx.exec(query)).all()))
     for e in rows:
@@ -125,7 +125,7 @@ async def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
-    async with runtime(settings) as rt, rt.store.transaction() as tx:
+    async with runtime(settings) as rt, rt.store.snapshot() as tx:
         result = await audit.verify(tx, processes=args.processes)
     if result.ok:
         print(f"audit chain intact: {result.checked} entries verified")
@@ -142,7 +142,7 @@ async def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
         except ValueError:
             raise UserError(f"--since {args.since!r} is not an ISO date, e.g. 2026-11-01") from None
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
-    async with runtime(settings) as rt, rt.store.transaction() as tx:
+    async with runtime(settings) as rt, rt.store.snapshot() as tx:
         async for entry in audit.entries(tx):
             if since is None or entry.at >= since:
                 print(json.dumps(_entry_json(entry), ensure_ascii=False))

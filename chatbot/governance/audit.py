@@ -238,6 +238,9 @@ async def verify(
 ) -> Verification:
     """Walk the whole chain; name the first entry that was edited, removed, added or moved.
 
+    Give it a session from `Store.snapshot()`: then it sees one moment and blocks no writer,
+    and appends made meanwhile are neither checked nor mistaken for forgeries.
+
     A long SQLite chain is split into ranges walked by parallel processes (hashing holds one
     core each): `processes` of them, or by default one per core with at least MIN_RANGE
     entries each. Otherwise the walk reads raw rows in large batches on this side.
@@ -258,13 +261,18 @@ async def verify(
     if isinstance(outcome, chain.Break):
         return Verification(False, outcome.checked, outcome.bad_seq, outcome.problem)
     checked, prev = outcome.checked, outcome.prev
-    if checked > head.seq:
+    if checked > head.seq or (checked == head.seq and await _any_after(connection, head.seq)):
         problem = f"entry {head.seq + 1} was inserted after the last recorded append"
         return Verification(False, head.seq, head.seq + 1, problem)
     if head.seq != checked or head.hash != prev:
         problem = f"the chain ends at entry {checked} but its head says {head.seq}: entries removed"
         return Verification(False, checked, checked + 1, problem)
     return Verification(True, checked)
+
+
+async def _any_after(connection: AsyncConnection, seq: int) -> bool:
+    query = text("SELECT seq FROM audit_entries WHERE seq > :seq LIMIT 1")
+    return (await connection.execute(query, {"seq": seq})).first() is not None
 
 
 MIN_RANGE = 50_000  # entries per process below which starting one costs more than it saves
@@ -295,8 +303,9 @@ async def _walk_in_processes(path: str, last: int, parts: int) -> chain.Walk | c
     size = last // parts
     log.debug("walking audit entries 1..%d in %d processes", last, parts)
     firsts = [1 + n * size for n in range(parts)]
-    ends: list[int | None] = [first - 1 for first in firsts[1:]]
-    ends.append(None)
+    # Each process reads its own snapshot, taken after ours: the last range stops at our
+    # head, and `verify` itself looks for entries beyond it.
+    ends = [first - 1 for first in firsts[1:]] + [last]
     reports = await asyncio.gather(
         *(_walk_process(path, first, end) for first, end in zip(firsts, ends, strict=True))
     )

@@ -114,5 +114,19 @@ class Store:
         async with AsyncSession(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session that sees one moment of the database and blocks no writer,
+        for long reads such as `audit verify` and `audit export`: SQLite's deferred BEGIN
+        (a WAL snapshot from the first read), PostgreSQL's REPEATABLE READ. Only read in it."""
+        async with AsyncSession(self.engine, expire_on_commit=False) as session, session.begin():
+            if self.dialect == "sqlite":
+                thread = await sqlite.thread_of(await session.connection())
+                if thread is not None:
+                    thread.read_only = True
+            else:
+                await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            yield session
+
     async def close(self) -> None:
         await self.engine.dispose()

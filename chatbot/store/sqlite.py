@@ -41,6 +41,7 @@ PRAGMAS = (
     "PRAGMA foreign_keys=ON",
 )
 BEGIN = "BEGIN IMMEDIATE"
+READ = "BEGIN"  # deferred: in WAL mode a snapshot at the first read that blocks no writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +75,11 @@ def _statement(connection: sqlite3.Connection, sql: str, parameters: Any, many: 
         cursor.close()
 
 
-def _within_transaction(connection: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
+def _within_transaction(
+    connection: sqlite3.Connection, begin: str, fn: Callable[..., T], *args: Any
+) -> T:
     if not connection.in_transaction:
-        connection.execute(BEGIN)
+        connection.execute(begin)
     return fn(connection, *args)
 
 
@@ -87,6 +90,7 @@ class SqliteThread:
         self._executor = executor
         self.connection: sqlite3.Connection | None = connection
         self.may_be_in_transaction = False
+        self.read_only = False  # this transaction only reads: a snapshot, no write lock
 
     @classmethod
     async def open(cls, args: Sequence[Any], kwargs: dict[str, Any]) -> SqliteThread:
@@ -116,10 +120,12 @@ class SqliteThread:
         first if it has not yet): several statements for the price of one round trip."""
         connection = self._live()
         self.may_be_in_transaction = True
-        return await self.run(_within_transaction, connection, fn, *args)
+        begin = READ if self.read_only else BEGIN
+        return await self.run(_within_transaction, connection, begin, fn, *args)
 
     async def end(self, commit: bool) -> None:
         """COMMIT or ROLLBACK, skipped when nothing ran since the transaction last ended."""
+        self.read_only = False
         if not self.may_be_in_transaction or self.connection is None:
             return
         connection = self.connection

@@ -151,6 +151,25 @@ async def test_verify_walks_here_when_its_processes_cannot_run(
         assert "audit walk of entries 1.." in caplog.text
 
 
+@pytest.mark.parametrize("processes", [1, 3], ids=["one walk", "three parallel ranges"])
+async def test_verify_sees_one_moment_and_blocks_no_writer(chat: Chat, processes: int) -> None:
+    """A verify of a busy chain: entries appended after its snapshot was taken are neither
+    waited for (the append below would stall 10 s and fail on SQLite's write lock) nor
+    mistaken for entries inserted after the last recorded append (PostgreSQL's read
+    committed showed them to later batches)."""
+    await some_history(chat)
+    record = audit.AuditRecord("alice", "test.event", "test", "direct")
+    async with chat.runtime.store.snapshot() as tx:
+        before = (await tx.exec(text("SELECT count(*) FROM audit_entries"))).one()[0]  # type: ignore[call-overload]
+        async with asyncio.timeout(5):
+            async with chat.runtime.store.transaction() as writer:
+                await audit.append_many(writer, [record, record, record])
+        result = await audit.verify(tx, processes=processes)
+    assert result.ok, result.problem
+    assert result.checked == before
+    assert (await verified(chat)).checked == before + 3
+
+
 def cli(data_dir: Path, url: str, *args: str) -> tuple[int, str, str]:
     import subprocess
 
