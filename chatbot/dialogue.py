@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from chatbot.store.engine import upsert_insert
 from chatbot.store.tables import Conversation
 from chatbot.types import Message, Principal, utcnow
 
@@ -74,8 +74,7 @@ async def save(session: AsyncSession, key: str, pending: Pending, ttl: timedelta
         "expires_at": now + ttl,
         "updated_at": now,
     }
-    dialect = session.sync_session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(session.sync_session.get_bind().dialect.name)
     statement = insert(Conversation).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"}

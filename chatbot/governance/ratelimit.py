@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.config import RateLimit
 from chatbot.governance.calendar import matches
+from chatbot.store.engine import upsert_insert
 from chatbot.store.tables import RateCount
 
 PERIOD_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -30,7 +30,7 @@ class Limited:
 class RateLimiter:
     def __init__(self, limits: Sequence[RateLimit], dialect: str) -> None:
         self._limits = tuple(enumerate(limits))
-        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._insert = upsert_insert(dialect)
 
     def applies(self, skill: str, slots: Mapping[str, str]) -> bool:
         return any(matches(r.skill, r.where, skill, slots) for _, r in self._limits)

@@ -16,6 +16,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -60,6 +62,11 @@ def _sqlite_sync_setup(engine: Any) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql(sqlite.BEGIN)
+
+
+def upsert_insert(dialect: str) -> Any:
+    """The INSERT construct that offers `on_conflict_do_update` on this database."""
+    return postgresql.insert if dialect == "postgresql" else sqlite_dialect.insert
 
 
 def safe_url(url: str | URL) -> str:
