@@ -12,23 +12,24 @@ from collections.abc import Mapping
 from typing import Any
 
 _SECRET_PATTERNS = (
-    re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{8,}"),
-    re.compile(r"\bxapp-[A-Za-z0-9-]{8,}"),
-    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"),
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),
-    re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}"),
-    re.compile(r"(?i)\b(password|passwd|secret|token|api[_-]?key)\s*[:=]\s*\S+"),
+    r"\bxox[abposr]-[A-Za-z0-9-]{8,}",
+    r"\bxapp-[A-Za-z0-9-]{8,}",
+    r"(?i:\bbearer\s+[A-Za-z0-9._~+/=-]{8,})",
+    r"\bgh[pousr]_[A-Za-z0-9]{20,}",
+    r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}",
+    r"(?i:\b(?:password|passwd|secret|token|api[_-]?key)\s*[:=]\s*\S+)",
     # "my password is hunter2": over-redacting "my password is broken" is the safe mistake
-    re.compile(r"(?i)\b(password|passwd|pwd)\s+(is|was|=)\s+\S+"),
+    r"(?i:\b(?:password|passwd|pwd)\s+(?:is|was|=)\s+\S+)",
 )
+# One alternation, one pass over the text: every audit entry redacts several strings, and
+# seven passes each cost more than hashing the entry.
+_SECRETS = re.compile("|".join(_SECRET_PATTERNS))
 REDACTED = "[redacted]"
 
 
 def redact(text: str) -> str:
     """Replace anything that looks like a credential; audit entries must never hold one."""
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(REDACTED, text)
-    return text
+    return _SECRETS.sub(REDACTED, text)
 
 
 def redact_value(value: Any) -> Any:
