@@ -247,7 +247,8 @@ async def verify(
 
     A long SQLite chain is split into ranges walked by parallel processes (hashing holds one
     core each): `processes` of them, or by default one per core with at least MIN_RANGE
-    entries each. Otherwise the walk reads raw rows in large batches on this side.
+    entries each. Otherwise one walk: on SQLite's database thread, streaming rows; on
+    PostgreSQL here, in batches.
     """
     connection = await session.connection()
     head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).one()
