@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
+from chatbot.adapters.relay import Relay
 from chatbot.assistant import Assistant
 from chatbot.config import Settings
 from chatbot.execute import Executor
@@ -41,6 +42,7 @@ class Runtime:
     skills: SkillAdmin | None = None
     reloader: Reloader | None = None
     revoker: Revoker | None = None
+    relay: Relay = field(default_factory=Relay)
 
 
 def build_understander(settings: Settings, registry: SkillRegistry) -> Understander:

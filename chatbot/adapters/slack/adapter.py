@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -176,13 +177,17 @@ class SlackAdapter:
             return
         for action_id in tracking.moved_actions(replies):
             verb = decision.verb if decision and decision.action_id == action_id else None
-            edits = await tracking.settle(
-                self.runtime.store, PLATFORM, action_id, verb, who, now, replies
-            )
-            for edit in edits:
-                await calls.edit(
-                    self.client, edit.post.conversation, edit.post.message_id, edit.text
-                )
+            await self.runtime.relay.settle(action_id, verb, who, now, replies)
+
+    async def settle(
+        self, action_id: int, verb: str | None, who: str, when: datetime, replies: Sequence[Reply]
+    ) -> None:
+        """Edit the Slack messages about an action to show where it stands."""
+        edits = await tracking.settle(
+            self.runtime.store, PLATFORM, action_id, verb, who, when, replies
+        )
+        for edit in edits:
+            await calls.edit(self.client, edit.post.conversation, edit.post.message_id, edit.text)
 
     async def on_progress(self, action_id: int, text: str) -> None:
         """A step of a running action, shown on the request's card (its buttons are gone)."""
@@ -233,15 +238,11 @@ class SlackAdapter:
             else:
                 dm = await self.dm_of(reply.to)
                 if dm is None:
-                    unreachable.append(reply.to)
+                    if await self.runtime.relay.elsewhere(PLATFORM, reply.to, reply) is None:
+                        unreachable.append(reply.to)
                     continue
                 posted = await calls.post(self.client, dm, None, reply)
-            role = tracking.role_of(reply)
-            if posted and role and reply.action_id is not None:
-                async with self.runtime.store.transaction() as tx:
-                    await channels.remember_post(
-                        tx, reply.action_id, PLATFORM, role, posted[0], posted[1], reply.text
-                    )
+            await self._remember(reply, posted)
         if unreachable:
             names = ", ".join(sorted(set(unreachable)))
             note = f"I could not reach {names} on Slack (no Slack account with their email)."
@@ -249,6 +250,23 @@ class SlackAdapter:
             await calls.post(
                 self.client, origin.channel, origin.thread, Reply(note, ReplyKind.ERROR)
             )
+
+    async def reach(self, person: str, reply: Reply) -> bool:
+        """A reply another platform could not deliver: a DM here, if `person` has Slack."""
+        dm = await self.dm_of(person)
+        if dm is None:
+            return False
+        await self._remember(reply, await calls.post(self.client, dm, None, reply))
+        return True
+
+    async def _remember(self, reply: Reply, posted: tuple[str, str] | None) -> None:
+        """Keep where a card went, so it is edited when its action moves."""
+        role = tracking.role_of(reply)
+        if posted and role and reply.action_id is not None:
+            async with self.runtime.store.transaction() as tx:
+                await channels.remember_post(
+                    tx, reply.action_id, PLATFORM, role, posted[0], posted[1], reply.text
+                )
 
     async def dm_of(self, person: str) -> str | None:
         """A DM channel with a directory person: users.lookupByEmail, then conversations.open."""

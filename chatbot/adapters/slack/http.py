@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chatbot.adapters.slack.adapter import SlackAdapter
+from chatbot.adapters.slack.adapter import PLATFORM, SlackAdapter
 from chatbot.app import Runtime
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,8 @@ async def running(state: object, runtime: Runtime) -> AsyncIterator[SlackAdapter
         else:
             state.slack_http = AsyncSlackRequestHandler(adapter.app)  # type: ignore[attr-defined]
         try:
-            yield adapter
+            with runtime.relay.joined(PLATFORM, adapter):
+                yield adapter
         finally:
             adapter.stop_listening()
             if socket is not None:

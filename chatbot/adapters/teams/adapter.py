@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -20,7 +21,7 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
-from botbuilder.schema import Activity, ActivityTypes, ConversationReference
+from botbuilder.schema import Activity, ActivityTypes, ConversationReference, ResourceResponse
 
 from chatbot.adapters import tracking
 from chatbot.adapters.background import BackgroundWork
@@ -115,14 +116,20 @@ class TeamsAdapter:
         who, now = sender.name or principal.name, utcnow()
         for action_id in tracking.moved_actions(replies):
             verb = decision.verb if decision and decision.action_id == action_id else None
-            edits = await tracking.settle(
-                self.runtime.store, PLATFORM, action_id, verb, who, now, replies
+            await self.runtime.relay.settle(action_id, verb, who, now, replies)
+
+    async def settle(
+        self, action_id: int, verb: str | None, who: str, when: datetime, replies: Sequence[Reply]
+    ) -> None:
+        """Update the Teams cards about an action to show where it stands."""
+        edits = await tracking.settle(
+            self.runtime.store, PLATFORM, action_id, verb, who, when, replies
+        )
+        for edit in edits:
+            await self.in_conversation(
+                reference_from(edit.post.reference),
+                lambda t, e=edit: t.update_activity(cards.settled(e.post.message_id, e.text)),
             )
-            for edit in edits:
-                await self.in_conversation(
-                    reference_from(edit.post.reference),
-                    lambda t, e=edit: t.update_activity(cards.settled(e.post.message_id, e.text)),
-                )
 
     async def on_progress(self, action_id: int, text: str) -> None:
         """A step of a running action, shown on the request's card."""
@@ -189,26 +196,17 @@ class TeamsAdapter:
                 async with self.runtime.store.transaction() as tx:
                     stored = await channels.reference_of(tx, PLATFORM, key)
                 if stored is None:
-                    unreachable.append(f"the channel {channel}" if channel else key)
+                    if channel:
+                        unreachable.append(f"the channel {channel}")
+                    elif await self.runtime.relay.elsewhere(PLATFORM, key, reply) is None:
+                        unreachable.append(key)
                     continue
                 carded.add(reply.action_id or 0)
                 where = reference_from(stored)
                 sent = await self.in_conversation(
                     where, lambda t, r=reply: t.send_activity(cards.activity(r))
                 )
-            role = tracking.role_of(reply)
-            if sent is not None and sent.id and role and reply.action_id is not None:
-                async with self.runtime.store.transaction() as tx:
-                    await channels.remember_post(
-                        tx,
-                        reply.action_id,
-                        PLATFORM,
-                        role,
-                        where.conversation.id,
-                        sent.id,
-                        reply.text,
-                        reference_json(where),
-                    )
+            await self._remember(reply, where, sent)
         if unreachable:
             names = ", ".join(sorted(set(unreachable)))
             note = (
@@ -218,6 +216,36 @@ class TeamsAdapter:
             )
             log.warning("teams: %s", note)
             await turn.send_activity(cards.activity(Reply(note, ReplyKind.ERROR)))
+
+    async def reach(self, person: str, reply: Reply) -> bool:
+        """A reply another platform could not deliver: in `person`'s personal chat with the
+        bot, if they have ever opened one (Teams lets a bot write only where it was spoken to)."""
+        async with self.runtime.store.transaction() as tx:
+            stored = await channels.reference_of(tx, PLATFORM, person)
+        if stored is None:
+            return False
+        where = reference_from(stored)
+        sent = await self.in_conversation(where, lambda t: t.send_activity(cards.activity(reply)))
+        await self._remember(reply, where, sent)
+        return sent is not None
+
+    async def _remember(
+        self, reply: Reply, where: ConversationReference, sent: ResourceResponse | None
+    ) -> None:
+        """Keep where a card went, so it is updated when its action moves."""
+        role = tracking.role_of(reply)
+        if sent is not None and sent.id and role and reply.action_id is not None:
+            async with self.runtime.store.transaction() as tx:
+                await channels.remember_post(
+                    tx,
+                    reply.action_id,
+                    PLATFORM,
+                    role,
+                    where.conversation.id,
+                    sent.id,
+                    reply.text,
+                    reference_json(where),
+                )
 
     async def in_conversation(
         self, reference: ConversationReference, act: Callable[[TurnContext], Awaitable[Any]]

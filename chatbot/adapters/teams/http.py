@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chatbot.adapters.teams.adapter import TeamsAdapter
+from chatbot.adapters.teams.adapter import PLATFORM, TeamsAdapter
 from chatbot.app import Runtime
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,8 @@ async def running(state: object, runtime: Runtime) -> AsyncIterator[TeamsAdapter
     adapter = TeamsAdapter(settings, runtime)
     state.teams = adapter  # type: ignore[attr-defined]
     try:
-        yield adapter
+        with runtime.relay.joined(PLATFORM, adapter):
+            yield adapter
     finally:
         adapter.stop_listening()
         await adapter.drain()

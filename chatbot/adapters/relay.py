@@ -1,0 +1,58 @@
+"""Replies for people the platform they were asked on cannot reach.
+
+A Slack request may need an approver who only uses Teams, and the Teams approver's decision
+must reach the Slack requester. Each running chat adapter registers how it reaches a person
+(a Slack DM by email, a Teams personal chat the person opened); an adapter that cannot reach
+someone hands the reply to the others in turn. Buttons work wherever a card lands: a click
+names the action, not the platform it was asked on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Protocol
+
+from chatbot.types import Reply
+
+
+class Platform(Protocol):
+    async def reach(self, person: str, reply: Reply) -> bool:
+        """Deliver a reply to `person` on this platform; False when they are not on it."""
+        ...
+
+    async def settle(
+        self, action_id: int, verb: str | None, who: str, when: datetime, replies: Sequence[Reply]
+    ) -> None:
+        """Edit this platform's messages about an action to show where it now stands."""
+        ...
+
+
+class Relay:
+    def __init__(self) -> None:
+        self._platforms: dict[str, Platform] = {}
+
+    @contextmanager
+    def joined(self, name: str, platform: Platform) -> Iterator[None]:
+        """While the adapter runs, the others may hand it replies and decisions."""
+        self._platforms[name] = platform
+        try:
+            yield
+        finally:
+            self._platforms.pop(name, None)
+
+    async def elsewhere(self, name: str, person: str, reply: Reply) -> str | None:
+        """Deliver on the first other platform that reaches `person`; its name, or None."""
+        for other, platform in list(self._platforms.items()):
+            if other != name and await platform.reach(person, reply):
+                return other
+        return None
+
+    async def settle(
+        self, action_id: int, verb: str | None, who: str, when: datetime, replies: Sequence[Reply]
+    ) -> None:
+        """An action moved: every platform edits the messages it posted about it (a Slack
+        request approved in Teams shows the approval on Slack too)."""
+        for platform in list(self._platforms.values()):
+            await platform.settle(action_id, verb, who, when, replies)
