@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -27,6 +28,19 @@ class Platform(Protocol):
     ) -> None:
         """Edit this platform's messages about an action to show where it now stands."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """An action a click or message moved, and who did it: `who` as the platform it happened
+    on shows them (a Slack mention), `name` as every other platform does."""
+
+    action_id: int
+    verb: str | None
+    who: str
+    name: str
+    when: datetime
+    replies: Sequence[Reply]
 
 
 class Relay:
@@ -49,10 +63,9 @@ class Relay:
                 return other
         return None
 
-    async def settle(
-        self, action_id: int, verb: str | None, who: str, when: datetime, replies: Sequence[Reply]
-    ) -> None:
+    async def settle(self, origin: str, moved: Moved) -> None:
         """An action moved: every platform edits the messages it posted about it (a Slack
         request approved in Teams shows the approval on Slack too)."""
-        for platform in list(self._platforms.values()):
-            await platform.settle(action_id, verb, who, when, replies)
+        for name, platform in list(self._platforms.items()):
+            who = moved.who if name == origin else moved.name
+            await platform.settle(moved.action_id, moved.verb, who, moved.when, moved.replies)

@@ -61,5 +61,6 @@ async def test_a_slack_request_is_approved_in_teams(
     assert "Deployed payments-api 2.3.1 to prod" in told
     assert "Approved by Dave" in connector.updates_of(card)[-1].text
     final = slack_api.updates_of(asked)[-1]  # carol's request on Slack shows it as well
-    assert "Approved by Dave" in final["text"] and "Deployed payments-api" in final["text"]
+    assert "Approved by Dave (admin)" in final["text"]  # his directory name, not a Teams id
+    assert "Deployed payments-api" in final["text"]
     assert all(b["type"] != "actions" for b in final["blocks"])

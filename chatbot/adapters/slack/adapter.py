@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from chatbot.adapters import tracking
 from chatbot.adapters.background import BackgroundWork
+from chatbot.adapters.relay import Moved
 from chatbot.adapters.slack import blocks, calls
 from chatbot.app import Runtime
 from chatbot.config import SlackSettings
@@ -177,7 +178,9 @@ class SlackAdapter:
             return
         for action_id in tracking.moved_actions(replies):
             verb = decision.verb if decision and decision.action_id == action_id else None
-            await self.runtime.relay.settle(action_id, verb, who, now, replies)
+            name = self.runtime.assistant.directory.resolve(message).display_name
+            moved = Moved(action_id, verb, who, name, now, replies)
+            await self.runtime.relay.settle(PLATFORM, moved)
 
     async def settle(
         self, action_id: int, verb: str | None, who: str, when: datetime, replies: Sequence[Reply]

@@ -25,6 +25,7 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference, Re
 
 from chatbot.adapters import tracking
 from chatbot.adapters.background import BackgroundWork
+from chatbot.adapters.relay import Moved
 from chatbot.adapters.teams import cards
 from chatbot.app import Runtime
 from chatbot.config import TeamsSettings
@@ -116,7 +117,8 @@ class TeamsAdapter:
         who, now = sender.name or principal.name, utcnow()
         for action_id in tracking.moved_actions(replies):
             verb = decision.verb if decision and decision.action_id == action_id else None
-            await self.runtime.relay.settle(action_id, verb, who, now, replies)
+            moved = Moved(action_id, verb, who, principal.display_name, now, replies)
+            await self.runtime.relay.settle(PLATFORM, moved)
 
     async def settle(
         self, action_id: int, verb: str | None, who: str, when: datetime, replies: Sequence[Reply]
