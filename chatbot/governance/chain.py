@@ -159,7 +159,7 @@ _ROWS = f"SELECT {COLUMNS} FROM audit_entries WHERE seq >= ? ORDER BY seq"
 def walk_sqlite(connection: sqlite3.Connection, first: int, end: int | None) -> Walk | Break:
     """Walk entries first..end of a SQLite chain on this thread: the finished walk, or the
     first break. Rows stream from the cursor: no list of a whole batch is ever built,
-    which is a third faster than fetching batches."""
+    which measured 10-20% faster than fetching batches of 20,000."""
     hashes = dict(
         connection.execute(
             "SELECT seq, hash FROM audit_entries WHERE seq IN (?, ?)", (first - 1, first - 2)
