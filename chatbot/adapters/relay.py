@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from chatbot.adapters import tracking
 from chatbot.types import Reply
 
 
@@ -31,12 +32,11 @@ class Platform(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Moved:
-    """An action a click or message moved, and who did it: `who` as the platform it happened
-    on shows them (a Slack mention), `name` as every other platform does."""
+class Decided:
+    """What a click or message did, and who did it: `who` as the platform it happened on
+    shows them (a Slack mention), `name` as every other platform does."""
 
-    action_id: int
-    verb: str | None
+    press: tracking.Press | None
     who: str
     name: str
     when: datetime
@@ -63,9 +63,12 @@ class Relay:
                 return other
         return None
 
-    async def settle(self, origin: str, moved: Moved) -> None:
-        """An action moved: every platform edits the messages it posted about it (a Slack
-        request approved in Teams shows the approval on Slack too)."""
-        for name, platform in list(self._platforms.items()):
-            who = moved.who if name == origin else moved.name
-            await platform.settle(moved.action_id, moved.verb, who, moved.when, moved.replies)
+    async def settle(self, origin: str, decided: Decided) -> None:
+        """Every action the replies moved: each platform edits the messages it posted about
+        it (a Slack request approved in Teams shows the approval on Slack too)."""
+        press = decided.press
+        for action_id in tracking.moved_actions(decided.replies):
+            verb = press.verb if press and press.action_id == action_id else None
+            for name, platform in list(self._platforms.items()):
+                who = decided.who if name == origin else decided.name
+                await platform.settle(action_id, verb, who, decided.when, decided.replies)

@@ -254,7 +254,8 @@ class SqliteDbapi(AsyncAdapt_aiosqlite_dbapi):
         self.has_stop = True
 
     def connect(self, *args: Any, **kwargs: Any) -> _Connection:  # type: ignore[override]
-        kwargs.pop("async_creator_fn", None)
+        if kwargs.pop("async_creator_fn", None) is not None:
+            raise TypeError("async_creator_fn is not supported: this driver opens sqlite3 itself")
         return _Connection(self, await_(SqliteThread.open(args, kwargs)))
 
 

@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from chatbot.adapters import tracking
 from chatbot.adapters.background import BackgroundWork
-from chatbot.adapters.relay import Moved
+from chatbot.adapters.relay import Decided
 from chatbot.adapters.slack import blocks, calls
 from chatbot.app import Runtime
 from chatbot.config import SlackSettings
@@ -176,11 +176,8 @@ class SlackAdapter:
         await self.deliver(replies, origin)
         if press and press.startswith("preview:"):
             return
-        for action_id in tracking.moved_actions(replies):
-            verb = decision.verb if decision and decision.action_id == action_id else None
-            name = self.runtime.assistant.directory.resolve(message).display_name
-            moved = Moved(action_id, verb, who, name, now, replies)
-            await self.runtime.relay.settle(PLATFORM, moved)
+        name = self.runtime.assistant.directory.resolve(message).display_name
+        await self.runtime.relay.settle(PLATFORM, Decided(decision, who, name, now, replies))
 
     async def settle(
         self, action_id: int, verb: str | None, who: str, when: datetime, replies: Sequence[Reply]

@@ -25,7 +25,7 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference, Re
 
 from chatbot.adapters import tracking
 from chatbot.adapters.background import BackgroundWork
-from chatbot.adapters.relay import Moved
+from chatbot.adapters.relay import Decided
 from chatbot.adapters.teams import cards
 from chatbot.app import Runtime
 from chatbot.config import TeamsSettings
@@ -115,10 +115,8 @@ class TeamsAdapter:
             return
         decision = tracking.Press.parse(press or "")
         who, now = sender.name or principal.name, utcnow()
-        for action_id in tracking.moved_actions(replies):
-            verb = decision.verb if decision and decision.action_id == action_id else None
-            moved = Moved(action_id, verb, who, principal.display_name, now, replies)
-            await self.runtime.relay.settle(PLATFORM, moved)
+        decided = Decided(decision, who, principal.display_name, now, replies)
+        await self.runtime.relay.settle(PLATFORM, decided)
 
     async def settle(
         self, action_id: int, verb: str | None, who: str, when: datetime, replies: Sequence[Reply]
