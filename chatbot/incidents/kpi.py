@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections import Counter
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -59,20 +61,27 @@ async def report(store: Store, since: datetime, lookback_minutes: int = 60) -> K
     return KpiReport(since, figures)
 
 
+def _epoch(column: Any, dialect: str) -> Any:
+    """Seconds since 1970 computed by the database: 100,000 floats come back several times
+    faster than 100,000 datetimes through the type layer."""
+    if dialect == "postgresql":
+        return cast(func.extract("epoch", column), Float)  # numeric -> double: no Decimals
+    return (func.julianday(column) - 2440587.5) * 86400.0
+
+
 async def _incident_figures(tx: AsyncSession, since: datetime) -> dict[str, object]:
+    conn = await tx.connection()
+    dialect = conn.dialect.name
     rows = (
-        await (await tx.connection()).execute(
+        await conn.execute(
             select(
-                Incident.id,
-                Incident.created_at,
-                Incident.acknowledged_at,
-                Incident.started_at,
-                Incident.resolved_at,
+                _epoch(Incident.acknowledged_at, dialect) - _epoch(Incident.created_at, dialect),
+                _epoch(Incident.resolved_at, dialect) - _epoch(Incident.started_at, dialect),
             ).where(col(Incident.created_at) >= since)
         )
     ).all()
-    ack = [(a - c).total_seconds() for _, c, a, _, _ in rows if a is not None]
-    repair = [(r - s).total_seconds() for _, _, _, s, r in rows if r is not None]
+    ack = [float(a) for a, _ in rows if a is not None]
+    repair = [float(r) for _, r in rows if r is not None]
     deliveries = (
         await (await tx.connection()).execute(
             select(func.coalesce(func.sum(Alert.deliveries), 0)).where(
@@ -107,9 +116,11 @@ async def _change_figures(
 ) -> dict[str, object]:
     """A deploy failed when it was rolled back, or an incident on its service and env began
     within the look-back window after it; recovery is until that rollback or resolution."""
+    conn = await tx.connection()
+    dialect = conn.dialect.name
     changes = (
-        await (await tx.connection()).execute(
-            select(Action.skill, Action.slots, Action.updated_at)
+        await conn.execute(
+            select(Action.skill, Action.slots, _epoch(Action.updated_at, dialect))
             .where(
                 col(Action.skill).in_(("deploy", "deploy.rollback")),
                 col(Action.state) == "succeeded",
@@ -119,29 +130,41 @@ async def _change_figures(
         )
     ).all()
     incidents = (
-        await (await tx.connection()).execute(
-            select(Incident.service, Incident.env, Incident.started_at, Incident.resolved_at).where(
-                col(Incident.started_at) >= since
-            )
+        await conn.execute(
+            select(
+                Incident.service,
+                Incident.env,
+                _epoch(Incident.started_at, dialect),
+                _epoch(Incident.resolved_at, dialect),
+            ).where(col(Incident.started_at) >= since)
         )
     ).all()
-    window = timedelta(minutes=lookback_minutes)
-    deploys = [(_where(slots), at) for skill, slots, at in changes if skill == "deploy"]
-    rollbacks = [(_where(slots), at) for skill, slots, at in changes if skill == "deploy.rollback"]
+    window = lookback_minutes * 60.0
+    deploys = [(_where(slots), float(at)) for skill, slots, at in changes if skill == "deploy"]
+    rollbacks: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for skill, slots, at in changes:
+        if skill == "deploy.rollback":
+            rollbacks[_where(slots)].append(float(at))  # already in time order
+    starts: dict[tuple[str, str], list[tuple[float, float | None]]] = defaultdict(list)
+    for service, env, started, resolved in incidents:
+        starts[(service, env)].append(
+            (float(started), None if resolved is None else float(resolved))
+        )
+    for found in starts.values():
+        found.sort(key=lambda row: row[0])
     failed, recovery = 0, []
     for where, at in deploys:
-        back = [r for w, r in rollbacks if w == where and r > at]
-        hit = [
-            (s, r)
-            for svc, env, s, r in incidents
-            if (svc, env or where[1]) == where and at <= s <= at + window
-        ]
-        if back or hit:
-            failed += 1
-            ends = [min(back)] if back else []
-            ends += [r for _, r in hit if r is not None]
-            if ends:
-                recovery.append((min(ends) - at).total_seconds())
+        backs = rollbacks.get(where, [])
+        back = backs[bisect_right(backs, at)] if bisect_right(backs, at) < len(backs) else None
+        hits = _between(starts.get(where, []), at, at + window)
+        if where[1]:  # an incident that names no environment may be this one's
+            hits += _between(starts.get((where[0], ""), []), at, at + window)
+        if not back and not hits:
+            continue
+        failed += 1
+        ends = ([back] if back else []) + [r for _, r in hits if r is not None]
+        if ends:
+            recovery.append(min(ends) - at)
     return {
         "deploys": len(deploys),
         "change_failure_rate": _rate(failed, len(deploys)),
@@ -181,6 +204,15 @@ async def _request_figures(tx: AsyncSession, since: datetime) -> dict[str, objec
         "approval_latency_seconds": spread(latency),
         "unserved_requests": [{"text": t, "count": n} for t, n in asked.most_common(10)],
     }
+
+
+def _between(
+    rows: list[tuple[float, float | None]], low: float, high: float
+) -> list[tuple[float, float | None]]:
+    """The incidents (sorted by start) that started within [low, high]."""
+    first = bisect_left(rows, low, key=lambda row: row[0])
+    last = bisect_right(rows, high, key=lambda row: row[0])
+    return rows[first:last]
 
 
 def _where(slots: str) -> tuple[str, str]:
