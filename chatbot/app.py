@@ -21,6 +21,7 @@ from chatbot.governance.policy import PolicyBook
 from chatbot.governance.ratelimit import RateLimiter
 from chatbot.governance.rbac import Rbac
 from chatbot.identity import Directory
+from chatbot.incidents.book import IncidentBook
 from chatbot.store.engine import Store
 from intents import Understander
 from skills import admin as skill_admin
@@ -43,6 +44,7 @@ class Runtime:
     reloader: Reloader | None = None
     revoker: Revoker | None = None
     relay: Relay = field(default_factory=Relay)
+    incidents: IncidentBook | None = None
 
 
 def build_understander(settings: Settings, registry: SkillRegistry) -> Understander:
@@ -124,7 +126,10 @@ async def runtime(
             revoker = Revoker(store, registry, http)
             await assistant.approvals.start()
             try:
-                yield Runtime(settings, store, assistant, http, admin, reloader, revoker)
+                incidents = IncidentBook(store, settings.incidents, clock)
+                yield Runtime(
+                    settings, store, assistant, http, admin, reloader, revoker, incidents=incidents
+                )
             finally:
                 await assistant.approvals.stop()
     finally:

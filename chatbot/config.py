@@ -275,6 +275,44 @@ class ApiToken(Frozen):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+class AlertSettings(Frozen):
+    """Alert intake: a Bearer token per source (an empty token closes that endpoint), and for
+    Grafana optionally its HMAC-SHA256 signature over `timestamp:body`."""
+
+    alertmanager_token: SecretStr = SecretStr("")
+    grafana_token: SecretStr = SecretStr("")
+    grafana_hmac_secret: SecretStr = SecretStr("")
+    grafana_signature_header: str = "X-Grafana-Alerting-Signature"
+    grafana_timestamp_header: str = "X-Grafana-Alerting-Signature-Timestamp"
+    max_signature_age_seconds: int = Field(default=300, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+
+class Runbook(Frozen):
+    """What to offer for an alert name or a service: skills with fixed slots, as buttons."""
+
+    alert: str = "*"
+    service: str = "*"
+    skill: str
+    slots: dict[str, str] = Field(default_factory=dict)
+    title: str = ""
+
+
+class IncidentSettings(Frozen):
+    """Grouping, where incidents are announced, and what counts as a suspected change.
+
+    `channels` and `responders` map a service (or "*" for any other) to the channel that hears
+    about its incidents and the people notified; `dependencies` maps a service to the services
+    it relies on, whose changes are suspected too."""
+
+    group_window_minutes: int = Field(default=60, ge=1)
+    change_lookback_minutes: int = Field(default=60, ge=1)
+    channels: dict[str, str] = Field(default_factory=dict)
+    responders: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    dependencies: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    runbooks: tuple[Runbook, ...] = ()
+
+
 class Settings(BaseSettings):
     """All configuration. Nested keys are overridable as `CHATOPS_SECTION__KEY`."""
 
@@ -305,6 +343,8 @@ class Settings(BaseSettings):
     rate_limits: tuple[RateLimit, ...] = ()
     approvals: ApprovalSettings = ApprovalSettings()
     understanding: UnderstandingSettings = UnderstandingSettings()
+    alerts: AlertSettings = AlertSettings()
+    incidents: IncidentSettings = IncidentSettings()
 
     @field_validator("people")
     @classmethod

@@ -26,6 +26,8 @@ from chatbot.adapters.web import api as web_api
 from chatbot.app import background, runtime
 from chatbot.config import Settings
 from chatbot.errors import ConfigError
+from chatbot.incidents import api as incidents_api
+from chatbot.incidents import intake
 from chatbot.metrics import Metrics
 from intents import Understander
 
@@ -107,6 +109,8 @@ def create_app(
         *slack.routes,
         *teams.routes,
         *admin_api.routes,
+        *intake.routes,
+        *incidents_api.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -196,3 +196,8 @@ routes = [
     Route("/api/skills/{name}/enable", _toggle(True), methods=["POST"]),
     Route("/api/skills/{name}/restore", restore_skill, methods=["POST"]),
 ]
+
+
+def admin_caller(request: Request) -> str | JSONResponse:
+    """The admin API's bearer-token check, for other admin endpoints (KPIs, incidents)."""
+    return _caller(request)

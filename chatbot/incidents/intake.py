@@ -1,0 +1,162 @@
+"""`POST /hooks/alertmanager` and `POST /hooks/grafana`: authenticate, read, record, answer.
+
+Authentication comes first and compares in constant time; a delivery without it changes
+nothing (401). A body we cannot read is the sender's mistake (4xx, not retried); only a
+database that is unavailable answers 503, which Alertmanager retries. Recording is one short
+transaction; telling people happens after the answer, so a slow chat platform never makes the
+monitoring system time out and send again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+
+from pydantic import SecretStr
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from chatbot.config import AlertSettings
+from chatbot.errors import StoreError
+from chatbot.incidents.book import Intake, incident_ref
+from chatbot.incidents.payloads import BadPayload, Notice, Source, parse
+
+log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """An answer other than 200, with its status and a sentence for the sender."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def _same(given: str, expected: SecretStr) -> bool:
+    return hmac.compare_digest(given.encode("utf-8"), expected.get_secret_value().encode("utf-8"))
+
+
+def _bearer(request: Request, expected: SecretStr) -> None:
+    header = request.headers.getlist("authorization")
+    if len(header) != 1 or not header[0].startswith("Bearer "):
+        raise Refused(401, "send the configured token as Authorization: Bearer TOKEN")
+    if not _same(header[0].removeprefix("Bearer ").strip(), expected):
+        raise Refused(401, "the token is not the one configured for this source")
+
+
+def _grafana_signature(request: Request, body: bytes, settings: AlertSettings) -> None:
+    """Grafana signs `timestamp:body` with HMAC-SHA256 when its webhook sets a secret and a
+    timestamp header; older than the allowed age is refused so a captured call cannot be
+    replayed later."""
+    secret = settings.grafana_hmac_secret.get_secret_value().encode("utf-8")
+    signature = request.headers.get(settings.grafana_signature_header, "")
+    stamp = request.headers.get(settings.grafana_timestamp_header, "")
+    if not signature or not stamp:
+        raise Refused(
+            401,
+            f"signed deliveries need {settings.grafana_signature_header} and "
+            f"{settings.grafana_timestamp_header}",
+        )
+    try:
+        sent = float(stamp)
+    except ValueError:
+        raise Refused(401, "the signature timestamp is not a Unix time") from None
+    if not math.isfinite(sent) or abs(time.time() - sent) > settings.max_signature_age_seconds:
+        raise Refused(401, "the signature timestamp is too old or in the future")
+    expected = hmac.new(secret, stamp.encode("ascii", "replace") + b":" + body, hashlib.sha256)
+    if not hmac.compare_digest(signature.strip().lower().encode(), expected.hexdigest().encode()):
+        raise Refused(401, "the signature does not match the body")
+
+
+def authenticate(request: Request, source: Source, body: bytes, settings: AlertSettings) -> None:
+    if source is Source.ALERTMANAGER:
+        if not settings.alertmanager_token.get_secret_value():
+            raise Refused(401, "alert intake from Alertmanager is not configured")
+        _bearer(request, settings.alertmanager_token)
+        return
+    token, secret = settings.grafana_token, settings.grafana_hmac_secret
+    if not token.get_secret_value() and not secret.get_secret_value():
+        raise Refused(401, "alert intake from Grafana is not configured")
+    if token.get_secret_value():
+        _bearer(request, token)
+    if secret.get_secret_value():
+        _grafana_signature(request, body, settings)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing before reading when declared too large and while streaming when
+    the sender lied about its length."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Refused(413, f"the body is larger than {limit:,} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refused(413, f"the body is larger than {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number out of range: {text}")
+    return value
+
+
+def decode(body: bytes) -> object:
+    try:
+        return json.loads(body.decode("utf-8"), parse_float=_finite, parse_constant=_finite)
+    except UnicodeDecodeError:
+        raise Refused(400, "the body is not UTF-8") from None
+    except RecursionError:
+        raise Refused(400, "the JSON is nested too deeply") from None
+    except ValueError as exc:
+        raise Refused(400, f"the body is not valid JSON ({exc})") from None
+
+
+Announce = Callable[[Intake], Awaitable[None]]
+
+
+def endpoint(source: Source) -> Callable[[Request], Awaitable[Response]]:
+    async def receive(request: Request) -> Response:
+        settings: AlertSettings = request.app.state.runtime.settings.alerts
+        try:
+            body = await read_body(request, settings.max_body_bytes)
+            authenticate(request, source, body, settings)
+            notices: list[Notice] = parse(source, decode(body))
+        except Refused as refused:
+            return JSONResponse({"error": str(refused)}, refused.status)
+        except BadPayload as bad:
+            return JSONResponse({"error": f"not a {source} delivery: {bad}"}, 422)
+        runtime = request.app.state.runtime
+        try:
+            intake = await runtime.incidents.ingest(notices)
+        except (StoreError, OperationalError, DBAPIError) as exc:
+            log.warning("alert intake from %s could not be recorded: %s", source, exc)
+            return JSONResponse({"error": "storage is unavailable; retry later"}, 503)
+        answer = {
+            "status": "ok",
+            "alerts": len(notices),
+            "incidents": [incident_ref(i) for i in intake.touched],
+        }
+        announce: Announce | None = getattr(request.app.state, "announce_incidents", None)
+        task = BackgroundTask(announce, intake) if announce and intake.opened else None
+        return JSONResponse(answer, 200, background=task)
+
+    return receive
+
+
+routes = [
+    Route("/hooks/alertmanager", endpoint(Source.ALERTMANAGER), methods=["POST"]),
+    Route("/hooks/grafana", endpoint(Source.GRAFANA), methods=["POST"]),
+]

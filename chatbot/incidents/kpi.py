@@ -1,0 +1,231 @@
+"""The team's numbers, computed from what the assistant already keeps.
+
+Every duration key ends in `_seconds` and every rate is a fraction from 0 to 1; a figure with
+no data behind it is null, never 0 (no incidents is not an MTTR of zero). Rows are read as
+plain tuples (no ORM objects), which keeps 100,000 incidents well under a second.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, and_, cast, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from chatbot.incidents.tables import Alert, Incident, IncidentEvent
+from chatbot.store.engine import Store
+from chatbot.store.tables import Action, ApprovalVote, AuditEntry
+
+
+def spread(values: Sequence[float]) -> dict[str, float | None]:
+    """Mean, median and 90th percentile (nearest rank), or nulls without data."""
+    if not values:
+        return {"mean": None, "median": None, "p90": None}
+    ordered = sorted(values)
+    rank = max(0, -(-9 * len(ordered) // 10) - 1)
+    return {
+        "mean": round(statistics.fmean(ordered), 1),
+        "median": round(statistics.median(ordered), 1),
+        "p90": round(ordered[rank], 1),
+    }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+@dataclass(frozen=True, slots=True)
+class KpiReport:
+    since: datetime
+    figures: dict[str, object]
+
+    def as_json(self) -> dict[str, object]:
+        return {"since": self.since.isoformat(), **self.figures}
+
+
+async def report(store: Store, since: datetime, lookback_minutes: int = 60) -> KpiReport:
+    async with store.transaction() as tx:
+        figures: dict[str, object] = {}
+        figures.update(await _incident_figures(tx, since))
+        figures.update(await _change_figures(tx, since, lookback_minutes))
+        figures.update(await _request_figures(tx, since))
+    return KpiReport(since, figures)
+
+
+def _epoch(column: Any, dialect: str) -> Any:
+    """Seconds since 1970 computed by the database: 100,000 floats come back several times
+    faster than 100,000 datetimes through the type layer."""
+    if dialect == "postgresql":
+        return cast(func.extract("epoch", column), Float)  # numeric -> double: no Decimals
+    return (func.julianday(column) - 2440587.5) * 86400.0
+
+
+async def _incident_figures(tx: AsyncSession, since: datetime) -> dict[str, object]:
+    conn = await tx.connection()
+    dialect = conn.dialect.name
+    rows = (
+        await conn.execute(
+            select(
+                _epoch(Incident.acknowledged_at, dialect) - _epoch(Incident.created_at, dialect),
+                _epoch(Incident.resolved_at, dialect) - _epoch(Incident.started_at, dialect),
+            ).where(col(Incident.created_at) >= since)
+        )
+    ).all()
+    ack = [float(a) for a, _ in rows if a is not None]
+    repair = [float(r) for _, r in rows if r is not None]
+    deliveries = (
+        await (await tx.connection()).execute(
+            select(func.coalesce(func.sum(Alert.deliveries), 0)).where(
+                col(Alert.first_received_at) >= since
+            )
+        )
+    ).scalar_one()
+    acted = (
+        await (await tx.connection()).execute(
+            select(IncidentEvent.incident_id, IncidentEvent.actor)
+            .join(Incident, col(Incident.id) == col(IncidentEvent.incident_id))
+            .where(col(Incident.created_at) >= since, col(IncidentEvent.kind) == "action")
+            .distinct()
+        )
+    ).all()
+    automated = {incident for incident, _ in acted}
+    automatic = {incident for incident, actor in acted if actor == "assistant"}
+    mtta, mttr = spread(ack), spread(repair)
+    return {
+        "incidents": len(rows),
+        "alert_deliveries": int(deliveries),
+        "mtta_seconds": mtta,
+        "mttr_seconds": mttr,
+        "automation_rate": _rate(len(automated), len(rows)),
+        "auto_remediation_rate": _rate(len(automatic), len(rows)),
+        "noise_reduction": round(1 - len(rows) / deliveries, 4) if deliveries else None,
+    }
+
+
+async def _change_figures(
+    tx: AsyncSession, since: datetime, lookback_minutes: int
+) -> dict[str, object]:
+    """A deploy failed when it was rolled back, or an incident on its service and env began
+    within the look-back window after it; recovery is until that rollback or resolution."""
+    conn = await tx.connection()
+    dialect = conn.dialect.name
+    changes = (
+        await conn.execute(
+            select(Action.skill, Action.slots, _epoch(Action.updated_at, dialect))
+            .where(
+                col(Action.skill).in_(("deploy", "deploy.rollback")),
+                col(Action.state) == "succeeded",
+                col(Action.updated_at) >= since,
+            )
+            .order_by(col(Action.updated_at))
+        )
+    ).all()
+    incidents = (
+        await conn.execute(
+            select(
+                Incident.service,
+                Incident.env,
+                _epoch(Incident.started_at, dialect),
+                _epoch(Incident.resolved_at, dialect),
+            ).where(col(Incident.started_at) >= since)
+        )
+    ).all()
+    window = lookback_minutes * 60.0
+    deploys = [(_where(slots), float(at)) for skill, slots, at in changes if skill == "deploy"]
+    rollbacks: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for skill, slots, at in changes:
+        if skill == "deploy.rollback":
+            rollbacks[_where(slots)].append(float(at))  # already in time order
+    starts: dict[tuple[str, str], list[tuple[float, float | None]]] = defaultdict(list)
+    for service, env, started, resolved in incidents:
+        starts[(service, env)].append(
+            (float(started), None if resolved is None else float(resolved))
+        )
+    for found in starts.values():
+        found.sort(key=lambda row: row[0])
+    failed, recovery = 0, []
+    for where, at in deploys:
+        backs = rollbacks.get(where, [])
+        back = backs[bisect_right(backs, at)] if bisect_right(backs, at) < len(backs) else None
+        hits = _between(starts.get(where, []), at, at + window)
+        if where[1]:  # an incident that names no environment may be this one's
+            hits += _between(starts.get((where[0], ""), []), at, at + window)
+        if not back and not hits:
+            continue
+        failed += 1
+        ends = ([back] if back else []) + [r for _, r in hits if r is not None]
+        if ends:
+            recovery.append(min(ends) - at)
+    return {
+        "deploys": len(deploys),
+        "change_failure_rate": _rate(failed, len(deploys)),
+        "failed_deployment_recovery_seconds": spread(recovery),
+    }
+
+
+async def _request_figures(tx: AsyncSession, since: datetime) -> dict[str, object]:
+    votes = (
+        await (await tx.connection()).execute(
+            select(Action.created_at, func.min(ApprovalVote.at))
+            .join(ApprovalVote, col(ApprovalVote.action_id) == col(Action.id))
+            .where(col(Action.created_at) >= since)
+            .group_by(col(Action.id), col(Action.created_at))
+        )
+    ).all()
+    latency = [(voted - asked).total_seconds() for asked, voted in votes if voted is not None]
+    said = aliased(AuditEntry)
+    unserved = (
+        await (await tx.connection()).execute(
+            select(said.detail)
+            .join(
+                AuditEntry,
+                and_(col(AuditEntry.seq) == said.seq + 1, col(AuditEntry.actor) == said.actor),
+            )
+            .where(
+                col(AuditEntry.event) == "understood",
+                col(AuditEntry.outcome) == "none",
+                said.event == "message.received",
+                col(AuditEntry.at) >= since,
+            )
+        )
+    ).all()
+    asked = Counter(_text(detail) for (detail,) in unserved)
+    asked.pop("", None)
+    return {
+        "approval_latency_seconds": spread(latency),
+        "unserved_requests": [{"text": t, "count": n} for t, n in asked.most_common(10)],
+    }
+
+
+def _between(
+    rows: list[tuple[float, float | None]], low: float, high: float
+) -> list[tuple[float, float | None]]:
+    """The incidents (sorted by start) that started within [low, high]."""
+    first = bisect_left(rows, low, key=lambda row: row[0])
+    last = bisect_right(rows, high, key=lambda row: row[0])
+    return rows[first:last]
+
+
+def _where(slots: str) -> tuple[str, str]:
+    try:
+        value = json.loads(slots or "{}")
+    except ValueError:
+        return "", ""
+    return str(value.get("service", "")), str(value.get("env", ""))
+
+
+def _text(detail: str) -> str:
+    try:
+        value = json.loads(detail)
+    except ValueError:
+        return ""
+    return " ".join(str(value.get("text", "")).lower().split())[:200]

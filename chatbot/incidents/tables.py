@@ -1,0 +1,80 @@
+"""The incident tables. Their migration is 0005_incidents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from chatbot.store.tables import UTCDateTime
+
+
+def _when(nullable: bool = True) -> datetime | None:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))  # type: ignore[no-any-return]
+
+
+class Incident(SQLModel, table=True):
+    """One incident. `open_key` is the grouping key while open and NULL after, so a unique
+    constraint makes concurrent deliveries of one group share one open incident."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (UniqueConstraint("open_key", name="uq_incidents_open_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    open_key: str | None = None
+    group_key: str = ""
+    source: str
+    title: str
+    service: str = Field(default="", index=True)
+    env: str = ""
+    severity: str = ""
+    state: str = Field(index=True)
+    partial: bool = False
+    started_at: datetime = _when(nullable=False)  # type: ignore[assignment]
+    created_at: datetime = _when(nullable=False)  # type: ignore[assignment]
+    acknowledged_at: datetime | None = _when()
+    acknowledged_by: str | None = None
+    mitigated_at: datetime | None = _when()
+    resolved_at: datetime | None = _when()
+    closed_at: datetime | None = _when()
+    updated_at: datetime = _when(nullable=False)  # type: ignore[assignment]
+
+
+class Alert(SQLModel, table=True):
+    """One alert as the monitoring system identifies it (its fingerprint). Repeats update
+    `deliveries` and `last_received_at`; `open_key` makes concurrent first deliveries one row."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("source", "open_key", name="uq_alerts_open"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    fingerprint: str = Field(index=True)
+    open_key: str | None = None
+    incident_id: int = Field(index=True)
+    name: str = ""
+    status: str
+    labels: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    annotations: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    starts_at: datetime = _when(nullable=False)  # type: ignore[assignment]
+    ends_at: datetime | None = _when()
+    first_received_at: datetime = _when(nullable=False)  # type: ignore[assignment]
+    last_received_at: datetime = _when(nullable=False)  # type: ignore[assignment]
+    deliveries: int = 1
+
+
+class IncidentEvent(SQLModel, table=True):
+    """One line of an incident's timeline. `idem_key` keeps a repeated delivery or click from
+    adding the same line twice."""
+
+    __tablename__ = "incident_events"
+    __table_args__ = (UniqueConstraint("idem_key", name="uq_incident_events_idem"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(index=True)
+    at: datetime = _when(nullable=False)  # type: ignore[assignment]
+    kind: str
+    actor: str = ""
+    text: str = ""
+    idem_key: str

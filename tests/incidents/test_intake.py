@@ -1,0 +1,204 @@
+"""Alert intake through the real ASGI app: authentication, repeats, late resolution."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from hashlib import sha256
+
+import pytest
+from pydantic import SecretStr
+from starlette.testclient import TestClient
+
+from chatbot.config import AlertSettings, ApiToken, IncidentSettings, Settings
+from chatbot.server import create_app
+from intents import Understander
+from tests.incidents.payloads import alert, alertmanager, grafana, minutes
+
+AM_TOKEN = "am-token-for-tests"
+GRAFANA_TOKEN = "grafana-token-for-tests"
+HMAC_SECRET = "grafana-hmac-secret"
+START = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def alert_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "alerts": AlertSettings(
+                alertmanager_token=SecretStr(AM_TOKEN),
+                grafana_token=SecretStr(GRAFANA_TOKEN),
+                grafana_hmac_secret=SecretStr(HMAC_SECRET),
+            ),
+            "api_tokens": {"ops": ApiToken(person="dave", sha256=sha256(b"kpi").hexdigest())},
+            "incidents": IncidentSettings(
+                responders={"*": ("carol",)}, channels={"checkout": "#checkout-incidents"}
+            ),
+        }
+    )
+
+
+@pytest.fixture
+def client(
+    alert_settings: Settings, database_url: str, understander: Understander
+) -> Iterator[TestClient]:
+    with TestClient(create_app(alert_settings, database_url, understander)) as c:
+        yield c
+
+
+def post_am(client: TestClient, body: object, token: str = AM_TOKEN) -> object:
+    return client.post(
+        "/hooks/alertmanager", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+def signed(body: bytes, stamp: str | None = None) -> dict[str, str]:
+    stamp = stamp or str(int(time.time()))
+    digest = hmac.new(HMAC_SECRET.encode(), stamp.encode() + b":" + body, hashlib.sha256)
+    return {
+        "Authorization": f"Bearer {GRAFANA_TOKEN}",
+        "X-Grafana-Alerting-Signature": digest.hexdigest(),
+        "X-Grafana-Alerting-Signature-Timestamp": stamp,
+        "Content-Type": "application/json",
+    }
+
+
+def incidents(client: TestClient) -> list[dict[str, object]]:
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    found = client.portal.call(rt.incidents.listing, False)  # type: ignore[union-attr]
+    return [
+        {"id": i.id, "state": i.state, "resolved_at": i.resolved_at, "started_at": i.started_at}
+        for i in found
+    ]
+
+
+def test_the_same_delivery_twice_makes_one_incident_and_counts_the_repeat(
+    client: TestClient,
+) -> None:
+    body = alertmanager([alert("firing", START)])
+    first, again = post_am(client, body), post_am(client, body)
+    assert first.status_code == again.status_code == 200  # type: ignore[attr-defined]
+    assert first.json()["incidents"] == again.json()["incidents"] == ["INC-1"]  # type: ignore[attr-defined]
+    assert len(incidents(client)) == 1
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    (only,) = client.portal.call(rt.incidents.alerts, 1)
+    assert only.deliveries == 2
+    events = client.portal.call(rt.incidents.timeline, 1)
+    assert [e.kind for e in events].count("alert.fired") == 1
+
+
+def test_a_late_resolved_notice_resolves_at_the_alerts_own_end(client: TestClient) -> None:
+    post_am(client, alertmanager([alert("firing", START)]))
+    ends = START + minutes(42)
+    post_am(client, alertmanager([alert("resolved", START, ends=ends)]))
+    (incident,) = incidents(client)
+    assert incident["state"] == "resolved"
+    assert incident["resolved_at"] == ends
+    kpi = client.get(
+        "/api/kpi", params={"since": "2026-11-01"}, headers={"Authorization": "Bearer kpi"}
+    ).json()
+    assert kpi["mttr_seconds"]["mean"] == 2520
+
+
+def test_a_mixed_delivery_keeps_the_incident_open_until_the_last_alert_resolves(
+    client: TestClient,
+) -> None:
+    one = {"name": "HighErrorRate"}
+    two = {"name": "HighErrorRate", "extra": {"instance": "b"}, "fingerprint": "fp-two"}
+    post_am(client, alertmanager([alert("firing", START, **one), alert("firing", START, **two)]))
+    post_am(
+        client,
+        alertmanager(
+            [
+                alert("resolved", START, ends=START + minutes(5), **one),
+                alert("firing", START, **two),
+            ]
+        ),
+    )
+    assert incidents(client)[0]["state"] == "triggered"
+    post_am(client, alertmanager([alert("resolved", START, ends=START + minutes(9), **two)]))
+    (incident,) = incidents(client)
+    assert incident["state"] == "resolved"
+    assert incident["resolved_at"] == START + minutes(9)
+
+
+def test_the_incident_channel_and_responders_are_told(client: TestClient) -> None:
+    post_am(client, alertmanager([alert("firing", START)]))
+    inbox = client.get("/api/inbox", params={"as": "carol"})
+    texts = [r["text"] for r in inbox.json()["notifications"]]
+    assert any("Incident INC-1: HighErrorRate on checkout prod" in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer wrong"}, 401),
+        ({"Authorization": "Bearer ünïcode".encode()}, 401),
+        ({"Authorization": f"Basic {AM_TOKEN}"}, 401),
+    ],
+)
+def test_alertmanager_without_the_token_is_refused_and_changes_nothing(
+    client: TestClient, headers: dict[str, str | bytes], status: int
+) -> None:
+    body = json.dumps(alertmanager([alert("firing", START)])).encode()
+    answer = client.post("/hooks/alertmanager", content=body, headers=headers)
+    assert answer.status_code == status
+    assert incidents(client) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"\xff\xfe not utf-8", 400),
+        (b"{not json", 400),
+        (b'{"version": "4", "x": 1e999}', 400),
+        (b"[" * 100_000 + b"]" * 100_000, 400),
+        (b'{"version": "3", "groupKey": "g", "status": "firing", "alerts": []}', 422),
+        (b'{"version": "4", "groupKey": "g", "status": "firing", "alerts": [{"status": 1}]}', 422),
+    ],
+)
+def test_bad_bodies_get_a_4xx_that_says_why(client: TestClient, body: bytes, status: int) -> None:
+    answer = client.post(
+        "/hooks/alertmanager", content=body, headers={"Authorization": f"Bearer {AM_TOKEN}"}
+    )
+    assert answer.status_code == status
+    assert answer.json()["error"]
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(client: TestClient) -> None:
+    answer = client.post(
+        "/hooks/alertmanager",
+        content=b"x" * 2_000_000,
+        headers={"Authorization": f"Bearer {AM_TOKEN}"},
+    )
+    assert answer.status_code == 413
+
+
+def test_grafana_needs_its_token_and_a_fresh_signature(client: TestClient) -> None:
+    body = json.dumps(grafana([alert("firing", START, fingerprint="a1b2c3")])).encode()
+    good = client.post("/hooks/grafana", content=body, headers=signed(body))
+    assert good.status_code == 200, good.text
+    stale = signed(body, str(int(time.time()) - 600))
+    assert client.post("/hooks/grafana", content=body, headers=stale).status_code == 401
+    forged = signed(body) | {"X-Grafana-Alerting-Signature": "00" * 32}
+    assert client.post("/hooks/grafana", content=body, headers=forged).status_code == 401
+    tampered = body.replace(b"checkout", b"billing!")
+    assert client.post("/hooks/grafana", content=tampered, headers=signed(body)).status_code == 401
+    assert len(incidents(client)) == 1
+
+
+def test_an_unconfigured_source_is_closed(
+    settings: Settings, database_url: str, understander: Understander
+) -> None:
+    with TestClient(create_app(settings, database_url, understander)) as bare:
+        answer = bare.post(
+            "/hooks/alertmanager",
+            json=alertmanager([alert("firing", START)]),
+            headers={"Authorization": "Bearer "},
+        )
+    assert answer.status_code == 401
