@@ -16,8 +16,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
@@ -133,6 +131,9 @@ class Store:
         await asyncio.to_thread(self._migrate_sync)
 
     def _migrate_sync(self) -> None:
+        from alembic import command  # here: commands that never migrate start faster
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         try:

@@ -102,7 +102,11 @@ class StoreSession(AsyncSession):
             touched = self._holds_slot or sync.new or sync.dirty or sync.deleted
             if not touched:
                 sync.close()
-            elif commit and self._kind == "write":
+            elif self._kind != "write":
+                # Closing ends the read (the pool rolls the connection back) and, unlike a
+                # rollback, leaves what was loaded readable after the block.
+                await self._hop(sync.close)
+            elif commit:
                 await self._hop(_commit_and_close, sync)
             else:
                 await self._hop(_rollback_and_close, sync)
