@@ -1,4 +1,11 @@
-"""The `chatops` command. Bad input gives one line on stderr and exit 2, never a traceback."""
+"""The `chatops` command. Bad input gives one line on stderr and exit 2, never a traceback.
+
+Every subcommand names its handler with `set_defaults(handler=...)`, an async
+`handler(settings, args) -> int`. A module that adds subcommands exposes `register(sub)`
+(sub: the subparsers object below) and gets one line in `_build_parser()`. Handlers import
+heavy modules (the runtime, spaCy) when they run, so `chatops --help` and the listings start
+fast.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, NoReturn
 
+from chatbot import commands
 from chatbot.config import Settings, load_settings
 from chatbot.errors import ChatOpsError, ConfigError, StoreError, UserError
 from chatbot.incidents import cli as incidents_cli
@@ -27,32 +35,39 @@ def _positive(text: str) -> int:
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="chatops", description="A ChatOps assistant.")
     parser.add_argument("--config", help="TOML settings file (default: $CHATOPS_CONFIG)")
+    parser.add_argument("--version", action="version", version=f"chatops {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     serve = sub.add_parser("serve", help="the HTTP server: web chat, adapters, admin API")
     serve.add_argument("--host", help="address to listen on (default from settings)")
     serve.add_argument("--port", type=int, help="port (default from settings)")
+    serve.set_defaults(handler=commands.cmd_serve)
 
     shell = sub.add_parser("shell", help="chat in the terminal")
     shell.add_argument("--as", dest="who", default="alice", help="demo person (default alice)")
+    shell.set_defaults(handler=commands.cmd_shell)
 
     say = sub.add_parser("say", help="send one message through the whole pipeline")
     say.add_argument("--as", dest="who", required=True, help="who is speaking")
     say.add_argument("--json", action="store_true", help="print the replies as JSON")
     say.add_argument("--press", help="press a button by its value instead of typing")
     say.add_argument("text", nargs="*", help="the message")
+    say.set_defaults(handler=commands.cmd_say)
 
     parse = sub.add_parser("parse", help="one utterance per stdin line -> one JSON line")
     parse.add_argument("--json", action="store_true", help="JSON lines (the only format)")
+    parse.set_defaults(handler=commands.cmd_parse)
 
     evaluate = sub.add_parser("eval", help="accuracy and false triggers on labelled TSV files")
     evaluate.add_argument("files", nargs="+", help="TSV files: text, expected, source")
+    evaluate.set_defaults(handler=commands.cmd_eval)
 
     audit = sub.add_parser("audit", help="read, check and export the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
     listing = audit_sub.add_parser("list", help="the latest entries")
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=commands.cmd_audit_list)
     verify = audit_sub.add_parser(
         "verify", help="check the hash chain; exit 1 if it was tampered with"
     )
@@ -61,42 +76,55 @@ def _build_parser() -> argparse.ArgumentParser:
         type=_positive,
         help="processes that walk a long SQLite chain (default: one per core)",
     )
+    verify.set_defaults(handler=commands.cmd_audit_verify)
     export = audit_sub.add_parser("export", help="every entry as JSON lines")
     export.add_argument("--since", help="ISO date or time; entries at or after it")
+    export.set_defaults(handler=commands.cmd_audit_export)
 
     approvals = sub.add_parser("approvals", help="the approver's view")
     ap_sub = approvals.add_subparsers(dest="approvals_command", required=True, parser_class=_Parser)
     ap_list = ap_sub.add_parser("list", help="requests waiting for you")
     ap_list.add_argument("--as", dest="who", required=True)
-    for verb in ("approve", "reject"):
+    ap_list.set_defaults(handler=commands.cmd_approvals_list)
+    for verb, decide in (
+        ("approve", commands.cmd_approvals_approve),
+        ("reject", commands.cmd_approvals_reject),
+    ):
         cmd = ap_sub.add_parser(verb, help=f"{verb} a request")
         cmd.add_argument("id", type=int)
         cmd.add_argument("--as", dest="who", required=True)
+        cmd.set_defaults(handler=decide)
 
     skills = sub.add_parser("skills", help="the skill registry")
     sk_sub = skills.add_subparsers(dest="skills_command", required=True, parser_class=_Parser)
     sk_list = sk_sub.add_parser("list", help="every registered skill")
     sk_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    sk_list.set_defaults(handler=commands.cmd_skills_list)
     show = sk_sub.add_parser("show", help="one skill's declaration")
     show.add_argument("name")
+    show.set_defaults(handler=commands.cmd_skills_show)
     add = sk_sub.add_parser("add", help="add or update a manifest skill (TOML or YAML)")
     add.add_argument("file")
     add.add_argument("--as", dest="who", default="", help="the admin making the change")
+    add.set_defaults(handler=commands.cmd_skills_add)
     check = sk_sub.add_parser("check", help="validate a manifest without adding it")
     check.add_argument("file")
-    for verb, text in (
-        ("disable", "disable a skill for everyone"),
-        ("enable", "enable a disabled skill"),
-        ("remove", "remove a manifest skill (its versions are kept)"),
-        ("versions", "the stored versions of a manifest skill"),
+    check.set_defaults(handler=commands.cmd_skills_check)
+    for verb, text, change in (
+        ("disable", "disable a skill for everyone", commands.cmd_skills_disable),
+        ("enable", "enable a disabled skill", commands.cmd_skills_enable),
+        ("remove", "remove a manifest skill (its versions are kept)", commands.cmd_skills_remove),
+        ("versions", "the stored versions of a manifest skill", commands.cmd_skills_versions),
     ):
         cmd = sk_sub.add_parser(verb, help=text)
         cmd.add_argument("name")
         cmd.add_argument("--as", dest="who", default="", help="the admin making the change")
+        cmd.set_defaults(handler=change)
     restore = sk_sub.add_parser("restore", help="make an earlier manifest version current")
     restore.add_argument("name")
     restore.add_argument("version", type=int)
     restore.add_argument("--as", dest="who", default="", help="the admin making the change")
+    restore.set_defaults(handler=commands.cmd_skills_restore)
     incidents_cli.register(sub)
     return parser
 
@@ -105,15 +133,17 @@ Handler = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
 def _handler(args: argparse.Namespace) -> Handler:
-    if getattr(args, "handler", None) is not None:
-        return args.handler  # type: ignore[no-any-return]
-    from chatbot import commands
+    handler: Handler = args.handler  # every subcommand sets one (parser.set_defaults)
+    return handler
 
-    name = args.command
-    for attr in ("audit_command", "approvals_command", "skills_command"):
-        if getattr(args, attr, None):
-            name = f"{name}_{getattr(args, attr)}"
-    return getattr(commands, f"cmd_{name}")
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("chatops-assistant")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

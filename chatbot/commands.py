@@ -1,4 +1,9 @@
-"""The handlers behind each `chatops` subcommand (the parser lives in cli.py)."""
+"""The handlers behind each `chatops` subcommand (the parser lives in cli.py).
+
+Each handler imports what it needs when it runs: listings open the store and the skill
+registry only, so they start in a fraction of a second; only the commands that talk to the
+assistant (say, shell, approve...) load the language model.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,32 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from chatbot.adapters import shell
-from chatbot.app import build_understander, runtime
 from chatbot.config import Settings
 from chatbot.errors import UserError
-from chatbot.governance import audit
-from chatbot.store.tables import AuditEntry
-from skills import admin as skill_admin
-from skills.admin import Actor
-from skills.builtin import builtin_skills
-from skills.registry import SkillRegistry
+
+if TYPE_CHECKING:
+    from chatbot.store.engine import Store
+    from chatbot.store.tables import AuditEntry
+    from skills.admin import Actor
+
+
+@asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[Store]:
+    """The store alone, migrated: what listings need, without the assistant."""
+    from chatbot.store.engine import Store
+
+    store = Store(settings.database)
+    try:
+        await store.migrate()
+        yield store
+    finally:
+        await store.close()
 
 
 def _person(settings: Settings, who: str) -> str:
@@ -31,6 +49,7 @@ def _person(settings: Settings, who: str) -> str:
 
 async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.server import serve
+    from skills.builtin import builtin_skills
     from skills.connectors.secrets import load_secrets
 
     # Back ends, connector settings and secrets are checked before listening, so a mistake is
@@ -41,6 +60,9 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.adapters import shell
+    from chatbot.app import runtime
+
     who = _person(settings, args.who)
     async with runtime(settings) as rt:
         await shell.repl(rt.assistant, who)
@@ -48,6 +70,9 @@ async def cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_say(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.adapters import shell
+    from chatbot.app import runtime
+
     who = _person(settings, args.who)
     text = " ".join(args.text)
     if not text.strip() and not args.press:
@@ -65,7 +90,10 @@ async def cmd_say(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.app import build_understander
     from intents.jsonl import interpretation_to_json
+    from skills.builtin import builtin_skills
+    from skills.registry import SkillRegistry
 
     understander = build_understander(settings, SkillRegistry(builtin_skills()))
     limit = settings.limits.max_message_chars
@@ -76,7 +104,10 @@ async def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.app import build_understander
     from intents.evaluation import evaluate
+    from skills.builtin import builtin_skills
+    from skills.registry import SkillRegistry
 
     registry = SkillRegistry(builtin_skills())
     understander = build_understander(settings, registry)
@@ -107,7 +138,9 @@ def _entry_json(entry: AuditEntry) -> dict[str, object]:
 async def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> int:
     from sqlmodel import col, select
 
-    async with runtime(settings) as rt, rt.store.snapshot() as tx:
+    from chatbot.store.tables import AuditEntry
+
+    async with open_store(settings) as store, store.read() as tx:
         query = select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(max(args.limit, 1))
         rows = list(reversed((await tx.exec(query)).all()))
     for e in rows:
@@ -125,7 +158,9 @@ async def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
-    async with runtime(settings) as rt, rt.store.snapshot() as tx:
+    from chatbot.governance import audit
+
+    async with open_store(settings) as store, store.snapshot() as tx:
         result = await audit.verify(tx, processes=args.processes)
     if result.ok:
         print(f"audit chain intact: {result.checked} entries verified")
@@ -142,7 +177,9 @@ async def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
         except ValueError:
             raise UserError(f"--since {args.since!r} is not an ISO date, e.g. 2026-11-01") from None
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
-    async with runtime(settings) as rt, rt.store.snapshot() as tx:
+    from chatbot.governance import audit
+
+    async with open_store(settings) as store, store.snapshot() as tx:
         async for entry in audit.entries(tx):
             if since is None or entry.at >= since:
                 print(json.dumps(_entry_json(entry), ensure_ascii=False))
@@ -150,12 +187,15 @@ async def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_approvals_list(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.adapters import shell
+    from chatbot.light import governance
+
     who = _person(settings, args.who)
-    async with runtime(settings) as rt:
-        principal = rt.assistant.directory.find(who)
+    async with open_store(settings) as store, governance(settings, store) as approvals:
+        principal = approvals.directory.find(who)
         assert principal is not None
-        cards = await rt.assistant.approvals.inbox(principal)
-        notes = await rt.assistant.approvals.deliver(principal.name)
+        cards = await approvals.inbox(principal)
+        notes = await approvals.deliver(principal.name)
     for note in notes:
         print(shell.render(note))
     for card in cards:
@@ -166,6 +206,9 @@ async def cmd_approvals_list(settings: Settings, args: argparse.Namespace) -> in
 
 
 async def _decide(settings: Settings, args: argparse.Namespace, verb: str) -> int:
+    from chatbot.adapters import shell
+    from chatbot.app import runtime
+
     who = _person(settings, args.who)
     async with runtime(settings) as rt:
         replies = await rt.assistant.handle(shell.message(who, press=f"{verb}:{args.id}"))
@@ -185,6 +228,8 @@ async def cmd_approvals_reject(settings: Settings, args: argparse.Namespace) -> 
 
 def _admin(settings: Settings, args: argparse.Namespace) -> Actor:
     """The CLI acts as the named admin, or as the operating-system user running it."""
+    from skills.admin import Actor
+
     who = args.who or getpass.getuser()
     if args.who:
         _person(settings, args.who)
@@ -192,9 +237,11 @@ def _admin(settings: Settings, args: argparse.Namespace) -> Actor:
 
 
 async def cmd_skills_list(settings: Settings, args: argparse.Namespace) -> int:
-    async with runtime(settings) as rt:
-        assert rt.skills is not None and rt.reloader is not None
-        rows = await skill_admin.listing(rt.store, rt.reloader.source.base)
+    from chatbot.light import installed_skills
+    from skills import admin as skill_admin
+
+    async with open_store(settings) as store:
+        rows = await skill_admin.listing(store, installed_skills(settings))
     for row in rows:
         if args.json:
             print(json.dumps(row.as_json(), ensure_ascii=False))
@@ -207,6 +254,9 @@ async def cmd_skills_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_skills_show(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.app import runtime
+    from skills import admin as skill_admin
+
     async with runtime(settings) as rt:
         spec = rt.assistant.registry.spec(args.name)
         history = await skill_admin.versions(rt.store, args.name)
@@ -244,6 +294,8 @@ async def cmd_skills_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _change(settings: Settings, args: argparse.Namespace, verb: str) -> int:
+    from chatbot.app import runtime
+
     actor = _admin(settings, args)
     async with runtime(settings) as rt:
         assert rt.skills is not None
@@ -280,8 +332,10 @@ async def cmd_skills_restore(settings: Settings, args: argparse.Namespace) -> in
 
 
 async def cmd_skills_versions(settings: Settings, args: argparse.Namespace) -> int:
-    async with runtime(settings) as rt:
-        history = await skill_admin.versions(rt.store, args.name)
+    from skills import admin as skill_admin
+
+    async with open_store(settings) as store:
+        history = await skill_admin.versions(store, args.name)
     if not history:
         raise UserError(f"skill {args.name!r} has no stored manifest versions")
     for v in history:

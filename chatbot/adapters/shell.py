@@ -9,10 +9,12 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from chatbot.assistant import Assistant
 from chatbot.types import ButtonPress, Message, Reply
+
+if TYPE_CHECKING:  # rendering must not load the language model (`chatops approvals list`)
+    from chatbot.assistant import Assistant
 
 PLATFORM = "shell"
 CHANNEL = "terminal"

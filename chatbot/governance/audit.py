@@ -12,23 +12,20 @@ import hashlib
 import json
 import logging
 import os
-import sqlite3
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import col, select
+from sqlalchemy import Connection, text, update
+from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.governance import chain
 from chatbot.governance.redaction import redact, redact_value
-from chatbot.store import sqlite
-from chatbot.store.tables import AuditEntry, AuditHead, UTCDateTime
+from chatbot.store.tables import AuditEntry, AuditHead
 from chatbot.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -93,25 +90,25 @@ async def append_many(session: AsyncSession, records: Sequence[AuditRecord]) -> 
 
     The head row is read FOR UPDATE (PostgreSQL) or under SQLite's BEGIN IMMEDIATE, so
     appends from any number of processes queue on it and the chain never forks; the
-    conditional head update is a second guard. On SQLite the read, the inserts and the
-    head update go to the database thread together, one round trip instead of three.
+    conditional head update is a second guard. Read, inserts and head update run together
+    on the store's worker thread: one round trip.
     """
     prepared = [_redacted(record) for record in records]
-    connection = await session.connection()
-    thread = await sqlite.thread_of(connection)
-    if thread is not None:
-        dialect = connection.dialect
-        stamp = _STAMP.dialect_impl(dialect).bind_processor(dialect) or (lambda at: at)
-        return await thread.transact(_append_sqlite, prepared, stamp)
-    # Core statements on the session's connection: the ORM's unit of work and bulk-update
-    # bookkeeping cost more than the writes themselves here, and nothing reads these back.
+    return await session.run_sync(_append, prepared)
+
+
+def _append(session: Session, prepared: Sequence[_Prepared]) -> list[Written]:
+    """The one append path. Core statements on the session's connection: the ORM's unit of
+    work costs more than the writes themselves here, and nothing reads these back."""
+    connection = session.connection()
     head_query = select(AuditHead.seq, AuditHead.hash).where(col(AuditHead.id) == 1)
-    first_seq, first_hash = (await connection.execute(head_query.with_for_update())).one()
+    first_seq, first_hash = connection.execute(head_query.with_for_update()).one()
     rows, written = _link(prepared, first_seq, first_hash)
-    table = AuditEntry.__table__  # type: ignore[attr-defined]
-    await connection.execute(table.insert(), [row._asdict() for row in rows])
+    if rows:
+        table = AuditEntry.__table__  # type: ignore[attr-defined]
+        connection.execute(table.insert(), [row._asdict() for row in rows])
     last = written[-1] if written else Written(first_seq, first_hash)
-    moved = await connection.execute(
+    moved = connection.execute(
         update(AuditHead)
         .where(col(AuditHead.id) == 1, col(AuditHead.seq) == first_seq)
         .values(seq=last.seq, hash=last.hash)
@@ -122,7 +119,6 @@ async def append_many(session: AsyncSession, records: Sequence[AuditRecord]) -> 
 
 
 _HEAD_MOVED = "audit head moved during append; the transaction is rolled back"
-_STAMP = UTCDateTime()
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,31 +188,6 @@ def _link(prepared: Sequence[_Prepared], seq: int, prev: str) -> tuple[list[_Row
     return rows, written
 
 
-_INSERT_SQLITE = (
-    f"INSERT INTO audit_entries ({', '.join(_Row._fields)}) "
-    f"VALUES ({', '.join('?' * len(_Row._fields))})"
-)
-
-
-def _append_sqlite(
-    connection: sqlite3.Connection, prepared: Sequence[_Prepared], stamp: Callable[[Any], Any]
-) -> list[Written]:
-    """append_many on the SQLite thread, inside the transaction BEGIN IMMEDIATE opened."""
-    first_seq, first_hash = connection.execute(
-        "SELECT seq, hash FROM audit_head WHERE id = 1"
-    ).fetchone()
-    rows, written = _link(prepared, first_seq, first_hash)
-    connection.executemany(_INSERT_SQLITE, [row._replace(at=stamp(row.at)) for row in rows])
-    last = written[-1] if written else Written(first_seq, first_hash)
-    moved = connection.execute(
-        "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ?",
-        (last.seq, last.hash, first_seq),
-    )
-    if moved.rowcount != 1:
-        raise RuntimeError(_HEAD_MOVED)
-    return written
-
-
 @dataclass(frozen=True, slots=True)
 class Verification:
     ok: bool
@@ -245,28 +216,38 @@ async def verify(
     Give it a session from `Store.snapshot()`: then it sees one moment and blocks no writer,
     and appends made meanwhile are neither checked nor mistaken for forgeries.
 
-    A long SQLite chain is split into ranges walked by parallel processes (hashing holds one
-    core each): `processes` of them, or by default one per core with at least MIN_RANGE
-    entries each. Otherwise one walk: on SQLite's database thread, streaming rows; on
-    PostgreSQL here, in batches.
+    One walk (`chain.walk`) checks every entry, wherever it runs: a long SQLite chain is split
+    into ranges walked by parallel processes (hashing holds one core each), `processes` of
+    them, or by default one per core with at least MIN_RANGE entries each; otherwise the walk
+    runs on the store's worker thread, streaming rows `batch` at a time.
     """
-    connection = await session.connection()
-    head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).one()
-    thread = await sqlite.thread_of(connection)
+    head_seq, path = await session.run_sync(_head_and_file)
+    parts = min(head_seq, processes or default_processes(head_seq))
     outcome: chain.Walk | chain.Break | None = None
-    if thread is not None:
-        path = _database_file(connection)
-        parts = min(head.seq, processes or default_processes(head.seq))
-        if path is not None and parts >= 2:
-            outcome = await _walk_in_processes(path, head.seq, parts)
-        if outcome is None:
-            outcome = await thread.transact(chain.walk_sqlite, 1, None)
-    else:
-        outcome = await _walk_here(connection, batch)
+    if path is not None and parts >= 2:
+        outcome = await _walk_in_processes(path, head_seq, parts)
+    return await session.run_sync(_finish_verify, outcome, batch)
+
+
+def _head_and_file(session: Session) -> tuple[int, str | None]:
+    connection = session.connection()
+    head = connection.execute(text("SELECT seq FROM audit_head WHERE id = 1")).scalar_one()
+    return head, _database_file(connection)
+
+
+def _finish_verify(
+    session: Session, outcome: chain.Walk | chain.Break | None, batch: int
+) -> Verification:
+    """Walk here unless the processes did, then hold the walk against the head."""
+    connection = session.connection()
+    if outcome is None:
+        streaming = connection.execution_options(stream_results=True, yield_per=batch)
+        outcome = chain.walk(lambda sql, params: streaming.execute(text(sql), params), 1, None)
     if isinstance(outcome, chain.Break):
         return Verification(False, outcome.checked, outcome.bad_seq, outcome.problem)
+    head = connection.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).one()
     checked, prev = outcome.checked, outcome.prev
-    if checked > head.seq or (checked == head.seq and await _any_after(connection, head.seq)):
+    if checked > head.seq or (checked == head.seq and _any_after(connection, head.seq)):
         problem = f"entry {head.seq + 1} was inserted after the last recorded append"
         return Verification(False, head.seq, head.seq + 1, problem)
     if head.seq != checked or head.hash != prev:
@@ -275,9 +256,9 @@ async def verify(
     return Verification(True, checked)
 
 
-async def _any_after(connection: AsyncConnection, seq: int) -> bool:
+def _any_after(connection: Connection, seq: int) -> bool:
     query = text("SELECT seq FROM audit_entries WHERE seq > :seq LIMIT 1")
-    return (await connection.execute(query, {"seq": seq})).first() is not None
+    return connection.execute(query, {"seq": seq}).first() is not None
 
 
 MIN_RANGE = 50_000  # entries per process below which starting one costs more than it saves
@@ -295,7 +276,10 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _database_file(connection: AsyncConnection) -> str | None:
+def _database_file(connection: Connection) -> str | None:
+    """The SQLite file that range processes can open, or None (PostgreSQL, in memory)."""
+    if connection.dialect.name != "sqlite":
+        return None
     database = connection.engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
@@ -358,27 +342,3 @@ async def _walk_process(path: str, first: int, end: int | None) -> dict[str, Any
     reason = err.decode(errors="replace")[-500:] or f"exit status {process.returncode}"
     log.warning("audit walk of entries %d.. failed in its process: %s", first, reason)
     return None
-
-
-async def _walk_here(connection: AsyncConnection, batch: int) -> chain.Walk | chain.Break:
-    """Walk the chain in this process, reading the next batch while this one is hashed."""
-    query = text(
-        f"SELECT {chain.COLUMNS} FROM audit_entries WHERE seq > :after ORDER BY seq LIMIT :batch"
-    )
-
-    async def fetch(after: int) -> list[Any]:
-        return list((await connection.execute(query, {"after": after, "batch": batch})).all())
-
-    walk = chain.Walk()
-    pending: asyncio.Future[list[Any]] | None = asyncio.ensure_future(fetch(0))
-    try:
-        while pending is not None:
-            rows = await pending
-            pending = asyncio.ensure_future(fetch(rows[-1][0])) if len(rows) == batch else None
-            broken = walk.check(rows)
-            if broken is not None:
-                return broken
-    finally:
-        if pending is not None:  # a tampered chain returns early: let the read finish
-            await asyncio.gather(pending, return_exceptions=True)
-    return walk

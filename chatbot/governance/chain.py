@@ -13,7 +13,7 @@ import hashlib
 import json
 import sqlite3
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,8 +40,9 @@ def hash_body(
     detail: str,
     prev: str,
 ) -> str:
-    """The entry's canonical JSON (keys sorted, no spaces, UTF-8 kept), written out by hand
-    because it runs for every entry; a test checks it equals json.dumps of the same dict."""
+    """The entry's canonical JSON (keys sorted, no spaces, UTF-8 kept): the one definition of
+    the hashed text, for appends and walks alike. Written out by hand because it runs for
+    every entry; a test checks it equals json.dumps of the same dict."""
     action = "null" if action_id is None else str(action_id)
     skill_json = "null" if skill is None else _encode(skill)
     return (
@@ -93,41 +94,20 @@ class Walk:
         return self.expected - 1
 
     def check(self, rows: Iterable[Any]) -> Break | None:
-        """Check a batch in sequence order; the first broken entry, or None when all hold.
-
-        `hash_body` is written out inline here: a call per entry costs as much as the
-        hashing. `prev` needs no escaping: it has just been compared with a hex digest.
-        """
-        encode, sha256, end = _encode, hashlib.sha256, self.end
+        """Check a batch in sequence order; the first broken entry, or None when all hold."""
+        sha256, end, body_of = hashlib.sha256, self.end, hash_body
         prev, before_prev, expected = self.prev, self.before_prev, self.expected
         try:
-            for (
-                seq,
-                at,
-                actor,
-                event,
-                platform,
-                channel,
-                skill,
-                action,
-                outcome,
-                detail,
-                back,
-                own,
-            ) in rows:
+            for seq, at, actor, event, platform, channel, skill, action, outcome, detail, back, own in rows:  # noqa: E501
                 if end is not None and seq == expected > end:
                     self.done = True  # the next range begins here
                     return None
                 if seq != expected or back != prev:
                     return _out_of_place(seq, expected, back, before_prev)
-                body = (
-                    f'{{"action_id":{"null" if action is None else action},'
-                    f'"actor":{encode(actor)},"at":{encode(iso(at))},"channel":{encode(channel)},'
-                    f'"detail":{encode(detail)},"event":{encode(event)},'
-                    f'"outcome":{encode(outcome)},"platform":{encode(platform)},'
-                    f'"prev":"{back}","seq":{seq},'
-                    f'"skill":{"null" if skill is None else encode(skill)}}}'
-                )
+                body = body_of(
+                    seq, iso(at), actor, event, platform, channel, skill, action, outcome,
+                    detail, back,
+                )  # fmt: skip
                 if sha256(body.encode()).hexdigest() != own:
                     return Break(
                         seq - 1, seq, f"entry {seq} was edited: its content does not match its hash"
@@ -153,24 +133,20 @@ def _out_of_place(seq: int, expected: int, back: str, before_prev: str) -> Break
     return Break(seq - 1, seq, problem)
 
 
-_ROWS = f"SELECT {COLUMNS} FROM audit_entries WHERE seq >= ? ORDER BY seq"
+_ROWS = f"SELECT {COLUMNS} FROM audit_entries WHERE seq >= :first ORDER BY seq"
+_BEFORE = "SELECT seq, hash FROM audit_entries WHERE seq IN (:one, :two)"
+
+Execute = Callable[[str, dict[str, int]], Iterable[Any]]
 
 
-def walk_sqlite(connection: sqlite3.Connection, first: int, end: int | None) -> Walk | Break:
-    """Walk entries first..end of a SQLite chain on this thread: the finished walk, or the
-    first break. Rows stream from the cursor: no list of a whole batch is ever built,
-    which measured 10-20% faster than fetching batches of 20,000."""
-    hashes = dict(
-        connection.execute(
-            "SELECT seq, hash FROM audit_entries WHERE seq IN (?, ?)", (first - 1, first - 2)
-        ).fetchall()
-    )
-    walk = Walk(first, hashes.get(first - 1, ""), hashes.get(first - 2, ""), end)
-    cursor = connection.execute(_ROWS, (first,))
-    try:
-        return walk.check(cursor) or walk
-    finally:
-        cursor.close()
+def walk(execute: Execute, first: int, end: int | None) -> Walk | Break:
+    """The one walk: entries first..end (end None: to the last row), read through
+    `execute(sql, params)` (sqlite3's `connection.execute`, or SQLAlchemy's with `text()`;
+    both take `:name` parameters). The finished walk, or the first break. Rows stream from the
+    cursor: no list of a whole batch is built."""
+    hashes = {seq: own for seq, own in execute(_BEFORE, {"one": first - 1, "two": first - 2})}
+    walked = Walk(first, hashes.get(first - 1, ""), hashes.get(first - 2, ""), end)
+    return walked.check(execute(_ROWS, {"first": first})) or walked
 
 
 def main(argv: Sequence[str]) -> int:
@@ -181,7 +157,7 @@ def main(argv: Sequence[str]) -> int:
     connection = sqlite3.connect(uri, uri=True, isolation_level=None)
     try:
         connection.execute("BEGIN")
-        outcome = walk_sqlite(connection, first, None if last == "-" else int(last))
+        outcome = walk(connection.execute, first, None if last == "-" else int(last))
     finally:
         connection.close()
     if isinstance(outcome, Break):

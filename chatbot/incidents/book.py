@@ -115,7 +115,7 @@ class IncidentBook:
                 return existing.incident_id, False
         if existing is None:
             incident_id, new = await self._incident_for(tx, notice, now)
-            await (await tx.connection()).execute(
+            await tx.execute(
                 upsert_insert(self.store.dialect)(Alert)
                 .values(
                     source=notice.source.value,
@@ -150,7 +150,7 @@ class IncidentBook:
             new = False
         await _count(tx, existing, now)
         if notice.partial:
-            await (await tx.connection()).execute(
+            await tx.execute(
                 update(Incident)
                 .where(col(Incident.id) == existing.incident_id)
                 .values(partial=True)
@@ -200,7 +200,7 @@ class IncidentBook:
         ).first()
         if similar is not None:
             return similar, False
-        inserted = await (await tx.connection()).execute(
+        inserted = await tx.execute(
             upsert_insert(self.store.dialect)(Incident)
             .values(
                 open_key=key,
@@ -264,7 +264,7 @@ class IncidentBook:
         self, tx: AsyncSession, alert: Alert, notice: Notice, now: datetime
     ) -> None:
         ends = notice.ends_at or now
-        await (await tx.connection()).execute(
+        await tx.execute(
             update(Alert)
             .where(col(Alert.id) == alert.id)
             .values(status=AlertStatus.RESOLVED.value, ends_at=ends, open_key=None)
@@ -331,7 +331,7 @@ class IncidentBook:
             values["acknowledged_by"] = who
         if to in (IncidentState.RESOLVED, IncidentState.CLOSED):
             values["open_key"] = None
-        moved = await (await tx.connection()).execute(
+        moved = await tx.execute(
             update(Incident)
             .where(col(Incident.id) == incident.id, col(Incident.state) == incident.state)
             .values(**values)
@@ -385,7 +385,7 @@ class IncidentBook:
         key: str,
         at: datetime,
     ) -> None:
-        await (await tx.connection()).execute(
+        await tx.execute(
             upsert_insert(self.store.dialect)(IncidentEvent)
             .values(
                 incident_id=incident_id,
@@ -430,7 +430,7 @@ class IncidentBook:
 
 
 async def _count(tx: AsyncSession, alert: Alert, now: datetime) -> None:
-    await (await tx.connection()).execute(
+    await tx.execute(
         update(Alert)
         .where(col(Alert.id) == alert.id)
         .values(deliveries=col(Alert.deliveries) + 1, last_received_at=now)
@@ -439,7 +439,7 @@ async def _count(tx: AsyncSession, alert: Alert, now: datetime) -> None:
 
 async def _pull_start(tx: AsyncSession, incident_id: int, starts_at: datetime) -> None:
     """Impact starts at the earliest alert's start."""
-    await (await tx.connection()).execute(
+    await tx.execute(
         update(Incident)
         .where(col(Incident.id) == incident_id, col(Incident.started_at) > starts_at)
         .values(started_at=starts_at)

@@ -70,10 +70,9 @@ def _epoch(column: Any, dialect: str) -> Any:
 
 
 async def _incident_figures(tx: AsyncSession, since: datetime) -> dict[str, object]:
-    conn = await tx.connection()
-    dialect = conn.dialect.name
+    dialect = tx.sync_session.get_bind().dialect.name
     rows = (
-        await conn.execute(
+        await tx.execute(
             select(
                 _epoch(Incident.acknowledged_at, dialect) - _epoch(Incident.created_at, dialect),
                 _epoch(Incident.resolved_at, dialect) - _epoch(Incident.started_at, dialect),
@@ -83,14 +82,14 @@ async def _incident_figures(tx: AsyncSession, since: datetime) -> dict[str, obje
     ack = [float(a) for a, _ in rows if a is not None]
     repair = [float(r) for _, r in rows if r is not None]
     deliveries = (
-        await (await tx.connection()).execute(
+        await tx.execute(
             select(func.coalesce(func.sum(Alert.deliveries), 0)).where(
                 col(Alert.first_received_at) >= since
             )
         )
     ).scalar_one()
     acted = (
-        await (await tx.connection()).execute(
+        await tx.execute(
             select(IncidentEvent.incident_id, IncidentEvent.actor)
             .join(Incident, col(Incident.id) == col(IncidentEvent.incident_id))
             .where(col(Incident.created_at) >= since, col(IncidentEvent.kind) == "action")
@@ -116,10 +115,9 @@ async def _change_figures(
 ) -> dict[str, object]:
     """A deploy failed when it was rolled back, or an incident on its service and env began
     within the look-back window after it; recovery is until that rollback or resolution."""
-    conn = await tx.connection()
-    dialect = conn.dialect.name
+    dialect = tx.sync_session.get_bind().dialect.name
     changes = (
-        await conn.execute(
+        await tx.execute(
             select(Action.skill, Action.slots, _epoch(Action.updated_at, dialect))
             .where(
                 col(Action.skill).in_(("deploy", "deploy.rollback")),
@@ -130,7 +128,7 @@ async def _change_figures(
         )
     ).all()
     incidents = (
-        await conn.execute(
+        await tx.execute(
             select(
                 Incident.service,
                 Incident.env,
@@ -174,7 +172,7 @@ async def _change_figures(
 
 async def _request_figures(tx: AsyncSession, since: datetime) -> dict[str, object]:
     votes = (
-        await (await tx.connection()).execute(
+        await tx.execute(
             select(Action.created_at, func.min(ApprovalVote.at))
             .join(ApprovalVote, col(ApprovalVote.action_id) == col(Action.id))
             .where(col(Action.created_at) >= since)
@@ -184,7 +182,7 @@ async def _request_figures(tx: AsyncSession, since: datetime) -> dict[str, objec
     latency = [(voted - asked).total_seconds() for asked, voted in votes if voted is not None]
     said = aliased(AuditEntry)
     unserved = (
-        await (await tx.connection()).execute(
+        await tx.execute(
             select(said.detail)
             .join(
                 AuditEntry,

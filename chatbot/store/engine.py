@@ -1,36 +1,48 @@
-"""The database: one async engine, transactions, and schema migration at start.
+"""The database: one engine, transactions, and schema migration at start.
 
-SQLite runs in WAL mode and opens every transaction with BEGIN IMMEDIATE, so two writers
-never both read a stale snapshot and then collide; the async engine reaches it through
-`chatbot.store.sqlite` (one thread hop per statement). PostgreSQL goes through psycopg 3.
+Public SQLAlchemy only: a synchronous engine (sqlite3, or psycopg 3 with a pool) whose work
+runs on a few worker threads, behind the async session in `chatbot.store.session`. SQLite
+runs in WAL mode; a transaction that may write opens with BEGIN IMMEDIATE, so two writers
+never both read a stale snapshot and then collide, while read-only transactions (`read()`,
+`snapshot()`) open with a deferred BEGIN: a WAL snapshot that never waits for a writer.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.errors import StoreError
-from chatbot.store import sqlite
+from chatbot.store.session import Gate, StoreSession
+
+T = TypeVar("T")
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
+# Set on every SQLite connection before anything else runs; journal_mode and foreign_keys
+# only take effect outside a transaction, hence on connect.
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA foreign_keys=ON",
+)
+_READ_ONLY = "chatops_read_only"  # execution option: this transaction only reads
+POOL_SIZE = 8  # connections = worker threads = sessions holding a connection at once
 
-def _driver_urls(url: str) -> tuple[URL, URL]:
-    """The async and the sync (migration) URL for what a user typed."""
+
+def _driver_url(url: str) -> URL:
+    """The synchronous driver URL for what a user typed."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -40,28 +52,28 @@ def _driver_urls(url: str) -> tuple[URL, URL]:
         ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return parsed.set(drivername="sqlite+aiosqlite"), parsed.set(drivername="sqlite")
+        return parsed.set(drivername="sqlite")
     if backend in ("postgresql", "postgres"):
-        pg = parsed.set(drivername="postgresql+psycopg")
-        return pg, pg
-    return parsed, parsed
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
 
 
-def _sqlite_sync_setup(engine: Any) -> None:
-    """The migration engine (plain sqlite3) behaves like the async driver: same pragmas,
-    BEGIN IMMEDIATE."""
+def _sqlite_setup(engine: Engine) -> None:
+    """Pragmas on connect; BEGIN IMMEDIATE for writers and a deferred BEGIN for readers (the
+    pysqlite recipe in SQLAlchemy's documentation: the driver's own BEGIN is switched off)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_conn.cursor()
-        for pragma in sqlite.PRAGMAS:
+        for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql(sqlite.BEGIN)
+        read_only = conn.get_execution_options().get(_READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def upsert_insert(dialect: str) -> Any:
@@ -78,62 +90,99 @@ def safe_url(url: str | URL) -> str:
 
 
 class Store:
-    """Owns the engine. `transaction()` is the one way to read or change state."""
+    """Owns the engine. `transaction()` is the one way to change state; `read()` and
+    `snapshot()` only read and never wait for a writer."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
         self.url = url
-        self._async_url, self._sync_url = _driver_urls(url)
-        self.dialect = self._async_url.get_backend_name()
-        if self.dialect == "sqlite" and self._async_url.database:
-            Path(self._async_url.database).parent.mkdir(parents=True, exist_ok=True)
-        # A SQLite file cannot drop a connection the way a server can, so only servers get
-        # the liveness ping (one round trip per transaction saved on SQLite).
+        self._sync_url = _driver_url(url)
+        self.dialect = self._sync_url.get_backend_name()
         if self.dialect == "sqlite":
-            self.engine: AsyncEngine = create_async_engine(
-                self._async_url, module=sqlite.SqliteDbapi()
+            if self._sync_url.database:
+                Path(self._sync_url.database).parent.mkdir(parents=True, exist_ok=True)
+            # Connections move between worker threads, one user at a time (the Gate).
+            self.engine: Engine = create_engine(
+                self._sync_url,
+                connect_args={"check_same_thread": False},
+                pool_size=pool_size,
+                max_overflow=0,
             )
+            _sqlite_setup(self.engine)
         else:
-            self.engine = create_async_engine(self._async_url, pool_pre_ping=True)
+            # A server can drop a connection, so a pooled one is pinged before use.
+            self.engine = create_engine(
+                self._sync_url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0
+            )
+        self._read = self.engine.execution_options(**{_READ_ONLY: True})
+        snapshot = {_READ_ONLY: True}
+        if self.dialect != "sqlite":
+            snapshot["isolation_level"] = "REPEATABLE READ"  # type: ignore[assignment]
+        self._snapshot = self.engine.execution_options(**snapshot)
+        self._executor = ThreadPoolExecutor(pool_size, thread_name_prefix="store")
+        self._gate = Gate(self._executor, pool_size, serialize_writes=self.dialect == "sqlite")
+
+    def observe(self, callback: Callable[[str, float], None] | None) -> None:
+        """Call `callback(kind, seconds)` after every transaction that touched the database
+        (kind: write, read or snapshot): the metrics' transaction latency."""
+        self._gate.observe = callback
 
     async def migrate(self) -> None:
         """Bring the schema up to date (Alembic), or raise StoreError saying why not."""
         await asyncio.to_thread(self._migrate_sync)
 
     def _migrate_sync(self) -> None:
-        engine = create_engine(self._sync_url)
-        if self.dialect == "sqlite":
-            _sqlite_sync_setup(engine)
+        from alembic import command  # here: commands that never migrate start faster
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         try:
-            with engine.begin() as connection:
+            with self.engine.begin() as connection:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except (OperationalError, DBAPIError) as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise StoreError(f"cannot use the database at {safe_url(self.url)}: {reason}") from None
-        finally:
-            engine.dispose()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction: committed on success, rolled back on any error."""
-        async with AsyncSession(self.engine, expire_on_commit=False) as session, session.begin():
+    async def _session(self, engine: Engine, kind: str) -> AsyncIterator[StoreSession]:
+        session = StoreSession(engine, self._gate, kind)
+        try:
             yield session
+        except BaseException:
+            await session.finish(commit=False)
+            raise
+        await session.finish(commit=True)
 
-    @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+    def transaction(self, readonly: bool = False) -> AbstractAsyncContextManager[StoreSession]:
+        """A session in one transaction: committed on success, rolled back on any error.
+        `readonly=True` is `read()`."""
+        if readonly:
+            return self.read()
+        return self._session(self.engine, "write")
+
+    def read(self) -> AbstractAsyncContextManager[StoreSession]:
+        """A session that only reads: a deferred BEGIN on SQLite (a WAL snapshot from the
+        first read, no write lock, never waits for a writer), the default isolation on
+        PostgreSQL. It is rolled back at the end; do not write in it."""
+        return self._session(self._read, "read")
+
+    def snapshot(self) -> AbstractAsyncContextManager[StoreSession]:
         """A read-only session that sees one moment of the database and blocks no writer,
-        for long reads such as `audit verify` and `audit export`: SQLite's deferred BEGIN
-        (a WAL snapshot from the first read), PostgreSQL's REPEATABLE READ. Only read in it."""
-        async with AsyncSession(self.engine, expire_on_commit=False) as session, session.begin():
-            if self.dialect == "sqlite":
-                thread = await sqlite.thread_of(await session.connection())
-                if thread is not None:
-                    thread.read_only = True
-            else:
-                await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            yield session
+        for long reads such as `audit verify` and `audit export`: SQLite's deferred BEGIN,
+        PostgreSQL's REPEATABLE READ. Only read in it."""
+        return self._session(self._snapshot, "snapshot")
+
+    async def run(self, fn: Callable[..., T], readonly: bool = False) -> T:
+        """`fn(session)` with a synchronous Session, in one transaction on a worker thread."""
+        async with self.transaction(readonly) as session:
+            return await session.run_sync(fn)
+
+    async def ping(self) -> None:
+        """One read, for readiness: raises if the database cannot be reached."""
+        async with self.read() as session:
+            await session.execute(text("SELECT 1"))
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        await asyncio.to_thread(self.engine.dispose)
+        self._executor.shutdown(wait=False)

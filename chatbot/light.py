@@ -1,0 +1,65 @@
+"""The parts of the runtime that listings need, wired without the language model.
+
+`chatops approvals list` and `chatops skills list` read the store and the skill registry;
+building the whole runtime (`chatbot.app.runtime`) would load spaCy and train or load the
+model first, seconds for a listing. These helpers wire the same parts the same way as
+`runtime()` does, minus the understanding and the background timers, and import nothing that
+pulls in the language model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from chatbot.config import Settings
+from chatbot.execute import Executor
+from chatbot.governance.approvals import Approvals
+from chatbot.governance.authorize import Authorizer
+from chatbot.governance.calendar import ChangeCalendar
+from chatbot.governance.clock import system_clock
+from chatbot.governance.policy import PolicyBook
+from chatbot.governance.ratelimit import RateLimiter
+from chatbot.governance.rbac import Rbac
+from chatbot.identity import Directory
+from chatbot.store.engine import Store
+from skills.api import Skill
+from skills.builtin import builtin_skills
+from skills.connectors.secrets import load_secrets
+from skills.loader import SkillSource, packaged_skills
+from skills.registry import SkillRegistry
+
+
+def installed_skills(settings: Settings) -> list[Skill]:
+    """Built-in and packaged skills, as `runtime()` installs them (manifest skills live in
+    the store and are listed from there)."""
+    secrets = load_secrets(settings.secrets_file)
+    base = builtin_skills(settings.backends, settings.connectors, secrets)
+    if settings.skills.entry_points:
+        base += packaged_skills()
+    return base
+
+
+@asynccontextmanager
+async def governance(settings: Settings, store: Store) -> AsyncIterator[Approvals]:
+    """The approvals desk over the full registry (manifest skills included), for reading
+    inboxes from the command line; no expiry timers are started."""
+    secrets = load_secrets(settings.secrets_file)
+    source = SkillSource(
+        installed_skills(settings), secrets, settings.skills.allowed_hosts, settings.connectors
+    )
+    registry = SkillRegistry(await source.load(store))
+    directory = Directory(settings)
+    authorizer = Authorizer(
+        Rbac(settings),
+        PolicyBook(settings),
+        directory,
+        ChangeCalendar(settings.windows, settings.freezes),
+        RateLimiter(settings.rate_limits, store.dialect),
+        system_clock,
+    )
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
+        executor = Executor(registry, store, authorizer, http)
+        yield Approvals(store, registry, directory, authorizer, executor, settings)

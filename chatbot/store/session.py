@@ -1,0 +1,195 @@
+"""The session `Store.transaction()` yields: the async API the code uses, one thread hop a call.
+
+Under it is a plain synchronous SQLAlchemy `Session` on a synchronous engine (sqlite3 or
+psycopg 3); each call that touches the database (`exec`, `execute`, `get`, `flush`,
+`delete`, `run_sync`, commit...) runs whole on one of the store's worker threads and comes
+back with its rows already fetched. That is one thread round trip per call, where the asyncio
+drivers take one per cursor step plus a greenlet switch per ORM call; a `flush` of several
+objects, or a `run_sync` function doing several statements, is still one round trip.
+
+It subclasses SQLModel's `AsyncSession` so every annotation in the code stays true; only
+public methods are overridden (the originals' signatures are what type checkers see). Calls
+not overridden here still work: they run the synchronous session on the event loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+T = TypeVar("T")
+
+
+class Gate:
+    """What a session must hold while it has a connection: a slot (there are exactly as many
+    slots as worker threads and pooled connections, so no thread ever waits for a connection
+    and a session that holds a lock always finds a thread) and, for a SQLite writer, the
+    process's write lock (SQLite has one writer at a time anyway; queueing here keeps the
+    waiting on the event loop instead of on threads)."""
+
+    def __init__(self, executor: Executor, slots: int, serialize_writes: bool) -> None:
+        self.executor = executor
+        self.slots = asyncio.Semaphore(slots)
+        self.write_lock = asyncio.Lock() if serialize_writes else None
+        self.observe: Callable[[str, float], None] | None = None
+
+
+class StoreSession(AsyncSession):
+    """One transaction's session. Use it only through `Store.transaction()`, `read()` or
+    `snapshot()`, which begin it on first use and commit or roll it back at the end."""
+
+    def __init__(self, engine: Engine, gate: Gate, kind: str) -> None:
+        super().__init__(expire_on_commit=False, autoflush=True)
+        self.sync_session.bind = engine
+        self._gate = gate
+        self._kind = kind  # "write", "read" or "snapshot"
+        self._holds_slot = False
+        self._holds_lock = False
+        self._started = 0.0
+        self._busy: asyncio.Future[Any] | None = None
+
+    async def _enter(self) -> None:
+        """Take the lock and slot before the first statement: SQLite's BEGIN IMMEDIATE also
+        waits for the first statement, so a transaction that has not touched the database
+        yet holds nothing."""
+        gate = self._gate
+        if self._kind == "write" and gate.write_lock is not None and not self._holds_lock:
+            await gate.write_lock.acquire()
+            self._holds_lock = True
+        if not self._holds_slot:
+            await gate.slots.acquire()
+            self._holds_slot = True
+            self._started = time.perf_counter()
+
+    async def _hop(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(*args)` on a worker thread. If the caller is cancelled the thread still
+        finishes its statement before anything else touches this session's connection."""
+        await self._enter()
+        busy = asyncio.get_running_loop().run_in_executor(self._gate.executor, fn, *args)
+        self._busy = busy
+        try:
+            return await asyncio.shield(busy)
+        except asyncio.CancelledError:
+            await asyncio.wait([busy])
+            raise
+
+    def _release(self) -> None:
+        gate = self._gate
+        if self._holds_slot:
+            self._holds_slot = False
+            gate.slots.release()
+            if gate.observe is not None:
+                gate.observe(self._kind, time.perf_counter() - self._started)
+        if self._holds_lock:
+            self._holds_lock = False
+            assert gate.write_lock is not None
+            gate.write_lock.release()
+
+    async def finish(self, commit: bool) -> None:
+        """Commit (or roll back) and give the connection back, in one round trip; nothing
+        crosses to a thread when the transaction never touched the database."""
+        sync = self.sync_session
+        try:
+            if self._busy is not None and not self._busy.done():
+                await asyncio.wait([self._busy])
+            touched = self._holds_slot or sync.new or sync.dirty or sync.deleted
+            if not touched:
+                sync.close()
+            elif self._kind != "write":
+                # Closing ends the read (the pool rolls the connection back) and, unlike a
+                # rollback, leaves what was loaded readable after the block.
+                await self._hop(sync.close)
+            elif commit:
+                await self._hop(_commit_and_close, sync)
+            else:
+                await self._hop(_rollback_and_close, sync)
+        finally:
+            self._release()
+
+    if not TYPE_CHECKING:  # type checkers see AsyncSession's own signatures
+
+        async def exec(self, statement: Any, *, params: Any = None, **kw: Any) -> Any:
+            result = await self._hop(_buffered, self.sync_session, statement, params, kw)
+            if isinstance(statement, SelectOfScalar) and not isinstance(result, _Unbuffered):
+                return result.scalars()
+            return result.result if isinstance(result, _Unbuffered) else result
+
+        async def execute(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+            result = await self._hop(_buffered, self.sync_session, statement, params, kw)
+            return result.result if isinstance(result, _Unbuffered) else result
+
+        async def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+            return await self._hop(lambda: self.sync_session.scalar(statement, params, **kw))
+
+        async def scalars(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+            return (await self.execute(statement, params, **kw)).scalars()
+
+        async def get(self, entity: Any, ident: Any, **kw: Any) -> Any:
+            return await self._hop(lambda: self.sync_session.get(entity, ident, **kw))
+
+        async def get_one(self, entity: Any, ident: Any, **kw: Any) -> Any:
+            return await self._hop(lambda: self.sync_session.get_one(entity, ident, **kw))
+
+        async def flush(self, objects: Any = None) -> None:
+            await self._hop(self.sync_session.flush, objects)
+
+        async def delete(self, instance: Any) -> None:
+            await self._hop(self.sync_session.delete, instance)
+
+        async def refresh(self, instance: Any, *args: Any, **kw: Any) -> None:
+            await self._hop(lambda: self.sync_session.refresh(instance, *args, **kw))
+
+        async def merge(self, instance: Any, **kw: Any) -> Any:
+            return await self._hop(lambda: self.sync_session.merge(instance, **kw))
+
+        async def run_sync(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
+            """`fn(sync_session, *args)` on the worker thread: any number of statements for
+            one round trip (the audit chain's append and verify use it)."""
+            return await self._hop(lambda: fn(self.sync_session, *args, **kw))
+
+        async def commit(self) -> None:
+            await self._hop(self.sync_session.commit)
+
+        async def rollback(self) -> None:
+            await self._hop(self.sync_session.rollback)
+
+        async def close(self) -> None:
+            await self.finish(commit=False)
+
+
+class _Unbuffered:
+    """A result without rows (an UPDATE or DELETE): rowcount is already known."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+
+def _buffered(sync: Any, statement: Any, params: Any, kw: dict[str, Any]) -> Any:
+    """Execute and fetch every row on the worker thread, so the loop never reads a cursor."""
+    result: Result[Any] = sync.execute(statement, params, **kw)
+    if isinstance(result, CursorResult) and not result.returns_rows:
+        return _Unbuffered(result)
+    return result.freeze()()
+
+
+def _commit_and_close(sync: Any) -> None:
+    try:
+        sync.commit()
+    finally:
+        sync.close()
+
+
+def _rollback_and_close(sync: Any) -> None:
+    try:
+        sync.rollback()
+    finally:
+        sync.close()

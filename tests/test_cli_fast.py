@@ -1,0 +1,98 @@
+"""The command line: --version, dispatch through the parser, listings without the model."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chatbot import cli, commands
+
+# Run a listing in a fresh interpreter and report which heavy modules it imported.
+PROBE = """
+import sys
+from chatbot.cli import main
+code = main(sys.argv[1:])
+heavy = sorted(m for m in ("spacy", "thinc", "numpy", "intents") if m in sys.modules)
+print("HEAVY", ",".join(heavy), "CODE", code)
+"""
+
+
+def _probe(tmp_path: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATOPS_")}
+    env["CHATOPS_DATA_DIR"] = str(tmp_path / "data")
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("audit", "list"),
+        ("audit", "verify"),
+        ("skills", "list"),
+        ("skills", "versions", "nothing"),
+        ("approvals", "list", "--as", "carol"),
+    ],
+)
+def test_listings_do_not_load_the_language_model(tmp_path: Path, args: tuple[str, ...]) -> None:
+    line = _probe(tmp_path, *args)
+    assert line.startswith("HEAVY  CODE"), line
+
+
+def test_skills_list_names_the_builtin_skills(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHATOPS_DATA_DIR", str(tmp_path))
+    assert cli.main(["skills", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "vpn.reset" in out and "deploy" in out
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("chatops 0.")
+
+
+def test_every_subcommand_names_its_handler() -> None:
+    """Dispatch goes through the parser: each leaf parser sets `handler`, an async function."""
+    parser = cli._build_parser()
+    leaves = [
+        ["serve"],
+        ["shell"],
+        ["say", "--as", "alice", "hi"],
+        ["parse"],
+        ["eval", "x.tsv"],
+        ["audit", "list"],
+        ["audit", "verify"],
+        ["audit", "export"],
+        ["approvals", "list", "--as", "carol"],
+        ["approvals", "approve", "1", "--as", "carol"],
+        ["approvals", "reject", "1", "--as", "carol"],
+        ["skills", "list"],
+        ["skills", "show", "x"],
+        ["skills", "add", "f"],
+        ["skills", "check", "f"],
+        ["skills", "disable", "x"],
+        ["skills", "enable", "x"],
+        ["skills", "remove", "x"],
+        ["skills", "versions", "x"],
+        ["skills", "restore", "x", "1"],
+    ]
+    for argv in leaves:
+        handler = parser.parse_args(argv).handler
+        assert handler.__module__ == commands.__name__, argv
+        assert handler.__name__.startswith("cmd_"), argv
