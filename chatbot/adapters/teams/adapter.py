@@ -30,7 +30,7 @@ from chatbot.adapters.teams import cards
 from chatbot.app import Runtime
 from chatbot.config import TeamsSettings
 from chatbot.store import channels
-from chatbot.types import ButtonPress, Message, Reply, ReplyKind, utcnow
+from chatbot.types import ButtonPress, ButtonVerb, Message, Reply, ReplyKind, utcnow
 
 PLATFORM = "teams"
 log = logging.getLogger(__name__)
@@ -111,9 +111,10 @@ class TeamsAdapter:
             log.info("teams: typing indicator refused: %s", exc)
         replies = await self.runtime.assistant.handle(message)
         await self.deliver(turn, replies)
-        if press and press.startswith("preview:"):
+        pressed = message.press.parsed if message.press else None
+        if pressed is not None and pressed.verb is ButtonVerb.PREVIEW:
             return
-        decision = tracking.Press.parse(press or "")
+        decision = tracking.decision_of(message.press)
         who, now = sender.name or principal.name, utcnow()
         decided = Decided(decision, who, principal.display_name, now, replies)
         await self.runtime.relay.settle(PLATFORM, decided)
