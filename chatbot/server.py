@@ -16,12 +16,14 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from chatbot.adapters import admin_api, slack, teams
+from chatbot.adapters.guard import EdgeGuard
 from chatbot.adapters.web import api as web_api
 from chatbot.app import background, runtime
 from chatbot.config import Settings
@@ -31,6 +33,10 @@ from intents import Understander
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "adapters" / "web" / "static"
+# Routes that verify a signature over the raw body before anything parses it.
+SIGNED_PATHS = ("/slack/events",)
+# Read-only probes that hold no personal data: answered whatever the Host header says.
+PROBES = ("/healthz", "/readyz", "/metrics")
 
 
 def is_loopback(host: str) -> bool:
@@ -43,7 +49,23 @@ def is_loopback(host: str) -> bool:
 
 
 def check_exposure(settings: Settings, host: str) -> None:
-    """Raise ConfigError when the web chat would be reachable without authentication."""
+    """Raise ConfigError when the server would be reachable without authentication."""
+    if settings.web.auth == "proxy" and not settings.web.shared_secret:
+        raise ConfigError(
+            "web.shared_secret",
+            "",
+            'web.auth = "proxy" needs a shared secret that the proxy sends in '
+            "X-Chatops-Proxy-Secret; without one anyone who reaches the port names "
+            "themselves in the identity header (set CHATOPS_WEB__SHARED_SECRET)",
+        )
+    if settings.teams.allow_unauthenticated and not is_loopback(host):
+        raise ConfigError(
+            "--host",
+            host,
+            "CHATOPS_TEAMS_ALLOW_UNAUTHENTICATED accepts Teams activities without a token, "
+            "so it is for a local emulator on loopback only; unset it to listen on "
+            "other addresses",
+        )
     if settings.web.auth == "none" and not is_loopback(host):
         raise ConfigError(
             "--host",
@@ -109,7 +131,14 @@ def create_app(
         *admin_api.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    guard = Middleware(
+        EdgeGuard,
+        allowed_hosts=settings.server.allowed_hosts,
+        max_body=settings.server.max_body_bytes,
+        verify_first=SIGNED_PATHS,
+        any_host=PROBES,
+    )
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
 
 
 async def serve(settings: Settings, host: str | None, port: int | None) -> int:

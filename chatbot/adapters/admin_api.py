@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from chatbot.adapters.bodies import BadBody, decode, parse_object
 from chatbot.app import Runtime
 from chatbot.errors import UserError
 from skills import admin
@@ -103,15 +103,12 @@ async def _manifest_body(request: Request) -> tuple[str, str]:
         raise UserError(f"manifest over {MAX_MANIFEST // 1024} KB")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UserError("the manifest is not UTF-8 text") from None
-    if kind == "application/json":
-        try:
-            body = json.loads(text)
-        except ValueError:
-            raise UserError("request body is not JSON") from None
-        if not isinstance(body, dict) or not isinstance(body.get("manifest"), str):
+        text = decode(raw)
+        body = parse_object(text, empty_ok=False) if kind == "application/json" else None
+    except BadBody as exc:
+        raise UserError(exc.text) from None
+    if body is not None:
+        if not isinstance(body.get("manifest"), str):
             raise UserError('send {"manifest": "...", "format": "toml" or "yaml"}')
         fmt = body.get("format", "toml")
         return body["manifest"], str(body.get("file") or f"manifest.{fmt}")
@@ -178,9 +175,11 @@ def _toggle(enabled: bool) -> Any:
 async def restore_skill(request: Request) -> Response:
     async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
         try:
-            version = int(json.loads(await request.body() or b"{}").get("version"))
-        except (ValueError, TypeError, AttributeError):
-            raise UserError('send {"version": N} with the version to restore') from None
+            version = parse_object(await request.body()).get("version")
+        except BadBody as exc:
+            raise UserError(exc.text) from None
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise UserError('send {"version": N} with the version to restore')
         name = request.path_params["name"]
         return await _apply(request, await skills.restore(name, version, actor))
 

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from chatbot.adapters.bodies import BadBody, parse_object
 from chatbot.adapters.teams.adapter import PLATFORM, TeamsAdapter
 from chatbot.app import Runtime
 
@@ -40,8 +41,10 @@ async def messages(request: Request) -> Response:
     if len(raw) > MAX_BODY:
         return _error(413, "activity over 256 KB")
     try:
-        activity = Activity().deserialize(await request.json())
-    except Exception:
+        activity = Activity().deserialize(parse_object(raw, empty_ok=False))
+    except BadBody as exc:
+        return _error(exc.status, exc.text)
+    except Exception:  # msrest's deserializer raises its own kinds for wrong shapes
         return _error(400, "the body is not a Bot Framework activity")
     if not activity.type:
         return _error(400, "the activity has no type")
