@@ -11,6 +11,7 @@ import ipaddress
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from pathlib import Path
 
 import uvicorn
@@ -29,12 +30,16 @@ from chatbot.app import background, runtime
 from chatbot.config import Settings
 from chatbot.errors import ConfigError
 from chatbot.metrics import Metrics
+from chatbot.openapi import Operation, document
 from intents import Understander
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "adapters" / "web" / "static"
 # Routes that verify a signature over the raw body before anything parses it.
 SIGNED_PATHS = ("/slack/events",)
+# Every HTTP API the server offers, described in /api/openapi.json (and so fuzzed by
+# tests/fuzz): a new API (SCIM, webhooks) adds its module's `operations` here.
+API_OPERATIONS: tuple[Operation, ...] = (*web_api.operations, *admin_api.operations)
 # Read-only probes that hold no personal data: answered whatever the Host header says.
 PROBES = ("/healthz", "/readyz", "/metrics")
 
@@ -78,6 +83,10 @@ def check_exposure(settings: Settings, host: str) -> None:
 
 async def index(request: Request) -> Response:
     return FileResponse(STATIC / "index.html")
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(document(API_OPERATIONS, version("chatops-assistant")))
 
 
 async def healthz(request: Request) -> Response:
@@ -125,6 +134,7 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
+        Route("/api/openapi.json", openapi, methods=["GET"]),
         *web_api.routes,
         *slack.routes,
         *teams.routes,

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from chatbot import texts
 from chatbot.adapters.guard import SECURITY_HEADERS
 from chatbot.cli import main
 from chatbot.config import ApiToken, Settings, load_settings
@@ -289,3 +290,16 @@ async def test_a_200_mb_body_is_refused_without_reading_it(
 def test_a_malformed_content_length_is_refused(client: TestClient) -> None:
     response = client.post("/api/chat", content=b"{}", headers={"content-length": "2, 2000"})
     assert response.status_code == 400
+
+
+# -- 20. button values -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", ["approve:²", "approve:2**70", f"approve:{2**70}", "approve:-1", "confirm:", "x:1"]
+)
+def test_forged_button_values_are_unknown_requests(client: TestClient, value: str) -> None:
+    response = client.post("/api/chat", json={"as": "dave", "press": value})
+    assert response.status_code == 200
+    [reply] = response.json()["replies"]
+    assert reply["text"] == texts.UNKNOWN_BUTTON and reply["kind"] == "error"

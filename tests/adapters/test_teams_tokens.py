@@ -21,6 +21,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from chatbot import texts
 from chatbot.errors import ConfigError
 from chatbot.server import check_exposure
 from tests.adapters.conftest import running, server_settings
@@ -167,3 +168,22 @@ def test_the_emulator_mode_listens_on_loopback_only(model_dir: Path) -> None:
     web = settings.web.model_copy(update={"auth": "proxy", "shared_secret": "s"})
     with pytest.raises(ConfigError, match="loopback"):
         check_exposure(settings.model_copy(update={"web": web}), "0.0.0.0")
+
+
+@pytest.mark.parametrize("value", ["approve:²", f"approve:{2**70}", "approve:-1"])
+async def test_forged_button_values_on_teams(
+    model_dir: Path, database_url: str, value: str
+) -> None:
+    members = {"29:alice": {"name": "Alice", "email": "alice@example.com"}}
+    fake = await FakeConnector(members=members).start()
+    try:
+        settings = server_settings(model_dir, database_url, teams={"allow_unauthenticated": True})
+        async with running(settings) as (app, http):
+            side = TeamsSide(app, http, fake)
+            conversation = {"id": "a:personal-alice", "conversationType": "personal"}
+            activity = side.activity("alice", conversation, value={"chatops": value})
+            assert (await side.post(activity)).status_code == 201
+            said = "\n".join(s.text for s in fake.messages_in("a:personal-alice"))
+            assert texts.UNKNOWN_BUTTON in said
+    finally:
+        await fake.stop()

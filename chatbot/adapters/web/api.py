@@ -23,7 +23,8 @@ from starlette.routing import Route
 from chatbot.adapters.bodies import BadBody, parse_object
 from chatbot.adapters.shell import as_json
 from chatbot.app import Runtime
-from chatbot.types import ButtonPress, Message
+from chatbot.openapi import Operation, Schema, query_parameter
+from chatbot.types import ButtonPress, ButtonStyle, Message, ReplyKind
 
 PLATFORM = "web"
 MAX_BODY = 256 * 1024
@@ -149,3 +150,116 @@ routes = [
     Route("/api/people", people, methods=["GET"]),
     Route("/api/inbox", inbox, methods=["GET", "POST"]),
 ]
+
+
+BUTTON: Schema = {
+    "type": "object",
+    "required": ["label", "value", "style"],
+    "properties": {
+        "label": {"type": "string"},
+        "value": {"type": "string"},
+        "style": {"enum": [str(s) for s in ButtonStyle]},
+    },
+}
+REPLY: Schema = {
+    "type": "object",
+    "required": ["text", "kind", "buttons"],
+    "properties": {
+        "text": {"type": "string"},
+        "kind": {"enum": [str(k) for k in ReplyKind]},
+        "buttons": {"type": "array", "items": BUTTON},
+        "action_id": {"type": ["integer", "null"]},
+        "to": {"type": ["string", "null"]},
+        "private": {"type": "boolean"},
+        "channel": {"type": ["string", "null"]},
+        "updates": {"type": ["integer", "null"]},
+    },
+}
+REPLIES: Schema = {
+    "type": "object",
+    "required": ["replies"],
+    "properties": {"replies": {"type": "array", "items": REPLY}},
+}
+INBOX: Schema = {
+    "type": "object",
+    "required": ["replies", "notifications"],
+    "properties": {
+        "replies": {"type": "array", "items": REPLY},
+        "notifications": {"type": "array", "items": REPLY},
+    },
+}
+WHO: Schema = {"type": "string", "description": "the demo person (web.auth = none)"}
+REFUSED = {
+    401: ("the authenticating proxy's headers are missing or wrong", None),
+    403: ("a cross-site request", None),
+    503: ("proxy mode without web.shared_secret", None),
+}
+operations = (
+    Operation(
+        "POST",
+        "/api/chat",
+        "chat",
+        "Say something, or press a button, as a person; the assistant's replies",
+        "web chat",
+        {200: ("the replies", REPLIES), **REFUSED},
+        body={
+            "application/json": {
+                "type": "object",
+                "properties": {
+                    "as": WHO,
+                    "text": {"type": "string"},
+                    "press": {"type": "string", "description": "a button's value"},
+                },
+            }
+        },
+    ),
+    Operation(
+        "GET",
+        "/api/people",
+        "people",
+        "The demo people for the picker (none behind a proxy)",
+        "web chat",
+        {
+            200: (
+                "the people",
+                {
+                    "type": "object",
+                    "required": ["people", "picker"],
+                    "properties": {
+                        "people": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["name", "display_name"],
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "display_name": {"type": "string"},
+                                },
+                            },
+                        },
+                        "picker": {"type": "boolean"},
+                    },
+                },
+            )
+        },
+    ),
+    Operation(
+        "GET",
+        "/api/inbox",
+        "readInbox",
+        "The approval cards waiting for a person (reads only)",
+        "web chat",
+        {200: ("the cards; notifications stay for the POST", INBOX), **REFUSED},
+        parameters=(query_parameter("as", "the demo person (web.auth = none)"),),
+    ),
+    Operation(
+        "POST",
+        "/api/inbox",
+        "takeInbox",
+        "The approval cards and, once, the notifications waiting for a person",
+        "web chat",
+        {200: ("the cards and the notifications, now delivered", INBOX), **REFUSED},
+        body={"application/json": {"type": "object", "properties": {"as": WHO}}},
+        body_required=False,
+    ),
+)
