@@ -4,13 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench setup browser lint clean
+.PHONY: run test fuzz bench setup browser lint clean
 
 run: setup
 	$(BIN)/chatops serve
 
 test: setup browser
 	$(BIN)/pytest
+
+# The fuzz tests (schemathesis over /api/openapi.json, hypothesis over Assistant.handle) with
+# many more examples than `make test` runs; FUZZ_EXAMPLES=N to change how many.
+FUZZ_EXAMPLES ?= 300
+fuzz: setup
+	CHATOPS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/fuzz -p no:cacheprovider
 
 bench: setup
 	$(BIN)/python -m bench

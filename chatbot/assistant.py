@@ -29,6 +29,8 @@ from chatbot.store.tables import ProcessedEvent
 from chatbot.types import (
     Button,
     ButtonStyle,
+    ButtonValue,
+    ButtonVerb,
     Interpretation,
     Message,
     Principal,
@@ -164,7 +166,9 @@ class Assistant:
         reading = self.understander.read_slot(slot, text)
         if reading.value is None:
             question = texts.unknown_value(reading.error, reading.suggestions)
-            buttons = tuple(Button(s, f"slot:{s}") for s in reading.suggestions)
+            buttons = tuple(
+                Button(s, str(ButtonValue(ButtonVerb.SLOT, s))) for s in reading.suggestions
+            )
             return [Reply(f"{question} {slot.question()}", ReplyKind.QUESTION, buttons)]
         await self._forget(principal, message)
         slots = {**pending.slots, slot.name: reading.value}
@@ -184,7 +188,9 @@ class Assistant:
                 dialogue.CHOICE, meant.skill, meant.slot_values(), None, tuple(options)
             )
             await self._remember(principal, message, pending)
-            buttons = tuple(Button(name, f"pick:{name}") for name in options)
+            buttons = tuple(
+                Button(name, str(ButtonValue(ButtonVerb.PICK, name))) for name in options
+            )
             return [Reply(texts.did_you_mean(options), ReplyKind.QUESTION, buttons)]
         spec = self.registry.spec(meant.skill)
         if spec is None:
@@ -205,7 +211,7 @@ class Assistant:
             slot = missing[0]
             await self._remember(principal, message, Pending(f"slot:{slot.name}", spec.name, slots))
             choices = self.understander.choices(slot)
-            buttons = tuple(Button(c, f"slot:{c}") for c in choices[:8])
+            buttons = tuple(Button(c, str(ButtonValue(ButtonVerb.SLOT, c))) for c in choices[:8])
             return [Reply(slot.question(), ReplyKind.QUESTION, buttons)]
         slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}
         if spec.slot("user") is not None and not slots.get("user"):
@@ -232,14 +238,17 @@ class Assistant:
         return await self.approvals.request(principal, message, spec, slots, decision)
 
     async def _on_press(self, principal: Principal, message: Message, value: str) -> list[Reply]:
-        verb, _, arg = value.partition(":")
-        if verb in ("confirm", "cancel", "preview", "approve", "reject") and arg.isdigit():
-            return await self.approvals.press(principal, message, verb, int(arg))
+        pressed = ButtonValue.parse(value)
+        if pressed is None:
+            return [Reply(texts.UNKNOWN_BUTTON, ReplyKind.ERROR)]
+        verb, arg = pressed.verb, pressed.arg
+        if pressed.action_id is not None:
+            return await self.approvals.press(principal, message, str(verb), pressed.action_id)
         async with self.store.transaction() as tx:
             pending = await dialogue.load(tx, dialogue.conversation_key(principal, message))
-        if verb == "slot" and pending is not None and pending.slot:
+        if verb is ButtonVerb.SLOT and pending is not None and pending.slot:
             return await self._fill(principal, message, pending, arg)
-        if verb == "pick" and pending is not None and arg in pending.choices:
+        if verb is ButtonVerb.PICK and pending is not None and arg in pending.choices:
             await self._forget(principal, message)
             spec = self.registry.spec(arg)
             if spec is not None:
@@ -277,8 +286,10 @@ class Assistant:
     def _confirm_buttons(pending: Pending) -> tuple[Button, ...]:
         action = pending.action_id
         return (
-            Button("Confirm", f"confirm:{action}", ButtonStyle.PRIMARY),
-            Button("Cancel", f"cancel:{action}", ButtonStyle.DANGER),
+            Button(
+                "Confirm", str(ButtonValue(ButtonVerb.CONFIRM, str(action))), ButtonStyle.PRIMARY
+            ),
+            Button("Cancel", str(ButtonValue(ButtonVerb.CANCEL, str(action))), ButtonStyle.DANGER),
         )
 
     @staticmethod

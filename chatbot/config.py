@@ -178,9 +178,19 @@ class Catalog(Frozen):
         return None
 
 
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
 class ServerSettings(Frozen):
+    """`allowed_hosts`: the names this server answers to (the request's Host header, port
+    ignored; `*.example.com` matches subdomains). Anything else gets 400, which is what stops a
+    DNS-rebinding page from talking to a loopback server under its own name.
+    `max_body_bytes`: no request body larger than this is read (413)."""
+
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
 
 class WebSettings(Frozen):
@@ -204,6 +214,10 @@ class SlackSettings(Frozen):
     api_url: str = "https://slack.com/api/"
     slash_command: str = "/ops"
     approvals_channel: str = ""
+    # The workspace (and Enterprise Grid organisation) this server acts for; requests from any
+    # other are ignored. Empty accepts the workspace each request names (one install only).
+    team_id: str = ""
+    enterprise_id: str = ""
 
     @property
     def socket_mode(self) -> bool:
@@ -225,6 +239,9 @@ class TeamsSettings(Frozen):
     app_type: str = "MultiTenant"
     app_tenant_id: str = ""
     allow_unauthenticated: bool = False
+    # Where the Bot Framework's OpenID metadata (and so its signing keys) is read; empty is
+    # Microsoft's. Only for tests and sovereign clouds.
+    openid_metadata_url: str = ""
     # A channel's id ("19:...@thread.tacv2") to post approval cards in instead of each
     # approver's personal chat; the bot must have been mentioned there once.
     approvals_channel: str = ""

@@ -11,17 +11,20 @@ import ipaddress
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from pathlib import Path
 
 import uvicorn
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from chatbot.adapters import admin_api, slack, teams
+from chatbot.adapters.guard import EdgeGuard
 from chatbot.adapters.web import api as web_api
 from chatbot.app import background, runtime
 from chatbot.config import Settings
@@ -29,10 +32,18 @@ from chatbot.errors import ConfigError
 from chatbot.incidents import api as incidents_api
 from chatbot.incidents import intake
 from chatbot.metrics import Metrics
+from chatbot.openapi import Operation, document
 from intents import Understander
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "adapters" / "web" / "static"
+# Routes that verify a signature over the raw body before anything parses it.
+SIGNED_PATHS = ("/slack/events",)
+# Every HTTP API the server offers, described in /api/openapi.json (and so fuzzed by
+# tests/fuzz): a new API (SCIM, webhooks) adds its module's `operations` here.
+API_OPERATIONS: tuple[Operation, ...] = (*web_api.operations, *admin_api.operations)
+# Read-only probes that hold no personal data: answered whatever the Host header says.
+PROBES = ("/healthz", "/readyz", "/metrics")
 
 
 def is_loopback(host: str) -> bool:
@@ -45,7 +56,23 @@ def is_loopback(host: str) -> bool:
 
 
 def check_exposure(settings: Settings, host: str) -> None:
-    """Raise ConfigError when the web chat would be reachable without authentication."""
+    """Raise ConfigError when the server would be reachable without authentication."""
+    if settings.web.auth == "proxy" and not settings.web.shared_secret:
+        raise ConfigError(
+            "web.shared_secret",
+            "",
+            'web.auth = "proxy" needs a shared secret that the proxy sends in '
+            "X-Chatops-Proxy-Secret; without one anyone who reaches the port names "
+            "themselves in the identity header (set CHATOPS_WEB__SHARED_SECRET)",
+        )
+    if settings.teams.allow_unauthenticated and not is_loopback(host):
+        raise ConfigError(
+            "--host",
+            host,
+            "CHATOPS_TEAMS_ALLOW_UNAUTHENTICATED accepts Teams activities without a token, "
+            "so it is for a local emulator on loopback only; unset it to listen on "
+            "other addresses",
+        )
     if settings.web.auth == "none" and not is_loopback(host):
         raise ConfigError(
             "--host",
@@ -58,6 +85,10 @@ def check_exposure(settings: Settings, host: str) -> None:
 
 async def index(request: Request) -> Response:
     return FileResponse(STATIC / "index.html")
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(document(API_OPERATIONS, version("chatops-assistant")))
 
 
 async def healthz(request: Request) -> Response:
@@ -105,6 +136,7 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
+        Route("/api/openapi.json", openapi, methods=["GET"]),
         *web_api.routes,
         *slack.routes,
         *teams.routes,
@@ -113,7 +145,14 @@ def create_app(
         *incidents_api.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    guard = Middleware(
+        EdgeGuard,
+        allowed_hosts=settings.server.allowed_hosts,
+        max_body=settings.server.max_body_bytes,
+        verify_first=SIGNED_PATHS,
+        any_host=PROBES,
+    )
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
 
 
 async def serve(settings: Settings, host: str | None, port: int | None) -> int:

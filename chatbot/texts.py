@@ -24,6 +24,8 @@ QUESTION = (
 ANSWER_PLEASE = "Please answer Confirm or Cancel (or yes / no)."
 CANCELLED = "Cancelled; nothing was done."
 STALE_BUTTON = "That button is no longer valid; nothing was done."
+# A click whose value no reply of ours offered (forged or garbled): never an internal error.
+UNKNOWN_BUTTON = "I don't know that request; nothing was done."
 INTERNAL = (
     "Something went wrong on my side and nothing more was done. Reference: audit entry {seq}."
 )

@@ -21,11 +21,80 @@ def _frozen_map(values: Mapping[str, object] | None = None) -> Mapping[str, obje
     return MappingProxyType(dict(values or {}))
 
 
+class ButtonVerb(StrEnum):
+    """What a button does. The first five name a persisted action by its id; `slot` and
+    `pick` answer the open question with a value or a skill name."""
+
+    CONFIRM = "confirm"
+    CANCEL = "cancel"
+    PREVIEW = "preview"
+    APPROVE = "approve"
+    REJECT = "reject"
+    SLOT = "slot"
+    PICK = "pick"
+
+
+ACTION_VERBS = frozenset(
+    {
+        ButtonVerb.CONFIRM,
+        ButtonVerb.CANCEL,
+        ButtonVerb.PREVIEW,
+        ButtonVerb.APPROVE,
+        ButtonVerb.REJECT,
+    }
+)
+# Action ids are 64-bit signed integers in every database we run on; larger ones name nothing.
+MAX_ACTION_ID = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonValue:
+    """A button's value, built and read in this one place ("approve:12", "slot:prod").
+
+    A click comes back from a platform as text anyone can forge, so `parse` accepts only what
+    `__str__` could have produced: a known verb, and for action verbs an id of ASCII digits
+    in the range a database holds ("approve:²", "approve:-1" and a 70-bit id are not).
+    """
+
+    verb: ButtonVerb
+    arg: str
+
+    @classmethod
+    def action(cls, verb: ButtonVerb, action_id: int) -> ButtonValue:
+        return cls(verb, str(action_id))
+
+    @classmethod
+    def parse(cls, value: str) -> ButtonValue | None:
+        """The value, or None when it is not one a reply of ours could have offered."""
+        name, sep, arg = value.partition(":")
+        if not sep or name not in ButtonVerb.__members__.values():
+            return None
+        verb = ButtonVerb(name)
+        if verb in ACTION_VERBS:
+            digits = arg.isascii() and arg.isdigit() and len(arg) <= 19 and arg[0] != "0"
+            if not digits or int(arg) > MAX_ACTION_ID:
+                return None
+        return cls(verb, arg)
+
+    @property
+    def action_id(self) -> int | None:
+        """The action a decision button names; None for `slot` and `pick`."""
+        return int(self.arg) if self.verb in ACTION_VERBS else None
+
+    def __str__(self) -> str:
+        return f"{self.verb}:{self.arg}"
+
+
 @dataclass(frozen=True, slots=True)
 class ButtonPress:
-    """A click on a button that a `Reply` offered; `value` is the button's value."""
+    """A click on a button that a `Reply` offered; `value` is the button's value as the
+    platform sent it back (untrusted text), `parsed` what it means, if anything."""
 
     value: str
+
+    @property
+    def parsed(self) -> ButtonValue | None:
+        return ButtonValue.parse(self.value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ CHATOPS_TEST_DATABASE_URL is set (each test in a fresh schema of that database).
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -20,6 +21,7 @@ from skills.builtin import builtin_skills
 from skills.registry import SkillRegistry
 
 PG_URL = os.environ.get("CHATOPS_TEST_DATABASE_URL", "")
+TEST_HOSTS = ["localhost", "127.0.0.1", "::1", "testserver"]
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
@@ -29,6 +31,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("CHATOPS_") and key != "CHATOPS_TEST_DATABASE_URL":
             monkeypatch.delenv(key)
+    # The in-process test clients (Starlette's TestClient, httpx's ASGITransport) send
+    # `Host: testserver`; the server answers only to server.allowed_hosts.
+    monkeypatch.setenv("CHATOPS_SERVER__ALLOWED_HOSTS", json.dumps(TEST_HOSTS))
 
 
 @pytest.fixture

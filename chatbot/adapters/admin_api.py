@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from chatbot.adapters.bodies import BadBody, decode, parse_object
 from chatbot.app import Runtime
 from chatbot.errors import UserError
+from chatbot.openapi import Operation, Schema, path_parameter
 from skills import admin
 from skills.manifest import ManifestError
 
@@ -103,15 +104,12 @@ async def _manifest_body(request: Request) -> tuple[str, str]:
         raise UserError(f"manifest over {MAX_MANIFEST // 1024} KB")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UserError("the manifest is not UTF-8 text") from None
-    if kind == "application/json":
-        try:
-            body = json.loads(text)
-        except ValueError:
-            raise UserError("request body is not JSON") from None
-        if not isinstance(body, dict) or not isinstance(body.get("manifest"), str):
+        text = decode(raw)
+        body = parse_object(text, empty_ok=False) if kind == "application/json" else None
+    except BadBody as exc:
+        raise UserError(exc.text) from None
+    if body is not None:
+        if not isinstance(body.get("manifest"), str):
             raise UserError('send {"manifest": "...", "format": "toml" or "yaml"}')
         fmt = body.get("format", "toml")
         return body["manifest"], str(body.get("file") or f"manifest.{fmt}")
@@ -178,9 +176,11 @@ def _toggle(enabled: bool) -> Any:
 async def restore_skill(request: Request) -> Response:
     async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
         try:
-            version = int(json.loads(await request.body() or b"{}").get("version"))
-        except (ValueError, TypeError, AttributeError):
-            raise UserError('send {"version": N} with the version to restore') from None
+            version = parse_object(await request.body()).get("version")
+        except BadBody as exc:
+            raise UserError(exc.text) from None
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise UserError('send {"version": N} with the version to restore')
         name = request.path_params["name"]
         return await _apply(request, await skills.restore(name, version, actor))
 
@@ -201,3 +201,138 @@ routes = [
 def admin_caller(request: Request) -> str | JSONResponse:
     """The admin API's bearer-token check, for other admin endpoints (KPIs, incidents)."""
     return _caller(request)
+
+
+SKILL: Schema = {
+    "type": "object",
+    "required": ["name", "kind", "enabled"],
+    "properties": {
+        "name": {"type": "string"},
+        "kind": {"type": "string"},
+        "enabled": {"type": "boolean"},
+        "version": {"type": ["integer", "null"]},
+        "description": {"type": ["string", "null"]},
+        "risk": {"type": ["string", "null"]},
+        "side_effect": {"type": ["boolean", "null"]},
+    },
+}
+CHANGE: Schema = {
+    "type": "object",
+    "required": ["name", "event", "version"],
+    "properties": {
+        "name": {"type": "string"},
+        "event": {"type": "string"},
+        "version": {"type": ["integer", "null"]},
+    },
+}
+GUARDED = {
+    401: ("no token, or an unknown one", None),
+    403: ("the token's person is not an admin", None),
+    503: ("the skill registry is not available", None),
+}
+NAME = path_parameter("name", "the skill's name")
+TAG = "admin: skills"
+
+
+def _change(method: str, path: str, op_id: str, summary: str, **more: Any) -> Operation:
+    return Operation(
+        method,
+        path,
+        op_id,
+        summary,
+        TAG,
+        {200: ("what changed", CHANGE), 404: ("no such skill", None), **GUARDED},
+        parameters=(NAME,),
+        bearer=True,
+        **more,
+    )
+
+
+operations = (
+    Operation(
+        "GET",
+        "/api/skills",
+        "listSkills",
+        "Every skill with its kind, state and version",
+        TAG,
+        {
+            200: (
+                "the skills",
+                {
+                    "type": "object",
+                    "required": ["skills"],
+                    "properties": {"skills": {"type": "array", "items": SKILL}},
+                },
+            ),
+            **GUARDED,
+        },
+        bearer=True,
+    ),
+    Operation(
+        "POST",
+        "/api/skills",
+        "addSkill",
+        "Add or update a manifest skill (TOML or YAML text, or JSON wrapping it)",
+        TAG,
+        {
+            201: ("the skill's new version", CHANGE),
+            422: ("the manifest is refused", None),
+            **GUARDED,
+        },
+        body={
+            "application/toml": {"type": "string"},
+            "application/yaml": {"type": "string"},
+            "application/json": {
+                "type": "object",
+                "required": ["manifest"],
+                "properties": {
+                    "manifest": {"type": "string"},
+                    "format": {"enum": ["toml", "yaml"]},
+                    "file": {"type": "string"},
+                },
+            },
+        },
+        bearer=True,
+    ),
+    Operation(
+        "GET",
+        "/api/skills/{name}",
+        "showSkill",
+        "A skill's declaration, versions and current manifest source",
+        TAG,
+        {
+            200: (
+                "the skill",
+                {
+                    "type": "object",
+                    "required": ["skill", "versions", "source"],
+                    "properties": {
+                        "skill": {"anyOf": [SKILL, {"type": "null"}]},
+                        "versions": {"type": "array", "items": {"type": "object"}},
+                        "source": {"type": ["string", "null"]},
+                    },
+                },
+            ),
+            404: ("no such skill", None),
+            **GUARDED,
+        },
+        parameters=(NAME,),
+        bearer=True,
+    ),
+    _change("DELETE", "/api/skills/{name}", "removeSkill", "Remove a manifest skill"),
+    _change("POST", "/api/skills/{name}/disable", "disableSkill", "Disable a skill"),
+    _change("POST", "/api/skills/{name}/enable", "enableSkill", "Enable a skill"),
+    _change(
+        "POST",
+        "/api/skills/{name}/restore",
+        "restoreSkill",
+        "Make an earlier version of a manifest skill current",
+        body={
+            "application/json": {
+                "type": "object",
+                "required": ["version"],
+                "properties": {"version": {"type": "integer", "minimum": 1}},
+            }
+        },
+    ),
+)

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from chatbot.adapters import tracking
-from chatbot.types import Reply
+from chatbot.types import ButtonValue, Reply
 
 
 class Platform(Protocol):
@@ -36,7 +36,7 @@ class Decided:
     """What a click or message did, and who did it: `who` as the platform it happened on
     shows them (a Slack mention), `name` as every other platform does."""
 
-    press: tracking.Press | None
+    press: ButtonValue | None
     who: str
     name: str
     when: datetime
@@ -68,7 +68,7 @@ class Relay:
         it (a Slack request approved in Teams shows the approval on Slack too)."""
         press = decided.press
         for action_id in tracking.moved_actions(decided.replies):
-            verb = press.verb if press and press.action_id == action_id else None
+            verb = str(press.verb) if press and press.action_id == action_id else None
             for name, platform in list(self._platforms.items()):
                 who = decided.who if name == origin else decided.name
                 await platform.settle(action_id, verb, who, decided.when, decided.replies)

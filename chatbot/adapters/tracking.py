@@ -7,7 +7,7 @@ edit says, from the persisted action state, so every replica and both platforms 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,8 +15,9 @@ from chatbot.store import channels
 from chatbot.store.channels import PostedMessage
 from chatbot.store.engine import Store
 from chatbot.store.tables import Action, ProcessedEvent
-from chatbot.types import Reply, ReplyKind
+from chatbot.types import ButtonPress, ButtonValue, ButtonVerb, Reply, ReplyKind
 
+# What a decision button did, as its card says afterwards (keyed by ButtonVerb values).
 DECISIONS = {
     "confirm": "Confirmed",
     "cancel": "Cancelled",
@@ -27,17 +28,26 @@ OPEN = frozenset({"awaiting_confirmation", "awaiting_approval"})
 FINISHED = {"succeeded": "✅", "failed": "❌", "cancelled": "🚫", "rejected": "🚫", "expired": "⌛"}
 
 
-@dataclass(frozen=True, slots=True)
-class Press:
-    """A button value read as a decision on an action ("approve:12")."""
+def decision_of(press: ButtonPress | None) -> ButtonValue | None:
+    """The press read as a decision on an action (confirm, cancel, approve, reject), or None
+    (a typed message, a preview, a slot answer, or a value no reply of ours offered)."""
+    value = press.parsed if press is not None else None
+    return value if value is not None and str(value.verb) in DECISIONS else None
 
-    verb: str
-    action_id: int
 
-    @classmethod
-    def parse(cls, value: str) -> Press | None:
-        verb, _, arg = value.partition(":")
-        return cls(verb, int(arg)) if verb in DECISIONS and arg.isdigit() else None
+async def answers_own(store: Store, press: ButtonValue, person: str) -> bool:
+    """True for the requester's own Confirm or Cancel on an action still waiting for it:
+    the only click whose effect is known before the pipeline decides, so the only one a card
+    may show as being worked on at once. Nobody else's click is shown before it is decided."""
+    if press.verb not in (ButtonVerb.CONFIRM, ButtonVerb.CANCEL) or press.action_id is None:
+        return False
+    async with store.transaction() as tx:
+        action = await tx.get(Action, press.action_id)
+    return (
+        action is not None
+        and action.requester == person
+        and action.state == "awaiting_confirmation"
+    )
 
 
 def role_of(reply: Reply) -> str | None:
@@ -51,7 +61,7 @@ def role_of(reply: Reply) -> str | None:
     return None
 
 
-def took_effect(press: Press, replies: Sequence[Reply]) -> bool:
+def took_effect(press: ButtonValue, replies: Sequence[Reply]) -> bool:
     """True when the pipeline acted on the press (its answer is tied to the action)."""
     return any(r.action_id == press.action_id and r.kind is not ReplyKind.ERROR for r in replies)
 
@@ -120,9 +130,11 @@ async def settle(
     who: str,
     when: datetime,
     replies: Sequence[Reply],
+    escape: Callable[[str], str] = str,
 ) -> list[Settled]:
     """The edits for every tracked message of an action; approval cards keep their buttons
-    while the action still waits for approval."""
+    while the action still waits for approval. `escape` makes the texts we did not write (the
+    request, the result) inert in the platform's markup, as the first post made them."""
     async with store.transaction() as tx:
         action = await tx.get(Action, action_id)
         posts = await channels.posts_for(tx, action_id, platform)
@@ -134,6 +146,6 @@ async def settle(
     for post in posts:
         if action.state == "awaiting_approval" and post.role == channels.APPROVAL:
             continue
-        text = "\n".join(part for part in (post.text, line, result) if part)
+        text = "\n".join(part for part in (escape(post.text), line, escape(result)) if part)
         edits.append(Settled(post, text))
     return edits

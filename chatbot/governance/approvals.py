@@ -24,6 +24,8 @@ from chatbot.store.tables import Action
 from chatbot.types import (
     Button,
     ButtonStyle,
+    ButtonValue,
+    ButtonVerb,
     Decision,
     Message,
     Principal,
@@ -75,9 +77,13 @@ class Approvals(Voting):
         else:
             text, label = texts.confirm(spec.name, slots, decision.risk), "Confirm"
         buttons = (
-            Button(label, f"confirm:{action.id}", ButtonStyle.PRIMARY),
-            Button("Cancel", f"cancel:{action.id}", ButtonStyle.DANGER),
-            Button("Preview", f"preview:{action.id}"),
+            Button(
+                label, str(ButtonValue(ButtonVerb.CONFIRM, str(action.id))), ButtonStyle.PRIMARY
+            ),
+            Button(
+                "Cancel", str(ButtonValue(ButtonVerb.CANCEL, str(action.id))), ButtonStyle.DANGER
+            ),
+            Button("Preview", str(ButtonValue(ButtonVerb.PREVIEW, str(action.id)))),
         )
         return [Reply(text, ReplyKind.CONFIRM, buttons, action_id=action.id)]
 

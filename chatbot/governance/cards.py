@@ -14,7 +14,7 @@ from datetime import datetime
 from chatbot import texts
 from chatbot.governance import actions
 from chatbot.store.tables import Action
-from chatbot.types import Button, ButtonStyle, Reply, ReplyKind
+from chatbot.types import Button, ButtonStyle, ButtonValue, ButtonVerb, Reply, ReplyKind
 
 
 def _when(at: datetime | None) -> str:
@@ -23,9 +23,11 @@ def _when(at: datetime | None) -> str:
 
 def buttons(action_id: int) -> tuple[Button, ...]:
     return (
-        Button("Approve", f"approve:{action_id}", ButtonStyle.PRIMARY),
-        Button("Reject", f"reject:{action_id}", ButtonStyle.DANGER),
-        Button("Preview", f"preview:{action_id}"),
+        Button(
+            "Approve", str(ButtonValue.action(ButtonVerb.APPROVE, action_id)), ButtonStyle.PRIMARY
+        ),
+        Button("Reject", str(ButtonValue.action(ButtonVerb.REJECT, action_id)), ButtonStyle.DANGER),
+        Button("Preview", str(ButtonValue.action(ButtonVerb.PREVIEW, action_id))),
     )
 
 

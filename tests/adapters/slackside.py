@@ -21,6 +21,7 @@ _ids = itertools.count(1)
 class SlackSide:
     def __init__(self, app: Starlette, http: httpx.AsyncClient, secret: str) -> None:
         self.app, self.http, self.signer = app, http, SignatureVerifier(secret)
+        self.team = "T1"  # the workspace requests say they come from
 
     def headers(self, body: str, content_type: str, age: int = 0) -> dict[str, str]:
         ts = str(int(time.time()) - age)
@@ -40,11 +41,11 @@ class SlackSide:
         return response
 
     @staticmethod
-    def event_body(event: dict[str, Any], event_id: str | None = None) -> str:
+    def event_body(event: dict[str, Any], event_id: str | None = None, team: str = "T1") -> str:
         return json.dumps(
             {
                 "token": "legacy",
-                "team_id": "T1",
+                "team_id": team,
                 "api_app_id": "A1",
                 "type": "event_callback",
                 "event_id": event_id or f"Ev{next(_ids):08d}",
@@ -66,7 +67,9 @@ class SlackSide:
             "ts": ts,
             "event_ts": ts,
         }
-        return await self.send(self.event_body(event, event_id), "application/json", **kw)
+        return await self.send(
+            self.event_body(event, event_id, self.team), "application/json", **kw
+        )
 
     async def mention(self, user: str, channel: str, text: str) -> httpx.Response:
         ts = f"1699999999.{next(_ids):06d}"
@@ -78,7 +81,7 @@ class SlackSide:
             "ts": ts,
             "event_ts": ts,
         }
-        return await self.send(self.event_body(event), "application/json")
+        return await self.send(self.event_body(event, None, self.team), "application/json")
 
     async def command(
         self, user: str, channel: str, text: str, name: str = "/ops"
@@ -88,7 +91,7 @@ class SlackSide:
             "text": text,
             "user_id": user,
             "channel_id": channel,
-            "team_id": "T1",
+            "team_id": self.team,
             "trigger_id": f"trig{next(_ids)}",
             "response_url": "http://127.0.0.1:9/unused",
         }
@@ -96,11 +99,14 @@ class SlackSide:
 
     async def click(self, user: str, posted: dict[str, Any], label: str) -> httpx.Response:
         """Click the button labelled `label` on a message the bot posted (a recorded call)."""
-        body = self.click_body(user, posted, label)
+        body = self.click_body(user, posted, label, None, self.team)
         return await self.send(body, "application/x-www-form-urlencoded")
 
     @staticmethod
-    def click_body(user: str, posted: dict[str, Any], label: str) -> str:
+    def click_body(
+        user: str, posted: dict[str, Any], label: str, value: str | None = None, team: str = "T1"
+    ) -> str:
+        """The click's form body; `value` forges the button's value (as an attacker could)."""
         buttons = [e for b in posted["blocks"] if b["type"] == "actions" for e in b["elements"]]
         chosen = [b for b in buttons if b["text"]["text"] == label]
         assert chosen, f"no button {label!r}; offered {[b['text']['text'] for b in buttons]}"
@@ -116,7 +122,7 @@ class SlackSide:
         payload = {
             "type": "block_actions",
             "user": {"id": user},
-            "team": {"id": "T1"},
+            "team": {"id": team},
             "api_app_id": "A1",
             "trigger_id": f"trig{next(_ids)}",
             "channel": {"id": posted["channel"]},
@@ -127,7 +133,12 @@ class SlackSide:
             },
             "message": message,
             "actions": [
-                {**chosen[0], "block_id": "chatops", "action_ts": f"{time.time():.6f}{next(_ids)}"}
+                {
+                    **chosen[0],
+                    **({"value": value} if value is not None else {}),
+                    "block_id": "chatops",
+                    "action_ts": f"{time.time():.6f}{next(_ids)}",
+                }
             ],
         }
         return urlencode({"payload": json.dumps(payload)})

@@ -97,9 +97,13 @@ async def test_approval_by_another_person_updates_both_messages(
     assert "Approval needed" in card["text"]
     assert "Sent for approval by <@UCAROL>" in slack_api.updates_of(asked)[-1]["text"]
 
+    posted = len(slack_api.named("chat.postMessage"))
     own = await slack.click("UCAROL", card, "Approve")  # carol cannot approve her own request
     assert own.status_code == 200
-    assert slack_api.updates_of(card)[-1]["blocks"] == card["blocks"]  # buttons restored
+    assert slack_api.updates_of(card) == []  # the card never showed "Approved by" her
+    assert len(slack_api.named("chat.postMessage")) == posted  # nothing said to the channel
+    [refusal] = slack_api.named("chat.postEphemeral")
+    assert refusal.args["user"] == "UCAROL" and "approve" in refusal.args["text"].lower()
 
     await slack.click("UDAVE", card, "Approve")
     told = texts(slack_api.posts_to("DUCAROL"))

@@ -95,5 +95,5 @@ def test_only_loopback_without_authentication(settings: Settings) -> None:
     check_exposure(settings, "::1")
     with pytest.raises(ConfigError, match="loopback"):
         check_exposure(settings, "0.0.0.0")
-    proxied = settings.model_copy(update={"web": settings.web.model_copy(update={"auth": "proxy"})})
-    check_exposure(proxied, "0.0.0.0")
+    web = settings.web.model_copy(update={"auth": "proxy", "shared_secret": "s3"})
+    check_exposure(settings.model_copy(update={"web": web}), "0.0.0.0")

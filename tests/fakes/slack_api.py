@@ -30,6 +30,8 @@ class Call:
 @dataclass
 class FakeSlackApi:
     users: dict[str, str] = field(default_factory=dict)  # Slack user id -> email
+    # Slack user id -> the workspace they belong to (T1 unless said: Slack Connect users differ)
+    teams: dict[str, str] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     rate_limit: dict[str, int] = field(default_factory=dict)  # method -> Retry-After, once
     delay: dict[str, float] = field(default_factory=dict)  # method -> seconds before answering
@@ -105,7 +107,8 @@ class FakeSlackApi:
                 user = args.get("user", "")
                 if user not in self.users:
                     return {"ok": False, "error": "user_not_found"}
-                return {"ok": True, "user": {"id": user, "profile": {"email": self.users[user]}}}
+                found = {"id": user, "team_id": self.teams.get(user, "T1")}
+                return {"ok": True, "user": {**found, "profile": {"email": self.users[user]}}}
             case "users.lookupByEmail":
                 found = [u for u, e in self.users.items() if e == args.get("email")]
                 if not found:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import aiohttp
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -32,7 +32,7 @@ from chatbot.adapters.slack import blocks, calls
 from chatbot.app import Runtime
 from chatbot.config import SlackSettings
 from chatbot.store import channels
-from chatbot.types import ButtonPress, Message, Reply, ReplyKind, utcnow
+from chatbot.types import ButtonPress, ButtonVerb, Message, Reply, ReplyKind, utcnow
 
 PLATFORM = "slack"
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -44,11 +44,14 @@ CONCURRENT_WORK = 8
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where the request came from: replies go back there (in its thread, when it has one)."""
+    """Where the request came from: replies go back there (in its thread, when it has one).
+    `team` is the workspace the request was delivered for (the sender's may differ in a
+    Slack Connect channel)."""
 
     channel: str
     thread: str | None
     user: str
+    team: str = ""
 
 
 def thread_for(channel: str, ts: str | None, thread_ts: str | None) -> str | None:
@@ -98,11 +101,29 @@ class SlackAdapter:
     # -- acknowledgement and background work ---------------------------------------------
 
     def _ack_then(self, work: Any) -> Any:
-        async def listener(ack: Any, body: dict[str, Any]) -> None:
+        async def listener(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
             await ack()
-            self.spawn(work(body))
+            if not self.ours(context.team_id, context.enterprise_id):
+                log.warning(
+                    "slack: ignored a request from workspace %s (enterprise %s); this server "
+                    "answers only slack.team_id %s",
+                    context.team_id,
+                    context.enterprise_id,
+                    self.settings.team_id or "(any)",
+                )
+                return
+            self.spawn(work(body, context.team_id or ""))
 
         return listener
+
+    def ours(self, team: str | None, enterprise: str | None) -> bool:
+        """Is a request from the configured workspace (and organisation, when one is set)?
+        A signed request proves it came from Slack, not which workspace it is meant for: one
+        app can be installed in several, and each would then act in this one's name."""
+        wanted = self.settings
+        if wanted.team_id and team != wanted.team_id:
+            return False
+        return not (wanted.enterprise_id and enterprise != wanted.enterprise_id)
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         self.work.spawn(work)
@@ -112,27 +133,28 @@ class SlackAdapter:
 
     # -- payloads in ----------------------------------------------------------------------
 
-    async def _on_event(self, body: dict[str, Any]) -> None:
+    async def _on_event(self, body: dict[str, Any], team: str) -> None:
         event = body.get("event", {})
         if event.get("bot_id") or event.get("subtype") or not event.get("user"):
             return
         if event.get("type") == "message" and event.get("channel_type") != "im":
             return  # channel messages arrive as app_mention when they are meant for us
         channel, ts = event.get("channel", ""), event.get("ts")
-        origin = Origin(channel, thread_for(channel, ts, event.get("thread_ts")), event["user"])
+        thread = thread_for(channel, ts, event.get("thread_ts"))
+        origin = Origin(channel, thread, event["user"], team)
         text = MENTION.sub("", event.get("text", "")).strip()
         await self._converse(origin, text, None, body.get("event_id"))
 
-    async def _on_command(self, body: dict[str, Any]) -> None:
-        origin = Origin(body.get("channel_id", ""), None, body.get("user_id", ""))
+    async def _on_command(self, body: dict[str, Any], team: str) -> None:
+        origin = Origin(body.get("channel_id", ""), None, body.get("user_id", ""), team)
         await self._converse(origin, body.get("text", ""), None, f"cmd:{body.get('trigger_id')}")
 
-    async def _on_action(self, body: dict[str, Any]) -> None:
+    async def _on_action(self, body: dict[str, Any], team: str) -> None:
         action = body["actions"][0]
         user, channel = body["user"]["id"], body.get("channel", {}).get("id", "")
         clicked = body.get("message", {})
         origin = Origin(
-            channel, thread_for(channel, clicked.get("ts"), clicked.get("thread_ts")), user
+            channel, thread_for(channel, clicked.get("ts"), clicked.get("thread_ts")), user, team
         )
         event_id = f"action:{action.get('action_ts')}:{user}"
         await self._converse(origin, "", action.get("value", ""), event_id, clicked)
@@ -154,16 +176,20 @@ class SlackAdapter:
             channel=origin.channel,
             thread=origin.thread,
             event_id=event_id,
-            email=await self.email_of(origin.user),
+            email=await self.email_of(origin.user, origin.team),
             press=ButtonPress(press) if press else None,
         )
-        decision = tracking.Press.parse(press or "")
+        decision = tracking.decision_of(message.press)
         who, now = f"<@{origin.user}>", utcnow()
         clicked = clicked or {}
         card = clicked.get("ts") if decision else None
         if card and event_id and await tracking.delivered(self.runtime.store, PLATFORM, event_id):
             return  # a redelivered click: it was handled, and its card already says so
-        if decision and card:
+        principal = self.runtime.assistant.directory.resolve(message)
+        early = bool(card and decision) and await tracking.answers_own(
+            self.runtime.store, decision, principal.name
+        )
+        if early and decision and card:  # only the requester's own Confirm / Cancel
             line = tracking.status_line("awaiting_confirmation", decision.verb, who, now)
             await calls.edit(
                 self.client, origin.channel, card, f"{clicked.get('text', '')}\n{line}"
@@ -171,20 +197,27 @@ class SlackAdapter:
         replies = await self.runtime.assistant.handle(message)
         if not replies:
             return  # the same delivery, handled by another task or replica
-        if decision and card and not tracking.took_effect(decision, replies):
-            await self._undo_progress(origin.channel, clicked, decision.action_id)
-        await self.deliver(replies, origin)
-        if press and press.startswith("preview:"):
+        refused = message.press is not None and (
+            decision is None or not tracking.took_effect(decision, replies)
+        )
+        if decision and card and refused:
+            await self._undo_progress(origin.channel, clicked, decision.action_id or 0, early)
+        # A refused click is answered to the clicker alone, not to everyone in the channel.
+        await self.deliver(replies, origin, privately=refused)
+        pressed = message.press.parsed if message.press else None
+        if pressed is not None and pressed.verb is ButtonVerb.PREVIEW:
             return
-        name = self.runtime.assistant.directory.resolve(message).display_name
+        name = principal.display_name
         await self.runtime.relay.settle(PLATFORM, Decided(decision, who, name, now, replies))
 
     async def settle(
         self, action_id: int, verb: str | None, who: str, when: datetime, replies: Sequence[Reply]
     ) -> None:
-        """Edit the Slack messages about an action to show where it stands."""
+        """Edit the Slack messages about an action to show where it stands. Every text is
+        escaped as the first post was; only our own mention of the clicker stays a mention."""
+        shown = who if MENTION.fullmatch(who) else blocks.escape(who)
         edits = await tracking.settle(
-            self.runtime.store, PLATFORM, action_id, verb, who, when, replies
+            self.runtime.store, PLATFORM, action_id, verb, shown, when, replies, blocks.escape
         )
         for edit in edits:
             await calls.edit(self.client, edit.post.conversation, edit.post.message_id, edit.text)
@@ -195,24 +228,44 @@ class SlackAdapter:
             posts = await channels.posts_for(tx, action_id, PLATFORM)
         for post in posts:
             if post.role == channels.REQUEST:
-                await calls.edit(
-                    self.client, post.conversation, post.message_id, f"{post.text}\n⏳ {text}"
-                )
+                shown = blocks.escape(f"{post.text}\n⏳ {text}")
+                await calls.edit(self.client, post.conversation, post.message_id, shown)
 
-    async def email_of(self, user: str) -> str | None:
-        """The Slack user's email (users.info), cached per process; None makes them a guest."""
+    async def email_of(self, user: str, team: str = "") -> str | None:
+        """The Slack user's email (users.info), cached per process; None makes them a guest.
+
+        A member of another organisation (Slack Connect) is a guest whatever email their own
+        workspace gives them: that workspace, not ours, vouches for it. Home is slack.team_id,
+        or else the workspace the request was delivered for."""
         if user not in self._emails:
             try:
-                found = await self.client.users_info(user=user)
-                self._emails[user] = found["user"].get("profile", {}).get("email") or None
+                found = (await self.client.users_info(user=user))["user"]
             except SlackApiError as exc:
                 log.warning("slack: users.info failed for %s: %s", user, exc.response.get("error"))
                 return None
+            email = found.get("profile", {}).get("email") or None
+            if self._foreign(found, team):
+                log.info("slack: %s belongs to another organisation; treated as a guest", user)
+                email = None
+            self._emails[user] = email
         return self._emails[user]
+
+    def _foreign(self, user: dict[str, Any], team: str) -> bool:
+        if user.get("is_stranger"):
+            return True
+        home = self.settings.team_id or team
+        theirs = user.get("team_id")
+        if not home or not theirs or theirs == home:
+            return False
+        org = (user.get("enterprise_user") or {}).get("enterprise_id")
+        same_org = bool(self.settings.enterprise_id) and org == self.settings.enterprise_id
+        return not same_org
 
     # -- replies out ----------------------------------------------------------------------
 
-    async def deliver(self, replies: Sequence[Reply], origin: Origin) -> None:
+    async def deliver(
+        self, replies: Sequence[Reply], origin: Origin, privately: bool = False
+    ) -> None:
         carded: set[int] = set()
         unreachable: list[str] = []
         for reply in replies:
@@ -224,7 +277,7 @@ class SlackAdapter:
                 carded.add(reply.action_id or 0)
                 posted = await calls.post(self.client, reply.channel, None, reply)
             elif reply.to is None:
-                if reply.private:
+                if reply.private or privately:
                     await calls.ephemeral(
                         self.client, origin.channel, origin.user, origin.thread, reply
                     )
@@ -285,13 +338,15 @@ class SlackAdapter:
             self._dms[principal.email] = opened["channel"]["id"]
         return self._dms[principal.email]
 
-    async def _undo_progress(self, channel: str, clicked: dict[str, Any], action_id: int) -> None:
-        """The click decided nothing: put the buttons back while the action is still open (it
-        was not this person's to decide), or say what became of it."""
+    async def _undo_progress(
+        self, channel: str, clicked: dict[str, Any], action_id: int, edited: bool
+    ) -> None:
+        """The click decided nothing: say what became of a closed action, or put the buttons
+        back on a card that was marked as being worked on (`edited`)."""
         state = await tracking.state_of(self.runtime.store, action_id)
         text = clicked.get("text", "")
         if state not in tracking.OPEN:
             shown = (state or "gone").replace("_", " ")
             await calls.edit(self.client, channel, clicked["ts"], f"{text}\nAlready {shown}.")
-            return
-        await calls.edit(self.client, channel, clicked["ts"], text, clicked.get("blocks") or [])
+        elif edited:
+            await calls.edit(self.client, channel, clicked["ts"], text, clicked.get("blocks") or [])

@@ -1,7 +1,10 @@
 """Slack on the one server: the `/slack/events` route and the adapter's lifetime.
 
-HTTP mode: Bolt's Starlette handler verifies the signature and the timestamp (older than five
-minutes is refused) and answers 401 before any listener runs. Socket Mode (SLACK_APP_TOKEN set):
+HTTP mode: the route verifies the signature and the timestamp (older than five minutes is
+refused) over the raw body and answers 401 before anything parses it (Bolt parses first and
+verifies afterwards, so a malformed unsigned body would reach its JSON parser); then the body
+is checked like every other (`bodies.parse_json`) and handed to Bolt's Starlette handler, which
+verifies again. Socket Mode (SLACK_APP_TOKEN set):
 the adapter dials out to Slack, and `/slack/events` answers 404 saying so. Not configured: 503
 with what to set; the rest of the server starts as usual.
 """
@@ -11,14 +14,17 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import parse_qsl
 
 import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from chatbot.adapters.bodies import BadBody, decode, parse_json
 from chatbot.adapters.slack.adapter import PLATFORM, SlackAdapter
 from chatbot.app import Runtime
 
@@ -37,7 +43,31 @@ async def events(request: Request) -> Response:
         return JSONResponse({"error": NOT_CONFIGURED}, status_code=503)
     if handler is None:
         return JSONResponse({"error": SOCKET_MODE}, status_code=404)
+    raw = await request.body()  # bounded by the edge guard; Starlette keeps it for Bolt
+    secret = adapter.settings.signing_secret.get_secret_value()
+    signed = SignatureVerifier(secret).is_valid(
+        raw,
+        request.headers.get("x-slack-request-timestamp", ""),
+        request.headers.get("x-slack-signature", ""),
+    )
+    if not signed:
+        return JSONResponse({"error": "invalid request signature"}, status_code=401)
+    try:
+        _check(decode(raw), request.headers.get("content-type", ""))
+    except BadBody as exc:
+        return JSONResponse({"error": exc.text}, status_code=exc.status)
     return await handler.handle(request)
+
+
+def _check(text: str, content_type: str) -> None:
+    """What Bolt will parse, parsed strictly first: a JSON event, or a form whose `payload`
+    field is JSON (clicks). Raises BadBody."""
+    if content_type.split(";")[0].strip() == "application/json" or text.startswith("{"):
+        parse_json(text)
+        return
+    form = dict(parse_qsl(text, keep_blank_values=True))
+    if "payload" in form:
+        parse_json(form["payload"])
 
 
 routes = [Route("/slack/events", events, methods=["POST"])]

@@ -21,7 +21,14 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
-from botbuilder.schema import Activity, ActivityTypes, ConversationReference, ResourceResponse
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    CallerIdConstants,
+    ConversationReference,
+    ResourceResponse,
+)
+from botframework.connector.auth import AuthenticationConstants
 
 from chatbot.adapters import tracking
 from chatbot.adapters.background import BackgroundWork
@@ -30,7 +37,7 @@ from chatbot.adapters.teams import cards
 from chatbot.app import Runtime
 from chatbot.config import TeamsSettings
 from chatbot.store import channels
-from chatbot.types import ButtonPress, Message, Reply, ReplyKind, utcnow
+from chatbot.types import ButtonPress, ButtonVerb, Message, Reply, ReplyKind, utcnow
 
 PLATFORM = "teams"
 log = logging.getLogger(__name__)
@@ -41,12 +48,44 @@ CONCURRENT_WORK = 8
 
 @dataclass(frozen=True, slots=True)
 class BotConfig:
-    """The attribute names ConfigurationBotFrameworkAuthentication reads."""
+    """The attribute names ConfigurationBotFrameworkAuthentication reads. Naming any of the
+    endpoint attributes switches the library to its parameterized authentication, which then
+    needs all of them: `for_settings` fills them with the public cloud's values."""
 
     APP_ID: str
     APP_PASSWORD: str
     APP_TYPE: str
     APP_TENANTID: str
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None = None
+    TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL: str | None = None
+    TO_CHANNEL_FROM_BOT_LOGIN_URL: str | None = None
+    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str | None = None
+    OAUTH_URL: str | None = None
+    CALLER_ID: str | None = None
+
+    @classmethod
+    def for_settings(cls, settings: TeamsSettings) -> BotConfig:
+        credentials = (
+            settings.app_id,
+            settings.app_password.get_secret_value(),
+            settings.app_type,
+            settings.app_tenant_id,
+        )
+        if not settings.openid_metadata_url:
+            return cls(*credentials)
+        return cls(
+            *credentials,
+            TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=settings.openid_metadata_url,
+            TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
+            TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL=(
+                AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
+            ),
+            TO_CHANNEL_FROM_BOT_LOGIN_URL=AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX,
+            TO_CHANNEL_FROM_BOT_OAUTH_SCOPE=AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
+            OAUTH_URL=AuthenticationConstants.OAUTH_URL,
+            CALLER_ID=CallerIdConstants.public_azure_channel,
+        )
 
 
 def reference_json(reference: ConversationReference) -> str:
@@ -60,13 +99,7 @@ def reference_from(text: str) -> ConversationReference:
 class TeamsAdapter:
     def __init__(self, settings: TeamsSettings, runtime: Runtime) -> None:
         self.settings, self.runtime = settings, runtime
-        config = BotConfig(
-            settings.app_id,
-            settings.app_password.get_secret_value(),
-            settings.app_type,
-            settings.app_tenant_id,
-        )
-        self.auth = ConfigurationBotFrameworkAuthentication(config)
+        self.auth = ConfigurationBotFrameworkAuthentication(BotConfig.for_settings(settings))
         self.cloud = CloudAdapter(self.auth)
         self._emails: dict[str, str | None] = {}
         self.work = BackgroundWork("teams", CONCURRENT_WORK)
@@ -111,9 +144,10 @@ class TeamsAdapter:
             log.info("teams: typing indicator refused: %s", exc)
         replies = await self.runtime.assistant.handle(message)
         await self.deliver(turn, replies)
-        if press and press.startswith("preview:"):
+        pressed = message.press.parsed if message.press else None
+        if pressed is not None and pressed.verb is ButtonVerb.PREVIEW:
             return
-        decision = tracking.Press.parse(press or "")
+        decision = tracking.decision_of(message.press)
         who, now = sender.name or principal.name, utcnow()
         decided = Decided(decision, who, principal.display_name, now, replies)
         await self.runtime.relay.settle(PLATFORM, decided)

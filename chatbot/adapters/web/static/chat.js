@@ -56,7 +56,8 @@ async function send(payload, shown) {
 
 async function loadInbox() {
   if (!person.value) return;
-  const res = await fetch("/api/inbox?as=" + encodeURIComponent(person.value));
+  // A POST: it hands over (and so consumes) the notifications waiting for this person.
+  const res = await fetch("/api/inbox", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({as: person.value})});
   if (!res.ok) return;
   const data = await res.json();
   inboxItems.replaceChildren();
