@@ -41,7 +41,12 @@ STATIC = Path(__file__).parent / "adapters" / "web" / "static"
 SIGNED_PATHS = ("/slack/events",)
 # Every HTTP API the server offers, described in /api/openapi.json (and so fuzzed by
 # tests/fuzz): a new API (SCIM, webhooks) adds its module's `operations` here.
-API_OPERATIONS: tuple[Operation, ...] = (*web_api.operations, *admin_api.operations)
+API_OPERATIONS: tuple[Operation, ...] = (
+    *web_api.operations,
+    *admin_api.operations,
+    *incidents_api.operations,
+    *intake.operations,
+)
 # Read-only probes that hold no personal data: answered whatever the Host header says.
 PROBES = ("/healthz", "/readyz", "/metrics")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import math
 import time
@@ -24,10 +23,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from chatbot.adapters.bodies import BadBody, parse_json
 from chatbot.config import AlertSettings
 from chatbot.errors import StoreError
 from chatbot.incidents.book import Intake, incident_ref
 from chatbot.incidents.payloads import BadPayload, Notice, Source, parse
+from chatbot.openapi import Operation, Schema
 
 log = logging.getLogger(__name__)
 
@@ -106,22 +107,11 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number out of range: {text}")
-    return value
-
-
 def decode(body: bytes) -> object:
     try:
-        return json.loads(body.decode("utf-8"), parse_float=_finite, parse_constant=_finite)
-    except UnicodeDecodeError:
-        raise Refused(400, "the body is not UTF-8") from None
-    except RecursionError:
-        raise Refused(400, "the JSON is nested too deeply") from None
-    except ValueError as exc:
-        raise Refused(400, f"the body is not valid JSON ({exc})") from None
+        return parse_json(body)
+    except BadBody as bad:
+        raise Refused(bad.status, bad.text) from None
 
 
 Announce = Callable[[Intake], Awaitable[None]]
@@ -160,3 +150,47 @@ routes = [
     Route("/hooks/alertmanager", endpoint(Source.ALERTMANAGER), methods=["POST"]),
     Route("/hooks/grafana", endpoint(Source.GRAFANA), methods=["POST"]),
 ]
+
+
+ACCEPTED: Schema = {
+    "type": "object",
+    "required": ["status", "alerts", "incidents"],
+    "properties": {
+        "status": {"type": "string"},
+        "alerts": {"type": "integer"},
+        "incidents": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_DELIVERY: Schema = {
+    "type": "object",
+    "required": ["version", "groupKey", "status", "alerts"],
+    "properties": {
+        "version": {"type": "string"},
+        "groupKey": {"type": "string"},
+        "status": {"enum": ["firing", "resolved"]},
+        "truncatedAlerts": {"type": "integer", "minimum": 0},
+        "alerts": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_ANSWERS: dict[int, tuple[str, Schema | None]] = {
+    200: ("recorded; the incidents it touched", ACCEPTED),
+    401: ("no valid token or signature; nothing was recorded", None),
+    422: ("not a delivery of this source's format", None),
+    503: ("storage unavailable; retry", None),
+}
+operations = tuple(
+    Operation(
+        "POST",
+        f"/hooks/{source}",
+        f"hook_{source}",
+        f"Receive a {title} webhook delivery",
+        "alert intake",
+        _ANSWERS,
+        body={"application/json": _DELIVERY},
+        bearer=True,
+    )
+    for source, title in (
+        ("alertmanager", "Prometheus Alertmanager (v4)"),
+        ("grafana", "Grafana Alerting"),
+    )
+)

@@ -16,6 +16,8 @@ from intents import Understander
 # Routes under /api that are not ours to describe: the Bot Framework's endpoint (its contract is
 # Microsoft's) and the document itself.
 NOT_DESCRIBED = {"/api/messages", "/api/openapi.json"}
+# Every JSON API the server offers: the web chat and admin API, KPIs, and the alert webhooks.
+DESCRIBED_PREFIXES = ("/api/", "/hooks/")
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def test_the_document_is_served_and_lists_every_api_route(client: TestClient) ->
     routes = {
         (route.path, method)
         for route in client.app.routes  # type: ignore[attr-defined]
-        if isinstance(route, Route) and route.path.startswith("/api/")
+        if isinstance(route, Route) and route.path.startswith(DESCRIBED_PREFIXES)
         for method in (route.methods or set()) - {"HEAD"}
         if route.path not in NOT_DESCRIBED
     }

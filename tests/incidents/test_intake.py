@@ -128,7 +128,7 @@ def test_a_mixed_delivery_keeps_the_incident_open_until_the_last_alert_resolves(
 
 def test_the_incident_channel_and_responders_are_told(client: TestClient) -> None:
     post_am(client, alertmanager([alert("firing", START)]))
-    inbox = client.get("/api/inbox", params={"as": "carol"})
+    inbox = client.post("/api/inbox", json={"as": "carol"})
     texts = [r["text"] for r in inbox.json()["notifications"]]
     assert any("Incident INC-1: HighErrorRate on checkout prod" in t for t in texts)
 
