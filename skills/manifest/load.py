@@ -209,6 +209,8 @@ def _semantic(model: ManifestModel, allowed_hosts: Iterable[str] | None) -> list
         if step.path:
             fields.append(("path", step.path, False))
             problem = path_problem(_placeholders_as_text(step.path))
+            if problem is None and not step.path.startswith("/"):
+                problem = "must start with /"
             if problem is None and re.search(r"[?#]", step.path):
                 problem = "must not hold a query or fragment; put parameters under query"
             if problem is not None:
