@@ -23,6 +23,7 @@ from chatbot.execute import Executor
 from chatbot.governance import audit
 from chatbot.governance.approvals import Approvals
 from chatbot.governance.authorize import Authorizer
+from chatbot.governance.redaction import redact
 from chatbot.identity import Directory
 from chatbot.store.engine import Store
 from chatbot.store.tables import ProcessedEvent
@@ -302,7 +303,11 @@ class Assistant:
         detail: Mapping[str, object] | None = None,
     ) -> audit.AuditRecord:
         if detail is None:
-            shown = message.press.value if message.press else texts.printable(message.text)[:500]
+            # Redacted before it is cut: half a token would no longer look like one.
+            if message.press:
+                shown = message.press.value
+            else:
+                shown = redact(texts.printable(message.text))[:500]
             detail = {"text": shown, "event_id": message.event_id}
         return audit.AuditRecord(
             actor=principal.name,

@@ -159,7 +159,7 @@ class Understander:
         """Second look at ordinary words one typo away from a keyword of a skill the text
         already points at: "rest my vpn" is "reset my vpn", "i need some rest" stays rest."""
         present = {t.norm for t in tokens}
-        targets = {w for p in present for w in self._neighbours.get(p, ())} - present
+        targets = {w for p in present for ws in self._neighbours.get(p, ()) for w in ws} - present
         if not targets:
             return tokens
         out = []
@@ -253,12 +253,17 @@ def _as_typed(slot: Slot, text: str) -> Slot:
     return replace(slot, value=value, text=text[slot.start : slot.end])
 
 
-def _neighbour_words(keywords: Iterable[tuple[tuple[str, ...], ...]]) -> dict[str, frozenset[str]]:
-    """Per keyword word, every word of the skills that use it: the typo targets that word
-    makes plausible, looked up per token instead of scanning every skill per message."""
-    out: dict[str, set[str]] = {}
+def _neighbour_words(
+    keywords: Iterable[tuple[tuple[str, ...], ...]],
+) -> dict[str, tuple[frozenset[str], ...]]:
+    """Per keyword word, the word sets of the skills that use it: the typo targets that word
+    makes plausible, looked up per token instead of scanning every skill per message.
+
+    Each skill's set is built once and shared, so memory grows with the number of keywords;
+    a copy per word (as before) grew with its square: 6,000 keywords took gigabytes."""
+    out: dict[str, list[frozenset[str]]] = {}
     for ks in keywords:
-        words = {w for k in ks for w in k if w.isalpha()}
+        words = frozenset(w for k in ks for w in k if w.isalpha())
         for word in words:
-            out.setdefault(word, set()).update(words)
-    return {word: frozenset(near) for word, near in out.items()}
+            out.setdefault(word, []).append(words)
+    return {word: tuple(sets) for word, sets in out.items()}

@@ -8,9 +8,11 @@ transaction starts: a bad one changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -22,6 +24,7 @@ from chatbot.store.engine import Store
 from chatbot.store.tables import SkillRegistryHead, SkillState, SkillVersion
 from chatbot.types import utcnow
 from skills.connectors.factory import KINDS
+from skills.connectors.secrets import scope_key
 from skills.manifest import parse_manifest
 from skills.manifest.load import Manifest
 
@@ -116,10 +119,19 @@ class SkillAdmin:
         self.connectors = frozenset(connectors) & frozenset(KINDS)
 
     def validate(self, text: str, file: str) -> Manifest:
+        """Parse and check a manifest (CPU work: async callers run it in a worker thread)."""
         manifest = parse_manifest(text, file, self.allowed_hosts)
         name = manifest.model.name
         if name in set(self._fixed()):
             raise UserError(f"{file}: name: {name} is a built-in or packaged skill; pick another")
+        # A manifest's secrets are those stored under its name; a built-in skill's scope
+        # (vpn.reset is also vpn_reset) is not for a manifest to borrow.
+        owner = next((f for f in self._fixed() if scope_key(f) == scope_key(name)), None)
+        if owner is not None:
+            raise UserError(
+                f"{file}: name: {name} is the secret scope of the built-in skill {owner}; "
+                "pick another"
+            )
         for step in manifest.model.all_steps():
             if step.connector is not None and step.connector not in self.connectors:
                 known = ", ".join(sorted(self.connectors)) or "none"
@@ -186,7 +198,7 @@ class SkillAdmin:
         return number
 
     async def add(self, text: str, file: str, actor: Actor) -> Change:
-        manifest = self.validate(text, file)
+        manifest = await asyncio.to_thread(self.validate, text, file)
         async with self.store.transaction() as tx:
             await self._lock(tx)
             number = await self._new_version(tx, manifest, actor)
@@ -198,7 +210,7 @@ class SkillAdmin:
         old = next((v for v in await versions(self.store, name) if v.version == version), None)
         if old is None:
             raise UserError(f"skill {name} has no version {version}; see 'chatops skills versions'")
-        manifest = self.validate(old.source, f"{name} version {version}")
+        manifest = await asyncio.to_thread(self.validate, old.source, f"{name} version {version}")
         async with self.store.transaction() as tx:
             await self._lock(tx)
             number = await self._new_version(tx, manifest, actor)
@@ -261,9 +273,28 @@ class Listed:
         }
 
 
+def _spec_or_none(row: SkillVersion) -> Any:
+    from skills.manifest.skill import spec_of
+
+    try:
+        return spec_of(parse_manifest(row.source, row.name))
+    except UserError:
+        return None
+
+
+async def removed_manifests(store: Store) -> list[str]:
+    """Names of manifest skills an admin removed (their versions are kept, never parsed)."""
+    async with store.transaction() as tx:
+        rows = await tx.exec(
+            select(SkillState.name).where(
+                SkillState.kind == "manifest", col(SkillState.version).is_(None)
+            )
+        )
+        return list(rows.all())
+
+
 async def listing(store: Store, base: Iterable[object]) -> list[Listed]:
     """Built-in and packaged skills (`base`), then manifest skills, each with its state."""
-    from skills.manifest.skill import spec_of
 
     known = await states(store)
     rows: list[Listed] = []
@@ -281,10 +312,10 @@ async def listing(store: Store, base: Iterable[object]) -> list[Listed]:
                 spec.side_effect,
             )
         )
-    for row, enabled in await running_manifests(store):
-        try:
-            spec = spec_of(parse_manifest(row.source, row.name))
-        except UserError:
+    running = await running_manifests(store)
+    specs = await asyncio.to_thread(lambda: [_spec_or_none(row) for row, _ in running])
+    for (row, enabled), spec in zip(running, specs, strict=True):
+        if spec is None:
             continue
         rows.append(
             Listed(

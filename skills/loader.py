@@ -23,10 +23,10 @@ import httpx
 
 from chatbot.types import Outcome
 from skills import admin
-from skills.api import Skill, SkillContext
+from skills.api import Skill, SkillContext, SkillSpec
 from skills.connectors.base import Sleep
 from skills.connectors.factory import KINDS, connector
-from skills.connectors.secrets import Secrets
+from skills.connectors.secrets import Secrets, scope_key
 from skills.manifest import ManifestSkill, parse_manifest
 from skills.manifest.skill import spec_of
 from skills.registry import Disabled, SkillRegistry
@@ -88,6 +88,32 @@ class SkillSource:
                     )
         return makers
 
+    def reserved_scopes(self) -> frozenset[str]:
+        """Secret scopes that belong to connectors and built-in or packaged skills."""
+        names = [*KINDS, *self.connectors, *self.fixed_names()]
+        return frozenset(scope_key(n) for n in names)
+
+    def manifest_secrets(self, name: str) -> Mapping[str, str]:
+        """A manifest gets the secrets stored under its own name, and never a reserved scope
+        (checked when added too; this holds for manifests stored before that check)."""
+        if scope_key(name) in self.reserved_scopes():
+            log.warning("manifest skill %s: its name is a reserved secret scope; no secrets", name)
+            return {}
+        return self.secrets.scope(name)
+
+    def _parse(self, rows: list[Any]) -> list[Any]:
+        """Parse the running manifests (in a worker thread: it is CPU work)."""
+        parsed = []
+        for row in rows:
+            try:
+                parsed.append(
+                    parse_manifest(row.source, f"{row.name} v{row.version}", self.allowed_hosts)
+                )
+            except Exception as exc:  # settings changed under it (e.g. a host no longer allowed)
+                log.error("manifest skill %s v%s skipped: %s", row.name, row.version, exc)
+                parsed.append(None)
+        return parsed
+
     async def load(self, store: Any) -> list[Skill]:
         states = await admin.states(store)
         makers = self.connector_makers()
@@ -97,21 +123,22 @@ class SkillSource:
             else Disabled(s.spec)
             for s in self.base
         ]
-        for row, enabled in await admin.latest_manifests(store):
-            if row.name in self.fixed_names():
-                continue
-            try:
-                manifest = parse_manifest(
-                    row.source, f"{row.name} v{row.version}", self.allowed_hosts
-                )
-            except Exception as exc:  # settings changed under it (e.g. a host no longer allowed)
-                log.error("manifest skill %s v%s skipped: %s", row.name, row.version, exc)
+        fixed = set(self.fixed_names())
+        running = [(r, on) for r, on in await admin.running_manifests(store) if r.name not in fixed]
+        manifests = await asyncio.to_thread(self._parse, [r for r, _ in running])
+        for (row, enabled), manifest in zip(running, manifests, strict=True):
+            if manifest is None:
                 continue
             if not enabled:
                 skills.append(Disabled(spec_of(manifest)))
                 continue
             skill = ManifestSkill(manifest, self.allowed_hosts, makers, self.sleep, row.version)
-            skills.append(WithSecrets(skill, self.secrets.scope(row.name)))
+            skills.append(WithSecrets(skill, self.manifest_secrets(row.name)))
+        # A removed manifest stays known by name (waiting requests end cleanly) but its text
+        # is never parsed again: whatever it held, it costs nothing from now on.
+        for name in await admin.removed_manifests(store):
+            if name not in fixed:
+                skills.append(Disabled(SkillSpec(name, "removed by an admin")))
         return skills
 
 

@@ -1,42 +1,156 @@
 """Secrets and tokens are redacted before anything is stored or shown.
 
-Patterns for the credentials people paste into chat by mistake: Slack and GitHub tokens,
-bearer tokens, JWTs, and "password: ..." / "password is ..." phrases. The audit trail runs
-every text through `redact` before hashing, so a secret never reaches the database.
+One rule set, two sources:
+
+- the token shapes of detect-secrets (Yelp, Apache-2.0; a maintained detector used as a
+  library): every regex-based plugin's `denylist` (AWS access keys, Slack, GitHub, GitLab,
+  Stripe, SendGrid, Twilio, JWTs, private key headers, basic-auth URLs, ...). Plugins whose
+  shapes are not credentials in chat (public IP addresses) or match ordinary words
+  (Artifactory's `AP...`) are left out; the rest follow the installed version;
+- a few phrase rules detect-secrets has no regex for, because it reads code, not chat:
+  "my password is ...", "pw: ...", "pass: ...", "aws secret key = ...", `Bearer ...`,
+  `https://user:password@host`, Slack app tokens and mixed-case token tails.
+
+`redact` runs on text, `redact_value` on JSON values (a value under a key named like a
+credential -- password, secret, token, api_key -- is redacted whatever it looks like).
+The store redacts every text and JSON column when it is written (`chatbot.store.redacted`)
+and the audit trail before hashing, in both cases before any truncation, so a secret typed in
+chat never reaches the database, even cut in half.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-_SECRET_PATTERNS = (
-    r"\bxox[abposr]-[A-Za-z0-9-]{8,}",
-    r"\bxapp-[A-Za-z0-9-]{8,}",
-    r"(?i:\bbearer\s+[A-Za-z0-9._~+/=-]{8,})",
-    r"\bgh[pousr]_[A-Za-z0-9]{20,}",
-    r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}",
-    r"(?i:\b(?:password|passwd|secret|token|api[_-]?key)\s*[:=]\s*\S+)",
-    # "my password is hunter2": over-redacting "my password is broken" is the safe mistake
-    r"(?i:\b(?:password|passwd|pwd)\s+(?:is|was|=)\s+\S+)",
-)
-# One alternation, one pass over the text: every audit entry redacts several strings, and
-# seven passes each cost more than hashing the entry.
-_SECRETS = re.compile("|".join(_SECRET_PATTERNS))
 REDACTED = "[redacted]"
+
+# Detector names (detect-secrets `secret_type`) left out, and why: see the module docstring.
+_LEFT_OUT = frozenset({"Public IP (ipv4)", "Artifactory Credentials"})
+
+_KEYWORD = (
+    r"(?:aws[_ -]?)?(?:secret[_ -]?access[_ -]?key|access[_ -]?key(?:[_ -]?id)?|secret[_ -]?key"
+    r"|client[_ -]?secret|api[_ -]?key|private[_ -]?key|passphrase|password|passwd|pwd|pw|pass"
+    r"|secret|token)"
+)
+# A private rule marks the part to hide as (?P<v>...); what is around it stays readable.
+_PHRASES = (
+    # a pasted private key, whole (detect-secrets finds its first line only)
+    r"(?P<v>-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
+    r"(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z))",
+    # password: x / "password": "x y" / my password is x / pw = x / aws secret key is x
+    rf"(?i:\b{_KEYWORD}\b[\"']?\s*(?:[:=]|\bis\b|\bwas\b)\s*[\"']?)"
+    r"(?P<v>(?<=\")[^\"\n]+(?=\")|(?<=')[^'\n]+(?=')|(?!\[redacted\])[^\s\"']+)",
+    r"(?i:\bbearer\s+)(?P<v>(?!\[redacted\])[A-Za-z0-9._~+/=-]{8,})",
+    r"(?i:\b[a-z][a-z0-9+.-]*://)(?P<v>[^\s:/@]+:[^\s/@]+)@",  # https://user:pw@host
+    r"(?P<v>\bx(?:ox[a-z]|app)-[A-Za-z0-9-]{8,})",  # Slack, any case, every kind
+    r"(?P<v>\bgh[pousr]_[A-Za-z0-9_]{20,})",
+    r"(?P<v>\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)",  # JWT, signature too
+)
+_VERBOSE_FLAGS = {re.IGNORECASE: "i", re.MULTILINE: "m", re.DOTALL: "s", re.VERBOSE: "x"}
+_CREDENTIAL_KEY = re.compile(
+    r"(?i)^(?:.*[_ -])?(?:password|passwd|passphrase|pwd|secret|client[_ -]?secret|token"
+    r"|api[_ -]?key|access[_ -]?key|secret[_ -]?key|private[_ -]?key|credentials?)$"
+)
+
+
+def _detector_patterns() -> list[str]:
+    """The denylist regexes of every regex-based detect-secrets plugin, flags kept inline."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.plugins.base import RegexBasedDetector
+
+    found: list[str] = []
+    for secret_type, plugin in sorted(get_mapping_from_secret_type_to_class().items()):
+        if secret_type in _LEFT_OUT or not issubclass(plugin, RegexBasedDetector):
+            continue
+        for pattern in plugin.denylist:
+            flags = "".join(v for k, v in _VERBOSE_FLAGS.items() if pattern.flags & k)
+            found.append(f"(?{flags}:{pattern.pattern})" if flags else f"(?:{pattern.pattern})")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """One pattern, and the cheap test that says it could match at all: a substring of the
+    lower-cased text, or (for token shapes) a run of 16 token characters. Most stored texts
+    ("deploy web 2.3.1 to prod") pass no test, so redacting them costs a few microseconds."""
+
+    pattern: re.Pattern[str]
+    words: tuple[str, ...] = ()  # run when one of these is in the lower-cased text
+    keep_context: bool = False  # hide only the (?P<v>...) group
+
+    def applies(self, lowered: str, long_token: bool) -> bool:
+        return any(w in lowered for w in self.words) if self.words else long_token
+
+
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_.:-]{16,}")  # every detect-secrets shape has one
+
+
+@lru_cache(maxsize=1)
+def _rules() -> tuple[_Rule, ...]:
+    """Phrase rules first (they keep their context), then detect-secrets' token shapes."""
+    gates = (
+        ("private key",),
+        ("pass", "pw", "pwd", "secret", "token", "key"),
+        ("bearer",),
+        ("://",),
+        ("xox", "xapp"),
+        ("gh",),
+        ("eyj",),
+    )
+    rules = [
+        _Rule(re.compile(phrase), words, keep_context=True)
+        for phrase, words in zip(_PHRASES, gates, strict=True)
+    ]
+    rules += [_Rule(re.compile(p)) for p in _detector_patterns()]
+    # detect-secrets' private-key and npm shapes have short values: gate them by their words
+    return tuple(
+        _Rule(r.pattern, ("private key", "putty", "authtoken"))
+        if not r.keep_context
+        and (
+            "PRIVATE KEY" in r.pattern.pattern
+            or "PuTTY" in r.pattern.pattern
+            or "_authToken" in r.pattern.pattern
+        )
+        else r
+        for r in rules
+    )
+
+
+def _hide_value(match: re.Match[str]) -> str:
+    text, start = match.group(0), match.start("v") - match.start()
+    return text[:start] + REDACTED + text[start + len(match.group("v")) :]
 
 
 def redact(text: str) -> str:
-    """Replace anything that looks like a credential; audit entries must never hold one."""
-    return _SECRETS.sub(REDACTED, text)
+    """Replace anything that looks like a credential; nothing stored may hold one.
+    Idempotent: redacting a redacted text changes nothing."""
+    lowered = text.lower()
+    long_token = _LONG_TOKEN.search(text) is not None
+    for rule in _rules():
+        if rule.applies(lowered, long_token):
+            text = rule.pattern.sub(_hide_value if rule.keep_context else REDACTED, text)
+    return text
 
 
 def redact_value(value: Any) -> Any:
+    """A JSON value with every string redacted, and every value under a credential-named
+    key (password, client_secret, api_key, ...) replaced whole."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, Mapping):
-        return {str(k): redact_value(v) for k, v in value.items()}
+        return {
+            str(k): REDACTED
+            if _CREDENTIAL_KEY.match(str(k))
+            and isinstance(v, str | int | float)
+            and v != ""
+            and not isinstance(v, bool)
+            else redact_value(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [redact_value(v) for v in value]
     return value

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, DateTime, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from chatbot.store.redacted import RedactedJSON, RedactedText
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps go in and come out as aware UTC, whatever the database keeps."""
@@ -65,7 +67,7 @@ class Action(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     requester: str = Field(index=True)
     skill: str
-    slots: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    slots: str = Field(default="{}", sa_column=Column(RedactedJSON, nullable=False))
     state: str = Field(index=True)
     risk: str = "none"
     rule: str = ""
@@ -74,7 +76,7 @@ class Action(SQLModel, table=True):
     platform: str
     channel: str
     thread: str | None = None
-    result: str = Field(default="", sa_column=Column(Text, nullable=False))
+    result: str = Field(default="", sa_column=Column(RedactedText, nullable=False))
     created_at: datetime = _when(nullable=False)
     updated_at: datetime = _when(nullable=False)
     expires_at: datetime | None = _when(nullable=True)
@@ -102,10 +104,10 @@ class Conversation(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     skill: str = ""
-    slots: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    slots: str = Field(default="{}", sa_column=Column(RedactedJSON, nullable=False))
     awaiting: str = ""
     action_id: int | None = None
-    choices: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    choices: str = Field(default="[]", sa_column=Column(RedactedJSON, nullable=False))
     expires_at: datetime = _when(nullable=False)
     updated_at: datetime = _when(nullable=False)
 
@@ -115,7 +117,7 @@ class KVItem(SQLModel, table=True):
 
     namespace: str = Field(primary_key=True)
     key: str = Field(primary_key=True)
-    value: str = Field(sa_column=Column(Text, nullable=False))
+    value: str = Field(sa_column=Column(RedactedJSON, nullable=False))
     updated_at: datetime = _when(nullable=False)
 
 
@@ -188,6 +190,6 @@ class Notification(SQLModel, table=True):
     channel: str | None = None
     action_id: int | None = Field(default=None, index=True)
     kind: str = "info"
-    text: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(RedactedText, nullable=False))
     created_at: datetime = _when(nullable=False)
     delivered_at: datetime | None = _when(nullable=True)

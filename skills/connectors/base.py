@@ -10,6 +10,12 @@
 
 Every error says which system answered what, so the person (and the on-call engineer reading
 the audit trail) knows where to look. Secrets are never part of a message.
+
+A connector sends only to its own `base_url`: a path is a path (no scheme, no host, no `//`,
+no `.` or `..` segment once percent-decoded), and an absolute URL (a `Location` the system
+itself answered) must have the base URL's scheme, host, port and path prefix. Anything else is
+refused before a byte leaves, so a manifest or a slot value can never carry the connector's
+credentials to another host. Manifest validation applies the same `path_problem` check.
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -28,6 +36,8 @@ from chatbot.governance.redaction import redact
 from skills.api import SkillError
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -52,6 +62,31 @@ class Endpoint:
     credentials: Mapping[str, str] = field(default_factory=dict, repr=False)  # not headers
 
 
+def path_problem(path: str) -> str | None:
+    """Why `path` is not a plain path below a base URL, or None when it is one.
+
+    The path (query and fragment aside) is percent-decoded once before the check, as the
+    receiving server would, so `%2e%2e` is `..` and `%2f%2f` is `//`."""
+    decoded = unquote(re.split(r"[?#]", path, maxsplit=1)[0])
+    if _SCHEME.match(decoded):
+        return "must be a path, not a URL (no scheme such as http:)"
+    if "\\" in decoded:
+        return "must not contain a backslash"
+    if "//" in decoded:
+        return "must not contain // (a host, or an empty segment)"
+    if any(segment in (".", "..") for segment in decoded.split("/")):
+        return "must not contain . or .. segments"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):  # encoded ones are data
+        return "must not contain control characters"
+    return None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
+
+
 def retry_after(response: httpx.Response, default: float) -> float:
     """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
     value = response.headers.get("retry-after", "").strip()
@@ -71,7 +106,7 @@ def detail_of(response: httpx.Response) -> str:
     try:
         body = response.json()
     except (ValueError, UnicodeDecodeError):
-        return redact(response.text.strip()[:200])
+        return redact(response.text.strip())[:200]
     parts: list[str] = []
     if isinstance(body, dict):
         error = body.get("error")
@@ -90,8 +125,9 @@ def detail_of(response: httpx.Response) -> str:
         causes = body.get("errorCauses")
         if isinstance(causes, list):
             parts += [str(c.get("errorSummary")) for c in causes if isinstance(c, dict)]
-    text = "; ".join(dict.fromkeys(p for p in parts if p)) or json.dumps(body)[:200]
-    return redact(text[:300])
+    # Redacted before cutting: a token cut in half would no longer look like one.
+    text = "; ".join(dict.fromkeys(p for p in parts if p)) or json.dumps(body)[:2000]
+    return redact(text)[:300]
 
 
 class Connector:
@@ -122,6 +158,25 @@ class Connector:
     def url(self, path: str) -> str:
         return self.endpoint.base_url.rstrip("/") + "/" + path.lstrip("/")
 
+    def target(self, path: str) -> str:
+        """The URL for `path`, only when it stays under this connector's base URL; SkillError
+        (nothing sent) otherwise. Absolute URLs are allowed only on the same scheme, host,
+        port and base path (a `Location` the system answered)."""
+        base = self.endpoint.base_url
+        if "://" not in path and not path.startswith("//"):
+            problem, url = path_problem(path), self.url(path)
+        else:
+            parts, prefix = urlsplit(path), urlsplit(base).path.rstrip("/")
+            inside = parts.path == prefix or parts.path.startswith(prefix + "/")
+            same = _origin(path) == _origin(base) and not parts.username and not parts.password
+            problem = None if same and inside else f"is outside {self.system}'s base URL"
+            problem, url = problem or path_problem(parts.path), path
+        if problem is not None:
+            raise SkillError(
+                f"Refused a request to {self.system}: the path {problem}. Nothing was sent."
+            )
+        return url
+
     async def request(
         self,
         method: str,
@@ -145,7 +200,13 @@ class Connector:
             sent[self.endpoint.idempotency_header] = idempotency_key
         safe = idempotent if idempotent is not None else method in IDEMPOTENT
         safe = safe or bool(idempotency_key and self.endpoint.idempotency_header)
-        url = path if path.startswith(("http://", "https://")) else self.url(path)
+        url = self.target(path)
+        for name, value in sent.items():
+            if not value.isascii():
+                raise SkillError(
+                    f"The value for the {name} header has characters a header cannot carry "
+                    f"(only ASCII). Nothing was sent to {self.system}."
+                )
         timeout = httpx.Timeout(self.retry.timeout)
         for attempt in range(1, self.retry.attempts + 1):
             last = attempt == self.retry.attempts

@@ -1,6 +1,11 @@
 """Reading a manifest: parse, validate, and report every problem with file, line and field.
 
 A manifest is refused whole when anything is wrong; nothing of it is registered.
+
+Hostile input is bounded before it costs anything: at most `LIMITS.bytes` of text, YAML
+without anchors or aliases (the "billion laughs" bomb), nesting at most `LIMITS.depth` deep,
+and counts of keywords, examples, slots and steps capped in the model. Parsing is CPU work,
+so async callers run `parse_manifest` in a worker thread (`asyncio.to_thread`).
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ import yaml
 from pydantic import ValidationError
 
 from chatbot.errors import UserError
+from skills.connectors.base import path_problem
+from skills.connectors.secrets import scope_key
 from skills.manifest import template
-from skills.manifest.model import ManifestModel, StepModel
+from skills.manifest.model import LIMITS, ManifestModel, StepModel
 
 Loc = tuple[str | int, ...]
 # Header and query names that carry credentials: their value must come from {secret.NAME}, so a
@@ -36,8 +43,20 @@ CREDENTIAL_NAMES = frozenset(
         "token",
         "private-token",
         "x-vault-token",
+        "cookie",
+        "set-cookie",
     }
 )
+# Names that say "credential" whatever system they belong to: X-Auth-Token, X-Api-Key,
+# X-Vault-Token, client_secret, new_password, ... (idempotency keys are not credentials).
+CREDENTIAL_LIKE = re.compile(
+    r"(?i)^(?!.*idempotency)(x-.*-(token|key|secret)|.*api[_-]?key.*|.*(passw(or)?d|passwd|pwd"
+    r"|secret|token|credential|private[_-]?key|cookie|session[_-]?id).*)$"
+)
+
+
+def _credential_name(name: str) -> bool:
+    return name.lower() in CREDENTIAL_NAMES or bool(CREDENTIAL_LIKE.match(name))
 
 
 class ManifestError(UserError):
@@ -107,8 +126,45 @@ def _field(loc: Loc) -> str:
     return out or "(manifest)"
 
 
+def _placeholders_as_text(template_text: str) -> str:
+    """The template with each placeholder as plain text: what the literal part looks like."""
+    return template.PLACEHOLDER.sub("x", template_text)
+
+
+def _body_credentials(body: Any, loc: Loc = ()) -> list[tuple[Loc, str]]:
+    """Body fields named like a credential whose value is written in the manifest."""
+    found: list[tuple[Loc, str]] = []
+    if isinstance(body, dict):
+        for key, value in body.items():
+            literal = (isinstance(value, str) and value.strip() and not template.names(value)) or (
+                isinstance(value, int | float) and not isinstance(value, bool)
+            )
+            if _credential_name(str(key)) and literal:
+                what = "a credential must come from {secret.NAME} or a slot, not the manifest"
+                found.append(((*loc, str(key)), what))
+            found += _body_credentials(value, (*loc, str(key)))
+    elif isinstance(body, list | tuple):
+        for i, value in enumerate(body):
+            found += _body_credentials(value, (*loc, i))
+    return found
+
+
+def _reserved_problem(name: str) -> str | None:
+    """A manifest's secret scope is its name; a connector's scope is not for borrowing."""
+    from skills.connectors.factory import KINDS  # the connectors, imported only when needed
+
+    taken = {scope_key(kind): kind for kind in KINDS}
+    owner = taken.get(scope_key(name))
+    if owner is None:
+        return None
+    return f"{name} is the secret scope of the {owner} connector; pick another name"
+
+
 def _semantic(model: ManifestModel, allowed_hosts: Iterable[str] | None) -> list[tuple[Loc, str]]:
     problems: list[tuple[Loc, str]] = []
+    reserved = _reserved_problem(model.name)
+    if reserved is not None:
+        problems.append((("name",), reserved))
     slots = {s.name for s in model.slots}
     if len(slots) != len(model.slots):
         problems.append((("slots",), "two slots have the same name"))
@@ -130,8 +186,15 @@ def _semantic(model: ManifestModel, allowed_hosts: Iterable[str] | None) -> list
         fields: list[tuple[str, str, bool]] = []
         if step.url:
             parts = urlsplit(step.url)
+            url_path = _placeholders_as_text(parts.path)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 problems.append(((*loc, "url"), "must be an absolute http(s) URL"))
+            elif "@" in parts.netloc:
+                problems.append(
+                    ((*loc, "url"), "must not hold a user or password; use {secret.NAME}")
+                )
+            elif (url_problem := path_problem(url_path)) is not None:
+                problems.append(((*loc, "url"), f"its path {url_problem}"))
             elif "{" in parts.netloc or "{" in parts.scheme:
                 problems.append(((*loc, "url"), "the scheme and host must be literal text"))
             elif hosts is not None and parts.hostname.lower() not in hosts:
@@ -145,6 +208,14 @@ def _semantic(model: ManifestModel, allowed_hosts: Iterable[str] | None) -> list
             fields.append(("url", step.url, False))
         if step.path:
             fields.append(("path", step.path, False))
+            problem = path_problem(_placeholders_as_text(step.path))
+            if problem is None and not step.path.startswith("/"):
+                problem = "must start with /"
+            if problem is None and re.search(r"[?#]", step.path):
+                problem = "must not hold a query or fragment; put parameters under query"
+            if problem is not None:
+                problems.append(((*loc, "path"), f"{problem} (a path on the connector)"))
+        problems += [((*loc, "body", *where), what) for where, what in _body_credentials(step.body)]
         # Not in the query: URLs end up in logs (httpx logs each request line).
         fields += [(f"query.{k}", v, False) for k, v in step.query.items()]
         fields += [(f"headers.{k}", v, True) for k, v in step.headers.items()]
@@ -153,7 +224,7 @@ def _semantic(model: ManifestModel, allowed_hosts: Iterable[str] | None) -> list
             floc = (*loc, *name.split(".", 1))
             key = name.split(".", 1)[-1].lower()
             literal = not any(r.startswith("secret.") for r in template.names(text))
-            if name.startswith(("headers.", "query.")) and key in CREDENTIAL_NAMES and literal:
+            if name.startswith(("headers.", "query.")) and _credential_name(key) and literal:
                 problems.append(
                     (floc, "a credential must come from {secret.NAME}, not the manifest")
                 )
@@ -176,17 +247,63 @@ def _semantic(model: ManifestModel, allowed_hosts: Iterable[str] | None) -> list
     return problems
 
 
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases (a few hundred bytes of aliases expand to
+    gigabytes) and nesting beyond LIMITS.depth, while composing, before anything expands."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&name, *name) are not allowed", event.start_mark
+            )
+        self.depth += 1
+        if self.depth > LIMITS.depth:
+            raise yaml.composer.ComposerError(
+                None, None, f"nested deeper than {LIMITS.depth} levels", event.start_mark
+            )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _load_yaml(text: str) -> tuple[Any, Any]:
+    """Compose once (for line numbers) and build the data from that same node tree."""
+    loader = _BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list | tuple):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
 def parse_manifest(
     text: str, file: str = "<manifest>", allowed_hosts: Iterable[str] | None = None
 ) -> Manifest:
     """Validate a manifest's text; raise ManifestError listing every problem."""
+    if len(text.encode("utf-8")) > LIMITS.bytes:
+        raise ManifestError([f"{file}: over {LIMITS.bytes // 1024} KB; a manifest is smaller"])
     fmt = _format(file, text)
     try:
         if fmt == "toml":
             data, node = tomllib.loads(text), None
         else:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
+            node, data = _load_yaml(text)
+    except RecursionError:
+        raise ManifestError([f"{file}: nested deeper than {LIMITS.depth} levels"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError([f"{file}: not valid TOML ({exc})"]) from None
     except yaml.YAMLError as exc:
@@ -197,6 +314,8 @@ def parse_manifest(
         ) from None
     if not isinstance(data, dict):
         raise ManifestError([f"{file}:1: the manifest must be a table of keys"])
+    if _depth(data) > LIMITS.depth:
+        raise ManifestError([f"{file}: nested deeper than {LIMITS.depth} levels"])
 
     def at(loc: Loc) -> str:
         line = _toml_line(text, loc) if fmt == "toml" else _yaml_line(node, loc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -10,6 +11,25 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from skills.api import Requirement, Risk, SlotType
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one manifest may hold (README, "Manifest limits"). A skill needs a handful of
+    each; the caps keep a hostile manifest from costing the server memory or CPU."""
+
+    bytes: int = 64 * 1024
+    depth: int = 12
+    keywords: int = 100
+    keyword_chars: int = 60
+    examples: int = 200
+    patterns: int = 50
+    slots: int = 20
+    steps: int = 20
+    fields: int = 30  # query parameters, headers
+
+
+LIMITS = Limits()
 
 
 class _Strict(BaseModel):
@@ -32,8 +52,8 @@ class StepModel(_Strict):
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
     url: str | None = None
     path: str | None = None
-    query: dict[str, str] = Field(default_factory=dict)
-    headers: dict[str, str] = Field(default_factory=dict)
+    query: dict[str, str] = Field(default_factory=dict, max_length=LIMITS.fields)
+    headers: dict[str, str] = Field(default_factory=dict, max_length=LIMITS.fields)
     body: Any = None
     expect: tuple[int, ...] = ()
 
@@ -56,16 +76,18 @@ class StepModel(_Strict):
 class ManifestModel(_Strict):
     name: str = Field(max_length=60)
     description: str = Field(min_length=1, max_length=300)
-    examples: tuple[str, ...] = Field(min_length=1, max_length=200)
-    keywords: tuple[str, ...] = ()
-    patterns: tuple[tuple[dict[str, Any], ...], ...] = Field(default=(), max_length=50)
-    slots: tuple[SlotModel, ...] = ()
+    examples: tuple[str, ...] = Field(min_length=1, max_length=LIMITS.examples)
+    keywords: tuple[str, ...] = Field(default=(), max_length=LIMITS.keywords)
+    patterns: tuple[tuple[dict[str, Any], ...], ...] = Field(
+        default=(), max_length=LIMITS.patterns
+    )
+    slots: tuple[SlotModel, ...] = Field(default=(), max_length=LIMITS.slots)
     permission: str = ""
     risk: Risk = Risk.LOW
     side_effect: bool = True
     requires: Requirement = Requirement.CONFIRM
     action: StepModel | None = None
-    steps: tuple[StepModel, ...] = ()
+    steps: tuple[StepModel, ...] = Field(default=(), max_length=LIMITS.steps)
     rollback: StepModel | None = None
     reply: str = Field(default="Done.", max_length=1000)
     secrets: tuple[str, ...] = ()
@@ -83,6 +105,14 @@ class ManifestModel(_Strict):
         for example in value:
             if not example.strip() or len(example) > 200:
                 raise ValueError("each example is 1 to 200 characters")
+        return value
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for keyword in value:
+            if not keyword.strip() or len(keyword) > LIMITS.keyword_chars:
+                raise ValueError(f"each keyword is 1 to {LIMITS.keyword_chars} characters")
         return value
 
     @field_validator("patterns")

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from chatbot.governance.redaction import REDACTED
+from chatbot.governance.redaction import REDACTED, redact
 from chatbot.types import Outcome
 from skills.api import SkillContext, SkillError, SkillSpec, SlotSpec
 from skills.connectors.base import Connector, Endpoint, RetryPolicy, Sleep
@@ -101,7 +101,8 @@ class ManifestSkill:
         try:
             return response.json() if response.content else {"status": response.status_code}
         except ValueError:
-            return {"status": response.status_code, "text": response.text[:500]}
+            # Redacted before it is cut, so half a token never survives into a reply.
+            return {"status": response.status_code, "text": redact(response.text)[:500]}
 
     def _clean(self, text: str, ctx: SkillContext) -> str:
         for secret in ctx.secrets.values():
@@ -113,11 +114,11 @@ class ManifestSkill:
         values = self._values(ctx)
         lines = []
         for step in self.manifest.model.all_steps():
-            where = step.url or f"{step.connector}:{step.path}"
+            where = step.url or step.path or "/"
             # A value from an earlier step's answer is known only when running.
             with contextlib.suppress(SkillError):
                 where = template.render_path(where, values)
-            lines.append(f"{step.method} {where}")
+            lines.append(f"{step.method} {where if step.url else f'{step.connector}:{where}'}")
         return Outcome(True, self._clean("Would send: " + "; ".join(lines), ctx))
 
     async def run(self, ctx: SkillContext) -> Outcome:

@@ -3,11 +3,14 @@
     {slot}  {requester.name}  {requester.email}  {action_id}  {secret.KEY}  {steps.NAME.a.b}
 
 - URL path: each value percent-encoded as one segment (a `/` or `?` in a value stays data);
-  scheme and host are literal text, never a value, and must be in `skills.allowed_hosts`.
+  a value that is empty, `.` or `..` is refused, and the rendered path is checked again
+  (percent-decoded) by `path_problem`, so no value can add or remove a segment. Scheme and
+  host are literal text, never a value, and must be in `skills.allowed_hosts`.
 - Query: values handed to httpx, which encodes them.
 - JSON body: a string that is exactly one placeholder becomes that value as a JSON value;
   otherwise values are pasted into the string, and the whole body is serialized as JSON.
-- Headers: a value with CR or LF is refused (no header injection).
+- Headers: a value with CR or LF is refused (no header injection), and so is one with
+  characters other than ASCII (HTTP cannot carry them; put such values in the body).
 - There is no shell and no expression language: a placeholder is a name, nothing else.
 """
 
@@ -19,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from skills.api import SkillError
+from skills.connectors.base import path_problem
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
 ANY_BRACE = re.compile(r"[{}]")
@@ -59,14 +63,35 @@ def render_text(template: str, values: Mapping[str, Any]) -> str:
     return PLACEHOLDER.sub(lambda m: _text(lookup(values, m.group(1))), template)
 
 
+def _segment(name: str, values: Mapping[str, Any]) -> str:
+    value = _text(lookup(values, name))
+    if value.strip() in ("", ".", ".."):
+        raise SkillError(
+            f"the value {value!r} for {{{name}}} cannot go in a URL path; nothing was sent"
+        )
+    return quote(value, safe="")
+
+
 def render_path(template: str, values: Mapping[str, Any]) -> str:
-    return PLACEHOLDER.sub(lambda m: quote(_text(lookup(values, m.group(1))), safe=""), template)
+    """The path with every value encoded as data inside its segment; SkillError when the
+    result would leave the path (a `..` made of two values, say)."""
+    rendered = PLACEHOLDER.sub(lambda m: _segment(m.group(1), values), template)
+    path = rendered.split("://", 1)[1].partition("/")[2] if "://" in template else rendered
+    problem = path_problem(path if "://" not in template else "/" + path)
+    if problem is not None:
+        raise SkillError(f"the path {problem} once filled in; nothing was sent")
+    return rendered
 
 
 def render_header(name: str, template: str, values: Mapping[str, Any]) -> str:
     value = render_text(template, values)
     if "\r" in value or "\n" in value:
         raise SkillError(f"the value for header {name} contains a line break; nothing was sent")
+    if not value.isascii():
+        raise SkillError(
+            f"the value for header {name} has characters other than ASCII, which a header "
+            "cannot carry; nothing was sent"
+        )
     return value
 
 
