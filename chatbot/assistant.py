@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot import dialogue, texts
+from chatbot import consent, dialogue, texts
 from chatbot.config import Settings
 from chatbot.dialogue import Pending
 from chatbot.execute import Executor
@@ -140,18 +140,74 @@ class Assistant:
         reply = meant.reply or self.understander.read_reply(meant.text)
         new_request = meant.skill is not None and not meant.ambiguous and reply is None
         if pending.awaiting == dialogue.CONFIRM and pending.action_id is not None:
-            if reply is ReplyIntent.YES:
-                return await self.approvals.confirm(principal, message, pending.action_id)
-            if reply in (ReplyIntent.NO, ReplyIntent.CANCEL) or new_request:
-                cancelled = await self.approvals.cancel(principal, message, pending.action_id)
-                return None if new_request else cancelled
-            return [Reply(texts.ANSWER_PLEASE, ReplyKind.QUESTION, self._confirm_buttons(pending))]
+            return await self._answer_confirm(principal, message, pending, meant, reply)
         if reply is ReplyIntent.CANCEL or (reply is ReplyIntent.NO and pending.slot):
             await self._forget(principal, message)
             return [Reply(texts.CANCELLED)]
         if pending.slot and not (new_request and meant.skill != pending.skill):
             return await self._fill(principal, message, pending, meant.text)
         return None
+
+    async def _answer_confirm(
+        self,
+        principal: Principal,
+        message: Message,
+        pending: Pending,
+        meant: Interpretation,
+        reply: ReplyIntent | None,
+    ) -> list[Reply]:
+        """A message while a confirmation is open (consent.py says what counts as an answer)."""
+        action_id = pending.action_id or 0
+        spec = self.registry.spec(pending.skill)
+        entities = self.understander.entities(meant.text)
+        reading = consent.read(meant.text, meant, reply, spec, pending.slots, entities)
+        match reading.kind:
+            case consent.Kind.YES:
+                return await self.approvals.confirm(principal, message, action_id)
+            case consent.Kind.NO | consent.Kind.CANCEL:
+                return await self.approvals.cancel(principal, message, action_id)
+            case consent.Kind.CORRECTION if spec is not None:
+                await self.approvals.cancel(principal, message, action_id)
+                changed = {k: v for k, v in reading.slots.items() if pending.slots.get(k) != v}
+                head = Reply(texts.amended(changed))
+                return [head, *await self._proceed(principal, message, spec, reading.slots, False)]
+            case consent.Kind.REPLACE:
+                await self.approvals.cancel(principal, message, action_id)
+                return await self._start(principal, message, meant)
+            case consent.Kind.YES_NOT_PLAIN:
+                return [await self._still_open(pending, texts.SAY_YES_PLAINLY)]
+            case consent.Kind.NEW_REQUEST:
+                replies = await self._start(principal, message, meant)
+                if dialogue.REMINDED in pending.choices:
+                    return replies
+                reminded = replace(pending, choices=(dialogue.REMINDED,))
+                await self._remember(principal, message, reminded)
+                still = await self._still_open(pending, texts.STILL_OPEN)
+                return [*replies, still]
+            case consent.Kind.THANKS:
+                return [await self._still_open(pending, texts.WELCOME)]
+            case consent.Kind.QUESTION:
+                about = texts.about_action(spec.description if spec else "", self._risky(pending))
+                return [await self._still_open(pending, about)]
+        replies = await self._start(principal, message, meant)
+        return [*replies, await self._still_open(pending, texts.STILL_OPEN)]
+
+    def _risky(self, pending: Pending) -> bool:
+        spec = self.registry.spec(pending.skill)
+        return spec is not None and consent.high_risk(spec, pending.slots)
+
+    async def _still_open(self, pending: Pending, lead: str) -> Reply:
+        """The open question shown again, with its buttons (Confirm or Send for approval)."""
+        action = await self.approvals.load(pending.action_id or 0)
+        needs = action is not None and action.approvals_needed > 0
+        what = self._sentence(pending.skill, pending.slots)
+        text = f"{lead} {texts.still_waiting(what)}".strip()
+        return Reply(text, ReplyKind.CONFIRM, self._confirm_buttons(pending, needs),
+                     action_id=pending.action_id)
+
+    def _sentence(self, skill: str, slots: Mapping[str, str]) -> str:
+        spec = self.registry.spec(skill)
+        return texts.sentence(spec, slots) if spec is not None else texts.SOMETHING
 
     async def _fill(
         self, principal: Principal, message: Message, pending: Pending, text: str
@@ -184,8 +240,9 @@ class Assistant:
                 dialogue.CHOICE, meant.skill, meant.slot_values(), None, tuple(options)
             )
             await self._remember(principal, message, pending)
-            buttons = tuple(Button(name, f"pick:{name}") for name in options)
-            return [Reply(texts.did_you_mean(options), ReplyKind.QUESTION, buttons)]
+            titles = [texts.title_of(self.registry.spec(name)) for name in options]
+            buttons = tuple(Button(t, f"pick:{n}") for t, n in zip(titles, options, strict=True))
+            return [Reply(texts.did_you_mean(titles), ReplyKind.QUESTION, buttons)]
         spec = self.registry.spec(meant.skill)
         if spec is None:
             return [Reply(texts.NOT_UNDERSTOOD)]
@@ -211,7 +268,7 @@ class Assistant:
         if spec.slot("user") is not None and not slots.get("user"):
             slots["user"] = principal.name  # "user" absent means the requester
         if not self.registry.connected(spec.name):
-            return [Reply(texts.no_backend(spec.name))]
+            return [Reply(texts.no_backend(texts.title_of(spec)))]
         decision = self.authorizer.decide(principal, spec, slots, dry_run)
         async with self.store.transaction() as tx:
             if not dry_run:
@@ -274,11 +331,12 @@ class Assistant:
             await dialogue.clear(tx, dialogue.conversation_key(principal, message))
 
     @staticmethod
-    def _confirm_buttons(pending: Pending) -> tuple[Button, ...]:
+    def _confirm_buttons(pending: Pending, approval: bool = False) -> tuple[Button, ...]:
         action = pending.action_id
+        label = texts.SEND_FOR_APPROVAL if approval else texts.CONFIRM_BUTTON
         return (
-            Button("Confirm", f"confirm:{action}", ButtonStyle.PRIMARY),
-            Button("Cancel", f"cancel:{action}", ButtonStyle.DANGER),
+            Button(label, f"confirm:{action}", ButtonStyle.PRIMARY),
+            Button(texts.CANCEL_BUTTON, f"cancel:{action}", ButtonStyle.DANGER),
         )
 
     @staticmethod

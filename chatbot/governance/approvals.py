@@ -67,17 +67,18 @@ class Approvals(Voting):
             pending = dialogue.Pending(dialogue.CONFIRM, spec.name, slots, action.id)
             await dialogue.save(tx, key, pending, self._ttl)
         assert action.id is not None
+        sentence = texts.sentence(spec, slots, principal.name)
         if decision.verdict is Verdict.APPROVE:
-            text = texts.needs_approval(
-                spec.name, slots, decision.approvers_role or "", decision.approvals_needed
-            )
-            label = "Send for approval"
+            role = decision.approvers_role or "approver"
+            text = texts.needs_approval(sentence, role, decision.approvals_needed)
+            label = texts.SEND_FOR_APPROVAL
         else:
-            text, label = texts.confirm(spec.name, slots, decision.risk), "Confirm"
+            text = texts.confirm(sentence, slots.get("env") == "prod")
+            label = texts.CONFIRM_BUTTON
         buttons = (
             Button(label, f"confirm:{action.id}", ButtonStyle.PRIMARY),
-            Button("Cancel", f"cancel:{action.id}", ButtonStyle.DANGER),
-            Button("Preview", f"preview:{action.id}"),
+            Button(texts.CANCEL_BUTTON, f"cancel:{action.id}", ButtonStyle.DANGER),
+            Button(texts.PREVIEW_BUTTON, f"preview:{action.id}"),
         )
         return [Reply(text, ReplyKind.CONFIRM, buttons, action_id=action.id)]
 
@@ -183,7 +184,8 @@ class Approvals(Voting):
             return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
         replies = [Reply(texts.CANCELLED, action_id=action_id)]
         if action.state == State.AWAITING_APPROVAL:
-            text = cards.decided_text(moved, "cancelled", principal.name, self.clock())
+            at, what = self.clock(), self.what(moved)
+            text = cards.decided_text(moved, "cancelled", principal.name, at, what)
             replies += self.route(moved, text, with_buttons=False, updates=True)
         return replies
 
@@ -216,4 +218,5 @@ class Approvals(Voting):
         await self.lifecycle.expire_at(moved.id or 0, expires)
         approvers = self.approvers(moved)
         sent = texts.sent_for_approval(moved.id or 0, [self.channel] if self.channel else approvers)
-        return [Reply(sent, action_id=moved.id), *self.route(moved, cards.card_text(moved))]
+        card = cards.card_text(moved, what=self.what(moved))
+        return [Reply(sent, action_id=moved.id), *self.route(moved, card)]

@@ -63,6 +63,15 @@ class Finisher:
         self.lease = timedelta(seconds=settings.limits.run_lease_seconds)
         self.lifecycle = Lifecycle(store, self.clock, self.lease, self.expire, self.recover)
 
+    def what(self, action: Action) -> str:
+        """The request in the skill's own words ("Deploy web 2.4.1 to prod?"), for cards and
+        notices: people never read skill ids."""
+        spec = self.executor.registry.spec(action.skill)
+        slots = actions.slots_of(action)
+        if spec is None:
+            return texts.describe(action.skill, slots)
+        return texts.sentence(spec, slots, action.requester)
+
     async def start(self) -> None:
         """Recover what a previous process left running, then start the timers."""
         await self.lifecycle.start()
@@ -148,7 +157,7 @@ class Finisher:
                 involved += self.approvers(moved)
             outbox.notify(tx, involved, told, moved.id, ReplyKind.RESULT)
             if action.state == State.AWAITING_APPROVAL:
-                card = cards.decided_text(moved, to.value, SYSTEM, at)
+                card = cards.decided_text(moved, to.value, SYSTEM, at, self.what(moved))
                 outbox.notify(
                     tx,
                     [] if self.channel else self.approvers(moved),
@@ -171,7 +180,7 @@ class Finisher:
             by, message, "action.expired", action, State.EXPIRED, expires_at=str(action.expires_at)
         )
         told = (
-            f"Request #{action_id} ({texts.describe(action.skill, actions.slots_of(action))}"
+            f"Request #{action_id} ({self.what(action)}"
             f" by {action.requester}) expired without a decision; nothing was done."
         )
         return await self._close(action, State.EXPIRED, event, told, now) is not None
@@ -196,7 +205,7 @@ class Finisher:
                 State.INTERRUPTED,
                 runner=action.runner or "",
             )
-            what = texts.describe(action.skill, actions.slots_of(action))
+            what = self.what(action)
             told = (
                 f"Request #{action.id} ({what}) was interrupted by a restart while it ran; "
                 "it was not run again. Check the system before asking again."

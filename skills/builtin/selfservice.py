@@ -44,6 +44,12 @@ class AccountAction:
         "account.unlock": "unlock the account of",
     }
 
+    DONE = {
+        "vpn.reset": "Ended every VPN session of",
+        "password.reset": "Reset the password of",
+        "account.unlock": "Unlocked the account of",
+    }
+
     def __init__(self, spec: SkillSpec, make: MakeIdentity, sandbox: bool) -> None:
         self.spec, self._make, self._sandbox = spec, make, sandbox
 
@@ -55,7 +61,8 @@ class AccountAction:
     async def run(self, ctx: SkillContext) -> Outcome:
         backend = self._make(ctx)
         done = await getattr(backend, self.VERBS[self.spec.name])(ctx.target)
-        return Outcome(True, f"{self.spec.name} for {ctx.target}: {done}.", sandbox=self._sandbox)
+        text = f"{self.DONE[self.spec.name]} {ctx.target}: {done}."
+        return Outcome(True, text, sandbox=self._sandbox)
 
 
 class AccessRequest:

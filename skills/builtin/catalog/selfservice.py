@@ -7,6 +7,8 @@ from skills.builtin.catalog.slots import USER
 
 VPN_RESET = SkillSpec(
     name="vpn.reset",
+    title="Reset a VPN connection",
+    confirmation="Reset {your} VPN sessions (the next login starts clean)?",
     description="Reset a VPN connection: ends every VPN session so the next login starts clean.",
     examples=(
         "reset my vpn",
@@ -42,6 +44,8 @@ VPN_RESET = SkillSpec(
 
 PASSWORD_RESET = SkillSpec(
     name="password.reset",
+    title="Reset a password",
+    confirmation="Reset {your} password and send a one-time link to set a new one?",
     description="Reset a password and send a one-time link to set a new one.",
     examples=(
         "reset my password",
@@ -77,6 +81,8 @@ PASSWORD_RESET = SkillSpec(
 
 ACCOUNT_UNLOCK = SkillSpec(
     name="account.unlock",
+    title="Unlock an account",
+    confirmation="Unlock {your} account?",
     description="Unlock an account that was locked after failed logins.",
     examples=(
         "unlock my account",
@@ -111,6 +117,8 @@ ACCOUNT_UNLOCK = SkillSpec(
 
 ACCESS_REQUEST = SkillSpec(
     name="access.request",
+    title="Request access",
+    confirmation="Give {user} access to {resource} for {duration}?",
     description="Ask for temporary access to a resource; its owner approves.",
     examples=(
         "i need access to grafana",

@@ -1,0 +1,107 @@
+"""Issue 11 through Assistant.handle: consent only when given, corrections, words for people."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.testing import Chat, text_of
+from chatbot.types import ReplyKind
+
+
+def labels(replies) -> list[str]:
+    return [b.label for r in replies for b in r.buttons]
+
+
+async def test_thanks_at_a_confirmation_does_not_run_it(chat: Chat) -> None:
+    asked = await chat.say("alice", "reset my password")
+    assert "password" in asked[0].text and "password.reset" not in asked[0].text
+    thanked = await chat.say("alice", "thanks!")
+    assert "welcome" in text_of(thanked).lower()
+    assert "Confirm" in labels(thanked)  # still open, shown again with its buttons
+    assert "Reset the password" not in text_of(thanked)
+    done = await chat.say("alice", "yes")
+    assert "Reset the password of alice" in text_of(done)
+
+
+async def test_unrelated_text_does_not_cancel_a_pending_unlock(chat: Chat) -> None:
+    await chat.say("alice", "unlock my account")
+    other = await chat.say("alice", "my wifi is not working in meeting room B")
+    assert "Cancelled" not in text_of(other)
+    assert "Confirm" in labels(other)
+    done = await chat.say("alice", "yes")
+    assert "Unlocked the account of alice" in text_of(done)
+
+
+@pytest.mark.parametrize("text", ["is that safe?", "how long will it take?", "hmm", "maybe"])
+async def test_questions_and_doubt_keep_the_question_open(chat: Chat, text: str) -> None:
+    await chat.say("alice", "reset my vpn")
+    replies = await chat.say("alice", text)
+    assert "Confirm" in labels(replies) and "Ended" not in text_of(replies)
+
+
+async def test_a_new_request_is_understood_and_the_old_question_reminded_once(
+    chat: Chat,
+) -> None:
+    asked = await chat.say("bob", "restart checkout in staging")
+    first = await chat.say("bob", "who is on call for billing")
+    assert "Your earlier question is still open" in text_of(first)
+    assert "Restart checkout in staging?" in text_of(first)
+    second = await chat.say("bob", "who is on call for search")
+    assert "still open" not in text_of(second)
+    done = await chat.click("bob", asked, "Confirm")
+    assert "checkout" in text_of(done) and done[0].kind is not ReplyKind.ERROR
+
+
+async def test_a_new_request_saying_instead_replaces_the_pending_one(chat: Chat) -> None:
+    await chat.say("bob", "restart billing in dev")
+    replaced = await chat.say("bob", "no, restart checkout in dev instead")
+    assert "Restart checkout in dev?" in text_of(replaced)
+    assert "billing" not in text_of(replaced)
+
+
+async def test_high_risk_needs_a_plain_yes(chat: Chat) -> None:
+    asked = await chat.say("dave", "restart checkout in prod")
+    assert "This changes production." in text_of(asked)
+    loose = await chat.say("dave", "sounds good")
+    assert "clear yes" in text_of(loose) and "Confirm" in labels(loose)
+    done = await chat.say("dave", "yes")
+    assert "checkout" in text_of(done) and "clear yes" not in text_of(done)
+
+
+@pytest.mark.parametrize(
+    ("first", "correction", "expected"),
+    [
+        ("deploy web 2.4.0 to dev", "actually make it 2.4.1", "Deploy web 2.4.1 to dev?"),
+        ("deploy web 2.4.0 to staging", "no, to dev instead", "Deploy web 2.4.0 to dev?"),
+        ("restart search in staging", "not staging, dev", "Restart search in dev?"),
+    ],
+)
+async def test_corrections_amend_the_pending_request(
+    chat: Chat, first: str, correction: str, expected: str
+) -> None:
+    old = await chat.say("bob", first)
+    amended = await chat.say("bob", correction)
+    assert expected in text_of(amended), text_of(amended)
+    assert "Confirm" in labels(amended)
+    stale = await chat.click("bob", old, "Confirm")  # the first request was withdrawn
+    assert "already cancelled" in text_of(stale)
+
+
+async def test_a_correction_to_prod_is_decided_again(chat: Chat) -> None:
+    await chat.say("carol", "deploy web 2.4.1 to staging")
+    amended = await chat.say("carol", "not staging, prod")
+    assert "needs approval by a release-manager" in text_of(amended)
+    assert "Send for approval" in labels(amended)
+
+
+async def test_access_duration_correction(chat: Chat) -> None:
+    await chat.say("alice", "i need access to grafana for 1 day")
+    amended = await chat.say("alice", "make it 2 days")
+    assert "for 2d" in text_of(amended)
+
+
+async def test_did_you_mean_shows_titles_not_ids(chat: Chat) -> None:
+    replies = await chat.say("bob", "ticket")
+    shown = text_of(replies) + " ".join(labels(replies))
+    for internal in ("ticket.create", "ticket.status", "ticket.update", "policy[0]"):
+        assert internal not in shown
