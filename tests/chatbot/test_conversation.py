@@ -105,3 +105,35 @@ async def test_did_you_mean_shows_titles_not_ids(chat: Chat) -> None:
     shown = text_of(replies) + " ".join(labels(replies))
     for internal in ("ticket.create", "ticket.status", "ticket.update", "policy[0]"):
         assert internal not in shown
+
+
+async def test_revoke_removes_access_granted_earlier(chat: Chat) -> None:
+    asked = await chat.say("alice", "i need access to grafana for 1 day")
+    sent = await chat.click("alice", asked, "Send for approval")
+    approved = await chat.click("dave", sent, "Approve")
+    assert "has access to grafana" in text_of(approved)
+    asked = await chat.say("alice", "revoke my grafana access")
+    assert "Remove your access to grafana?" in text_of(asked)
+    done = await chat.click("alice", asked, "Confirm")
+    assert "Removed the access of alice to grafana" in text_of(done)
+    again = await chat.say("alice", "remove me from the grafana group")
+    nothing = await chat.click("alice", again, "Confirm")
+    assert "none to remove" in text_of(nothing)
+
+
+@pytest.mark.parametrize(
+    "text", ["revoke my grafana access", "remove me from the github group", "end my prod-db access"]
+)
+async def test_opposites_are_revokes_not_requests(chat: Chat, text: str) -> None:
+    asked = await chat.say("alice", text)
+    assert "Remove your access" in text_of(asked)
+    assert "approval" not in text_of(asked)
+
+
+@pytest.mark.parametrize(
+    "text", ["don't restart checkout", "my vpn works again, no need to reset it"]
+)
+async def test_negations_do_nothing(chat: Chat, text: str) -> None:
+    replies = await chat.say("bob", text)
+    assert not labels(replies)
+    assert "did nothing" in text_of(replies)

@@ -151,3 +151,50 @@ ACCESS_REQUEST = SkillSpec(
     risk=Risk.HIGH,
     requires=Requirement.APPROVAL,
 )
+
+
+ACCESS_REVOKE = SkillSpec(
+    name="access.revoke",
+    title="Remove access",
+    confirmation="Remove {your} access to {resource}?",
+    description="Remove access granted earlier, before its time is up.",
+    examples=(
+        "revoke my jenkins access",
+        "remove my access to aws-prod",
+        "take away bob's github permissions",
+        "i don't need grafana access anymore",
+        "end my access to jenkins now",
+        "drop me from the grafana group",
+        "withdraw my permission on prod-db",
+        "take me off github",
+        "remove bob from jenkins",
+        "revoke access to aws prod for carol",
+        "i am done with prod-db, remove my access",
+        "cancel my github access",
+    ),
+    keywords=(
+        "revoke",
+        "remove",
+        "withdraw",
+        "take away",
+        "take me off",
+        "drop me",
+        "end my",
+    ),
+    # "remove me from the github group", "end my prod-db access": the opposite of a grant,
+    # named by its verb, so the request for access never wins on the word "access".
+    patterns=(
+        (
+            {"LOWER": {"IN": ("revoke", "remove", "withdraw", "end", "drop", "cancel")}},
+            {"OP": "*", "IS_ALPHA": True},
+            {"ENT_TYPE": "RESOURCE"},
+        ),
+        (
+            {"LOWER": {"IN": ("revoke", "remove", "withdraw", "end", "drop", "cancel")}},
+            {"OP": "*", "IS_ALPHA": True},
+            {"LOWER": {"IN": ("access", "permission", "permissions", "rights")}},
+        ),
+    ),
+    slots=(SlotSpec("resource", SlotType.RESOURCE, prompt="Access to what?"), USER),
+    risk=Risk.LOW,
+)
