@@ -16,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot import consent, dialogue, texts
+from chatbot import consent, dialogue, support, texts
 from chatbot.config import Settings
 from chatbot.dialogue import Pending
 from chatbot.execute import Executor
@@ -38,6 +38,7 @@ from chatbot.types import (
     Verdict,
 )
 from intents import Understander
+from intents.topics import about_it
 from skills.api import SkillSpec
 from skills.registry import SkillRegistry
 
@@ -67,6 +68,7 @@ class Assistant:
         self.executor = executor
         self.approvals = Approvals(store, registry, directory, authorizer, executor, settings)
         self._question_ttl = timedelta(seconds=settings.limits.question_ttl_seconds)
+        self.support = support.Support(registry, executor)
 
     async def handle(self, message: Message) -> list[Reply]:
         principal = self.directory.resolve(message)
@@ -232,6 +234,12 @@ class Assistant:
         if meant.skill is None:
             if meant.reply is not None:
                 return [Reply(texts.NOTHING_PENDING)]
+            if meant.declined != "negated" and about_it(meant.text):
+                return await self._offer_support(principal, message, meant.text)
+            if consent.THANKS_RE.search(meant.text):
+                return [Reply(texts.WELCOME)]
+            if texts.GREETING_RE.match(meant.text):
+                return [Reply(texts.GREETING)]
             declined = {"negated": texts.NEGATED, "question": texts.QUESTION}
             return [Reply(declined.get(meant.declined or "", texts.NOT_UNDERSTOOD))]
         if meant.ambiguous and meant.alternatives:
@@ -294,6 +302,8 @@ class Assistant:
             return await self.approvals.press(principal, message, verb, int(arg))
         async with self.store.transaction() as tx:
             pending = await dialogue.load(tx, dialogue.conversation_key(principal, message))
+        if verb == support.OFFER:
+            return await self._offer_taken(principal, message, arg)
         if verb == "slot" and pending is not None and pending.slot:
             return await self._fill(principal, message, pending, arg)
         if verb == "pick" and pending is not None and arg in pending.choices:
@@ -303,6 +313,50 @@ class Assistant:
                 slots = {k: v for k, v in pending.slots.items() if spec.slot(k)}
                 return await self._proceed(principal, message, spec, slots, dry_run=False)
         return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+
+    async def _offer_support(
+        self, principal: Principal, message: Message, text: str
+    ) -> list[Reply]:
+        """An IT problem no skill fits: articles, a ticket, a person (support.py)."""
+        offered = await self.support.offer(principal, text)
+        summary = self.support.summary(text)
+        key = support.offer_key(dialogue.conversation_key(principal, message))
+        async with self.store.transaction() as tx:  # apart from the open question, kept
+            offer = Pending(support.OFFER, "", {"summary": summary})
+            await dialogue.save(tx, key, offer, self._question_ttl)
+        outcome = "articles" if offered.articles else "none"
+        detail = {"articles": offered.articles}
+        async with self.store.transaction() as tx:
+            record = self._record(principal, message, "support.offered", outcome, None, detail)
+            await audit.append(tx, record)
+        return [offered.reply]
+
+    async def _offer_taken(
+        self, principal: Principal, message: Message, choice: str
+    ) -> list[Reply]:
+        event = support.EVENTS.get(choice)
+        key = support.offer_key(dialogue.conversation_key(principal, message))
+        async with self.store.transaction() as tx:
+            pending = await dialogue.load(tx, key)
+            await dialogue.clear(tx, key)
+        if event is None or pending is None:
+            return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+        summary = pending.slots.get("summary", "")
+        async with self.store.transaction() as tx:
+            detail = {"summary": summary}
+            record = self._record(principal, message, event, event.split(".")[1], None, detail)
+            await audit.append(tx, record)
+        if choice == "solved":
+            return [Reply(texts.GLAD)]
+        name, slots = (
+            (support.TICKET, {"summary": summary})
+            if choice == "ticket"
+            else (support.HANDOFF, {"note": summary})
+        )
+        spec = self.registry.spec(name)
+        if spec is None:
+            return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+        return await self._proceed(principal, message, spec, slots, dry_run=False)
 
     # -- helpers ------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 
@@ -192,3 +193,29 @@ def sentence(spec: object, slots: Mapping[str, str], requester: str = "") -> str
 def title_of(spec: object) -> str:
     """What people read for a skill: its title, else its description."""
     return str(getattr(spec, "title", "") or getattr(spec, "description", "")).rstrip(".")
+
+
+# -- no dead ends (issue 11) -------------------------------------------------------------
+
+TICKET_BUTTON = "Open a ticket"
+PERSON_BUTTON = "Talk to someone"
+SOLVED_BUTTON = "That solved it"
+GLAD = "Glad that helped. Ask me any time."
+GREETING_RE = re.compile(
+    r"^\W*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|howdy)\b[\W]*$", re.I
+)
+
+
+def it_problem(articles: str) -> str:
+    """The offer for an IT problem no skill of mine fits."""
+    if articles:
+        return (
+            "I can't fix that myself, but these articles may help:\n"
+            f"{articles}\n"
+            "If not, I can open a ticket with your words, or bring in someone from the "
+            "service desk."
+        )
+    return (
+        "I can't fix that myself. I can open a ticket with your words, or bring in someone "
+        "from the service desk."
+    )

@@ -137,3 +137,56 @@ async def test_negations_do_nothing(chat: Chat, text: str) -> None:
     replies = await chat.say("bob", text)
     assert not labels(replies)
     assert "did nothing" in text_of(replies)
+
+
+async def support_events(chat: Chat) -> list[tuple[str, str]]:
+    from sqlmodel import select
+
+    from chatbot.store.tables import AuditEntry
+
+    async with chat.runtime.store.transaction() as tx:
+        rows = (await tx.exec(select(AuditEntry))).all()
+    return [(r.event, r.outcome) for r in rows if r.event.startswith("support.")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my outlook keeps crashing when I open attachments",
+        "I need a new monitor, mine is flickering",
+        "is the email server down?",
+    ],
+)
+async def test_it_problems_without_a_skill_get_a_ticket_offered(chat: Chat, text: str) -> None:
+    offered = await chat.say("alice", text)
+    assert "Sorry, I can't help" not in text_of(offered)
+    assert {"Open a ticket", "Talk to someone"} <= set(labels(offered))
+    asked = await chat.click("alice", offered, "Open a ticket")
+    assert text.rstrip("?") in text_of(asked)  # the person's own words are the summary
+    done = await chat.click("alice", asked, "Confirm")
+    assert "INC" in text_of(done)
+    events = await support_events(chat)
+    assert [e for e, _ in events] == ["support.offered", "support.ticket"]
+
+
+async def test_articles_can_deflect_and_a_person_can_be_asked(chat: Chat) -> None:
+    offered = await chat.say("alice", "my outlook signature looks wrong")
+    assert "KB0000006" in text_of(offered)
+    glad = await chat.click("alice", offered, "That solved it")
+    assert "Glad" in text_of(glad)
+    offered = await chat.say("alice", "the office wifi drops all the time")
+    person = await chat.click("alice", offered, "Talk to someone")
+    assert "service desk" in text_of(person)
+    events = await support_events(chat)
+    assert events == [
+        ("support.offered", "articles"),
+        ("support.deflected", "deflected"),
+        ("support.offered", "articles"),
+        ("support.handoff", "handoff"),
+    ]
+
+
+@pytest.mark.parametrize("text", ["tell me a joke", "what is the weather in paris"])
+async def test_small_talk_and_non_it_get_the_polite_refusal(chat: Chat, text: str) -> None:
+    replies = await chat.say("alice", text)
+    assert "Open a ticket" not in labels(replies)
