@@ -9,6 +9,7 @@ Adapters and tests call `handle` and nothing else; no business rule lives in an 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -16,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot import consent, dialogue, support, texts
+from chatbot import consent, dialogue, support, texts, timing
 from chatbot.config import Settings
 from chatbot.dialogue import Pending
 from chatbot.execute import Executor
@@ -24,6 +25,7 @@ from chatbot.governance import audit
 from chatbot.governance.approvals import Approvals
 from chatbot.governance.authorize import Authorizer
 from chatbot.identity import Directory
+from chatbot.schedules import Schedules, matching
 from chatbot.store.engine import Store
 from chatbot.store.tables import ProcessedEvent
 from chatbot.types import (
@@ -43,6 +45,11 @@ from skills.api import SkillSpec
 from skills.registry import SkillRegistry
 
 log = logging.getLogger(__name__)
+SCHEDULED_RE = re.compile(
+    r"\b(?:what(?:'s| is| are)?(?: is)? scheduled|my scheduled|scheduled (?:actions|requests)|"
+    r"(?:list|show)(?: my)? schedules?)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +76,7 @@ class Assistant:
         self.approvals = Approvals(store, registry, directory, authorizer, executor, settings)
         self._question_ttl = timedelta(seconds=settings.limits.question_ttl_seconds)
         self.support = support.Support(registry, executor)
+        self.schedules = Schedules(self.approvals)
 
     async def handle(self, message: Message) -> list[Reply]:
         principal = self.directory.resolve(message)
@@ -231,7 +239,11 @@ class Assistant:
     async def _start(
         self, principal: Principal, message: Message, meant: Interpretation
     ) -> list[Reply]:
+        if SCHEDULED_RE.search(meant.text):
+            return await self._scheduled(principal, meant)
         if meant.skill is None:
+            if meant.reply is ReplyIntent.CANCEL and len(meant.text.split()) > 1:
+                return await self._scheduled(principal, meant, cancel=True)
             if meant.reply is not None:
                 return [Reply(texts.NOTHING_PENDING)]
             if meant.declined != "negated" and about_it(meant.text):
@@ -254,7 +266,16 @@ class Assistant:
         spec = self.registry.spec(meant.skill)
         if spec is None:
             return [Reply(texts.NOT_UNDERSTOOD)]
-        return await self._proceed(principal, message, spec, meant.slot_values(), meant.dry_run)
+        slots = meant.slot_values()
+        if spec.side_effect and not meant.dry_run and timing.takes_time(spec):
+            when = timing.read(self.settings, principal, meant.text, self.authorizer.clock())
+            if when is not None:
+                now = self.authorizer.clock()
+                usable = timing.resolve(self.settings, spec, slots, when, now)
+                if isinstance(usable, str):
+                    return [Reply(usable, ReplyKind.QUESTION)]
+                slots = {**slots, **timing.encode(usable)}
+        return await self._proceed(principal, message, spec, slots, meant.dry_run)
 
     async def _proceed(
         self,
@@ -264,14 +285,18 @@ class Assistant:
         slots: Mapping[str, str],
         dry_run: bool,
     ) -> list[Reply]:
-        """Slots complete? Then authorize, and run, preview, or ask to confirm."""
-        missing = spec.missing(slots)
+        """Slots complete? Then authorize, and run, preview, or ask to confirm (for a time
+        the person named, when it is to start: timing.py)."""
+        when, plain = timing.decode(slots)
+        missing = spec.missing(plain)
         if missing:
             slot = missing[0]
             await self._remember(principal, message, Pending(f"slot:{slot.name}", spec.name, slots))
             choices = self.understander.choices(slot)
             buttons = tuple(Button(c, f"slot:{c}") for c in choices[:8])
             return [Reply(slot.question(), ReplyKind.QUESTION, buttons)]
+        if when is not None and not dry_run:
+            return await self._proceed_timed(principal, message, spec, plain, when)
         slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}
         if spec.slot("user") is not None and not slots.get("user"):
             slots["user"] = principal.name  # "user" absent means the requester
@@ -296,8 +321,67 @@ class Assistant:
             return await self.approvals.run_now(principal, message, spec, slots, decision)
         return await self.approvals.request(principal, message, spec, slots, decision)
 
+    async def _proceed_timed(
+        self,
+        principal: Principal,
+        message: Message,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        when: timing.When,
+    ) -> list[Reply]:
+        """A request with a start time: decided now without the calendar (windows and freezes
+        are checked at the start), always confirmed, then held until its time (schedules.py)."""
+        slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}
+        if spec.slot("user") is not None and not slots.get("user"):
+            slots["user"] = principal.name
+        if not self.registry.connected(spec.name):
+            return [Reply(texts.no_backend(texts.title_of(spec)))]
+        decision = self.authorizer.decide(principal, spec, slots, dry_run=True)
+        async with self.store.transaction() as tx:
+            decision = await self.authorizer.count(tx, principal, spec, slots, decision)
+            detail = {"verdict": decision.verdict, "rule": decision.rule, "slots": slots,
+                      "run_at": when.at.isoformat() if when.at else None}
+            await audit.append(
+                tx, self._record(principal, message, "decided", decision.verdict, spec.name, detail)
+            )
+        if decision.verdict is Verdict.DENY:
+            return [Reply(texts.denied(decision.reason), ReplyKind.ERROR)]
+        if decision.verdict is Verdict.ALLOW:
+            decision = replace(decision, verdict=Verdict.CONFIRM)
+        asked = await self.approvals.request(principal, message, spec, slots, decision)
+        await self.schedules.plan(asked[0].action_id or 0, principal.name, when)
+        first = replace(asked[0], text=texts.timed(timing.shown_at(when), asked[0].text))
+        return [first, *asked[1:]]
+
+    async def _scheduled(
+        self, principal: Principal, meant: Interpretation, cancel: bool = False
+    ) -> list[Reply]:
+        """"what is scheduled" lists; "cancel the restart at 8pm" cancels the one it names
+        (several named: they are listed, each with its Cancel button)."""
+        waiting = await self.schedules.waiting(principal.name)
+        if cancel:
+            named = matching(waiting, meant.text)
+            if len(named) == 1:
+                return [Reply(await self.schedules.cancel(principal, named[0].id))]
+            waiting = named or waiting
+            if not waiting:
+                return [Reply(texts.NOTHING_PENDING)]
+        if not waiting:
+            return [Reply(texts.NO_SCHEDULES)]
+        return [
+            Reply(
+                texts.schedule_line(s.id, s.what, s.shown),
+                ReplyKind.INFO,
+                (Button(texts.CANCEL_BUTTON, f"unschedule:{s.id}", ButtonStyle.DANGER),),
+                action_id=s.id,
+            )
+            for s in waiting
+        ]
+
     async def _on_press(self, principal: Principal, message: Message, value: str) -> list[Reply]:
         verb, _, arg = value.partition(":")
+        if verb == "unschedule" and arg.isdigit():
+            return [Reply(await self.schedules.cancel(principal, int(arg)))]
         if verb in ("confirm", "cancel", "preview", "approve", "reject") and arg.isdigit():
             return await self.approvals.press(principal, message, verb, int(arg))
         async with self.store.transaction() as tx:

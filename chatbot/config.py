@@ -268,6 +268,15 @@ class UnderstandingSettings(Frozen):
     model: str = ""
 
 
+class ConversationSettings(Frozen):
+    """`timezone`: the zone people's times are read in ("at 8pm") when the directory gives a
+    person none (a per-person `tz` wins)."""
+
+    timezone: str = "UTC"
+
+    check_zone = field_validator("timezone")(_zone)
+
+
 class ApiToken(Frozen):
     """An admin API token: only its SHA-256 is kept, and the person it acts as."""
 
@@ -305,6 +314,7 @@ class Settings(BaseSettings):
     rate_limits: tuple[RateLimit, ...] = ()
     approvals: ApprovalSettings = ApprovalSettings()
     understanding: UnderstandingSettings = UnderstandingSettings()
+    conversation: ConversationSettings = ConversationSettings()
 
     @field_validator("people")
     @classmethod

@@ -219,3 +219,61 @@ def it_problem(articles: str) -> str:
         "I can't fix that myself. I can open a ticket with your words, or bring in someone "
         "from the service desk."
     )
+
+
+# -- timed actions (issue 11) ------------------------------------------------------------
+
+NO_SUCH_SCHEDULE = "There is no scheduled request #{id} waiting to start."
+NO_SCHEDULES = "You have nothing scheduled."
+RECURRING = (
+    "I can't do repeating requests (\"every Monday\") yet, so nothing was done. Ask for one "
+    "time, for example \"restart search at 8pm\"."
+)
+NO_WINDOW = (
+    "No change window applies to that request, so \"the next change window\" names no "
+    "time. Say a time instead, for example \"at 8pm\"."
+)
+
+
+def timed(when: str, question: str) -> str:
+    """A confirmation for a timed request: the time first, in the person's zone."""
+    return f"At {when}: {question}"
+
+
+def scheduled(what: str, when: str, action_id: int) -> str:
+    return (
+        f"Scheduled request #{action_id} for {when}: {what.rstrip('?')}. It starts then, "
+        "after the usual checks. Say \"what is scheduled\" to see it, or cancel it."
+    )
+
+
+def when_unclear(problem: str, said: str, when: str) -> str:
+    """A time we must not guess: asked about, nothing done."""
+    match problem:
+        case "past":
+            return (
+                f"\"{said}\" ({when}) has already passed, so nothing was done. "
+                "When should it run?"
+            )
+        case "ambiguous":
+            return (
+                f"Did you mean {said} in the morning or the evening? Nothing was done; say it "
+                "again with am or pm (or 24-hour time, like 20:00)."
+            )
+        case _:
+            return (
+                f"At what time \"{said}\"? Nothing was done; say it again with a time, "
+                "like \"on Friday at 17:00\"."
+            )
+
+
+def schedule_denied(what: str, reason: str) -> str:
+    return f"Your scheduled request ({what.rstrip('?')}) did not start: {reason}"
+
+
+def schedule_cancelled(what: str) -> str:
+    return f"Cancelled the scheduled request: {what.rstrip('?')}. Nothing was done."
+
+
+def schedule_line(action_id: int, what: str, when: str) -> str:
+    return f"#{action_id} {when}: {what.rstrip('?')}"

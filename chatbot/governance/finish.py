@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +25,12 @@ from chatbot.store.tables import Action
 from chatbot.types import Message, Principal, Reply, ReplyKind
 
 SYSTEM = "system"
+
+
+class Holder(Protocol):
+    """Holds a timed action back until its time (chatbot/schedules.py)."""
+
+    async def hold(self, message: Message | None, action: Action) -> list[Reply] | None: ...
 WAITING = frozenset({State.AWAITING_CONFIRMATION, State.AWAITING_APPROVAL})
 
 
@@ -62,6 +69,7 @@ class Finisher:
         self.channel = settings.approvals.channel
         self.lease = timedelta(seconds=settings.limits.run_lease_seconds)
         self.lifecycle = Lifecycle(store, self.clock, self.lease, self.expire, self.recover)
+        self.schedules: Holder | None = None  # set when the runtime has timed actions
 
     def what(self, action: Action) -> str:
         """The request in the skill's own words ("Deploy web 2.4.1 to prod?"), for cards and
@@ -128,6 +136,8 @@ class Finisher:
         )
 
     async def execute(self, principal: Principal, message: Message, action: Action) -> list[Reply]:
+        if self.schedules is not None and (held := await self.schedules.hold(message, action)):
+            return held  # a time was named and is still ahead: it waits as `scheduled`
         ctx = self.executor.context(principal, action.skill, actions.slots_of(action), action.id)
         async with self.lifecycle.lease_held(action.id or 0):
             outcome = await self.executor.run(ctx, action.skill)
