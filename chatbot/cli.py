@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, NoReturn
 
+from chatbot import schedules_cli
 from chatbot.config import Settings, load_settings
 from chatbot.errors import ChatOpsError, ConfigError, StoreError, UserError
 
@@ -96,6 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
     restore.add_argument("name")
     restore.add_argument("version", type=int)
     restore.add_argument("--as", dest="who", default="", help="the admin making the change")
+    schedules_cli.register(sub)
     return parser
 
 
@@ -105,6 +107,8 @@ Handler = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 def _handler(args: argparse.Namespace) -> Handler:
     from chatbot import commands
 
+    if getattr(args, "handler", None) is not None:
+        return args.handler  # type: ignore[no-any-return]
     name = args.command
     for attr in ("audit_command", "approvals_command", "skills_command"):
         if getattr(args, attr, None):

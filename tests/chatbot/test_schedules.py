@@ -4,6 +4,10 @@ cancelled, asked about when unclear, and kept across a restart of the runtime.""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -93,3 +97,42 @@ async def test_a_scheduled_action_survives_a_restart_and_starts_on_time(
         assert "nothing scheduled" in text_of(told)
         notes = await chat.assistant.approvals.deliver("bob")
         assert any("search" in n.text for n in notes)
+
+
+def cli(data_dir: Path, url: str, *args: str) -> tuple[int, str, str]:
+    env = {**os.environ, "CHATOPS_DATABASE_URL": url, "CHATOPS_DATA_DIR": str(data_dir)}
+    done = subprocess.run(
+        [sys.executable, "-m", "chatbot.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+async def test_schedules_from_a_terminal(tmp_path: Path) -> None:
+    settings = load_settings().model_copy(update={"data_dir": tmp_path})
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    async with chat_harness(settings, url) as chat:
+        asked = await chat.say("bob", "restart search in staging tomorrow at 9am")
+        await chat.click("bob", asked, "Confirm")
+        action_id = asked[0].action_id or 0
+
+    def run(*args: str) -> tuple[int, str, str]:
+        return cli(tmp_path, url, "schedules", *args)
+
+    code, out, _ = await asyncio.to_thread(run, "list", "--as", "bob", "--json")
+    [row] = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and row["id"] == action_id and row["requester"] == "bob"
+    assert row["what"] == "Restart search in staging?" and row["run_at"].endswith("+00:00")
+    code, out, _ = await asyncio.to_thread(run, "list", "--as", "alice")
+    assert code == 0 and "Nothing is scheduled" in out
+    code, _, err = await asyncio.to_thread(run, "cancel", str(action_id), "--as", "alice")
+    assert code == 1 and "Only bob" in err
+    code, out, _ = await asyncio.to_thread(run, "cancel", str(action_id), "--as", "bob")
+    assert code == 0 and "Cancelled the scheduled request" in out
+    code, _, err = await asyncio.to_thread(run, "cancel", "999", "--as", "bob")
+    assert code == 1 and "no scheduled request #999" in err
+    code, _, err = await asyncio.to_thread(run, "cancel", "x", "--as", "bob")
+    assert code == 2
