@@ -9,14 +9,15 @@ Adapters and tests call `handle` and nothing else; no business rule lives in an 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot import dialogue, texts
+from chatbot import consent, dialogue, support, texts, timing
 from chatbot.config import Settings
 from chatbot.dialogue import Pending
 from chatbot.execute import Executor
@@ -25,6 +26,7 @@ from chatbot.governance.approvals import Approvals
 from chatbot.governance.authorize import Authorizer
 from chatbot.governance.redaction import redact
 from chatbot.identity import Directory
+from chatbot.schedules import Schedules, matching
 from chatbot.store.engine import Store
 from chatbot.store.tables import ProcessedEvent
 from chatbot.types import (
@@ -41,10 +43,16 @@ from chatbot.types import (
     Verdict,
 )
 from intents import Understander
+from intents.topics import about_it
 from skills.api import SkillSpec
 from skills.registry import SkillRegistry
 
 log = logging.getLogger(__name__)
+SCHEDULED_RE = re.compile(
+    r"\b(?:what(?:'s| is| are)?(?: is)? scheduled|my scheduled|scheduled (?:actions|requests)|"
+    r"(?:list|show)(?: my)? schedules?)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +78,8 @@ class Assistant:
         self.executor = executor
         self.approvals = Approvals(store, registry, directory, authorizer, executor, settings)
         self._question_ttl = timedelta(seconds=settings.limits.question_ttl_seconds)
+        self.support = support.Support(registry, executor)
+        self.schedules = Schedules(self.approvals)
 
     async def handle(self, message: Message) -> list[Reply]:
         principal = self.directory.resolve(message)
@@ -143,18 +153,78 @@ class Assistant:
         reply = meant.reply or self.understander.read_reply(meant.text)
         new_request = meant.skill is not None and not meant.ambiguous and reply is None
         if pending.awaiting == dialogue.CONFIRM and pending.action_id is not None:
-            if reply is ReplyIntent.YES:
-                return await self.approvals.confirm(principal, message, pending.action_id)
-            if reply in (ReplyIntent.NO, ReplyIntent.CANCEL) or new_request:
-                cancelled = await self.approvals.cancel(principal, message, pending.action_id)
-                return None if new_request else cancelled
-            return [Reply(texts.ANSWER_PLEASE, ReplyKind.QUESTION, self._confirm_buttons(pending))]
+            return await self._answer_confirm(principal, message, pending, meant, reply)
         if reply is ReplyIntent.CANCEL or (reply is ReplyIntent.NO and pending.slot):
             await self._forget(principal, message)
             return [Reply(texts.CANCELLED)]
         if pending.slot and not (new_request and meant.skill != pending.skill):
             return await self._fill(principal, message, pending, meant.text)
         return None
+
+    async def _answer_confirm(
+        self,
+        principal: Principal,
+        message: Message,
+        pending: Pending,
+        meant: Interpretation,
+        reply: ReplyIntent | None,
+    ) -> list[Reply]:
+        """A message while a confirmation is open (consent.py says what counts as an answer)."""
+        action_id = pending.action_id or 0
+        spec = self.registry.spec(pending.skill)
+        entities = self.understander.entities(meant.text)
+        reading = consent.read(meant.text, meant, reply, spec, pending.slots, entities)
+        match reading.kind:
+            case consent.Kind.YES:
+                return await self.approvals.confirm(principal, message, action_id)
+            case consent.Kind.NO | consent.Kind.CANCEL:
+                return await self.approvals.cancel(principal, message, action_id)
+            case consent.Kind.CORRECTION if spec is not None:
+                await self.approvals.cancel(principal, message, action_id)
+                changed = {k: v for k, v in reading.slots.items() if pending.slots.get(k) != v}
+                head = Reply(texts.amended(changed))
+                return [head, *await self._proceed(principal, message, spec, reading.slots, False)]
+            case consent.Kind.REPLACE:
+                await self.approvals.cancel(principal, message, action_id)
+                return await self._start(principal, message, meant)
+            case consent.Kind.YES_NOT_PLAIN:
+                return [await self._still_open(pending, texts.SAY_YES_PLAINLY)]
+            case consent.Kind.NEW_REQUEST:
+                replies = await self._start(principal, message, meant)
+                if dialogue.REMINDED in pending.choices:
+                    return replies
+                reminded = replace(pending, choices=(dialogue.REMINDED,))
+                await self._remember(principal, message, reminded)
+                still = await self._still_open(pending, texts.STILL_OPEN)
+                return [*replies, still]
+            case consent.Kind.THANKS:
+                return [await self._still_open(pending, texts.WELCOME)]
+            case consent.Kind.QUESTION:
+                about = texts.about_action(spec.description if spec else "", self._risky(pending))
+                return [await self._still_open(pending, about)]
+        replies = await self._start(principal, message, meant)
+        return [*replies, await self._still_open(pending, texts.STILL_OPEN)]
+
+    def _risky(self, pending: Pending) -> bool:
+        spec = self.registry.spec(pending.skill)
+        return spec is not None and consent.high_risk(spec, pending.slots)
+
+    async def _still_open(self, pending: Pending, lead: str) -> Reply:
+        """The open question shown again, with its buttons (Confirm or Send for approval)."""
+        action = await self.approvals.load(pending.action_id or 0)
+        needs = action is not None and action.approvals_needed > 0
+        what = self._sentence(pending.skill, pending.slots)
+        text = f"{lead} {texts.still_waiting(what)}".strip()
+        return Reply(
+            text,
+            ReplyKind.CONFIRM,
+            self._confirm_buttons(pending, needs),
+            action_id=pending.action_id,
+        )
+
+    def _sentence(self, skill: str, slots: Mapping[str, str]) -> str:
+        spec = self.registry.spec(skill)
+        return texts.sentence(spec, slots) if spec is not None else texts.SOMETHING
 
     async def _fill(
         self, principal: Principal, message: Message, pending: Pending, text: str
@@ -178,9 +248,19 @@ class Assistant:
     async def _start(
         self, principal: Principal, message: Message, meant: Interpretation
     ) -> list[Reply]:
+        if SCHEDULED_RE.search(meant.text):
+            return await self._scheduled(principal, meant)
         if meant.skill is None:
+            if meant.reply is ReplyIntent.CANCEL and len(meant.text.split()) > 1:
+                return await self._scheduled(principal, meant, cancel=True)
             if meant.reply is not None:
                 return [Reply(texts.NOTHING_PENDING)]
+            if meant.declined != "negated" and about_it(meant.text):
+                return await self._offer_support(principal, message, meant.text)
+            if consent.THANKS_RE.search(meant.text):
+                return [Reply(texts.WELCOME)]
+            if texts.GREETING_RE.match(meant.text):
+                return [Reply(texts.GREETING)]
             declined = {"negated": texts.NEGATED, "question": texts.QUESTION}
             return [Reply(declined.get(meant.declined or "", texts.NOT_UNDERSTOOD))]
         if meant.ambiguous and meant.alternatives:
@@ -189,14 +269,25 @@ class Assistant:
                 dialogue.CHOICE, meant.skill, meant.slot_values(), None, tuple(options)
             )
             await self._remember(principal, message, pending)
+            titles = [texts.title_of(self.registry.spec(name)) for name in options]
             buttons = tuple(
-                Button(name, str(ButtonValue(ButtonVerb.PICK, name))) for name in options
+                Button(title, str(ButtonValue(ButtonVerb.PICK, name)))
+                for title, name in zip(titles, options, strict=True)
             )
-            return [Reply(texts.did_you_mean(options), ReplyKind.QUESTION, buttons)]
+            return [Reply(texts.did_you_mean(titles), ReplyKind.QUESTION, buttons)]
         spec = self.registry.spec(meant.skill)
         if spec is None:
             return [Reply(texts.NOT_UNDERSTOOD)]
-        return await self._proceed(principal, message, spec, meant.slot_values(), meant.dry_run)
+        slots = meant.slot_values()
+        if spec.side_effect and not meant.dry_run and timing.takes_time(spec):
+            when = timing.read(self.settings, principal, meant.text, self.authorizer.clock())
+            if when is not None:
+                now = self.authorizer.clock()
+                usable = timing.resolve(self.settings, spec, slots, when, now)
+                if isinstance(usable, str):
+                    return [Reply(usable, ReplyKind.QUESTION)]
+                slots = {**slots, **timing.encode(usable)}
+        return await self._proceed(principal, message, spec, slots, meant.dry_run)
 
     async def _proceed(
         self,
@@ -206,19 +297,23 @@ class Assistant:
         slots: Mapping[str, str],
         dry_run: bool,
     ) -> list[Reply]:
-        """Slots complete? Then authorize, and run, preview, or ask to confirm."""
-        missing = spec.missing(slots)
+        """Slots complete? Then authorize, and run, preview, or ask to confirm (for a time
+        the person named, when it is to start: timing.py)."""
+        when, plain = timing.decode(slots)
+        missing = spec.missing(plain)
         if missing:
             slot = missing[0]
             await self._remember(principal, message, Pending(f"slot:{slot.name}", spec.name, slots))
             choices = self.understander.choices(slot)
             buttons = tuple(Button(c, str(ButtonValue(ButtonVerb.SLOT, c))) for c in choices[:8])
             return [Reply(slot.question(), ReplyKind.QUESTION, buttons)]
+        if when is not None and not dry_run:
+            return await self._proceed_timed(principal, message, spec, plain, when)
         slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}
         if spec.slot("user") is not None and not slots.get("user"):
             slots["user"] = principal.name  # "user" absent means the requester
         if not self.registry.connected(spec.name):
-            return [Reply(texts.no_backend(spec.name))]
+            return [Reply(texts.no_backend(texts.title_of(spec)))]
         decision = self.authorizer.decide(principal, spec, slots, dry_run)
         async with self.store.transaction() as tx:
             if not dry_run:
@@ -238,13 +333,84 @@ class Assistant:
             return await self.approvals.run_now(principal, message, spec, slots, decision)
         return await self.approvals.request(principal, message, spec, slots, decision)
 
+    async def _proceed_timed(
+        self,
+        principal: Principal,
+        message: Message,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        when: timing.When,
+    ) -> list[Reply]:
+        """A request with a start time: decided now without the calendar (windows and freezes
+        are checked at the start), always confirmed, then held until its time (schedules.py)."""
+        slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}
+        if spec.slot("user") is not None and not slots.get("user"):
+            slots["user"] = principal.name
+        if not self.registry.connected(spec.name):
+            return [Reply(texts.no_backend(texts.title_of(spec)))]
+        decision = self.authorizer.decide(principal, spec, slots, dry_run=True)
+        async with self.store.transaction() as tx:
+            decision = await self.authorizer.count(tx, principal, spec, slots, decision)
+            detail = {
+                "verdict": decision.verdict,
+                "rule": decision.rule,
+                "slots": slots,
+                "run_at": when.at.isoformat() if when.at else None,
+            }
+            await audit.append(
+                tx, self._record(principal, message, "decided", decision.verdict, spec.name, detail)
+            )
+        if decision.verdict is Verdict.DENY:
+            return [Reply(texts.denied(decision.reason), ReplyKind.ERROR)]
+        if decision.verdict is Verdict.ALLOW:
+            decision = replace(decision, verdict=Verdict.CONFIRM)
+        asked = await self.approvals.request(principal, message, spec, slots, decision)
+        await self.schedules.plan(asked[0].action_id or 0, principal.name, when)
+        first = replace(asked[0], text=texts.timed(timing.shown_at(when), asked[0].text))
+        return [first, *asked[1:]]
+
+    async def _scheduled(
+        self, principal: Principal, meant: Interpretation, cancel: bool = False
+    ) -> list[Reply]:
+        """ "what is scheduled" lists; "cancel the restart at 8pm" cancels the one it names
+        (several named: they are listed, each with its Cancel button)."""
+        waiting = await self.schedules.waiting(principal.name)
+        if cancel:
+            named = matching(waiting, meant.text)
+            if len(named) == 1:
+                return [Reply(await self.schedules.cancel(principal, named[0].id))]
+            waiting = named or waiting
+            if not waiting:
+                return [Reply(texts.NOTHING_PENDING)]
+        if not waiting:
+            return [Reply(texts.NO_SCHEDULES)]
+        return [
+            Reply(
+                texts.schedule_line(s.id, s.what, s.shown),
+                ReplyKind.INFO,
+                (
+                    Button(
+                        texts.CANCEL_BUTTON,
+                        str(ButtonValue.action(ButtonVerb.UNSCHEDULE, s.id)),
+                        ButtonStyle.DANGER,
+                    ),
+                ),
+                action_id=s.id,
+            )
+            for s in waiting
+        ]
+
     async def _on_press(self, principal: Principal, message: Message, value: str) -> list[Reply]:
         pressed = ButtonValue.parse(value)
         if pressed is None:
             return [Reply(texts.UNKNOWN_BUTTON, ReplyKind.ERROR)]
         verb, arg = pressed.verb, pressed.arg
+        if verb is ButtonVerb.UNSCHEDULE:
+            return [Reply(await self.schedules.cancel(principal, int(arg)))]
         if pressed.action_id is not None:
             return await self.approvals.press(principal, message, str(verb), pressed.action_id)
+        if verb is ButtonVerb.OFFER:
+            return await self._offer_taken(principal, message, arg)
         async with self.store.transaction() as tx:
             pending = await dialogue.load(tx, dialogue.conversation_key(principal, message))
         if verb is ButtonVerb.SLOT and pending is not None and pending.slot:
@@ -256,6 +422,50 @@ class Assistant:
                 slots = {k: v for k, v in pending.slots.items() if spec.slot(k)}
                 return await self._proceed(principal, message, spec, slots, dry_run=False)
         return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+
+    async def _offer_support(
+        self, principal: Principal, message: Message, text: str
+    ) -> list[Reply]:
+        """An IT problem no skill fits: articles, a ticket, a person (support.py)."""
+        offered = await self.support.offer(principal, text)
+        summary = self.support.summary(text)
+        key = support.offer_key(dialogue.conversation_key(principal, message))
+        async with self.store.transaction() as tx:  # apart from the open question, kept
+            offer = Pending(support.OFFER, "", {"summary": summary})
+            await dialogue.save(tx, key, offer, self._question_ttl)
+        outcome = "articles" if offered.articles else "none"
+        detail = {"articles": offered.articles}
+        async with self.store.transaction() as tx:
+            record = self._record(principal, message, "support.offered", outcome, None, detail)
+            await audit.append(tx, record)
+        return [offered.reply]
+
+    async def _offer_taken(
+        self, principal: Principal, message: Message, choice: str
+    ) -> list[Reply]:
+        event = support.EVENTS.get(choice)
+        key = support.offer_key(dialogue.conversation_key(principal, message))
+        async with self.store.transaction() as tx:
+            pending = await dialogue.load(tx, key)
+            await dialogue.clear(tx, key)
+        if event is None or pending is None:
+            return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+        summary = pending.slots.get("summary", "")
+        async with self.store.transaction() as tx:
+            detail = {"summary": summary}
+            record = self._record(principal, message, event, event.split(".")[1], None, detail)
+            await audit.append(tx, record)
+        if choice == "solved":
+            return [Reply(texts.GLAD)]
+        name, slots = (
+            (support.TICKET, {"summary": summary})
+            if choice == "ticket"
+            else (support.HANDOFF, {"note": summary})
+        )
+        spec = self.registry.spec(name)
+        if spec is None:
+            return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+        return await self._proceed(principal, message, spec, slots, dry_run=False)
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -284,13 +494,16 @@ class Assistant:
             await dialogue.clear(tx, dialogue.conversation_key(principal, message))
 
     @staticmethod
-    def _confirm_buttons(pending: Pending) -> tuple[Button, ...]:
+    def _confirm_buttons(pending: Pending, approval: bool = False) -> tuple[Button, ...]:
         action = pending.action_id
+        label = texts.SEND_FOR_APPROVAL if approval else texts.CONFIRM_BUTTON
         return (
+            Button(label, str(ButtonValue(ButtonVerb.CONFIRM, str(action))), ButtonStyle.PRIMARY),
             Button(
-                "Confirm", str(ButtonValue(ButtonVerb.CONFIRM, str(action))), ButtonStyle.PRIMARY
+                texts.CANCEL_BUTTON,
+                str(ButtonValue(ButtonVerb.CANCEL, str(action))),
+                ButtonStyle.DANGER,
             ),
-            Button("Cancel", str(ButtonValue(ButtonVerb.CANCEL, str(action))), ButtonStyle.DANGER),
         )
 
     @staticmethod

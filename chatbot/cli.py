@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, NoReturn
 
-from chatbot import commands
+from chatbot import commands, schedules_cli
 from chatbot.config import Settings, load_settings
 from chatbot.errors import ChatOpsError, ConfigError, StoreError, UserError
 from chatbot.incidents import cli as incidents_cli
@@ -126,6 +126,7 @@ def _build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--as", dest="who", default="", help="the admin making the change")
     restore.set_defaults(handler=commands.cmd_skills_restore)
     incidents_cli.register(sub)
+    schedules_cli.register(sub)
     return parser
 
 

@@ -285,6 +285,15 @@ class UnderstandingSettings(Frozen):
     model: str = ""
 
 
+class ConversationSettings(Frozen):
+    """`timezone`: the zone people's times are read in ("at 8pm") when the directory gives a
+    person none (a per-person `tz` wins)."""
+
+    timezone: str = "UTC"
+
+    check_zone = field_validator("timezone")(_zone)
+
+
 class ApiToken(Frozen):
     """An admin API token: only its SHA-256 is kept, and the person it acts as."""
 
@@ -362,6 +371,7 @@ class Settings(BaseSettings):
     understanding: UnderstandingSettings = UnderstandingSettings()
     alerts: AlertSettings = AlertSettings()
     incidents: IncidentSettings = IncidentSettings()
+    conversation: ConversationSettings = ConversationSettings()
 
     @field_validator("people")
     @classmethod

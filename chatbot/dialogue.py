@@ -23,6 +23,7 @@ from chatbot.types import Message, Principal, utcnow
 CONFIRM = "confirm"
 CHOICE = "choice"
 SLOT = "slot:"
+REMINDED = "reminded"  # in `choices` of a confirmation: a new request already reminded of it
 
 
 @dataclass(frozen=True, slots=True)

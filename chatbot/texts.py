@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 
@@ -21,7 +22,7 @@ QUESTION = (
     "That sounds like a question about an action, not a request, so I did nothing. "
     'Say "help" to see what I can do.'
 )
-ANSWER_PLEASE = "Please answer Confirm or Cancel (or yes / no)."
+ANSWER_PLEASE = "Please answer with the buttons, or type yes or no."
 CANCELLED = "Cancelled; nothing was done."
 STALE_BUTTON = "That button is no longer valid; nothing was done."
 # A click whose value no reply of ours offered (forged or garbled): never an internal error.
@@ -59,17 +60,21 @@ def printable(text: str) -> str:
 
 
 def describe(skill: str, slots: Mapping[str, str]) -> str:
-    shown = ", ".join(f"{name} {value}" for name, value in slots.items())
+    """A request in a line for cards and notices: `skill` is the skill's confirmation
+    sentence or title when the caller has it (wording.py), so no id reaches a person."""
+    shown = ", ".join(str(value) for name, value in slots.items() if name != "user")
     return f"{skill} ({shown})" if shown else skill
 
 
-def confirm(skill: str, slots: Mapping[str, str], risk: str) -> str:
-    return f"Shall I run {describe(skill, slots)}? Risk: {risk}."
+def confirm(sentence: str, prod: bool) -> str:
+    """The confirmation question; risk is said in words only where it helps."""
+    return f"{sentence} This changes production." if prod else sentence
 
 
-def needs_approval(skill: str, slots: Mapping[str, str], role: str, count: int) -> str:
+def needs_approval(sentence: str, role: str, count: int) -> str:
+    who = f"a {role}" if count == 1 else f"{count} people with the role {role}"
     return (
-        f"{describe(skill, slots)} needs approval by {count} {role} (not you). "
+        f"{sentence.rstrip('?')}: this needs approval by {who} (not you). "
         "Send the request for approval?"
     )
 
@@ -79,20 +84,42 @@ def sent_for_approval(action_id: int, approvers: list[str]) -> str:
 
 
 def approval_card(
-    action_id: int, requester: str, skill: str, slots: Mapping[str, str], risk: str, rule: str
+    action_id: int,
+    requester: str,
+    what: str,
+    slots: Mapping[str, str],
+    risk: str,
+    rule: str,
+    role: str = "",
 ) -> str:
+    """Who asks for what, who must approve and why, in sentences: `what` is the request's
+    confirmation sentence; the policy `rule` (an internal trace such as "policy[0]") is kept
+    in the audit trail, not shown."""
+    prod = " It changes production." if slots.get("env") == "prod" else ""
+    who = f"someone with the role {role}" if role else "an approver"
+    why = "production changes" if prod else ("high-risk requests" if risk == "high" else "it")
     return (
-        f"Approval needed for request #{action_id}: {requester} asks to run "
-        f"{describe(skill, slots)}. Risk: {risk}. Policy: {rule}."
+        f"Approval needed for request #{action_id}: {requester} asks: {what}{prod} "
+        f"Company policy for {why} needs {who} to approve (not {requester})."
     )
+
+
+def approvals_count(needed: int, approved_by: list[str]) -> str:
+    left = max(needed - len(approved_by), 0)
+    so_far = f" Approved so far by {', '.join(approved_by)}." if approved_by else ""
+    more = "1 more approval" if left == 1 else f"{left} more approvals"
+    return f"Needs {more}.{so_far}"
 
 
 def denied(reason: str) -> str:
     return f"Sorry, you may not do that: {reason}"
 
 
-def no_backend(skill: str) -> str:
-    return f"I understood {skill}, but no back end is connected for it yet, so nothing was done."
+def no_backend(title: str) -> str:
+    return (
+        f"I understood that (\"{title}\"), but that system is not connected yet, "
+        "so nothing was done."
+    )
 
 
 def result(text: str, ok: bool, sandbox: bool) -> str:
@@ -100,10 +127,155 @@ def result(text: str, ok: bool, sandbox: bool) -> str:
     return f"{prefix}{text}" if ok else f"{prefix}Failed: {text}"
 
 
-def did_you_mean(options: list[str]) -> str:
-    return "Did you mean " + " or ".join(options) + "?"
+def did_you_mean(titles: list[str]) -> str:
+    return "Did you mean: " + " or ".join(t[:1].lower() + t[1:] for t in titles) + "?"
 
 
 def unknown_value(error: str, suggestions: tuple[str, ...]) -> str:
     hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
     return f"{error}{hint}"
+
+
+# -- conversation: consent, corrections, titles (issue 11) --------------------------------
+
+CONFIRM_BUTTON = "Confirm"
+CANCEL_BUTTON = "Cancel"
+PREVIEW_BUTTON = "Preview"
+SEND_FOR_APPROVAL = "Send for approval"
+SOMETHING = "your earlier request"
+WELCOME = "You're welcome."
+STILL_OPEN = "Your earlier question is still open:"
+SAY_YES_PLAINLY = (
+    "This one changes something important, so I need a clear yes: press Confirm or type yes."
+)
+GREETING = 'Hello! Tell me what you need, for example "reset my vpn", or say "help".'
+
+
+def still_waiting(sentence: str) -> str:
+    return f"{sentence} (Confirm or Cancel)"
+
+
+def about_action(description: str, important: bool) -> str:
+    """An answer to "is that safe?" / "what does that do?" about the pending action."""
+    what = f"{description} " if description else ""
+    care = (
+        "It changes production or grants wide access, so it needs your clear yes. "
+        if important
+        else "It is routine and can be undone or asked for again. "
+    )
+    return f"{what}{care}Most requests finish within a minute; I tell you when it is done."
+
+
+def amended(changed: Mapping[str, str]) -> str:
+    shown = ", ".join(f"{name} {value}" for name, value in changed.items())
+    return f"Changed: {shown}. The earlier request was withdrawn."
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def sentence(spec: object, slots: Mapping[str, str], requester: str = "") -> str:
+    """The skill's confirmation sentence with the slot values filled in ("Restart checkout
+    in staging?"); the title, else the description, when it declares none."""
+    template = str(getattr(spec, "confirmation", "") or "")
+    if not template:
+        title = str(getattr(spec, "title", "") or getattr(spec, "description", "")).rstrip(".")
+        shown = ", ".join(v for k, v in slots.items() if k != "user" and v)
+        return f"{title} ({shown})?" if shown else f"{title}?"
+    user = slots.get("user") or requester
+    mine = not user or user == requester
+    values = _Blank({k: str(v) for k, v in slots.items()})
+    values["your"] = "your" if mine else f"{user}'s"
+    values["user"] = "you" if mine else user
+    return template.format_map(values)
+
+
+def title_of(spec: object) -> str:
+    """What people read for a skill: its title, else its description."""
+    return str(getattr(spec, "title", "") or getattr(spec, "description", "")).rstrip(".")
+
+
+# -- no dead ends (issue 11) -------------------------------------------------------------
+
+TICKET_BUTTON = "Open a ticket"
+PERSON_BUTTON = "Talk to someone"
+SOLVED_BUTTON = "That solved it"
+GLAD = "Glad that helped. Ask me any time."
+GREETING_RE = re.compile(
+    r"^\W*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|howdy)\b[\W]*$", re.I
+)
+
+
+def it_problem(articles: str) -> str:
+    """The offer for an IT problem no skill of mine fits."""
+    if articles:
+        return (
+            "I can't fix that myself, but these articles may help:\n"
+            f"{articles}\n"
+            "If not, I can open a ticket with your words, or bring in someone from the "
+            "service desk."
+        )
+    return (
+        "I can't fix that myself. I can open a ticket with your words, or bring in someone "
+        "from the service desk."
+    )
+
+
+# -- timed actions (issue 11) ------------------------------------------------------------
+
+NO_SUCH_SCHEDULE = "There is no scheduled request #{id} waiting to start."
+NO_SCHEDULES = "You have nothing scheduled."
+RECURRING = (
+    "I can't do repeating requests (\"every Monday\") yet, so nothing was done. Ask for one "
+    "time, for example \"restart search at 8pm\"."
+)
+NO_WINDOW = (
+    "No change window applies to that request, so \"the next change window\" names no "
+    "time. Say a time instead, for example \"at 8pm\"."
+)
+
+
+def timed(when: str, question: str) -> str:
+    """A confirmation for a timed request: the time first, in the person's zone."""
+    return f"At {when}: {question}"
+
+
+def scheduled(what: str, when: str, action_id: int) -> str:
+    return (
+        f"Scheduled request #{action_id} for {when}: {what.rstrip('?')}. It starts then, "
+        "after the usual checks. Say \"what is scheduled\" to see it, or cancel it."
+    )
+
+
+def when_unclear(problem: str, said: str, when: str) -> str:
+    """A time we must not guess: asked about, nothing done."""
+    match problem:
+        case "past":
+            return (
+                f"\"{said}\" ({when}) has already passed, so nothing was done. "
+                "When should it run?"
+            )
+        case "ambiguous":
+            return (
+                f"Did you mean {said} in the morning or the evening? Nothing was done; say it "
+                "again with am or pm (or 24-hour time, like 20:00)."
+            )
+        case _:
+            return (
+                f"At what time \"{said}\"? Nothing was done; say it again with a time, "
+                "like \"on Friday at 17:00\"."
+            )
+
+
+def schedule_denied(what: str, reason: str) -> str:
+    return f"Your scheduled request ({what.rstrip('?')}) did not start: {reason}"
+
+
+def schedule_cancelled(what: str) -> str:
+    return f"Cancelled the scheduled request: {what.rstrip('?')}. Nothing was done."
+
+
+def schedule_line(action_id: int, what: str, when: str) -> str:
+    return f"#{action_id} {when}: {what.rstrip('?')}"

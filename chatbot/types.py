@@ -32,6 +32,8 @@ class ButtonVerb(StrEnum):
     REJECT = "reject"
     SLOT = "slot"
     PICK = "pick"
+    UNSCHEDULE = "unschedule"  # cancel a timed action before its start (its action id)
+    OFFER = "offer"  # take one of the offers made for an IT problem no skill fits
 
 
 ACTION_VERBS = frozenset(
@@ -43,6 +45,7 @@ ACTION_VERBS = frozenset(
         ButtonVerb.REJECT,
     }
 )
+ID_VERBS = ACTION_VERBS | {ButtonVerb.UNSCHEDULE}
 # Action ids are 64-bit signed integers in every database we run on; larger ones name nothing.
 MAX_ACTION_ID = 2**63 - 1
 
@@ -70,7 +73,7 @@ class ButtonValue:
         if not sep or name not in ButtonVerb.__members__.values():
             return None
         verb = ButtonVerb(name)
-        if verb in ACTION_VERBS:
+        if verb in ID_VERBS:
             digits = arg.isascii() and arg.isdigit() and len(arg) <= 19 and arg[0] != "0"
             if not digits or int(arg) > MAX_ACTION_ID:
                 return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 
 from intents.text import Token
 
@@ -18,6 +19,10 @@ NEGATOR_PAIRS = frozenset({
     ("do", "n't"), ("do", "not"), ("no", "need"), ("not", "to"), ("should", "not"),
     ("should", "n't"), ("must", "not"), ("must", "n't"), ("please", "dont"),
 })
+# Anywhere in the message, these say the action is not wanted ("my vpn works again, no need
+# to reset it"): the negation need not stand right before the command word.
+NOT_NEEDED = (("no", "need"), ("works", "again"), ("working", "again"), ("fixed", "itself"),
+              ("not", "needed"), ("no", "longer"), ("never", "mind"))
 PAST_QUESTION_START = frozenset({
     "did", "has", "have", "had", "was", "were", "why", "when", "who", "whom", "didnt",
     "hasnt", "wasnt",
@@ -48,6 +53,12 @@ def negated(tokens: Sequence[Token], at: int) -> bool:
         if words[i] == "not" and i == at - 1:
             return True
     return False
+
+
+def not_needed(tokens: Sequence[Token]) -> bool:
+    """"no need to reset it", "it works again": the person says the action is not wanted."""
+    words = [t.norm for t in tokens]
+    return any(pair in NOT_NEEDED for pair in pairwise(words))
 
 
 def question_about_action(tokens: Sequence[Token]) -> bool:

@@ -196,7 +196,7 @@ def _vague_question(tokens: Sequence[Token], help_words: Sequence[tuple[str, ...
 def _declined(spec: SkillSpec, tokens: Sequence[Token], hit: Hit | None) -> str | None:
     if hit is None:
         return None
-    if cues.negated(tokens, hit.at):
+    if cues.negated(tokens, hit.at) or cues.not_needed(tokens):
         return "negated"
     if cues.question_about_action(tokens):
         return "question"

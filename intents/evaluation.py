@@ -1,7 +1,8 @@
 """`chatops eval`: accuracy and false-trigger figures for labelled utterances.
 
 File format (shared/corpora): `text <TAB> expected [<TAB> source]`; expected is a skill, a
-reply (yes/no/cancel), `-` (no side effect may start), or several joined by `|`. Reply lines
+reply (yes/no/cancel, or `unsure`: neither, so nothing may act on it),
+`-` (no side effect may start), or several joined by `|`. Reply lines
 are read with `read_reply`; the rest with `parse`.
 """
 
@@ -16,7 +17,8 @@ from typing import Protocol
 from chatbot.errors import UserError
 from chatbot.types import Interpretation, ReplyIntent
 
-REPLIES = frozenset({"yes", "no", "cancel"})
+REPLIES = frozenset({"yes", "no", "cancel", "unsure"})
+UNSURE = "unsure"
 NOTHING = "-"
 ACCURACY_TARGET = 0.95
 FALSE_TRIGGER_LIMIT = 0.003
@@ -93,7 +95,7 @@ class EvalReport:
         if self.reply_lines:
             out.append(
                 f"replies: {self.reply_lines} lines, accuracy {self.reply_accuracy:.2%}, "
-                f"no/cancel read as yes: {self.unsafe_yes}"
+                f"no/cancel/unsure read as yes: {self.unsafe_yes}"
             )
         if self.per_skill:
             out.append("per skill: precision recall (tp fp fn)")
@@ -149,7 +151,7 @@ def evaluate(
     for row in rows:
         if row.is_reply:
             got_reply = understander.read_reply(row.text)
-            got = got_reply.value if got_reply else "none"
+            got = got_reply.value if got_reply else UNSURE
             counts["reply_lines"] += 1
             hit = got in row.expected
             counts["reply_correct"] += hit

@@ -3,6 +3,11 @@
 Order matters and is safe by construction: a cancel cue wins over everything, any "no" cue
 blocks a yes, and a yes needs a yes cue with nothing that casts doubt on it ("but", "?",
 "wait", or a long sentence about something else). An unsure reply is never a yes.
+
+Consent is explicit: thanks, "cool" or "later" are not answers (thanks alone is not consent
+to act), and a sentence about something else ("my wifi is not working in room B") is not a
+"no" because it contains "not": a reply with more than `MAX_OTHER_WORDS` words that are
+neither reply words nor function words is about something else, and is None.
 """
 
 from __future__ import annotations
@@ -27,22 +32,33 @@ NO_PHRASES = ("no way", "oh no", "not now", "not really", "i don't", "i do not",
               "nothing much", "leave it", "rather not", "not at all", "hold off")
 NO_WORDS = frozenset({
     "no", "nope", "nah", "not", "never", "negative", "reject", "rejected", "decline", "deny",
-    "wrong", "nay", "later", "incorrect", "don't", "dont", "n't",
+    "wrong", "nay", "incorrect", "don't", "dont", "n't",
 })
 YES_OVERRIDES = ("no doubt", "no problem", "not a problem", "no worries", "why not", "no objection")
 YES_PHRASES = (
     "do it", "go ahead", "go for it", "sounds good", "sounds great", "sounds perfect",
     "of course", "that is correct", "that's correct", "that is right", "that's right",
-    "that right", "i'm sure", "i am sure", "thank you", "let's do it", "let's go", "ship it",
+    "that right", "i'm sure", "i am sure", "let's do it", "let's go", "ship it",
     "make it so", "please do", "all good", "looks good", "lgtm", "sure thing", "why not",
     "no doubt", "no problem", "not a problem",
 )
 YES_WORDS = frozenset({
     "yes", "y", "yeah", "yea", "ya", "yep", "yup", "yas", "sure", "ok", "okay", "k", "kk",
-    "confirm", "confirmed", "fine", "great", "perfect", "right", "correct", "good", "cool",
+    "confirm", "confirmed", "fine", "great", "perfect", "right", "correct", "good",
     "absolutely", "definitely", "affirmative", "approve", "approved", "proceed", "agreed",
-    "certainly", "indeed", "alright", "thanks", "yess", "yesss", "aye", "roger",
+    "certainly", "indeed", "alright", "yess", "yesss", "aye", "roger",
 })
+UNSURE_PHRASES = ("not sure", "good morning", "good afternoon", "good evening", "good night",
+                  "no idea", "not yet sure", "i don't know", "don't know",
+                  "dont know", "no clue")
+# Words of an explicit yes: what a high-risk action (risk high, or prod) needs when typed.
+EXPLICIT_YES = frozenset({"yes", "confirm", "confirmed", "approve", "proceed"})
+FILLER = frozenset({"oh", "hey", "please", "just", "now", "sorry", "thanks", "thank", "said",
+                    "mean", "anymore", "quite", "exactly", "even", "close", "like", "want",
+                    "much", "does", "very", "sounds", "bro", "buddy", "man", "dude", "mate",
+                    "god", "gosh", "lol", "haha"})
+MAX_OTHER_WORDS = 1
+MAX_OTHER_WORDS_CANCEL = 2  # "i said stop talking": a cancel may say a little more
 DOUBT_WORDS = frozenset({"but", "wait", "if", "unless", "maybe", "perhaps", "instead", "hmm",
                          "not", "only", "except", "dunno", "unsure", "which", "what"})
 MAX_YES_WORDS = 8
@@ -63,10 +79,12 @@ def _words(text: str) -> list[str]:
 def read_reply(text: str) -> str | None:
     """'yes', 'no', 'cancel' or None."""
     words = _words(text)
-    if not words:
+    if not words or _about_something_else(words):
         return None
     joined = " " + " ".join(words) + " "
     has = lambda phrases: any(f" {p} " in joined for p in phrases)  # noqa: E731
+    if has(UNSURE_PHRASES):
+        return None
     if has(CANCEL_PHRASES) or CANCEL_WORDS & set(words):
         return "cancel"
     if has(YES_OVERRIDES):
@@ -84,3 +102,25 @@ def read_reply(text: str) -> str | None:
 
 def _doubtful(text: str, words: list[str]) -> bool:
     return "?" in text or bool(DOUBT_WORDS & set(words)) or len(words) > MAX_YES_WORDS
+
+
+def _about_something_else(words: list[str]) -> bool:
+    """More words than a reply has that no reply is made of: a sentence of its own."""
+    reply_words = CANCEL_WORDS | NO_WORDS | YES_WORDS | FILLER
+    rest = " " + " ".join(words) + " "
+    for phrase in (*CANCEL_PHRASES, *NO_PHRASES, *YES_PHRASES, *YES_OVERRIDES):
+        rest = rest.replace(f" {phrase} ", " ")
+    other = [w for w in rest.split() if w not in reply_words and w not in STOP_WORDS]
+    limit = MAX_OTHER_WORDS_CANCEL if CANCEL_WORDS & set(words) else MAX_OTHER_WORDS
+    return len(other) > limit
+
+
+def explicit_yes(text: str) -> bool:
+    """A typed consent strong enough for a high-risk action: "yes" (or "confirm", "approve",
+    "proceed") said plainly, with nothing doubtful, no other content and no "no"."""
+    words = _words(text)
+    return (
+        read_reply(text) == "yes"
+        and bool(EXPLICIT_YES & set(words))
+        and not (NO_WORDS & set(words))
+    )

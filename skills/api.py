@@ -68,6 +68,11 @@ class SkillSpec:
     `patterns` are spaCy Matcher token patterns (`[{"LOWER": "bounce"}, {"ENT_TYPE":
     "SERVICE"}]`): an exact phrasing the author knows, which counts like a keyword and raises
     the skill's score. Left out of the hash (their token tables are dicts); equality keeps them.
+
+    `title` is what people read for the skill ("Restart a service"), in "Did you mean"
+    buttons and lists; `confirmation` is the question asked before it runs, with slot names
+    in braces ("Restart {service} in {env}?"; `{your}` reads "your" or "bob's", `{user}`
+    "you" or "bob"). Skill ids never reach an employee; without these, the description does.
     """
 
     name: str
@@ -81,6 +86,8 @@ class SkillSpec:
     requires: Requirement = Requirement.CONFIRM
     namespace: str = ""
     patterns: tuple[tuple[Mapping[str, object], ...], ...] = field(default=(), hash=False)
+    title: str = ""
+    confirmation: str = ""
 
     def __post_init__(self) -> None:
         if not self.permission:

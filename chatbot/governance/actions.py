@@ -12,6 +12,9 @@ finds the action already approved and does nothing.
 
 `denied` after approval: the change window closed (or a freeze began) while it waited.
 `interrupted`: the process running it died (its lease lapsed); it is never re-run.
+`scheduled`: confirmed (and approved) for a time the person named; at that time it moves to
+`running` through the same checks as any start, or to `denied` / `cancelled`
+(chatbot/schedules.py).
 
 Every transition is one conditional UPDATE (`WHERE state IN (...)`) in the same transaction as
 its audit entry, so a double click, a redelivered event or a second replica cannot move an
@@ -46,6 +49,7 @@ class State(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
     INTERRUPTED = "interrupted"
+    SCHEDULED = "scheduled"
 
 
 FINAL = frozenset(

@@ -69,21 +69,24 @@ class Approvals(Voting):
             pending = dialogue.Pending(dialogue.CONFIRM, spec.name, slots, action.id)
             await dialogue.save(tx, key, pending, self._ttl)
         assert action.id is not None
+        sentence = texts.sentence(spec, slots, principal.name)
         if decision.verdict is Verdict.APPROVE:
-            text = texts.needs_approval(
-                spec.name, slots, decision.approvers_role or "", decision.approvals_needed
-            )
-            label = "Send for approval"
+            role = decision.approvers_role or "approver"
+            text = texts.needs_approval(sentence, role, decision.approvals_needed)
+            label = texts.SEND_FOR_APPROVAL
         else:
-            text, label = texts.confirm(spec.name, slots, decision.risk), "Confirm"
+            text = texts.confirm(sentence, slots.get("env") == "prod")
+            label = texts.CONFIRM_BUTTON
         buttons = (
             Button(
-                label, str(ButtonValue(ButtonVerb.CONFIRM, str(action.id))), ButtonStyle.PRIMARY
+                label, str(ButtonValue.action(ButtonVerb.CONFIRM, action.id)), ButtonStyle.PRIMARY
             ),
             Button(
-                "Cancel", str(ButtonValue(ButtonVerb.CANCEL, str(action.id))), ButtonStyle.DANGER
+                texts.CANCEL_BUTTON,
+                str(ButtonValue.action(ButtonVerb.CANCEL, action.id)),
+                ButtonStyle.DANGER,
             ),
-            Button("Preview", str(ButtonValue(ButtonVerb.PREVIEW, str(action.id)))),
+            Button(texts.PREVIEW_BUTTON, str(ButtonValue.action(ButtonVerb.PREVIEW, action.id))),
         )
         return [Reply(text, ReplyKind.CONFIRM, buttons, action_id=action.id)]
 
@@ -189,7 +192,8 @@ class Approvals(Voting):
             return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
         replies = [Reply(texts.CANCELLED, action_id=action_id)]
         if action.state == State.AWAITING_APPROVAL:
-            text = cards.decided_text(moved, "cancelled", principal.name, self.clock())
+            at, what = self.clock(), self.what(moved)
+            text = cards.decided_text(moved, "cancelled", principal.name, at, what)
             replies += self.route(moved, text, with_buttons=False, updates=True)
         return replies
 
@@ -222,4 +226,5 @@ class Approvals(Voting):
         await self.lifecycle.expire_at(moved.id or 0, expires)
         approvers = self.approvers(moved)
         sent = texts.sent_for_approval(moved.id or 0, [self.channel] if self.channel else approvers)
-        return [Reply(sent, action_id=moved.id), *self.route(moved, cards.card_text(moved))]
+        card = cards.card_text(moved, what=self.what(moved))
+        return [Reply(sent, action_id=moved.id), *self.route(moved, card)]

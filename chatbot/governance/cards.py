@@ -31,18 +31,19 @@ def buttons(action_id: int) -> tuple[Button, ...]:
     )
 
 
-def card_text(action: Action, approved_by: Sequence[str] = ()) -> str:
+def card_text(action: Action, approved_by: Sequence[str] = (), what: str = "") -> str:
+    """`what`: the request in the skill's own words (Finisher.what), never its id."""
     text = texts.approval_card(
         action.id or 0,
         action.requester,
-        action.skill,
+        what or action.skill,
         actions.slots_of(action),
         action.risk,
         action.rule,
+        action.approvers_role or "",
     )
-    count = f"{len(approved_by)} of {action.approvals_needed} approval(s)"
-    so_far = f" so far: {', '.join(approved_by)}" if approved_by else ""
-    return f"{text} Needs {count}{so_far}. Expires {_when(action.expires_at)}."
+    count = texts.approvals_count(action.approvals_needed, list(approved_by))
+    return f"{text} {count} Expires {_when(action.expires_at)}."
 
 
 def route(
@@ -64,9 +65,9 @@ def route(
     ]
 
 
-def decided_text(action: Action, verdict: str, by: str, at: datetime) -> str:
-    what = texts.describe(action.skill, actions.slots_of(action))
+def decided_text(action: Action, verdict: str, by: str, at: datetime, what: str = "") -> str:
+    what = what or texts.describe(action.skill, actions.slots_of(action))
     return (
-        f"Request #{action.id} from {action.requester} to run {what}: "
+        f"Request #{action.id} from {action.requester} ({what.rstrip('?')}): "
         f"{verdict} by {by} at {at:%Y-%m-%d %H:%M} UTC."
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +25,12 @@ from chatbot.store.tables import Action
 from chatbot.types import Message, Principal, Reply, ReplyKind
 
 SYSTEM = "system"
+
+
+class Holder(Protocol):
+    """Holds a timed action back until its time (chatbot/schedules.py)."""
+
+    async def hold(self, message: Message | None, action: Action) -> list[Reply] | None: ...
 WAITING = frozenset({State.AWAITING_CONFIRMATION, State.AWAITING_APPROVAL})
 
 
@@ -62,6 +69,16 @@ class Finisher:
         self.channel = settings.approvals.channel
         self.lease = timedelta(seconds=settings.limits.run_lease_seconds)
         self.lifecycle = Lifecycle(store, self.clock, self.lease, self.expire, self.recover)
+        self.schedules: Holder | None = None  # set when the runtime has timed actions
+
+    def what(self, action: Action) -> str:
+        """The request in the skill's own words ("Deploy web 2.4.1 to prod?"), for cards and
+        notices: people never read skill ids."""
+        spec = self.executor.registry.spec(action.skill)
+        slots = actions.slots_of(action)
+        if spec is None:
+            return texts.describe(action.skill, slots)
+        return texts.sentence(spec, slots, action.requester)
 
     async def start(self) -> None:
         """Recover what a previous process left running, then start the timers."""
@@ -119,6 +136,8 @@ class Finisher:
         )
 
     async def execute(self, principal: Principal, message: Message, action: Action) -> list[Reply]:
+        if self.schedules is not None and (held := await self.schedules.hold(message, action)):
+            return held  # a time was named and is still ahead: it waits as `scheduled`
         ctx = self.executor.context(principal, action.skill, actions.slots_of(action), action.id)
         async with self.lifecycle.lease_held(action.id or 0):
             outcome = await self.executor.run(ctx, action.skill)
@@ -148,7 +167,7 @@ class Finisher:
                 involved += self.approvers(moved)
             outbox.notify(tx, involved, told, moved.id, ReplyKind.RESULT)
             if action.state == State.AWAITING_APPROVAL:
-                card = cards.decided_text(moved, to.value, SYSTEM, at)
+                card = cards.decided_text(moved, to.value, SYSTEM, at, self.what(moved))
                 outbox.notify(
                     tx,
                     [] if self.channel else self.approvers(moved),
@@ -171,7 +190,7 @@ class Finisher:
             by, message, "action.expired", action, State.EXPIRED, expires_at=str(action.expires_at)
         )
         told = (
-            f"Request #{action_id} ({texts.describe(action.skill, actions.slots_of(action))}"
+            f"Request #{action_id} ({self.what(action)}"
             f" by {action.requester}) expired without a decision; nothing was done."
         )
         return await self._close(action, State.EXPIRED, event, told, now) is not None
@@ -196,7 +215,7 @@ class Finisher:
                 State.INTERRUPTED,
                 runner=action.runner or "",
             )
-            what = texts.describe(action.skill, actions.slots_of(action))
+            what = self.what(action)
             told = (
                 f"Request #{action.id} ({what}) was interrupted by a restart while it ran; "
                 "it was not run again. Check the system before asking again."

@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import update
@@ -37,6 +38,7 @@ from chatbot.store.tables import Action
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "expire-action-"
+START_PREFIX = "start-action-"  # timed actions (chatbot/schedules.py)
 _SECOND = timedelta(seconds=1)
 
 
@@ -93,6 +95,8 @@ class Lifecycle:
         self._tasks: set[asyncio.Task[object]] = set()
         self._scheduler: BackgroundScheduler | None = None
         self._recovering: asyncio.Task[None] | None = None
+        # Set by the schedules of the runtime: starts a timed action whose time has come.
+        self.on_start: Callable[[int], Awaitable[object]] | None = None
 
     async def start(self) -> None:
         """Recover, then start the expiry scheduler and the periodic recovery.
@@ -148,15 +152,48 @@ class Lifecycle:
             coalesce=True,
         )
 
+    async def start_at(self, action_id: int, when: datetime) -> None:
+        """Persist the job that starts a scheduled action at `when` (outside a transaction);
+        like expiry, a job whose time passed while no process ran fires at the next start."""
+        if self._scheduler is None:
+            return
+        await asyncio.to_thread(
+            self._scheduler.add_job,
+            due,
+            "date",
+            run_date=when,
+            args=[action_id],
+            id=f"{START_PREFIX}{action_id}",
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+
+    async def forget_start(self, action_id: int) -> None:
+        """Drop the start job of a cancelled scheduled action (gone already is fine)."""
+        if self._scheduler is None:
+            return
+        with contextlib.suppress(JobLookupError):
+            await asyncio.to_thread(self._scheduler.remove_job, f"{START_PREFIX}{action_id}")
+
+    def start_job(self, action_id: int) -> datetime | None:
+        """When the start job of a scheduled action fires (None: no such job)."""
+        job = self._scheduler.get_job(f"{START_PREFIX}{action_id}") if self._scheduler else None
+        return job.next_run_time if job is not None else None
+
     def _handoff(self, loop: asyncio.AbstractEventLoop, event: JobExecutionEvent) -> None:
         """In the scheduler's thread: pass a fired job to the event loop."""
         with contextlib.suppress(RuntimeError):  # the loop has closed: this runtime stopped
             loop.call_soon_threadsafe(self._on_executed, event)
 
     def _on_executed(self, event: JobExecutionEvent) -> None:
-        if not event.job_id.startswith(JOB_PREFIX):
+        if event.job_id.startswith(START_PREFIX) and self.on_start is not None:
+            job = self.on_start(int(event.retval))
+        elif event.job_id.startswith(JOB_PREFIX):
+            job = self._expire(int(event.retval))
+        else:
             return
-        task = asyncio.get_running_loop().create_task(self._expire(int(event.retval)))
+        task = asyncio.get_running_loop().create_task(job)  # type: ignore[arg-type]
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -22,7 +22,7 @@ OWN_REQUEST = "You cannot approve or reject your own request."
 
 class Voting(Finisher):
     def card(self, action: Action, to: str | None = None, votes: tuple[str, ...] = ()) -> Reply:
-        text = cards.card_text(action, votes)
+        text = cards.card_text(action, votes, self.what(action))
         return Reply(text, ReplyKind.APPROVAL, cards.buttons(action.id or 0), action.id, to=to)
 
     async def inbox(self, principal: Principal) -> list[Reply]:
@@ -68,7 +68,7 @@ class Voting(Finisher):
             return self._too_late(principal, moved)
         if moved.state == State.AWAITING_APPROVAL:
             left = moved.approvals_needed - len(votes)
-            text = cards.card_text(moved, votes)
+            text = cards.card_text(moved, votes, self.what(moved))
             return [
                 Reply(f"Approved by you; {left} more approval(s) needed.", action_id=action_id),
                 *self.route(moved, text, updates=True),
@@ -80,7 +80,8 @@ class Voting(Finisher):
             ]
         requester = self.directory.find(moved.requester) or principal
         done = await self.execute(requester, message, moved)
-        text = cards.decided_text(moved, "approved", ", ".join(votes), self.clock())
+        by, what = ", ".join(votes), self.what(moved)
+        text = cards.decided_text(moved, "approved", by, self.clock(), what)
         return [
             Reply(f"You approved request #{action_id}.", action_id=action_id),
             *done,
@@ -159,7 +160,8 @@ class Voting(Finisher):
 
     def _rejected(self, principal: Principal, action: Action) -> list[Reply]:
         told = f"{principal.name} rejected request #{action.id}; nothing was done."
-        text = cards.decided_text(action, "rejected", principal.name, self.clock())
+        what = self.what(action)
+        text = cards.decided_text(action, "rejected", principal.name, self.clock(), what)
         return [
             Reply(f"You rejected request #{action.id}.", action_id=action.id),
             *self.route(action, text, with_buttons=False, updates=True),
@@ -171,7 +173,8 @@ class Voting(Finisher):
             f"Request #{action.id} was approved, but it may not run now: {action.result}. "
             "Nothing was done; ask again when it may run."
         )
-        text = cards.decided_text(action, "approved too late", principal.name, self.clock())
+        what = self.what(action)
+        text = cards.decided_text(action, "approved too late", principal.name, self.clock(), what)
         return [
             Reply(told, ReplyKind.ERROR, action_id=action.id),
             *self.route(action, text, with_buttons=False, updates=True),

@@ -193,3 +193,22 @@ class Notification(SQLModel, table=True):
     text: str = Field(sa_column=Column(RedactedText, nullable=False))
     created_at: datetime = _when(nullable=False)
     delivered_at: datetime | None = _when(nullable=True)
+
+
+# -- conversation (issue 11): timed actions --------------------------------------------------
+
+
+class ScheduledAction(SQLModel, table=True):
+    """An action to start at a time the person named ("restart search at 8pm"): confirmed
+    (and approved) now, started at `run_at` through the same checks as any start. Its governed
+    action waits in the `scheduled` state; this row says when, in which zone, as typed."""
+
+    __tablename__ = "scheduled_actions"
+
+    action_id: int = Field(primary_key=True)
+    requester: str = Field(index=True)
+    run_at: datetime = _when(nullable=False)
+    zone: str = "UTC"
+    said: str = ""
+    state: str = Field(default="pending", index=True)  # pending|scheduled|started|cancelled|denied
+    created_at: datetime = _when(nullable=False)

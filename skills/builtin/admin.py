@@ -41,6 +41,8 @@ _WORDS = {
 
 SKILL_DISABLE = SkillSpec(
     name="skills.disable",
+    title="Disable a skill",
+    confirmation="Disable the skill {skill} for everyone?",
     description="Disable a skill for everyone (admins).",
     examples=(
         "disable skill kb.search",
@@ -58,6 +60,8 @@ SKILL_DISABLE = SkillSpec(
 )
 SKILL_ENABLE = SkillSpec(
     name="skills.enable",
+    title="Enable a skill",
+    confirmation="Enable the skill {skill} again?",
     description="Enable a disabled skill again (admins).",
     examples=(
         "enable skill kb.search",

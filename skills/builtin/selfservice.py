@@ -44,6 +44,12 @@ class AccountAction:
         "account.unlock": "unlock the account of",
     }
 
+    DONE = {
+        "vpn.reset": "Ended every VPN session of",
+        "password.reset": "Reset the password of",
+        "account.unlock": "Unlocked the account of",
+    }
+
     def __init__(self, spec: SkillSpec, make: MakeIdentity, sandbox: bool) -> None:
         self.spec, self._make, self._sandbox = spec, make, sandbox
 
@@ -55,7 +61,8 @@ class AccountAction:
     async def run(self, ctx: SkillContext) -> Outcome:
         backend = self._make(ctx)
         done = await getattr(backend, self.VERBS[self.spec.name])(ctx.target)
-        return Outcome(True, f"{self.spec.name} for {ctx.target}: {done}.", sandbox=self._sandbox)
+        text = f"{self.DONE[self.spec.name]} {ctx.target}: {done}."
+        return Outcome(True, text, sandbox=self._sandbox)
 
 
 class AccessRequest:
@@ -87,3 +94,34 @@ class AccessRequest:
     async def revoke(self, ctx: SkillContext, login: str, resource: str) -> str:
         """Called by the revoker when a grant's time is up."""
         return await self._make(ctx).remove_from_group(login, resource)
+
+
+class AccessRevoke:
+    """access.revoke: the opposite of access.request, through the same identity back end.
+    Removes the membership and the due-time row the grant left, so the revoker has nothing
+    left to do; with no grant on record it says so and changes nothing."""
+
+    def __init__(self, spec: SkillSpec, make: MakeIdentity, sandbox: bool) -> None:
+        self.spec, self._make, self._sandbox = spec, make, sandbox
+
+    async def preview(self, ctx: SkillContext) -> Outcome:
+        resource = ctx.slots["resource"]
+        grant = await ctx.kv.get(f"grant:{resource}:{ctx.target}")
+        if grant is None:
+            return Outcome(True, _no_grant(ctx.target, resource), sandbox=self._sandbox)
+        text = f"Would remove the access of {ctx.target} to {resource}."
+        return Outcome(True, text, sandbox=self._sandbox)
+
+    async def run(self, ctx: SkillContext) -> Outcome:
+        resource = ctx.slots["resource"]
+        key = f"grant:{resource}:{ctx.target}"
+        if await ctx.kv.get(key) is None:
+            return Outcome(True, _no_grant(ctx.target, resource), sandbox=self._sandbox)
+        done = await self._make(ctx).remove_from_group(ctx.target, resource)
+        await ctx.kv.delete(key)
+        text = f"Removed the access of {ctx.target} to {resource} ({done})."
+        return Outcome(True, text, sandbox=self._sandbox)
+
+
+def _no_grant(user: str, resource: str) -> str:
+    return f"{user} has no access to {resource} granted through me, so there is none to remove."

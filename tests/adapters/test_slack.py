@@ -83,7 +83,7 @@ async def test_a_running_action_shows_its_steps_on_the_request_card(
 async def test_slash_command(slack: SlackSide, slack_api: FakeSlackApi) -> None:
     response = await slack.command("UALICE", "CHELP", "reset my vpn")
     assert response.status_code == 200
-    assert "vpn.reset" in texts(slack_api.posts_to("CHELP"))
+    assert "Reset your VPN sessions" in texts(slack_api.posts_to("CHELP"))
 
 
 async def test_approval_by_another_person_updates_both_messages(
@@ -229,7 +229,7 @@ async def test_ack_does_not_wait_for_slow_work(slack: SlackSide, slack_api: Fake
     assert response.status_code == 200 and acked < 0.5
     assert slack_api.posts_to("DUALICE") == []  # the work is still going on
     await slack.app.state.slack.drain()
-    assert "vpn.reset" in texts(slack_api.posts_to("DUALICE"))
+    assert "Reset your VPN sessions" in texts(slack_api.posts_to("DUALICE"))
 
 
 async def test_rate_limit_is_honoured(slack: SlackSide, slack_api: FakeSlackApi) -> None:

@@ -90,7 +90,7 @@ CASES = [
         "deploy payments-api 2.3.1 to staging",
         "2026-12-24T23:00",
         ReplyKind.CONFIRM,
-        ["Shall I run deploy"],
+        ["Deploy payments-api 2.3.1 to staging?"],
     ),
     # New York left daylight saving time on 2026-11-01: 09:00 there is now 14:00 UTC.
     (

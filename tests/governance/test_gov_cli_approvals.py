@@ -37,7 +37,7 @@ async def test_approvers_decide_from_a_terminal(
         return cli(tmp_path, database_url, "approvals", *args)
 
     code, out = await asyncio.to_thread(run, "list", "--as", "dave")
-    assert code == 0 and f"request #{action_id}" in out and "Risk: high" in out
+    assert code == 0 and f"request #{action_id}" in out and "It changes production" in out
     code, out = await asyncio.to_thread(run, "approve", str(action_id), "--as", "carol")
     assert code == 1 and "your own request" in out
     code, out = await asyncio.to_thread(run, "approve", str(action_id), "--as", "dave")

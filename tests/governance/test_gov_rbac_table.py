@@ -11,7 +11,7 @@ from chatbot.types import ReplyKind
 
 # who, what -> the reply's kind, words it must contain, words it must not contain
 CASES = [
-    ("alice", "reset my vpn", ReplyKind.CONFIRM, ["Shall I run vpn.reset"], []),
+    ("alice", "reset my vpn", ReplyKind.CONFIRM, ["Reset your VPN sessions"], ["vpn.reset"]),
     (
         "alice",
         "reset the vpn for bob",
@@ -19,8 +19,8 @@ CASES = [
         ["your role employee allows only vpn.reset (for yourself only)", "Ask", "erin", "dave"],
         ["alice,"],
     ),
-    ("erin", "reset the vpn for bob", ReplyKind.CONFIRM, ["vpn.reset (user bob)"], []),
-    ("bob", "deploy web 5.2.0 to dev", ReplyKind.CONFIRM, ["Risk:"], []),
+    ("erin", "reset the vpn for bob", ReplyKind.CONFIRM, ["Reset bob's VPN sessions"], []),
+    ("bob", "deploy web 5.2.0 to dev", ReplyKind.CONFIRM, ["Deploy web 5.2.0 to dev?"], ["Risk:"]),
     (
         "bob",
         "deploy payments-api 2.3.1 to prod",
@@ -39,14 +39,14 @@ CASES = [
         "carol",
         "deploy payments-api 2.3.1 to prod",
         ReplyKind.CONFIRM,
-        ["needs approval by 1 release-manager (not you)"],
+        ["needs approval by a release-manager (not you)"],
         [],
     ),
     (
         "dave",
         "deploy payments-api 2.3.1 to prod",
         ReplyKind.CONFIRM,
-        ["needs approval by 1 release-manager"],
+        ["needs approval by a release-manager"],
         [],
     ),
     ("mallory", "reset my vpn", ReplyKind.ERROR, ["don't know you"], []),

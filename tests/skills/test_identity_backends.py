@@ -32,7 +32,7 @@ async def test_vpn_reset_clears_okta_sessions(connected) -> None:
     )
     async with connected({"vpn.reset": "okta"}, okta) as chat:
         done = text_of(await confirmed(chat, "alice", "reset my vpn"))
-        assert "vpn.reset for alice: every Okta session ended" in done
+        assert "Ended every VPN session of alice: every Okta session ended" in done
         assert "Sandbox" not in done
         await _no_secret_anywhere(chat, done)
 

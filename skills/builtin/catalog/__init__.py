@@ -21,6 +21,7 @@ from skills.builtin.catalog.info import HELP, WHOAMI
 from skills.builtin.catalog.ops import DEPLOY, DEPLOY_ROLLBACK, DEPLOY_STATUS, SERVICE_RESTART
 from skills.builtin.catalog.selfservice import (
     ACCESS_REQUEST,
+    ACCESS_REVOKE,
     ACCOUNT_UNLOCK,
     PASSWORD_RESET,
     VPN_RESET,
@@ -32,6 +33,7 @@ BUILTIN_SPECS: tuple[SkillSpec, ...] = (
     PASSWORD_RESET,
     ACCOUNT_UNLOCK,
     ACCESS_REQUEST,
+    ACCESS_REVOKE,
     DEPLOY,
     DEPLOY_STATUS,
     DEPLOY_ROLLBACK,
@@ -50,6 +52,7 @@ BUILTIN_SPECS: tuple[SkillSpec, ...] = (
 
 __all__ = [
     "ACCESS_REQUEST",
+    "ACCESS_REVOKE",
     "ACCOUNT_UNLOCK",
     "BUILTIN_SPECS",
     "CHANGE_CLOSE",

@@ -7,6 +7,8 @@ from skills.builtin.catalog.slots import TICKET
 
 TICKET_CREATE = SkillSpec(
     name="ticket.create",
+    title="Open a ticket",
+    confirmation="Open a {priority} priority ticket about: {summary}?",
     description="Open a ticket with the service desk.",
     examples=(
         "open up a ticket",
@@ -60,6 +62,7 @@ TICKET_CREATE = SkillSpec(
 
 TICKET_STATUS = SkillSpec(
     name="ticket.status",
+    title="Show ticket status",
     description="Show a ticket's status, or my open tickets.",
     examples=(
         "what is the status of INC0012345",
@@ -105,6 +108,8 @@ TICKET_STATUS = SkillSpec(
 
 TICKET_UPDATE = SkillSpec(
     name="ticket.update",
+    title="Update a ticket",
+    confirmation="Update ticket {ticket}?",
     description="Change a ticket's priority or another field.",
     examples=(
         "set INC0012345 to high priority",
@@ -139,6 +144,8 @@ TICKET_UPDATE = SkillSpec(
 
 TICKET_CLOSE = SkillSpec(
     name="ticket.close",
+    title="Close a ticket",
+    confirmation="Close ticket {ticket}?",
     description="Close a ticket that is solved.",
     examples=(
         "close INC0012345",
@@ -172,6 +179,8 @@ TICKET_CLOSE = SkillSpec(
 
 CHANGE_CLOSE = SkillSpec(
     name="change.close",
+    title="Close a change request",
+    confirmation="Close change {change}?",
     description="Close a change request after the change is done.",
     examples=(
         "close change CHG0001234",
@@ -193,6 +202,7 @@ CHANGE_CLOSE = SkillSpec(
 
 KB_SEARCH = SkillSpec(
     name="kb.search",
+    title="Search the knowledge base",
     description="Search the knowledge base.",
     examples=(
         "how do i set up the printer",
@@ -237,6 +247,7 @@ KB_SEARCH = SkillSpec(
 
 ONCALL_WHO = SkillSpec(
     name="oncall.who",
+    title="Who is on call",
     description="Say who is on call for a service.",
     examples=(
         "who is on call for checkout",
@@ -266,6 +277,7 @@ ONCALL_WHO = SkillSpec(
 
 HANDOFF = SkillSpec(
     name="handoff",
+    title="Talk to someone",
     description="Bring a person from the service desk into the conversation.",
     examples=(
         "talk to a human being",

@@ -6,6 +6,7 @@ from skills.api import Requirement, Risk, SkillSpec
 
 HELP = SkillSpec(
     name="help",
+    title="What I can do",
     description="Say what I can do for you.",
     examples=(
         "help",
@@ -46,6 +47,7 @@ HELP = SkillSpec(
 
 WHOAMI = SkillSpec(
     name="whoami",
+    title="Who am I to you",
     description="Say who you are to me and what you may do.",
     examples=(
         "who am i",

@@ -7,6 +7,8 @@ from skills.builtin.catalog.slots import ENV, SERVICE
 
 DEPLOY = SkillSpec(
     name="deploy",
+    title="Deploy a service",
+    confirmation="Deploy {service} {version} to {env}?",
     description="Deploy a version of a service to an environment.",
     examples=(
         "deploy payments-api 2.3.1 to prod",
@@ -46,6 +48,7 @@ DEPLOY = SkillSpec(
 
 DEPLOY_STATUS = SkillSpec(
     name="deploy.status",
+    title="Show what is deployed",
     description="Show which version of each service runs in each environment.",
     examples=(
         "what is deployed",
@@ -81,6 +84,8 @@ DEPLOY_STATUS = SkillSpec(
 
 DEPLOY_ROLLBACK = SkillSpec(
     name="deploy.rollback",
+    title="Roll back a deploy",
+    confirmation="Roll {service} in {env} back to the version it ran before?",
     description="Roll a service back to the version it ran before the last deploy.",
     examples=(
         "rollback checkout in prod",
@@ -114,6 +119,8 @@ DEPLOY_ROLLBACK = SkillSpec(
 
 SERVICE_RESTART = SkillSpec(
     name="service.restart",
+    title="Restart a service",
+    confirmation="Restart {service} in {env}?",
     description="Restart a service in an environment (a rolling restart).",
     examples=(
         "restart billing in prod",

@@ -7,6 +7,8 @@ from skills.builtin.catalog.slots import USER
 
 VPN_RESET = SkillSpec(
     name="vpn.reset",
+    title="Reset a VPN connection",
+    confirmation="Reset {your} VPN sessions (the next login starts clean)?",
     description="Reset a VPN connection: ends every VPN session so the next login starts clean.",
     examples=(
         "reset my vpn",
@@ -42,6 +44,8 @@ VPN_RESET = SkillSpec(
 
 PASSWORD_RESET = SkillSpec(
     name="password.reset",
+    title="Reset a password",
+    confirmation="Reset {your} password and send a one-time link to set a new one?",
     description="Reset a password and send a one-time link to set a new one.",
     examples=(
         "reset my password",
@@ -77,6 +81,8 @@ PASSWORD_RESET = SkillSpec(
 
 ACCOUNT_UNLOCK = SkillSpec(
     name="account.unlock",
+    title="Unlock an account",
+    confirmation="Unlock {your} account?",
     description="Unlock an account that was locked after failed logins.",
     examples=(
         "unlock my account",
@@ -111,6 +117,8 @@ ACCOUNT_UNLOCK = SkillSpec(
 
 ACCESS_REQUEST = SkillSpec(
     name="access.request",
+    title="Request access",
+    confirmation="Give {user} access to {resource} for {duration}?",
     description="Ask for temporary access to a resource; its owner approves.",
     examples=(
         "i need access to grafana",
@@ -142,4 +150,51 @@ ACCESS_REQUEST = SkillSpec(
     ),
     risk=Risk.HIGH,
     requires=Requirement.APPROVAL,
+)
+
+
+ACCESS_REVOKE = SkillSpec(
+    name="access.revoke",
+    title="Remove access",
+    confirmation="Remove {your} access to {resource}?",
+    description="Remove access granted earlier, before its time is up.",
+    examples=(
+        "revoke my jenkins access",
+        "remove my access to aws-prod",
+        "take away bob's github permissions",
+        "i don't need grafana access anymore",
+        "end my access to jenkins now",
+        "drop me from the grafana group",
+        "withdraw my permission on prod-db",
+        "take me off github",
+        "remove bob from jenkins",
+        "revoke access to aws prod for carol",
+        "i am done with prod-db, remove my access",
+        "cancel my github access",
+    ),
+    keywords=(
+        "revoke",
+        "remove",
+        "withdraw",
+        "take away",
+        "take me off",
+        "drop me",
+        "end my",
+    ),
+    # "remove me from the github group", "end my prod-db access": the opposite of a grant,
+    # named by its verb, so the request for access never wins on the word "access".
+    patterns=(
+        (
+            {"LOWER": {"IN": ("revoke", "remove", "withdraw", "end", "drop", "cancel")}},
+            {"OP": "*", "IS_ALPHA": True},
+            {"ENT_TYPE": "RESOURCE"},
+        ),
+        (
+            {"LOWER": {"IN": ("revoke", "remove", "withdraw", "end", "drop", "cancel")}},
+            {"OP": "*", "IS_ALPHA": True},
+            {"LOWER": {"IN": ("access", "permission", "permissions", "rights")}},
+        ),
+    ),
+    slots=(SlotSpec("resource", SlotType.RESOURCE, prompt="Access to what?"), USER),
+    risk=Risk.LOW,
 )
