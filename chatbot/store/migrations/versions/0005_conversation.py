@@ -1,14 +1,14 @@
 """Timed actions: when a confirmed action starts (issue 11).
 
 Revision ID: 0005_conversation
-Revises: 0004 (the lead re-chains this at merge)
+Revises: 0005_incidents
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_conversation"
-down_revision = "0004"
+down_revision = "0005_incidents"
 branch_labels = None
 depends_on = None
 
