@@ -26,6 +26,8 @@ from chatbot.governance.approvals import Approvals
 from chatbot.governance.authorize import Authorizer
 from chatbot.governance.redaction import redact
 from chatbot.identity import Directory
+from chatbot.incidents.book import IncidentBook
+from chatbot.incidents.desk import IncidentDesk
 from chatbot.schedules import Schedules, matching
 from chatbot.store.engine import Store
 from chatbot.store.tables import ProcessedEvent
@@ -80,6 +82,7 @@ class Assistant:
         self._question_ttl = timedelta(seconds=settings.limits.question_ttl_seconds)
         self.support = support.Support(registry, executor)
         self.schedules = Schedules(self.approvals)
+        self.incidents = IncidentDesk(IncidentBook(store, settings.incidents), authorizer.rbac)
 
     async def handle(self, message: Message) -> list[Reply]:
         principal = self.directory.resolve(message)
@@ -400,6 +403,21 @@ class Assistant:
             for s in waiting
         ]
 
+    async def _remedy(self, principal: Principal, message: Message, arg: str) -> list[Reply]:
+        """An incident's remediation button: a request like any other (RBAC, policy,
+        confirmation, approval), whose answer goes on the incident's timeline."""
+        found = await self.incidents.remedy(arg)
+        spec = self.registry.spec(found[1].skill) if found else None
+        if found is None or spec is None:
+            return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+        incident_id, remedy = found
+        replies = await self._proceed(principal, message, spec, remedy.slots, dry_run=False)
+        answer = replies[0].text if replies else ""
+        await self.incidents.requested(
+            incident_id, principal.name, remedy, answer, message.event_id
+        )
+        return replies
+
     async def _on_press(self, principal: Principal, message: Message, value: str) -> list[Reply]:
         pressed = ButtonValue.parse(value)
         if pressed is None:
@@ -411,6 +429,10 @@ class Assistant:
             return await self.approvals.press(principal, message, str(verb), pressed.action_id)
         if verb is ButtonVerb.OFFER:
             return await self._offer_taken(principal, message, arg)
+        if verb in (ButtonVerb.INCIDENT_ACK, ButtonVerb.INCIDENT_RESOLVE):
+            return [Reply(await self.incidents.move(principal, verb, int(arg), message.event_id))]
+        if verb is ButtonVerb.REMEDY:
+            return await self._remedy(principal, message, arg)
         async with self.store.transaction() as tx:
             pending = await dialogue.load(tx, dialogue.conversation_key(principal, message))
         if verb is ButtonVerb.SLOT and pending is not None and pending.slot:

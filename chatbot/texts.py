@@ -279,3 +279,23 @@ def schedule_cancelled(what: str) -> str:
 
 def schedule_line(action_id: int, what: str, when: str) -> str:
     return f"#{action_id} {when}: {what.rstrip('?')}"
+
+
+# -- incidents ------------------------------------------------------------------------------
+
+INCIDENT_ACK = "Acknowledge"
+INCIDENT_RESOLVE = "Resolve"
+
+
+def incident_moved(ref: str, state: str) -> str:
+    return f"{ref} is now {state}."
+
+
+def incident_refused(state: str, reason: str) -> str:
+    verb = "acknowledge" if state == "acknowledged" else "resolve"
+    return f"tried to {verb} it and was refused: {reason}"
+
+
+def remedy_requested(who: str, title: str, answer: str) -> str:
+    first = answer.splitlines()[0] if answer else ""
+    return f"{who} asked to {title[:1].lower()}{title[1:]}: {first}"

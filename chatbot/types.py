@@ -34,6 +34,9 @@ class ButtonVerb(StrEnum):
     PICK = "pick"
     UNSCHEDULE = "unschedule"  # cancel a timed action before its start (its action id)
     OFFER = "offer"  # take one of the offers made for an IT problem no skill fits
+    INCIDENT_ACK = "incident-ack"  # an incident's id
+    INCIDENT_RESOLVE = "incident-resolve"  # an incident's id
+    REMEDY = "remedy"  # "12.0": incident 12, its first remediation
 
 
 ACTION_VERBS = frozenset(
@@ -45,7 +48,11 @@ ACTION_VERBS = frozenset(
         ButtonVerb.REJECT,
     }
 )
-ID_VERBS = ACTION_VERBS | {ButtonVerb.UNSCHEDULE}
+ID_VERBS = ACTION_VERBS | {
+    ButtonVerb.UNSCHEDULE,
+    ButtonVerb.INCIDENT_ACK,
+    ButtonVerb.INCIDENT_RESOLVE,
+}
 # Action ids are 64-bit signed integers in every database we run on; larger ones name nothing.
 MAX_ACTION_ID = 2**63 - 1
 

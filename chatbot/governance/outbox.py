@@ -8,14 +8,15 @@ restart. Those are written here, in the same transaction as the state change, an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.store.tables import Notification
-from chatbot.types import Reply, ReplyKind, utcnow
+from chatbot.types import Button, ButtonStyle, Reply, ReplyKind, utcnow
 
 
 def notify(
@@ -25,18 +26,32 @@ def notify(
     action_id: int | None = None,
     kind: ReplyKind = ReplyKind.INFO,
     channel: str | None = None,
+    buttons: Sequence[Button] = (),
 ) -> None:
     """Queue one notification per distinct recipient (and one for `channel` when given)."""
     now = utcnow()
+    shown = json.dumps([[b.label, b.value, b.style.value] for b in buttons])
     for person in dict.fromkeys(recipients):
         session.add(
             Notification(
-                recipient=person, action_id=action_id, kind=kind, text=text, created_at=now
+                recipient=person,
+                action_id=action_id,
+                kind=kind,
+                text=text,
+                created_at=now,
+                buttons=shown,
             )
         )
     if channel:
         session.add(
-            Notification(channel=channel, action_id=action_id, kind=kind, text=text, created_at=now)
+            Notification(
+                channel=channel,
+                action_id=action_id,
+                kind=kind,
+                text=text,
+                created_at=now,
+                buttons=shown,
+            )
         )
 
 
@@ -64,4 +79,8 @@ def as_reply(note: Notification) -> Reply:
         to=note.recipient,
         channel=note.channel,
         updates=note.action_id if note.kind == ReplyKind.APPROVAL else None,
+        buttons=tuple(
+            Button(label, value, ButtonStyle(style))
+            for label, value, style in json.loads(note.buttons)
+        ),
     )

@@ -245,7 +245,10 @@ class IncidentBook:
 
     def _announce(self, tx: AsyncSession, incident_id: int, notice: Notice) -> None:
         """Tell the service's responders and its incident channel, through the outbox in
-        this transaction: the adapters deliver it after the intake has answered."""
+        this transaction (the adapters deliver it after the intake has answered), with the
+        buttons to acknowledge, remediate and resolve."""
+        from chatbot.incidents import desk  # desk builds on the book
+
         pick = self.settings
         people = pick.responders.get(notice.service) or pick.responders.get("*", ())
         channel = pick.channels.get(notice.service) or pick.channels.get("*")
@@ -256,9 +259,10 @@ class IncidentBook:
             + (f" on {where}" if where else "")
             + f", since {notice.starts_at:%H:%M} UTC."
             + (f" {notice.annotations['summary']}." if notice.annotations.get("summary") else "")
-            + f' Say "ack {ref}" to take it, or "show {ref}" for suspected changes.'
         )
-        outbox.notify(tx, people, text, channel=channel)
+        offered = desk.remedies(self.settings, _title(notice), notice.service, notice.env)
+        buttons = desk.card_buttons(incident_id, offered)
+        outbox.notify(tx, people, text, channel=channel, buttons=buttons)
 
     async def _resolve_alert(
         self, tx: AsyncSession, alert: Alert, notice: Notice, now: datetime

@@ -193,6 +193,8 @@ class Notification(SQLModel, table=True):
     text: str = Field(sa_column=Column(RedactedText, nullable=False))
     created_at: datetime = _when(nullable=False)
     delivered_at: datetime | None = _when(nullable=True)
+    # The card's buttons as JSON [[label, value, style], ...] (an incident's Acknowledge...).
+    buttons: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
 
 
 # -- conversation (issue 11): timed actions --------------------------------------------------

@@ -202,3 +202,53 @@ def test_an_unconfigured_source_is_closed(
             headers={"Authorization": "Bearer "},
         )
     assert answer.status_code == 401
+
+
+def _card(client: TestClient, who: str) -> dict[str, str]:
+    notes = client.post("/api/inbox", json={"as": who}).json()["notifications"]
+    (card,) = [n for n in notes if n["text"].startswith("Incident INC-1")]
+    return {b["label"]: b["value"] for b in card["buttons"]}
+
+
+def test_the_card_offers_acknowledge_remediations_and_resolve_under_governance(
+    client: TestClient,
+) -> None:
+    post_am(client, alertmanager([alert("firing", START)]))
+    buttons = _card(client, "carol")
+    assert list(buttons) == [
+        "Acknowledge",
+        "Roll back checkout in prod",
+        "Restart checkout in prod",
+        "Resolve",
+    ]
+    # alice (employee) may neither roll back production nor acknowledge: refused, and on the
+    # timeline for the postmortem.
+    refused = client.post(
+        "/api/chat", json={"as": "alice", "press": buttons["Roll back checkout in prod"]}
+    ).json()["replies"][0]["text"]
+    assert refused.startswith("Sorry, you may not")
+    ack = client.post("/api/chat", json={"as": "alice", "press": buttons["Acknowledge"]}).json()
+    assert ack["replies"][0]["text"].startswith("Sorry, you may not")
+    assert incidents(client)[0]["state"] == "triggered"
+    # carol (release manager) acknowledges; her rollback is a request like any other.
+    done = client.post("/api/chat", json={"as": "carol", "press": buttons["Acknowledge"]}).json()
+    assert done["replies"][0]["text"] == "INC-1 is now acknowledged."
+    asked = client.post(
+        "/api/chat", json={"as": "carol", "press": buttons["Roll back checkout in prod"]}
+    ).json()["replies"][0]
+    assert asked["buttons"], asked  # a confirmation (or approval request), never a silent run
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    lines = [e.text for e in client.portal.call(rt.incidents.timeline, 1)]
+    assert any(t.startswith("alice asked to roll back checkout in prod: Sorry") for t in lines)
+    assert any("acknowledge it and was refused" in t for t in lines)
+    assert "acknowledged by carol" in lines
+    assert any(t.startswith("carol asked to roll back checkout in prod") for t in lines)
+
+
+def test_forged_incident_buttons_run_nothing(client: TestClient) -> None:
+    post_am(client, alertmanager([alert("firing", START)]))
+    for value in ("remedy:1.9", "remedy:1.x", "remedy:99.0", "incident-ack:²", "incident-ack:-1"):
+        answer = client.post("/api/chat", json={"as": "carol", "press": value})
+        assert answer.status_code == 200
+        assert answer.json()["replies"][0]["kind"] == "error", value
+    assert incidents(client)[0]["state"] == "triggered"

@@ -70,9 +70,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("idem_key", name="uq_incident_events_idem"),
     )
     op.create_index("ix_incident_events_incident_id", "incident_events", ["incident_id"])
+    with op.batch_alter_table("notifications") as batch:
+        batch.add_column(sa.Column("buttons", sa.Text(), nullable=False, server_default="[]"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("notifications") as batch:
+        batch.drop_column("buttons")
     op.drop_table("incident_events")
     op.drop_table("alerts")
     op.drop_table("incidents")
