@@ -3,6 +3,10 @@
 A `FakeSystem` holds the exchanges one system should see, in order: each asserts the method,
 path, query, headers and JSON body, then plays back the documented answer (failures too).
 `transport(...)` routes requests to the fake by host, so one client can talk to several.
+
+Every fake is bound to its vendor's contract by host (`tests.fakes.vendors.VENDORS`): the
+request is validated against the vendor's OpenAPI document before the script sees it, and the
+scripted answer after. A host with no vendor entry fails the test.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from tests.fakes.vendors import vendor_for
 
 ANY = object()
 
@@ -39,6 +45,8 @@ class FakeSystem:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.seen.append(request)
+        vendor = vendor_for(request)
+        vendor.check_request(request)
         assert self.script, f"{self.host}: unexpected {request.method} {request.url}"
         ex = self.script.pop(0)
         where = f"{self.host} {request.method} {request.url.path}"
@@ -59,7 +67,9 @@ class FakeSystem:
             if content
             else {**ex.answer_headers}
         )
-        return httpx.Response(ex.status, content=content, headers=headers)
+        response = httpx.Response(ex.status, content=content, headers=headers)
+        vendor.check_response(request, response)
+        return response
 
     def done(self) -> None:
         assert not self.script, f"{self.host}: still expected {[e.path for e in self.script]}"

@@ -9,6 +9,7 @@ import httpx
 from skill_fakes import Exchange, FakeSystem
 
 from chatbot.testing import Chat, confirmed, text_of
+from tests.fakes.contracts import example
 
 GH = {
     "Authorization": "Bearer ghp_secretgithubtoken000000000000000",
@@ -32,13 +33,15 @@ def _runs(action: int, status: str, conclusion: str | None = None) -> Exchange:
     def answer_for(request: httpx.Request) -> None:
         assert request.url.params["event"] == "workflow_dispatch"
 
-    run = {
-        "id": 42,
-        "display_title": f"deploy chatops-{action}",
-        "status": status,
-        "conclusion": conclusion,
-        "html_url": "https://github.com/acme/deploys/actions/runs/42",
-    }
+    run = example(
+        "github",
+        "workflow-run",
+        id=42,
+        display_title=f"deploy chatops-{action}",
+        status=status,
+        conclusion=conclusion,
+        html_url="https://github.com/acme/deploys/actions/runs/42",
+    )
     return Exchange(
         "GET", f"{WF}/runs", 200, {"total_count": 1, "workflow_runs": [run]}, check=answer_for
     )
@@ -56,12 +59,14 @@ async def test_deploy_and_rollback_on_github_actions(connected) -> None:
                 "GET",
                 run,
                 200,
-                {
-                    "id": 42,
-                    "status": "completed",
-                    "conclusion": "success",
-                    "html_url": "https://github.com/acme/deploys/actions/runs/42",
-                },
+                example(
+                    "github",
+                    "workflow-run",
+                    id=42,
+                    status="completed",
+                    conclusion="success",
+                    html_url="https://github.com/acme/deploys/actions/runs/42",
+                ),
             ),
             _dispatch("2.3.2"),
             _runs(2, "completed", "success"),
@@ -104,7 +109,8 @@ async def test_github_rejecting_the_dispatch_names_github(connected) -> None:
     )
     async with connected({"deploy": "github"}, github) as chat:
         done = text_of(await confirmed(chat, "bob", "deploy payments-api 2.3.1 to staging"))
-        assert "GitHub answered 422 Unprocessable Entity: Unexpected inputs" in done
+        assert "GitHub refused (422): Unexpected inputs" in done
+        assert "Nothing was changed; fix the request" in done
 
 
 async def test_deploy_on_jenkins_follows_queue_to_build(connected) -> None:
@@ -151,8 +157,9 @@ async def test_restart_patches_the_deployment_like_kubectl(connected) -> None:
             in body["spec"]["template"]["metadata"]["annotations"]
         )
 
+    spec = {"replicas": 3, "selector": {"matchLabels": {"app": "billing"}}, "template": {}}
     rolling = {
-        "spec": {"replicas": 3},
+        "spec": spec,
         "status": {
             "observedGeneration": 5,
             "replicas": 4,
@@ -161,7 +168,7 @@ async def test_restart_patches_the_deployment_like_kubectl(connected) -> None:
         },
     }
     ready = {
-        "spec": {"replicas": 3},
+        "spec": spec,
         "status": {
             "observedGeneration": 5,
             "replicas": 3,

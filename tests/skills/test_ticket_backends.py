@@ -162,7 +162,7 @@ async def test_change_close_and_kb_search_on_servicenow(connected) -> None:
         found = text_of(await chat.say("alice", "search the knowledge base for vpn setup"))
         assert "KB0010001: VPN setup on macOS" in found
         failed = text_of(await chat.say("alice", "search the knowledge base for vpn setup"))
-        assert "ServiceNow answered 401 Unauthorized: User Not Authenticated" in failed
+        assert "ServiceNow refused (401): User Not Authenticated" in failed
 
 
 async def test_tickets_on_jira(connected) -> None:
@@ -228,7 +228,7 @@ async def test_tickets_on_jira(connected) -> None:
         bad = text_of(
             await confirmed(chat, "alice", "raise the priority of INC0010042 to critical")
         )
-        assert "Jira answered 400 Bad Request: priority: Priority name" in bad
+        assert "Jira refused (400): priority: Priority name" in bad
 
 
 async def test_tickets_on_the_sandbox(chat: Chat) -> None:
