@@ -21,7 +21,7 @@ from chatbot.governance import audit
 from chatbot.store.engine import Store
 from chatbot.store.tables import SkillRegistryHead, SkillState, SkillVersion
 from chatbot.types import utcnow
-from skills.connectors.factory import KINDS
+from skills.connectors.factory import available
 from skills.manifest import parse_manifest
 from skills.manifest.load import Manifest
 
@@ -113,7 +113,7 @@ class SkillAdmin:
         self.store, self._fixed = store, fixed
         self.allowed_hosts = tuple(allowed_hosts)
         # Only systems we have a connector for; other [connectors.*] sections mean nothing here.
-        self.connectors = frozenset(connectors) & frozenset(KINDS)
+        self.connectors = frozenset(connectors) & frozenset(available())
 
     def validate(self, text: str, file: str) -> Manifest:
         manifest = parse_manifest(text, file, self.allowed_hosts)

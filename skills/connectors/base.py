@@ -21,7 +21,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -117,9 +117,32 @@ class Connector:
     """One system's HTTP API on the shared client; subclasses add the documented calls.
 
     `settings` is the system's validated `[connectors.NAME]` section (subclasses narrow it).
+    A subclass registered under the `chatops.connectors` entry-point group describes itself
+    with the class attributes below (skills.connectors.registry reads them): its display name,
+    its settings model, the ports (skills.ports) it implements, and how its secrets become
+    request headers.
     """
 
+    title: ClassVar[str] = ""  # "GitHub": the name people read in chat
+    settings_model: ClassVar[type[Any]] = object  # a ConnectorSettings subclass
+    ports: ClassVar[tuple[type, ...]] = ()
+    idempotency_header: ClassVar[str | None] = None
+
     settings: Any = None
+
+    @classmethod
+    def headers(cls, settings: Any, secrets: Any) -> dict[str, str]:
+        """Headers on every request (credentials); `secrets` is skills.connectors.Secrets."""
+        return {}
+
+    @classmethod
+    def credentials(cls, settings: Any, secrets: Any) -> dict[str, str]:
+        """Secrets the connector uses other than as headers (sent only where it says)."""
+        return {}
+
+    async def check(self) -> str:
+        """One harmless read against the system, saying what it found (connectors check)."""
+        raise NotImplementedError
 
     def __init__(
         self,
