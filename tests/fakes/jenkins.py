@@ -25,6 +25,7 @@ class JenkinsStandIn:
     host: str
     jobs: dict[str, dict[str, str]]  # job -> parameter name -> default value
     location_host: str = ""  # a misconfigured root URL points the queue elsewhere
+    tamper: dict[str, str] = field(default_factory=dict)  # values a build ends up with anyway
     seen: list[httpx.Request] = field(default_factory=list)
     builds: list[dict[str, str]] = field(default_factory=list)
     _polls: dict[str, int] = field(default_factory=dict)
@@ -37,7 +38,7 @@ class JenkinsStandIn:
             job = parts[1]
             defined = self.jobs[job]
             given = dict(request.url.params)
-            self.builds.append({k: given.get(k, v) for k, v in defined.items()})
+            self.builds.append({k: given.get(k, v) for k, v in defined.items()} | self.tamper)
             n = len(self.builds)
             host = self.location_host or self.host
             return httpx.Response(201, headers={"Location": f"https://{host}/queue/item/{n}/"})
