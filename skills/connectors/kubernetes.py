@@ -25,6 +25,7 @@ import json
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -47,6 +48,7 @@ class KubernetesSettings(ConnectorSettings):
     kubeconfig: str = ""  # default ~/.kube/config (or $KUBECONFIG)
     context: str = ""
     ca_file: str = ""  # "token": the cluster's CA bundle
+    service_account_dir: str = "/var/run/secrets/kubernetes.io/serviceaccount"  # in-cluster
     namespaces: dict[str, str] = Field(default_factory=dict)  # env -> namespace
     deployments: dict[str, str] = Field(default_factory=dict)  # service -> deployment name
     verify: bool = True
@@ -73,7 +75,12 @@ async def cluster(settings: KubernetesSettings, token: str) -> Cluster:
     cfg = client.Configuration()
     try:
         if settings.auth == "in-cluster":
-            config.load_incluster_config(client_configuration=cfg)
+            folder = Path(settings.service_account_dir)
+            config.load_incluster_config(
+                client_configuration=cfg,
+                token_filename=str(folder / "token"),
+                cert_filename=str(folder / "ca.crt"),
+            )
         else:
             await config.load_kube_config(
                 config_file=settings.kubeconfig or None,
@@ -85,15 +92,13 @@ async def cluster(settings: KubernetesSettings, token: str) -> Cluster:
         raise ConfigError(
             "settings", f"connectors.kubernetes.auth={settings.auth}", str(exc)
         ) from None
-    bearer = await cfg.get_api_key_with_prefix("BearerToken") or await cfg.get_api_key_with_prefix(
-        "authorization"
-    )
+    bearer = str(await cfg.get_api_key_with_prefix("BearerToken") or "").strip()
     verify = False
     if cfg.verify_ssl and settings.verify:
         verify = ssl.create_default_context(cafile=cfg.ssl_ca_cert or None)
         if cfg.cert_file:
             verify.load_cert_chain(cfg.cert_file, cfg.key_file)
-    return Cluster(cfg.host, str(bearer or ""), verify, True)
+    return Cluster(cfg.host, bearer, verify, True)
 
 
 def rollout(state: dict[str, Any], generation: int) -> tuple[bool, str]:
