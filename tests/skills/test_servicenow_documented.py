@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
 import pytest
-from skill_fakes import built
+from skill_fakes import CONNECTORS, SECRETS, Sleeps, built, transport
 
 from chatbot.types import Principal
-from skills.api import SkillError
+from skills.api import SkillContext, SkillError
 from skills.connectors.errors import ConnectorError
+from skills.connectors.factory import connector
+from skills.connectors.secrets import load_secrets
+from skills.manifest import ManifestSkill, load_manifest
 from tests.fakes.servicenow import ServiceNowStandIn
+from tests.skills.test_manifests import MemoryKV
 
 ALICE = Principal("alice", "alice@example.com", "Alice")
 
@@ -88,3 +95,15 @@ async def test_kb_search_shows_only_what_every_employee_may_read() -> None:
     )
     found = await built("servicenow", snow).search("vpn setup")
     assert [a.id for a in found] == ["KB1"]
+
+
+async def test_shipped_change_create_example_sets_requested_by_to_a_reference() -> None:
+    snow = _instance()
+    example = Path(__file__).parents[2] / "deploy" / "examples" / "change-create.toml"
+    make = connector("servicenow", CONNECTORS, load_secrets(None, SECRETS), Sleeps())
+    skill = ManifestSkill(load_manifest(example, ()), (), {"servicenow": make}, Sleeps())
+    http = httpx.AsyncClient(transport=transport(snow))
+    outcome = await skill.run(SkillContext(ALICE, {"service": "checkout"}, MemoryKV(), http))
+    change = snow.tables["change_request"][0]
+    assert change["requested_by"] == snow.tables["sys_user"][0]["sys_id"]
+    assert f"Opened change {change['number']} for checkout" in outcome.summary
