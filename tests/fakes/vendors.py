@@ -275,8 +275,10 @@ VENDORS: dict[str, Vendor] = {
     "hooks.slack.com": Vendor("Slack incoming webhook", rules=slack_webhook),
     "acme.webhook.office.com": Vendor("Teams incoming webhook", rules=teams_webhook),
     "desk.example.com": Vendor("generic webhook", rules=generic_webhook),
-    # The connector base class's own tests: a made-up API with no vendor behind it.
+    # Made-up APIs with no vendor behind them: the connector base class's own tests and the
+    # shipped manifest examples (cache-flush, maintenance-announce) that call them.
     "api.example.com": Vendor("a generic HTTP API (base-class tests)"),
+    "cdn.example.com": Vendor("the example CDN of deploy/examples/cache-flush.toml"),
 }
 
 
