@@ -164,3 +164,66 @@ async def test_entra_id_group_membership_for_temporary_access(connected) -> None
         assert "added to the Entra ID group for grafana" in approved
         assert await chat.runtime.revoker.sweep(utcnow() + timedelta(hours=2, minutes=1)) == 1
     graph.done()
+
+
+async def test_entra_certificate_credential_is_a_signed_assertion(monkeypatch) -> None:
+    import datetime
+
+    import jwt
+    import skill_fakes
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    from skill_fakes import built
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "chatops")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    pem_cert = cert.public_bytes(serialization.Encoding.PEM).decode()
+    secrets = {k: v for k, v in skill_fakes.SECRETS.items() if "ENTRA" not in k}
+    secrets |= {
+        "CHATOPS_SECRET__ENTRA__PRIVATE_KEY": pem_key,
+        "CHATOPS_SECRET__ENTRA__CERTIFICATE": pem_cert,
+    }
+    monkeypatch.setattr(skill_fakes, "SECRETS", secrets)
+    url = "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+
+    def signed(request: httpx.Request) -> None:
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        assert "client_secret" not in form
+        claims = jwt.decode(
+            form["client_assertion"], key.public_key(), algorithms=["RS256"], audience=url
+        )
+        assert claims["iss"] == claims["sub"] == "11111111-2222-3333-4444-555555555555"
+        assert jwt.get_unverified_header(form["client_assertion"])["x5t"]
+
+    login = FakeSystem(
+        "login.microsoftonline.com", [Exchange(**{**TOKEN.__dict__, "check": signed})]
+    )
+    graph = FakeSystem(
+        "graph.microsoft.com",
+        [
+            Exchange(
+                "GET",
+                "/v1.0/organization",
+                200,
+                {"value": [{"id": "t", "displayName": "Contoso"}]},
+                headers=BEARER,
+            ),
+        ],
+    )
+    assert "tenant Contoso works" in await built("entra", login, graph).check()
