@@ -19,6 +19,7 @@ from chatbot import commands, schedules_cli
 from chatbot.config import Settings, load_settings
 from chatbot.errors import ChatOpsError, ConfigError, StoreError, UserError
 from chatbot.incidents import cli as incidents_cli
+from skills.connectors import cli as connectors_cli
 
 
 class _Parser(argparse.ArgumentParser):
@@ -127,6 +128,7 @@ def _build_parser() -> argparse.ArgumentParser:
     restore.set_defaults(handler=commands.cmd_skills_restore)
     incidents_cli.register(sub)
     schedules_cli.register(sub)
+    connectors_cli.register(sub)
     return parser
 
 

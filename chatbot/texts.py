@@ -299,3 +299,40 @@ def incident_refused(state: str, reason: str) -> str:
 def remedy_requested(who: str, title: str, answer: str) -> str:
     first = answer.splitlines()[0] if answer else ""
     return f"{who} asked to {title[:1].lower()}{title[1:]}: {first}"
+# --- connectors (issue 15): which system refused, and what a person can do about it ---
+CONNECTOR_REFUSED = "{system} refused ({status}): {detail}"
+CONNECTOR_ADVICE = {
+    "auth": "The assistant's credentials for {system} lack a permission; ask an admin to run "
+    "`chatops connectors check {name}`.",
+    "missing": "{system} does not know it; check the name and try again.",
+    "conflict": "{system} would not do it in its current state; nothing was changed.",
+    "input": "Nothing was changed; fix the request and try again.",
+    "busy": "{system} is busy or failing right now; try again in a few minutes.",
+}
+CONNECTOR_UNREACHABLE = (
+    "Could not reach {system} ({detail}); nothing was changed there. Try again in a few minutes."
+)
+CONNECTOR_TIMEOUT = (
+    "{system} did not answer in time; it may still have done it. Check {system} before "
+    "trying again."
+)
+
+
+def connector_error(system: str, status: int | None, detail: str, name: str = "") -> str:
+    """A connector failure as a person reads it: who refused, why, and the next step."""
+    if status is None:
+        return CONNECTOR_UNREACHABLE.format(system=system, detail=detail)
+    kind = (
+        "auth"
+        if status in (401, 403)
+        else "missing"
+        if status in (404, 410)
+        else "conflict"
+        if status in (409, 412)
+        else "busy"
+        if status == 429 or status >= 500
+        else "input"
+    )
+    said = CONNECTOR_REFUSED.format(system=system, status=status, detail=detail.rstrip("."))
+    advice = CONNECTOR_ADVICE[kind].format(system=system, name=name or system.lower())
+    return f"{said}. {advice}"

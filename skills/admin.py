@@ -23,7 +23,7 @@ from chatbot.governance import audit
 from chatbot.store.engine import Store
 from chatbot.store.tables import SkillRegistryHead, SkillState, SkillVersion
 from chatbot.types import utcnow
-from skills.connectors.factory import KINDS
+from skills.connectors.factory import available
 from skills.connectors.secrets import scope_key
 from skills.manifest import parse_manifest
 from skills.manifest.load import Manifest
@@ -116,7 +116,7 @@ class SkillAdmin:
         self.store, self._fixed = store, fixed
         self.allowed_hosts = tuple(allowed_hosts)
         # Only systems we have a connector for; other [connectors.*] sections mean nothing here.
-        self.connectors = frozenset(connectors) & frozenset(KINDS)
+        self.connectors = frozenset(connectors) & frozenset(available())
 
     def validate(self, text: str, file: str) -> Manifest:
         """Parse and check a manifest (CPU work: async callers run it in a worker thread)."""

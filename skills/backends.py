@@ -1,15 +1,18 @@
 """Which back end each built-in skill runs on: `[backends]` in the settings, sandbox by default.
 
     [backends]
-    deploy = "github"            # or "jenkins"
+    deploy = "github"            # or "jenkins", "argocd"
     service.restart = "kubernetes"
     ticket.create = "servicenow" # or "jira"; likewise ticket.*, change.close
     kb.search = "servicenow"
-    vpn.reset = "okta"           # or "keycloak"; password.reset, account.unlock, access.request
+    vpn.reset = "okta"           # or "keycloak", "entra"; password.reset, account.unlock,
+                                 # access.request
     oncall.who = "pagerduty"
-    handoff = "webhook"
+    handoff = "webhook"          # or "slack_webhook", "teams_webhook"
 
-`"ticket.*" = "jira"` sets a whole family. A skill not named stays on its sandbox.
+`"ticket.*" = "jira"` sets a whole family. A skill not named stays on its sandbox. The choices
+of a skill are the installed connectors (entry points `chatops.connectors`) that implement the
+port it is written against (PORTS), so a new connector package needs no change here.
 """
 
 from __future__ import annotations
@@ -25,30 +28,48 @@ from skills.builtin import catalog as c
 from skills.builtin import ops, sandbox, selfservice, tickets
 from skills.builtin.deploy import SandboxDeploy, SandboxRollback
 from skills.builtin.vpn import SandboxVpnReset
-from skills.connectors.base import Sleep
-from skills.connectors.factory import connector
+from skills.connectors.base import Connector, Sleep
+from skills.connectors.factory import available, connector
+from skills.connectors.registry import implementing
 from skills.connectors.secrets import Secrets
+from skills.ports import (
+    Desk,
+    IdentityProvider,
+    KnowledgeBase,
+    OnCall,
+    Orchestrator,
+    Pipeline,
+    TicketSystem,
+)
 
 SANDBOX = "sandbox"
-CHOICES: Mapping[str, tuple[str, ...]] = {
-    "vpn.reset": ("okta", "keycloak"),
-    "password.reset": ("okta", "keycloak"),
-    "account.unlock": ("okta", "keycloak"),
-    "access.request": ("okta", "keycloak"),
-    "access.revoke": ("okta", "keycloak"),
-    "deploy": ("github", "jenkins"),
-    "deploy.rollback": ("github", "jenkins"),
-    "service.restart": ("kubernetes",),
-    "ticket.create": ("servicenow", "jira"),
-    "ticket.status": ("servicenow", "jira"),
-    "ticket.update": ("servicenow", "jira"),
-    "ticket.close": ("servicenow", "jira"),
-    "change.close": ("servicenow", "jira"),
-    "kb.search": ("servicenow",),
-    "oncall.who": ("pagerduty",),
-    "handoff": ("webhook",),
+# The port each built-in skill is written against (a fact about the skill, not a list of
+# systems): a skill's back-end choices are the connectors implementing it.
+PORTS: Mapping[str, type] = {
+    "vpn.reset": IdentityProvider,
+    "password.reset": IdentityProvider,
+    "account.unlock": IdentityProvider,
+    "access.request": IdentityProvider,
+    "access.revoke": IdentityProvider,
+    "deploy": Pipeline,
+    "deploy.rollback": Pipeline,
+    "service.restart": Orchestrator,
+    "ticket.create": TicketSystem,
+    "ticket.status": TicketSystem,
+    "ticket.update": TicketSystem,
+    "ticket.close": TicketSystem,
+    "change.close": TicketSystem,
+    "kb.search": KnowledgeBase,
+    "oncall.who": OnCall,
+    "handoff": Desk,
 }
 Make = Callable[[SkillContext], Any]
+
+
+def choices(known: Mapping[str, type[Connector]] | None = None) -> dict[str, tuple[str, ...]]:
+    """Each built-in skill's back ends besides the sandbox, from the installed connectors."""
+    known = available() if known is None else known
+    return {skill: implementing(port, dict(known)) for skill, port in PORTS.items()}
 
 
 def chosen(backends: Mapping[str, str], skill: str) -> str:
@@ -61,14 +82,14 @@ def chosen(backends: Mapping[str, str], skill: str) -> str:
     return SANDBOX
 
 
-def _check(backends: Mapping[str, str]) -> None:
+def _check(backends: Mapping[str, str], options_of: Mapping[str, tuple[str, ...]]) -> None:
     for key, value in backends.items():
-        names = [s for s in CHOICES if fnmatchcase(s, key)]
+        names = [s for s in options_of if fnmatchcase(s, key)]
         if not names:
             raise ConfigError("settings", f"backends.{key}", "no built-in skill has that name")
         for name in names:
-            if value != SANDBOX and value not in CHOICES[name]:
-                options = ", ".join((SANDBOX, *CHOICES[name]))
+            if value != SANDBOX and value not in options_of[name]:
+                options = ", ".join((SANDBOX, *options_of[name]))
                 raise ConfigError(
                     "settings", f"backends.{key}", f"unknown back end {value!r}; use {options}"
                 )
@@ -82,7 +103,8 @@ def builtin_backed(
 ) -> list[Skill]:
     """The built-in skills that have a back end, each on the one its settings choose."""
     backends, connectors, secrets = backends or {}, connectors or {}, secrets or Secrets()
-    _check(backends)
+    known = available()
+    _check(backends, choices(known))
     makers: dict[str, Make] = {}
 
     def make(skill: str, on_sandbox: Make) -> tuple[Make, bool]:
@@ -90,7 +112,7 @@ def builtin_backed(
         if name == SANDBOX:
             return on_sandbox, True
         if name not in makers:
-            build = connector(name, connectors, secrets, sleep)
+            build = connector(name, connectors, secrets, sleep, known)
             makers[name] = lambda ctx, build=build: build(ctx.http)
         return makers[name], False
 

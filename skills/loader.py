@@ -25,7 +25,7 @@ from chatbot.types import Outcome
 from skills import admin
 from skills.api import Skill, SkillContext, SkillSpec
 from skills.connectors.base import Sleep
-from skills.connectors.factory import KINDS, connector
+from skills.connectors.factory import available, connector
 from skills.connectors.secrets import Secrets, scope_key
 from skills.manifest import ManifestSkill, parse_manifest
 from skills.manifest.skill import spec_of
@@ -78,10 +78,13 @@ class SkillSource:
 
     def connector_makers(self) -> dict[str, Callable[[httpx.AsyncClient], Any]]:
         makers = {}
+        known = available()
         for name in self.connectors:
-            if name in KINDS:
+            if name in known:
                 try:
-                    makers[name] = connector(name, self.connectors, self.secrets, self.sleep)
+                    makers[name] = connector(
+                        name, self.connectors, self.secrets, self.sleep, known
+                    )
                 except Exception:
                     log.warning(
                         "connector %s is not usable by manifests (settings or secret)", name
@@ -90,7 +93,7 @@ class SkillSource:
 
     def reserved_scopes(self) -> frozenset[str]:
         """Secret scopes that belong to connectors and built-in or packaged skills."""
-        names = [*KINDS, *self.connectors, *self.fixed_names()]
+        names = [*available(), *self.connectors, *self.fixed_names()]
         return frozenset(scope_key(n) for n in names)
 
     def manifest_secrets(self, name: str) -> Mapping[str, str]:

@@ -32,7 +32,7 @@ class Article:
 
 
 class Pipeline(Protocol):
-    """A CI/CD system that deploys: GitHub Actions, Jenkins."""
+    """A CI/CD system that deploys: GitHub Actions, Jenkins, Argo CD."""
 
     async def trigger(
         self, inputs: Mapping[str, str], request_id: str, progress: Progress, rollback: bool
@@ -46,7 +46,8 @@ class Orchestrator(Protocol):
 
 
 class IdentityProvider(Protocol):
-    """Accounts and groups: Okta."""
+    """Accounts and groups: Okta, Keycloak, Entra ID. `remove_from_group` is the revoke
+    operation access.revoke and the expiry revoker call."""
 
     async def end_sessions(self, login: str) -> str: ...
 
@@ -86,4 +87,6 @@ class OnCall(Protocol):
 class Desk(Protocol):
     """Brings a human in: a webhook to the service desk's channel or queue."""
 
-    async def handoff(self, person: Principal, note: str) -> str: ...
+    async def handoff(self, person: Principal, note: str, key: str) -> str:
+        """`key` is unique per handoff (the action id): receivers drop retries by it."""
+        ...

@@ -7,6 +7,7 @@ before even when the CI system does not.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -67,7 +68,9 @@ class Handoff(_Ported):
 
     async def run(self, ctx: SkillContext) -> Outcome:
         desk: Desk = self._make(ctx)
-        done = await desk.handoff(ctx.principal, ctx.slots.get("note", "asked for a person"))
+        # One key per handoff: a retry of this action repeats it, a new request does not.
+        key = f"handoff-{ctx.action_id}" if ctx.action_id else f"handoff-{uuid.uuid4().hex}"
+        done = await desk.handoff(ctx.principal, ctx.slots.get("note", "asked for a person"), key)
         return self._out(f"I asked the service desk to join: {done}.")
 
 

@@ -153,7 +153,7 @@ class SandboxDesk:
     def __init__(self, kv: KeyValue) -> None:
         self.kv = kv
 
-    async def handoff(self, person: Principal, note: str) -> str:
+    async def handoff(self, person: Principal, note: str, key: str = "") -> str:
         queue = list(await self.kv.get("queue", []))
         queue.append({"person": person.name, "note": note, "at": utcnow().isoformat()})
         await self.kv.put("queue", queue[-50:])

@@ -2,10 +2,11 @@
 
     Connector.request()
       ├── 2xx / expected status        -> the response
-      ├── 429                          -> wait Retry-After (capped), try again (bounded)
+      ├── 429, or 403 with a spent      -> wait Retry-After / X-Rate-Limit-Reset /
+      │   rate limit (GitHub)              x-ratelimit-reset (capped), try again (bounded)
       ├── 5xx, timeouts, network       -> back off and try again, only when repeating is safe
       │                                   (idempotent method, or an idempotency key was sent)
-      └── anything else, or retries    -> SkillError("GitHub answered 422 Unprocessable: ...")
+      └── anything else, or retries    -> ConnectorError(system, status, retryable, detail)
           exhausted
 
 Every error says which system answered what, so the person (and the on-call engineer reading
@@ -27,13 +28,15 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from chatbot import texts
 from chatbot.governance.redaction import redact
 from skills.api import SkillError
+from skills.connectors.errors import ConnectorError
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:")
@@ -47,7 +50,7 @@ class RetryPolicy:
 
     attempts: int = 3
     backoff: float = 0.5
-    max_wait: float = 30.0
+    max_wait: float = 60.0  # a per-minute rate-limit window (Okta) is waited out once
     timeout: float = 10.0
 
 
@@ -60,6 +63,17 @@ class Endpoint:
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     idempotency_header: str | None = None
     credentials: Mapping[str, str] = field(default_factory=dict, repr=False)  # not headers
+    name: str = ""  # the `[connectors.NAME]` key, for "run chatops connectors check NAME"
+
+
+RESET_HEADERS = ("x-rate-limit-reset", "x-ratelimit-reset")  # Okta; GitHub: epoch seconds
+
+
+def rate_limited(response: httpx.Response) -> bool:
+    """429, or GitHub's primary rate limit: 403 with `x-ratelimit-remaining: 0`."""
+    if response.status_code == 429:
+        return True
+    return response.status_code == 403 and response.headers.get("x-ratelimit-remaining") == "0"
 
 
 def path_problem(path: str) -> str | None:
@@ -88,9 +102,14 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 
 def retry_after(response: httpx.Response, default: float) -> float:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    """Seconds to wait: Retry-After (delta-seconds or an HTTP date), else the epoch second
+    the window resets at (Okta `X-Rate-Limit-Reset`, GitHub `x-ratelimit-reset`)."""
     value = response.headers.get("retry-after", "").strip()
     if not value:
+        for name in RESET_HEADERS:
+            reset = response.headers.get(name, "").strip()
+            if reset.isdigit():
+                return max(0.0, int(reset) - datetime.now(UTC).timestamp())
         return default
     if value.isdigit():
         return float(value)
@@ -115,7 +134,7 @@ def detail_of(response: httpx.Response) -> str:
             parts += [str(e) for e in error.get("errors", []) if isinstance(e, str)]
         elif isinstance(error, str):
             parts.append(error)
-        for key in ("message", "errorSummary", "error_description", "detail"):  # GitHub, Okta
+        for key in ("message", "errorSummary", "error_description", "errorMessage", "detail"):
             if isinstance(body.get(key), str):
                 parts.append(body[key])
         parts += [str(m) for m in body.get("errorMessages", [])]  # Jira
@@ -134,9 +153,32 @@ class Connector:
     """One system's HTTP API on the shared client; subclasses add the documented calls.
 
     `settings` is the system's validated `[connectors.NAME]` section (subclasses narrow it).
+    A subclass registered under the `chatops.connectors` entry-point group describes itself
+    with the class attributes below (skills.connectors.registry reads them): its display name,
+    its settings model, the ports (skills.ports) it implements, and how its secrets become
+    request headers.
     """
 
+    title: ClassVar[str] = ""  # "GitHub": the name people read in chat
+    settings_model: ClassVar[type[Any]] = object  # a ConnectorSettings subclass
+    ports: ClassVar[tuple[type, ...]] = ()
+    idempotency_header: ClassVar[str | None] = None
+
     settings: Any = None
+
+    @classmethod
+    def headers(cls, settings: Any, secrets: Any) -> dict[str, str]:
+        """Headers on every request (credentials); `secrets` is skills.connectors.Secrets."""
+        return {}
+
+    @classmethod
+    def credentials(cls, settings: Any, secrets: Any) -> dict[str, str]:
+        """Secrets the connector uses other than as headers (sent only where it says)."""
+        return {}
+
+    async def check(self) -> str:
+        """One harmless read against the system, saying what it found (connectors check)."""
+        raise NotImplementedError
 
     def __init__(
         self,
@@ -223,17 +265,24 @@ class Connector:
                 )
             except httpx.TimeoutException:
                 if last or not safe:
-                    raise SkillError(f"{self.system} did not answer in time.") from None
+                    raise ConnectorError(
+                        self.system,
+                        None,
+                        True,
+                        "timeout",
+                        name=self.endpoint.name,
+                        message=texts.CONNECTOR_TIMEOUT.format(system=self.system),
+                    ) from None
                 await self._sleep(wait)
                 continue
             except httpx.TransportError as exc:
                 if last or not safe:
-                    raise SkillError(
-                        f"Could not reach {self.system} ({type(exc).__name__})."
+                    raise ConnectorError(
+                        self.system, None, True, type(exc).__name__, name=self.endpoint.name
                     ) from None
                 await self._sleep(wait)
                 continue
-            if response.status_code == 429 and not last:
+            if rate_limited(response) and not last:
                 await self._sleep(min(retry_after(response, wait), self.retry.max_wait))
                 continue
             if response.status_code >= 500 and safe and not last:
@@ -244,11 +293,11 @@ class Connector:
             raise self.failure(response)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def failure(self, response: httpx.Response) -> SkillError:
-        reason = response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code)
-        return SkillError(
-            f"{self.system} answered {response.status_code} {reason}: {detail_of(response)}"
-        )
+    def failure(self, response: httpx.Response) -> ConnectorError:
+        status = response.status_code
+        retryable = rate_limited(response) or status >= 500
+        detail = detail_of(response) or response.reason_phrase or httpx.codes(status).phrase
+        return ConnectorError(self.system, status, retryable, detail, name=self.endpoint.name)
 
     async def json(self, method: str, path: str, **kw: Any) -> Any:
         response = await self.request(method, path, **kw)

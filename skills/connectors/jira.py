@@ -1,9 +1,14 @@
 """Jira Cloud REST v3: tickets as issues in one project.
 
-The chat's ticket ids are `INC` + 7 digits (and `CHG` for changes); on Jira they are the
-issue's numeric id, zero-padded (issue 10042 is INC0010042), since Jira accepts the numeric id
-wherever it accepts a key. Calls: POST /rest/api/3/issue, GET /rest/api/3/issue/{id},
-GET /rest/api/3/search/jql, PUT /rest/api/3/issue/{id}, GET+POST .../transitions.
+Issues are shown by their real key with the chat's id beside it, `OPS-7 (INC0010042)`: the
+key is what people see in Jira; `INC` + 7 digits is the issue's numeric id zero-padded, which
+the chat understands (Jira accepts the numeric id wherever it accepts a key). Both forms are
+accepted. Calls: POST /rest/api/3/issue, GET /rest/api/3/issue/{idOrKey}, GET
+/rest/api/3/search/jql, PUT /rest/api/3/issue/{idOrKey}, GET+POST .../transitions.
+
+Priority is a field a project may leave off its create screen; Jira then answers 400
+`priority: Field 'priority' cannot be set`, and the issue is created without it (the person
+is told), instead of failing the whole request.
 """
 
 from __future__ import annotations
@@ -15,17 +20,31 @@ from chatbot.types import Principal
 from skills.api import SkillError
 from skills.connectors.base import Connector
 from skills.connectors.config import ConnectorSettings
-from skills.ports import Ticket
+from skills.connectors.errors import ConnectorError
+from skills.ports import Ticket, TicketSystem
+
+KEY_RE = re.compile(r"[A-Z][A-Z0-9_]+-[1-9][0-9]*")
 
 PRIORITIES = {"critical": "Highest", "high": "High", "medium": "Medium", "low": "Low"}
 BACK = {v.lower(): k for k, v in PRIORITIES.items()} | {"lowest": "low"}
 
 
 def issue_id(chat_id: str) -> str:
-    digits = re.sub(r"^(INC|CHG)", "", chat_id.upper())
+    """The Jira id or key for a chat id: `OPS-7` as is, `INC0010042` -> `10042`."""
+    text = chat_id.strip().upper()
+    if KEY_RE.fullmatch(text):
+        return text
+    digits = re.sub(r"^(INC|CHG)", "", text)
     if not digits.isdigit():
-        raise SkillError(f"{chat_id} is not a ticket id (INC or CHG and 7 digits).")
+        raise SkillError(
+            f"{chat_id} is not a ticket id (a Jira key such as OPS-7, or INC and 7 digits)."
+        )
     return str(int(digits))
+
+
+def shown(issue: dict[str, Any]) -> str:
+    key, number = issue.get("key", ""), f"INC{int(issue['id']):07d}"
+    return f"{key} ({number})" if key else number
 
 
 def label(person: Principal) -> str:
@@ -41,12 +60,22 @@ class JiraSettings(ConnectorSettings):
 
 
 class Jira(Connector):
+    title = "Jira"
+    settings_model = JiraSettings
+    ports = (TicketSystem,)
     settings: JiraSettings
+
+    @classmethod
+    def headers(cls, settings: JiraSettings, secrets: Any) -> dict[str, str]:
+        from skills.connectors.factory import basic
+
+        token = secrets.require("jira", "api_token")
+        return {"Authorization": basic(settings.user, token), "Accept": "application/json"}
 
     def _ticket(self, issue: dict[str, Any]) -> Ticket:
         fields = issue.get("fields", {})
         return Ticket(
-            id=f"INC{int(issue['id']):07d}",
+            id=shown(issue),
             summary=fields.get("summary", ""),
             priority=BACK.get(str((fields.get("priority") or {}).get("name", "")).lower(), ""),
             state=str((fields.get("status") or {}).get("name", "")).lower(),
@@ -54,25 +83,24 @@ class Jira(Connector):
         )
 
     async def create(self, person: Principal, summary: str, priority: str, key: str) -> Ticket:
-        created = await self.json(
-            "POST",
-            "/rest/api/3/issue",
-            json_body={
-                "fields": {
-                    "project": {"key": self.settings.project},
-                    "issuetype": {"name": self.settings.issue_type},
-                    "summary": summary,
-                    "priority": {"name": PRIORITIES.get(priority, "Medium")},
-                    "labels": ["chatops", label(person)],
-                }
-            },
-        )
+        fields: dict[str, Any] = {
+            "project": {"key": self.settings.project},
+            "issuetype": {"name": self.settings.issue_type},
+            "summary": summary,
+            "priority": {"name": PRIORITIES.get(priority, "Medium")},
+            "labels": ["chatops", label(person)],
+        }
+        try:
+            created = await self.json("POST", "/rest/api/3/issue", json_body={"fields": fields})
+        except ConnectorError as refused:
+            if refused.status != 400 or "priority" not in refused.detail:
+                raise
+            # Priority is not on this project's create screen: create without it.
+            fields.pop("priority")
+            created = await self.json("POST", "/rest/api/3/issue", json_body={"fields": fields})
+            priority = "not set (the project has no priority field)"
         return Ticket(
-            f"INC{int(created['id']):07d}",
-            summary,
-            priority,
-            "open",
-            self.url(f"/browse/{created.get('key', '')}"),
+            shown(created), summary, priority, "open", self.url(f"/browse/{created.get('key', '')}")
         )
 
     async def get(self, ticket: str) -> Ticket | None:
@@ -132,3 +160,17 @@ class Jira(Connector):
     async def close_change(self, change: str, person: Principal) -> str:
         await self._transition(change)
         return "closed"
+
+    async def check(self) -> str:
+        found = await self.json(
+            "GET",
+            "/rest/api/3/search/jql",
+            params={
+                "jql": f'project = "{self.settings.project}" ORDER BY created DESC',
+                "fields": "summary",
+                "maxResults": 1,
+            },
+        )
+        issues = found.get("issues", [])
+        latest = f"; the newest is {issues[0].get('key')}" if issues else "; no issues visible"
+        return f"project {self.settings.project} is searchable as {self.settings.user}{latest}"

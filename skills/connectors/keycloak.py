@@ -4,11 +4,17 @@ Token: POST /realms/{realm}/protocol/openid-connect/token (client credentials), 
 action. Users by email: GET /admin/realms/{realm}/users?email=..&exact=true. Sessions:
 POST .../users/{id}/logout. Password: PUT .../users/{id}/execute-actions-email
 ["UPDATE_PASSWORD"]. Unlock: DELETE .../attack-detection/brute-force/users/{id}. Groups:
-PUT and DELETE .../users/{id}/groups/{groupId}.
+PUT and DELETE .../users/{id}/groups/{groupId}. Errors carry `errorMessage`.
+
+Unlock: with permanent lockout, Keycloak disables the user and records why in the attribute
+`disabledReason = permanentLockout`; clearing the brute-force record does not re-enable it, so
+such a user is also re-enabled (PUT .../users/{id} {"enabled": true}). A user an admin
+disabled (no such reason) is left alone and the person is told to ask the helpdesk.
 """
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from pydantic import Field
@@ -16,6 +22,9 @@ from pydantic import Field
 from skills.api import SkillError
 from skills.connectors.base import Connector
 from skills.connectors.config import ConnectorSettings
+from skills.ports import IdentityProvider
+
+LOCKED_OUT = "permanentLockout"
 
 
 class KeycloakSettings(ConnectorSettings):
@@ -28,8 +37,19 @@ class KeycloakSettings(ConnectorSettings):
 class Keycloak(Connector):
     """The client secret is a credential of the endpoint, sent only to the token URL."""
 
+    title = "Keycloak"
+    settings_model = KeycloakSettings
+    ports = (IdentityProvider,)
     settings: KeycloakSettings
     _token: str = ""
+
+    @classmethod
+    def headers(cls, settings: KeycloakSettings, secrets: Any) -> dict[str, str]:
+        return {"Accept": "application/json"}
+
+    @classmethod
+    def credentials(cls, settings: KeycloakSettings, secrets: Any) -> dict[str, str]:
+        return {"client_secret": secrets.require("keycloak", "client_secret")}
 
     def _realm(self) -> str:
         return f"/admin/realms/{quote(self.settings.realm, safe='')}"
@@ -54,14 +74,17 @@ class Keycloak(Connector):
     async def _call(self, method: str, path: str, **kw: object) -> object:
         return await self.json(method, path, headers=await self._auth(), **kw)
 
-    async def _user_id(self, person: str) -> str:
+    async def _user(self, person: str) -> dict[str, Any]:
         email = person if "@" in person else f"{person}@{self.settings.email_domain}"
         found = await self._call(
             "GET", f"{self._realm()}/users", params={"email": email, "exact": "true"}
         )
         if not isinstance(found, list) or not found:
             raise SkillError(f"Keycloak has no user with the email {email}.")
-        return quote(str(found[0]["id"]), safe="")
+        return dict(found[0])
+
+    async def _user_id(self, person: str) -> str:
+        return quote(str((await self._user(person))["id"]), safe="")
 
     def _group(self, resource: str) -> str:
         group = self.settings.groups.get(resource)
@@ -83,8 +106,24 @@ class Keycloak(Connector):
         return "a link to set a new password was emailed"
 
     async def unlock(self, login: str) -> str:
-        uid = await self._user_id(login)
+        user = await self._user(login)
+        uid = quote(str(user["id"]), safe="")
+        reason = (user.get("attributes") or {}).get("disabledReason") or []
+        if user.get("enabled") is False and LOCKED_OUT not in reason:
+            raise SkillError(
+                "Keycloak: the account is disabled by an administrator, not locked by failed "
+                "logins; ask the helpdesk to enable it."
+            )
         await self._call("DELETE", f"{self._realm()}/attack-detection/brute-force/users/{uid}")
+        if user.get("enabled") is False:
+            attributes = {k: v for k, v in (user.get("attributes") or {}).items()}
+            attributes.pop("disabledReason", None)
+            await self._call(
+                "PUT",
+                f"{self._realm()}/users/{uid}",
+                json_body={"enabled": True, "attributes": attributes},
+            )
+            return "the account was locked out for good after failed logins; it is enabled again"
         return "the account is unlocked"
 
     async def add_to_group(self, login: str, resource: str) -> str:
@@ -96,3 +135,8 @@ class Keycloak(Connector):
         uid, group = await self._user_id(login), self._group(resource)
         await self._call("DELETE", f"{self._realm()}/users/{uid}/groups/{group}")
         return f"removed from the Keycloak group for {resource}"
+
+    async def check(self) -> str:
+        found = await self._call("GET", f"{self._realm()}/users", params={"max": 1})
+        count = len(found) if isinstance(found, list) else 0
+        return f"realm {self.settings.realm}: the chatops client may read users ({count} seen)"

@@ -1,8 +1,21 @@
 """ServiceNow Table API: incidents, change requests, and the kb_knowledge knowledge base.
 
 GET/POST /api/now/table/incident, PATCH /api/now/table/incident/{sys_id},
-GET/PATCH /api/now/table/change_request, GET /api/now/table/kb_knowledge. Encoded queries use
-`^` to join conditions, so `^` and newlines are removed from anything a person typed.
+GET/PATCH /api/now/table/change_request, GET /api/now/table/kb_knowledge, GET
+/api/now/table/sys_user. Encoded queries use `^` to join conditions, so `^` and newlines are
+removed from anything a person typed.
+
+Documented behaviour this follows (https://developer.servicenow.com/dev.do#!/reference/api/
+latest/rest/c_TableAPI):
+- `caller_id` is a reference field: it holds the caller's sys_user sys_id, so the person is
+  looked up by email first (an email written there is stored as a dangling reference).
+- `correlation_id` is looked up before a create, so a retried action finds its ticket.
+- A change request closes through its state model (Implement -> Review -> Closed); Closed is
+  refused from any other state (docs.servicenow.com, "Change request state model").
+- Priority is derived from urgency x impact (the default priority lookup): low is 3 x 2 = 4.
+- The integration user sees every article; the Table API cannot act as the person, so
+  kb.search returns only articles without read criteria (`can_read_user_criteria` empty) in
+  the knowledge bases configured as open to everyone (`kb_bases`).
 """
 
 from __future__ import annotations
@@ -14,10 +27,24 @@ from chatbot.types import Principal
 from skills.api import SkillError
 from skills.connectors.base import Connector
 from skills.connectors.config import ConnectorSettings
-from skills.ports import Article, Ticket
+from skills.connectors.errors import ConnectorError
+from skills.ports import Article, KnowledgeBase, Ticket, TicketSystem
+
+# change_request states (Change request state model): New -5, Assess -4, Authorize -3,
+# Scheduled -2, Implement -1, Review 0, Closed 3, Canceled 4.
+CHANGE_STATES = {
+    "-5": "New",
+    "-4": "Assess",
+    "-3": "Authorize",
+    "-2": "Scheduled",
+    "-1": "Implement",
+    "0": "Review",
+    "3": "Closed",
+    "4": "Canceled",
+}
 
 # priority -> (urgency, impact); ServiceNow derives the priority from the two.
-LEVELS = {"critical": ("1", "1"), "high": ("1", "2"), "medium": ("2", "2"), "low": ("3", "3")}
+LEVELS = {"critical": ("1", "1"), "high": ("1", "2"), "medium": ("2", "2"), "low": ("3", "2")}
 PRIORITY_NAMES = {"1": "critical", "2": "high", "3": "medium", "4": "low", "5": "low"}
 STATES = {
     "1": "new",
@@ -39,10 +66,40 @@ class ServiceNowSettings(ConnectorSettings):
     close_code: str = "Solved (Permanently)"
     change_close_code: str = "successful"
     kb_limit: int = 5
+    kb_bases: list[str] = []  # sys_ids of knowledge bases every employee may read
 
 
 class ServiceNow(Connector):
+    title = "ServiceNow"
+    settings_model = ServiceNowSettings
+    ports = (TicketSystem, KnowledgeBase)
     settings: ServiceNowSettings
+
+    @classmethod
+    def headers(cls, settings: ServiceNowSettings, secrets: Any) -> dict[str, str]:
+        from skills.connectors.factory import basic
+
+        password = secrets.require("servicenow", "password")
+        return {"Authorization": basic(settings.user, password), "Accept": "application/json"}
+
+    async def _caller(self, person: Principal) -> str:
+        """The person's sys_user sys_id (reference fields hold sys_ids, not emails)."""
+        found = await self.json(
+            "GET",
+            "/api/now/table/sys_user",
+            params={
+                "sysparm_query": f"email={query_value(person.email)}^active=true",
+                "sysparm_fields": "sys_id",
+                "sysparm_limit": 1,
+            },
+        )
+        rows = found.get("result", [])
+        if not rows:
+            raise SkillError(
+                f"ServiceNow has no active user with the email {person.email}; ask the service "
+                "desk to add you, then try again."
+            )
+        return str(rows[0]["sys_id"])
 
     def _ticket(self, row: dict[str, Any]) -> Ticket:
         url = self.url(f"/nav_to.do?uri=incident.do?sys_id={row.get('sys_id', '')}")
@@ -70,6 +127,13 @@ class ServiceNow(Connector):
         return row
 
     async def create(self, person: Principal, summary: str, priority: str, key: str) -> Ticket:
+        earlier = await self.json(
+            "GET",
+            "/api/now/table/incident",
+            params={"sysparm_query": f"correlation_id={query_value(key)}", "sysparm_limit": 1},
+        )
+        if earlier.get("result"):
+            return self._ticket(earlier["result"][0])  # a retry of an action already done
         urgency, impact = LEVELS.get(priority, LEVELS["medium"])
         created = await self.json(
             "POST",
@@ -78,7 +142,7 @@ class ServiceNow(Connector):
                 "short_description": summary,
                 "urgency": urgency,
                 "impact": impact,
-                "caller_id": person.email,
+                "caller_id": await self._caller(person),
                 "correlation_id": key,
             },
         )
@@ -89,7 +153,8 @@ class ServiceNow(Connector):
         return self._ticket(row) if row else None
 
     async def mine(self, person: Principal) -> list[Ticket]:
-        query = f"caller_id.email={query_value(person.email)}^active=true^ORDERBYDESCsys_created_on"
+        caller = await self._caller(person)
+        query = f"caller_id={caller}^active=true^ORDERBYDESCsys_created_on"
         found = await self.json(
             "GET", "/api/now/table/incident", params={"sysparm_query": query, "sysparm_limit": 10}
         )
@@ -122,9 +187,25 @@ class ServiceNow(Connector):
 
     async def close_change(self, change: str, person: Principal) -> str:
         row = await self._must("change_request", change)
+        path = f"/api/now/table/change_request/{row['sys_id']}"
+        state = str(row.get("state", ""))
+        if state == "3":
+            return "already closed"
+        if state == "-1":  # Implement -> Review first: Closed is reachable only from Review
+            await self.json("PATCH", path, json_body={"state": "0"}, idempotent=True)
+            state = "0"
+        if state != "0":
+            name = CHANGE_STATES.get(state, state or "an unknown state")
+            raise ConnectorError(
+                "ServiceNow",
+                409,
+                False,
+                f"{change} is in {name}; a change closes from Implement or Review",
+                name=self.endpoint.name,
+            )
         await self.json(
             "PATCH",
-            f"/api/now/table/change_request/{row['sys_id']}",
+            path,
             json_body={
                 "state": "3",
                 "close_code": self.settings.change_close_code,
@@ -136,11 +217,16 @@ class ServiceNow(Connector):
 
     async def search(self, query: str) -> list[Article]:
         q = query_value(query)
+        visible = "^can_read_user_criteriaISEMPTY"
+        if self.settings.kb_bases:
+            visible += "^kb_knowledge_baseIN" + ",".join(map(query_value, self.settings.kb_bases))
         found = await self.json(
             "GET",
             "/api/now/table/kb_knowledge",
             params={
-                "sysparm_query": f"workflow_state=published^short_descriptionLIKE{q}^ORtextLIKE{q}",
+                "sysparm_query": (
+                    f"workflow_state=published{visible}^short_descriptionLIKE{q}^ORtextLIKE{q}"
+                ),
                 "sysparm_fields": "sys_id,number,short_description",
                 "sysparm_limit": self.settings.kb_limit,
             },
@@ -153,3 +239,13 @@ class ServiceNow(Connector):
             )
             for row in found.get("result", [])
         ]
+
+    async def check(self) -> str:
+        found = await self.json(
+            "GET",
+            "/api/now/table/incident",
+            params={"sysparm_query": "ORDERBYDESCsys_created_on", "sysparm_limit": 1},
+        )
+        rows = found.get("result", [])
+        latest = f"; the newest is {rows[0].get('number')}" if rows else "; none visible"
+        return f"the incident table is readable as {self.settings.user}{latest}"

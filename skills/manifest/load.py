@@ -151,9 +151,9 @@ def _body_credentials(body: Any, loc: Loc = ()) -> list[tuple[Loc, str]]:
 
 def _reserved_problem(name: str) -> str | None:
     """A manifest's secret scope is its name; a connector's scope is not for borrowing."""
-    from skills.connectors.factory import KINDS  # the connectors, imported only when needed
+    from skills.connectors.factory import available  # the connectors, imported only when needed
 
-    taken = {scope_key(kind): kind for kind in KINDS}
+    taken = {scope_key(kind): kind for kind in available()}
     owner = taken.get(scope_key(name))
     if owner is None:
         return None

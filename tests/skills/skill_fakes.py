@@ -3,6 +3,10 @@
 A `FakeSystem` holds the exchanges one system should see, in order: each asserts the method,
 path, query, headers and JSON body, then plays back the documented answer (failures too).
 `transport(...)` routes requests to the fake by host, so one client can talk to several.
+
+Every fake is bound to its vendor's contract by host (`tests.fakes.vendors.VENDORS`): the
+request is validated against the vendor's OpenAPI document before the script sees it, and the
+scripted answer after. A host with no vendor entry fails the test.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from tests.fakes.vendors import vendor_for
 
 ANY = object()
 
@@ -39,6 +45,8 @@ class FakeSystem:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.seen.append(request)
+        vendor = vendor_for(request)
+        vendor.check_request(request)
         assert self.script, f"{self.host}: unexpected {request.method} {request.url}"
         ex = self.script.pop(0)
         where = f"{self.host} {request.method} {request.url.path}"
@@ -59,7 +67,9 @@ class FakeSystem:
             if content
             else {**ex.answer_headers}
         )
-        return httpx.Response(ex.status, content=content, headers=headers)
+        response = httpx.Response(ex.status, content=content, headers=headers)
+        vendor.check_response(request, response)
+        return response
 
     def done(self) -> None:
         assert not self.script, f"{self.host}: still expected {[e.path for e in self.script]}"
@@ -98,6 +108,11 @@ SECRETS = {
     "CHATOPS_SECRET__PAGERDUTY__TOKEN": "pd-s3cret",
     "CHATOPS_SECRET__WEBHOOK__TOKEN": "hook-s3cret",
     "CHATOPS_SECRET__KEYCLOAK__CLIENT_SECRET": "kc-s3cret&x=1",
+    "CHATOPS_SECRET__ARGOCD__TOKEN": "argo-s3cret",
+    "CHATOPS_SECRET__ENTRA__CLIENT_SECRET": "entra-s3cret",
+    "CHATOPS_SECRET__SLACK_WEBHOOK__PATH": "/services/T000/B000/s3cretpath",
+    "CHATOPS_SECRET__TEAMS_WEBHOOK__PATH": "/webhookb2/s3cret-teams-path",
+    "CHATOPS_SECRET__WEBHOOK__SIGNING_SECRET": "hmac-s3cret",
 }
 CONNECTORS: dict[str, dict[str, Any]] = {
     "github": {"repository": "acme/deploys", **FAST},
@@ -123,4 +138,24 @@ CONNECTORS: dict[str, dict[str, Any]] = {
     },
     "pagerduty": {"escalation_policies": {"checkout": "PEP1"}, **FAST},
     "webhook": {"base_url": "https://desk.example.com", "path": "/hooks/chatops", **FAST},
+    "argocd": {"base_url": "https://argocd.example.com", **FAST},
+    "entra": {
+        "tenant": "contoso.onmicrosoft.com",
+        "client_id": "11111111-2222-3333-4444-555555555555",
+        "groups": {"grafana": "g-grafana-1"},
+        **FAST,
+    },
+    "slack_webhook": {"base_url": "https://hooks.slack.com", **FAST},
+    "teams_webhook": {"base_url": "https://acme.webhook.office.com", **FAST},
 }
+
+
+def built(name: str, *fakes: Any, sleeps: Sleeps | None = None, **settings: Any) -> Any:
+    """The connector NAME as the settings build it, talking to `fakes` (checked by contract)."""
+    from skills.connectors.factory import connector
+    from skills.connectors.secrets import load_secrets
+
+    secrets = load_secrets(None, SECRETS)
+    configured = {**CONNECTORS, name: {**CONNECTORS.get(name, {}), **settings}}
+    make = connector(name, configured, secrets, sleeps or Sleeps())
+    return make(httpx.AsyncClient(transport=transport(*fakes)))

@@ -8,6 +8,7 @@ from skill_fakes import Exchange, FakeSystem, Sleeps, transport
 
 from skills.api import SkillError
 from skills.connectors.base import Connector, Endpoint, RetryPolicy
+from skills.connectors.errors import ConnectorError
 
 
 def _connector(fake: FakeSystem, sleeps: Sleeps, key_header: str | None = None) -> Connector:
@@ -62,17 +63,20 @@ async def test_a_4xx_names_the_system_and_its_words() -> None:
             ),
         ],
     )
-    with pytest.raises(SkillError) as caught:
+    with pytest.raises(ConnectorError) as caught:
         await _connector(fake, Sleeps()).request("POST", "/things", json_body={})
-    assert (
-        str(caught.value)
-        == "Example answered 422 Unprocessable Entity: Validation Failed; ref: bad"
+    error = caught.value
+    assert (error.system, error.status, error.retryable) == ("Example", 422, False)
+    assert error.detail == "Validation Failed; ref: bad"
+    assert str(error) == (
+        "Example refused (422): Validation Failed; ref: bad. "
+        "Nothing was changed; fix the request and try again."
     )
 
 
 async def test_a_post_without_idempotency_key_is_not_repeated_after_a_5xx() -> None:
     fake = FakeSystem("api.example.com", [Exchange("POST", "/things", 500, {"error": "boom"})])
-    with pytest.raises(SkillError, match="Example answered 500"):
+    with pytest.raises(SkillError, match=r"Example refused \(500\): boom"):
         await _connector(fake, Sleeps()).request("POST", "/things", json_body={})
     fake.done()
 
@@ -93,8 +97,9 @@ async def test_with_an_idempotency_key_a_post_is_repeated_with_the_same_key() ->
 
 async def test_retries_are_bounded() -> None:
     fake = FakeSystem("api.example.com", [Exchange("GET", "/x", 503)] * 3)
-    with pytest.raises(SkillError, match="Example answered 503 Service Unavailable"):
+    with pytest.raises(ConnectorError, match=r"Example refused \(503\): Service Unavailable") as e:
         await _connector(fake, Sleeps()).request("GET", "/x")
+    assert e.value.retryable and "try again in a few minutes" in str(e.value)
     fake.done()
 
 

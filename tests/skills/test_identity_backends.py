@@ -76,7 +76,8 @@ async def test_unlock_failure_names_okta_and_its_reason(connected) -> None:
     )
     async with connected({"account.unlock": "okta"}, okta) as chat:
         done = text_of(await confirmed(chat, "alice", "unlock my account"))
-        assert "Okta answered 403 Forbidden: You do not have permission" in done
+        assert "Okta refused (403): You do not have permission" in done
+        assert "chatops connectors check okta" in done
 
 
 async def test_unlock_is_not_repeated_blindly_after_a_5xx(connected) -> None:
@@ -90,7 +91,7 @@ async def test_unlock_is_not_repeated_blindly_after_a_5xx(connected) -> None:
     )
     # A POST is not repeated blindly after a 5xx: the person is told, nothing runs twice.
     async with connected({"account.unlock": "okta"}, okta) as chat:
-        assert "Okta answered 503" in text_of(await confirmed(chat, "alice", "unlock my account"))
+        assert "Okta refused (503)" in text_of(await confirmed(chat, "alice", "unlock my account"))
 
 
 async def test_access_is_granted_after_approval_and_revoked_when_due(connected) -> None:

@@ -203,7 +203,7 @@ async def test_a_failed_step_runs_the_rollback() -> None:
     with pytest.raises(SkillError) as caught:
         await skill.run(_ctx(fake, {}, {}))
     text = str(caught.value)
-    assert "step second failed: api.example.com answered 409 Conflict: already published" in text
+    assert "step second failed: api.example.com refused (409): already published" in text
     assert "rolled back (undo)" in text
     fake.done()
 

@@ -3,12 +3,16 @@ oncall.who (PagerDuty), handoff (webhook), and their sandboxes."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 
 import httpx
 from skill_fakes import Exchange, FakeSystem
 
 from chatbot.testing import Chat, confirmed, text_of
+from tests.fakes.contracts import example
+from tests.fakes.jenkins import JenkinsStandIn
 
 GH = {
     "Authorization": "Bearer ghp_secretgithubtoken000000000000000",
@@ -32,13 +36,15 @@ def _runs(action: int, status: str, conclusion: str | None = None) -> Exchange:
     def answer_for(request: httpx.Request) -> None:
         assert request.url.params["event"] == "workflow_dispatch"
 
-    run = {
-        "id": 42,
-        "display_title": f"deploy chatops-{action}",
-        "status": status,
-        "conclusion": conclusion,
-        "html_url": "https://github.com/acme/deploys/actions/runs/42",
-    }
+    run = example(
+        "github",
+        "workflow-run",
+        id=42,
+        display_title=f"deploy chatops-{action}",
+        status=status,
+        conclusion=conclusion,
+        html_url="https://github.com/acme/deploys/actions/runs/42",
+    )
     return Exchange(
         "GET", f"{WF}/runs", 200, {"total_count": 1, "workflow_runs": [run]}, check=answer_for
     )
@@ -56,12 +62,14 @@ async def test_deploy_and_rollback_on_github_actions(connected) -> None:
                 "GET",
                 run,
                 200,
-                {
-                    "id": 42,
-                    "status": "completed",
-                    "conclusion": "success",
-                    "html_url": "https://github.com/acme/deploys/actions/runs/42",
-                },
+                example(
+                    "github",
+                    "workflow-run",
+                    id=42,
+                    status="completed",
+                    conclusion="success",
+                    html_url="https://github.com/acme/deploys/actions/runs/42",
+                ),
             ),
             _dispatch("2.3.2"),
             _runs(2, "completed", "success"),
@@ -104,40 +112,20 @@ async def test_github_rejecting_the_dispatch_names_github(connected) -> None:
     )
     async with connected({"deploy": "github"}, github) as chat:
         done = text_of(await confirmed(chat, "bob", "deploy payments-api 2.3.1 to staging"))
-        assert "GitHub answered 422 Unprocessable Entity: Unexpected inputs" in done
+        assert "GitHub refused (422): Unexpected inputs" in done
+        assert "Nothing was changed; fix the request" in done
 
 
 async def test_deploy_on_jenkins_follows_queue_to_build(connected) -> None:
-    basic = "Basic " + __import__("base64").b64encode(b"chatops:jenkins-s3cret").decode()
-    queue = "https://jenkins.example.com/queue/item/7/"
-    build = "https://jenkins.example.com/job/deploy/12/"
-
-    def params(request: httpx.Request) -> None:
-        p = request.url.params
-        assert (p["SERVICE"], p["VERSION"], p["ENV"]) == ("web", "5.2.0", "dev")
-
-    jenkins = FakeSystem(
-        "jenkins.example.com",
-        [
-            Exchange(
-                "POST",
-                "/job/deploy/buildWithParameters",
-                201,
-                check=params,
-                answer_headers={"Location": queue},
-            ),
-            Exchange("GET", "/queue/item/7/api/json", 200, {"why": "waiting"}),
-            Exchange("GET", "/queue/item/7/api/json", 200, {"executable": {"url": build}}),
-            Exchange("GET", "/job/deploy/12/api/json", 200, {"building": True, "result": None}),
-            Exchange(
-                "GET", "/job/deploy/12/api/json", 200, {"building": False, "result": "SUCCESS"}
-            ),
-        ],
-        headers={"Authorization": basic},
+    jenkins = JenkinsStandIn(
+        "jenkins.example.com", {"deploy": {"SERVICE": "", "VERSION": "", "ENV": "dev"}}
     )
     async with connected({"deploy": "jenkins"}, jenkins) as chat:
         done = text_of(await confirmed(chat, "bob", "deploy web 5.2.0 to dev"))
-        assert f"Deployed web to 5.2.0 in dev: {build}" in done
+        assert "Deployed web to 5.2.0 in dev: https://jenkins.example.com/job/deploy/1/" in done
+    assert jenkins.builds == [{"SERVICE": "web", "VERSION": "5.2.0", "ENV": "dev"}]
+    basic = "Basic " + __import__("base64").b64encode(b"chatops:jenkins-s3cret").decode()
+    assert all(r.headers["authorization"] == basic for r in jenkins.seen)
 
 
 async def test_restart_patches_the_deployment_like_kubectl(connected) -> None:
@@ -151,8 +139,9 @@ async def test_restart_patches_the_deployment_like_kubectl(connected) -> None:
             in body["spec"]["template"]["metadata"]["annotations"]
         )
 
+    spec = {"replicas": 3, "selector": {"matchLabels": {"app": "billing"}}, "template": {}}
     rolling = {
-        "spec": {"replicas": 3},
+        "spec": spec,
         "status": {
             "observedGeneration": 5,
             "replicas": 4,
@@ -161,7 +150,7 @@ async def test_restart_patches_the_deployment_like_kubectl(connected) -> None:
         },
     }
     ready = {
-        "spec": {"replicas": 3},
+        "spec": spec,
         "status": {
             "observedGeneration": 5,
             "replicas": 3,
@@ -189,12 +178,15 @@ async def test_oncall_from_pagerduty_honours_retry_after(connected) -> None:
         "Authorization": "Token token=pd-s3cret",
         "Accept": "application/vnd.pagerduty+json;version=2",
     }
-    query = {"earliest": "true", "limit": "25", "escalation_policy_ids[]": "PEP1"}
+    query = {"earliest": "true", "limit": "100", "offset": "0", "escalation_policy_ids[]": "PEP1"}
     answer = {
         "oncalls": [
             {"escalation_level": 1, "user": {"summary": "Carol Ops"}},
             {"escalation_level": 2, "user": {"summary": "Dave Boss"}},
-        ]
+        ],
+        "limit": 100,
+        "offset": 0,
+        "more": False,
     }
     pagerduty = FakeSystem(
         "api.pagerduty.com",
@@ -220,7 +212,10 @@ async def test_handoff_posts_to_the_desk_webhook_with_an_idempotency_key(connect
     def body(request: httpx.Request) -> None:
         sent = json.loads(request.content)
         assert sent["event"] == "handoff" and sent["email"] == "alice@example.com"
-        assert request.headers["Idempotency-Key"].startswith("handoff-alice")
+        assert request.headers["X-Idempotency-Key"] == sent["key"]
+        assert sent["key"].startswith("handoff-")
+        expected = hmac.new(b"hmac-s3cret", request.content, hashlib.sha256).hexdigest()
+        assert request.headers["X-Signature-256"] == f"sha256={expected}"
 
     hook = FakeSystem(
         "desk.example.com",

@@ -9,6 +9,7 @@ import httpx
 from skill_fakes import Exchange, FakeSystem
 
 from chatbot.testing import Chat, confirmed, text_of
+from tests.fakes.servicenow import ServiceNowStandIn
 
 SNOW = {
     "Authorization": "Basic " + base64.b64encode(b"chatops:snow-s3cret").decode(),
@@ -18,73 +19,26 @@ JIRA = {
     "Authorization": "Basic " + base64.b64encode(b"bot@example.com:jira-s3cret").decode(),
     "Accept": "application/json",
 }
-INCIDENT = {
-    "sys_id": "abc123",
-    "number": "INC0012345",
-    "short_description": "printer on fire",
-    "priority": "3",
-    "state": "1",
-}
 TABLE = "/api/now/table/incident"
-MINE = "caller_id.email=alice@example.com^active=true^ORDERBYDESCsys_created_on"
-BY_NUMBER = {"sysparm_query": "number=INC0012345", "sysparm_limit": "1"}
 
 
 async def test_tickets_on_servicenow(connected) -> None:
-    def created(request: httpx.Request) -> None:
-        body = json.loads(request.content)
-        assert body["short_description"] == "printer on fire"
-        assert (body["urgency"], body["impact"]) == ("2", "2")
-        assert body["caller_id"] == "alice@example.com"
-        assert body["correlation_id"].startswith("chatops-")
-
-    snow = FakeSystem(
-        "acme.service-now.com",
-        [
-            Exchange("POST", TABLE, 201, {"result": INCIDENT}, check=created),
-            Exchange("GET", TABLE, 200, {"result": [INCIDENT]}, query=BY_NUMBER),
-            Exchange(
-                "GET",
-                TABLE,
-                200,
-                {"result": [INCIDENT]},
-                query={
-                    "sysparm_query": MINE,
-                    "sysparm_limit": "10",
-                },
-            ),
-            Exchange("GET", TABLE, 200, {"result": [INCIDENT]}, query=BY_NUMBER),
-            Exchange(
-                "PATCH",
-                f"{TABLE}/abc123",
-                200,
-                {"result": {**INCIDENT, "priority": "1"}},
-                body={"urgency": "1", "impact": "1"},
-            ),
-            Exchange("GET", TABLE, 200, {"result": [INCIDENT]}, query=BY_NUMBER),
-            Exchange(
-                "PATCH",
-                f"{TABLE}/abc123",
-                200,
-                {"result": {**INCIDENT, "state": "6"}},
-                body={
-                    "state": "6",
-                    "close_code": "Solved (Permanently)",
-                    "close_notes": "Resolved from chat by alice.",
-                },
-            ),
-        ],
-        headers=SNOW,
-    )
+    snow = ServiceNowStandIn()
+    snow.add("sys_user", email="alice@example.com", active="true", name="Alice")
     async with connected({"ticket.*": "servicenow"}, snow) as chat:
         opened = text_of(await confirmed(chat, "alice", "create an incident: printer on fire"))
-        assert "Opened INC0012345 [new, medium] printer on fire" in opened
-        assert "INC0012345 [new" in text_of(await chat.say("alice", "check ticket INC0012345"))
-        assert "Your open tickets" in text_of(await chat.say("alice", "show me my tickets"))
-        raised = await confirmed(chat, "alice", "raise the priority of INC0012345 to critical")
+        assert "Opened INC0001001 [new, medium] printer on fire" in opened
+        assert "INC0001001 [new" in text_of(await chat.say("alice", "check ticket INC0001001"))
+        mine = text_of(await chat.say("alice", "show me my tickets"))
+        assert "Your open tickets" in mine and "INC0001001" in mine
+        raised = await confirmed(chat, "alice", "raise the priority of INC0001001 to critical")
         assert "[new, critical]" in text_of(raised)
-        closed = await confirmed(chat, "alice", "close INC0012345")
-        assert "Resolved INC0012345 [resolved" in text_of(closed)
+        closed = await confirmed(chat, "alice", "close INC0001001")
+        assert "Resolved INC0001001 [resolved" in text_of(closed)
+    incident = snow.tables["incident"][0]
+    assert incident["caller_id"] == snow.tables["sys_user"][0]["sys_id"]
+    assert incident["correlation_id"].startswith("chatops-")
+    assert incident["close_code"] == "Solved (Permanently)"
 
 
 async def test_unknown_ticket_on_servicenow_is_said_plainly(connected) -> None:
@@ -106,8 +60,11 @@ async def test_unknown_ticket_on_servicenow_is_said_plainly(connected) -> None:
 
 
 async def test_change_close_and_kb_search_on_servicenow(connected) -> None:
-    change = {"sys_id": "chg9", "number": "CHG0001234"}
-    kb_query = "workflow_state=published^short_descriptionLIKEvpn setup^ORtextLIKEvpn setup"
+    change = {"sys_id": "chg9", "number": "CHG0001234", "state": "0"}
+    kb_query = (
+        "workflow_state=published^can_read_user_criteriaISEMPTY"
+        "^short_descriptionLIKEvpn setup^ORtextLIKEvpn setup"
+    )
     snow = FakeSystem(
         "acme.service-now.com",
         [
@@ -162,7 +119,7 @@ async def test_change_close_and_kb_search_on_servicenow(connected) -> None:
         found = text_of(await chat.say("alice", "search the knowledge base for vpn setup"))
         assert "KB0010001: VPN setup on macOS" in found
         failed = text_of(await chat.say("alice", "search the knowledge base for vpn setup"))
-        assert "ServiceNow answered 401 Unauthorized: User Not Authenticated" in failed
+        assert "ServiceNow refused (401): User Not Authenticated" in failed
 
 
 async def test_tickets_on_jira(connected) -> None:
@@ -221,14 +178,14 @@ async def test_tickets_on_jira(connected) -> None:
     )
     async with connected({"ticket.*": "jira"}, jira) as chat:
         opened = text_of(await confirmed(chat, "alice", "create an incident: printer on fire"))
-        assert "Opened INC0010042 [open, medium] printer on fire" in opened
+        assert "Opened OPS-7 (INC0010042) [open, medium] printer on fire" in opened
         assert "[open, high]" in text_of(await chat.say("alice", "check ticket INC0010042"))
         closed = text_of(await confirmed(chat, "alice", "close INC0010042"))
-        assert "Resolved INC0010042 [done" in closed
+        assert "Resolved OPS-7 (INC0010042) [done" in closed
         bad = text_of(
             await confirmed(chat, "alice", "raise the priority of INC0010042 to critical")
         )
-        assert "Jira answered 400 Bad Request: priority: Priority name" in bad
+        assert "Jira refused (400): priority: Priority name" in bad
 
 
 async def test_tickets_on_the_sandbox(chat: Chat) -> None:
