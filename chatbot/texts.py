@@ -67,7 +67,7 @@ def confirm(skill: str, slots: Mapping[str, str], risk: str) -> str:
 
 def needs_approval(skill: str, slots: Mapping[str, str], role: str, count: int) -> str:
     return (
-        f"{describe(skill, slots)} needs approval by {count} {role} (not you). "
+        f"{describe(skill, slots)} needs approval by {approvers_words(role, count)} (not you). "
         "Send the request for approval?"
     )
 
@@ -105,3 +105,37 @@ def did_you_mean(options: list[str]) -> str:
 def unknown_value(error: str, suggestions: tuple[str, ...]) -> str:
     hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
     return f"{error}{hint}"
+
+
+# -- identity: the directory, deactivation, where roles come from ---------------------------
+
+DEACTIVATED = (
+    "Your account is deactivated in the company directory, so I can't act for you. "
+    "If that is a mistake, ask your IT service desk."
+)
+MANAGER_PREFIX = "@manager:"
+
+
+def approvers_words(role: str, count: int = 1) -> str:
+    """'1 release-manager', or 'your manager carol' for the manager approver kind."""
+    if role.startswith(MANAGER_PREFIX):
+        return f"your manager {role.removeprefix(MANAGER_PREFIX)}"
+    return f"{count} {role}"
+
+
+def only_approvers(role: str) -> str:
+    if role.startswith(MANAGER_PREFIX):
+        return f"Only {role.removeprefix(MANAGER_PREFIX)} (the requester's manager) can decide this."
+    return f"Only people with role {role} can decide this."
+
+
+def role_origins(sources: tuple[tuple[str, str], ...]) -> str:
+    """'developer (group Engineering), employee (company domain example.com)'."""
+    return ", ".join(f"{role} ({source})" for role, source in sources) or "none"
+
+
+def offboarded_note(action_id: int, requester: str, skill: str) -> str:
+    return (
+        f"Request #{action_id} ({skill}) from {requester} was cancelled: {requester} was "
+        "deactivated in the company directory. Nothing was done; no decision is needed."
+    )
