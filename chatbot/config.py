@@ -425,7 +425,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if undefined is not None:
         key, role = undefined
         known = ", ".join(sorted(settings.roles)) or "none"
-        raise ConfigError(source, key, f"names role {role!r}, which is not defined (roles: {known})")
+        expected = f"names role {role!r}, which is not defined (roles: {known})"
+        raise ConfigError(source, key, expected)
     return settings
 
 

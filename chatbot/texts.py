@@ -125,7 +125,8 @@ def approvers_words(role: str, count: int = 1) -> str:
 
 def only_approvers(role: str) -> str:
     if role.startswith(MANAGER_PREFIX):
-        return f"Only {role.removeprefix(MANAGER_PREFIX)} (the requester's manager) can decide this."
+        manager = role.removeprefix(MANAGER_PREFIX)
+        return f"Only {manager} (the requester's manager) can decide this."
     return f"Only people with role {role} can decide this."
 
 

@@ -187,9 +187,12 @@ async def seed(tx: AsyncSession, people: Mapping[str, Person]) -> bool:
     for name in wanted_groups:
         members = {ids[p] for p, person in people.items() if name in person.groups}
         group = group_rows.get(name)
-        if group is not None and not group.deleted:
-            if set(await member_ids(tx, group.id)) == members:
-                continue
+        if (
+            group is not None
+            and not group.deleted
+            and set(await member_ids(tx, group.id)) == members
+        ):
+            continue
         version_now = await stamp()
         if group is None:
             group = DirectoryGroup(
