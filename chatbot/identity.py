@@ -121,6 +121,10 @@ class Directory:
         name = record.name if record else message.user_id
         return self._inactive.get(name) or Principal(name, "", name, guest=True, active=False)
 
+    def name_of(self, person_id: str) -> str | None:
+        record = self._people.get(person_id)
+        return record.name if record else None
+
     def manager_of(self, principal: Principal) -> Principal | None:
         return self.find(principal.manager) if principal.manager else None
 

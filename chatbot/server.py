@@ -25,6 +25,7 @@ from chatbot.adapters import admin_api, slack, teams
 from chatbot.adapters.web import api as web_api
 from chatbot.app import background, runtime
 from chatbot.config import Settings
+from chatbot.directory import endpoint as scim_endpoint
 from chatbot.errors import ConfigError
 from chatbot.metrics import Metrics
 from intents import Understander
@@ -92,6 +93,7 @@ def create_app(
         ):
             app.state.runtime = rt
             app.state.metrics = Metrics()
+            app.state.scim = scim_endpoint.build(rt)
             # What start-up loaded (language model, catalog) lives as long as the process;
             # frozen out of garbage collection, it no longer makes collections pause for tens
             # of milliseconds, which Slack's 3-second ack and its p99 notice first.
@@ -107,6 +109,7 @@ def create_app(
         *slack.routes,
         *teams.routes,
         *admin_api.routes,
+        Mount("/scim", app=scim_endpoint.endpoint),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
