@@ -340,29 +340,30 @@ class DirectoryStorage(AsyncScimStorage):
                 raise InvalidValueException(detail=f"no user with id {missing[0]!r}")
         group.display_name, group.external_id = name, resource.external_id
         resource = resource.model_copy(deep=True)
-        resource.id, resource.meta, resource.members = group.id, meta, None
+        resource.id, resource.meta = group.id, meta
         group.resource = resource.model_dump_json()
         await tx.flush()
         await records.set_members(tx, group.id, members)
 
     async def _user(self, tx: AsyncSession, row: DirectoryPerson) -> Resource[Any]:
+        """The stored SCIM resource as the provider sent it; people seeded from the TOML file
+        (nothing stored) are described from their columns."""
         data = json.loads(row.resource or "{}")
-        data.setdefault("schemas", [USER])
-        data.update(id=row.id, userName=data.get("userName") or row.user_name or row.name)
-        data.setdefault("displayName", row.display_name)
-        if row.email and not data.get("emails"):
-            data["emails"] = [{"value": row.email, "primary": True}]
-        data["active"] = row.active
-        if row.tz:
-            data["timezone"] = row.tz
-        if row.manager_id or row.department:
-            if ENTERPRISE not in data["schemas"]:
+        if not data:
+            data = {"schemas": [USER], "userName": row.user_name or row.name}
+            data.update(displayName=row.display_name, active=row.active)
+            if row.email:
+                data["emails"] = [{"value": row.email, "primary": True}]
+            if row.tz:
+                data["timezone"] = row.tz
+            if row.manager_id or row.department:
                 data["schemas"].append(ENTERPRISE)
-            ext = data.setdefault(ENTERPRISE, {})
-            if row.department:
-                ext["department"] = row.department
-            if row.manager_id:
-                ext["manager"] = {**ext.get("manager", {}), "value": row.manager_id}
+                ext = data.setdefault(ENTERPRISE, {})
+                if row.department:
+                    ext["department"] = row.department
+                if row.manager_id:
+                    ext["manager"] = {"value": row.manager_id}
+        data["id"] = row.id
         data["meta"] = {
             "resourceType": "User",
             "created": row.created_at.isoformat(),
@@ -394,8 +395,15 @@ class DirectoryStorage(AsyncScimStorage):
             .join(DirectoryMember, col(DirectoryMember.person_id) == col(DirectoryPerson.id))
             .where(DirectoryMember.group_id == group.id)
         )
+        # The display the provider sent is kept; the membership table says who is in.
+        given = {m.get("value"): m.get("display") for m in data.pop("members", None) or []}
         members = [
-            {"value": pid, "display": name, "type": "User", "$ref": f"Users/{pid}"}
+            {
+                "value": pid,
+                "display": given.get(pid) or name,
+                "type": "User",
+                "$ref": f"Users/{pid}",
+            }
             for pid, name in (await tx.exec(query)).all()
         ]
         if members:
