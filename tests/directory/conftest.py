@@ -1,5 +1,6 @@
 """A running app with SCIM on (token "s3cret", the company domain example.com, Engineering ->
-developer, and a policy that needs the requester's manager for ticket.close)."""
+developer, Release -> release-manager, ticket.close approved by the requester's manager, prod
+restarts by two release managers)."""
 
 from __future__ import annotations
 
@@ -26,11 +27,19 @@ def identity_settings(settings: Settings) -> Settings:
         update={
             "scim": ScimSettings(token=SecretStr(TOKEN), max_results=50),
             "identity": IdentitySettings(
-                domains=("example.com",), group_roles={"Engineering": ("developer",)}
+                domains=("example.com",),
+                group_roles={"Engineering": ("developer",), "Release": ("release-manager",)},
             ),
             "policy": (
                 *settings.policy,
                 PolicyRule(skill="ticket.close", requires="approval", approvers="@manager"),
+                PolicyRule(
+                    skill="service.restart",
+                    where={"env": ("prod",)},
+                    requires="approval",
+                    approvers="release-manager",
+                    approvals=2,
+                ),
             ),
         }
     )

@@ -52,8 +52,6 @@ def test_scim2_tester_reports_no_failure(served: str) -> None:
         scim.discover()
         results = check_server(scim)
     failed = [
-        f"{r.title}: {r.reason}"
-        for r in results
-        if r.status in (Status.ERROR, Status.CRITICAL)
+        f"{r.title}: {r.reason}" for r in results if r.status in (Status.ERROR, Status.CRITICAL)
     ]
     assert results and not failed, "\n".join(failed)

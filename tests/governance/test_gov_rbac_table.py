@@ -77,9 +77,10 @@ async def test_help_shows_only_permitted_skills(chat: Chat) -> None:
 
 async def test_whoami_shows_roles_and_only_permitted_skills(chat: Chat) -> None:
     alice = text_of(await chat.say("alice", "who am i"))
-    assert "roles: employee" in alice and "Deploy a version" not in alice
+    assert "roles: employee (directory entry)" in alice and "Deploy a version" not in alice
     carol = text_of(await chat.say("carol", "who am i"))
-    assert "release-manager, developer, employee" in carol and "Deploy a version" in carol
+    assert "release-manager (directory entry), developer (included), employee (included)" in carol
+    assert "Deploy a version" in carol
 
 
 GROUPS = """
