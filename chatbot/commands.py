@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from chatbot.adapters import shell
-from chatbot.app import build_understander, runtime
+from chatbot.app import Runtime, build_understander, runtime
 from chatbot.config import Settings
 from chatbot.errors import UserError
 from chatbot.governance import audit
@@ -29,6 +29,18 @@ def _person(settings: Settings, who: str) -> str:
     raise UserError(f"unknown person {who!r}; the directory knows: {known}")
 
 
+def _known(rt: Runtime, who: str) -> str:
+    """The person `--as` names, by name or email, from the directory in the database (so
+    people provisioned over SCIM can be tried from a terminal); their name."""
+    principal = rt.assistant.directory.find_any(who)
+    if principal is None:
+        raise UserError(
+            f"unknown person {who!r}; give a name or an email from the directory, "
+            "e.g. --as alice or --as alice@example.com"
+        )
+    return principal.name
+
+
 async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.server import serve
     from skills.connectors.secrets import load_secrets
@@ -41,20 +53,19 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
-    who = _person(settings, args.who)
     async with runtime(settings) as rt:
-        await shell.repl(rt.assistant, who)
+        await shell.repl(rt.assistant, _known(rt, args.who))
     return 0
 
 
 async def cmd_say(settings: Settings, args: argparse.Namespace) -> int:
-    who = _person(settings, args.who)
     text = " ".join(args.text)
     if not text.strip() and not args.press:
         raise UserError(
             "nothing to say; give the message, e.g. chatops say --as alice reset my vpn"
         )
     async with runtime(settings) as rt:
+        who = _known(rt, args.who)
         replies = await rt.assistant.handle(shell.message(who, text, args.press))
     if args.json:
         print(json.dumps(shell.as_json(replies), ensure_ascii=False))
@@ -150,9 +161,8 @@ async def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_approvals_list(settings: Settings, args: argparse.Namespace) -> int:
-    who = _person(settings, args.who)
     async with runtime(settings) as rt:
-        principal = rt.assistant.directory.find(who)
+        principal = rt.assistant.directory.find_any(_known(rt, args.who))
         assert principal is not None
         cards = await rt.assistant.approvals.inbox(principal)
         notes = await rt.assistant.approvals.deliver(principal.name)
@@ -166,8 +176,8 @@ async def cmd_approvals_list(settings: Settings, args: argparse.Namespace) -> in
 
 
 async def _decide(settings: Settings, args: argparse.Namespace, verb: str) -> int:
-    who = _person(settings, args.who)
     async with runtime(settings) as rt:
+        who = _known(rt, args.who)
         replies = await rt.assistant.handle(shell.message(who, press=f"{verb}:{args.id}"))
     for reply in replies:
         print(shell.render(reply))

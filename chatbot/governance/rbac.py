@@ -113,13 +113,17 @@ class Rbac:
     ) -> Access:
         """`channel`: where the request was made (`channel_kind`), for channel-scoped grants."""
         closest: tuple[str, Grant] | None = None
+        closest_fits = False
         for role in self.roles_of(principal):
             for grant in self._grants.get(role, ()):
                 if not fnmatchcase(spec.permission, grant.skill):
                     continue
-                if self._fits(grant, principal, slots) and _in_channel(grant, channel):
+                fits = self._fits(grant, principal, slots)
+                if fits and _in_channel(grant, channel):
                     return Access(True, f"role {role} grants {_grant_text(grant)}")
-                closest = closest or (role, grant)
+                # A grant that fits but for the channel says most about what to do instead.
+                if closest is None or (fits and not closest_fits):
+                    closest, closest_fits = (role, grant), fits
         if closest:
             role, grant = closest
             reason = f"your role {role} allows only {_grant_text(grant)}"

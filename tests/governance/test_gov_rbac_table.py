@@ -84,6 +84,9 @@ async def test_whoami_shows_roles_and_only_permitted_skills(chat: Chat) -> None:
 
 
 GROUPS = """
+[people]
+replace = true
+
 [people.frank]
 email = "frank@example.com"
 groups = ["oncall"]
@@ -113,7 +116,10 @@ async def test_roles_through_groups_and_nobody_without_a_role(make_chat: MakeCha
 
 
 async def test_deny_when_nobody_else_can_approve(make_chat: MakeChat) -> None:
-    only_carol = '[people.carol]\nemail = "carol@example.com"\nroles = ["release-manager"]\n'
+    only_carol = (
+        '[people]\nreplace = true\n'
+        '[people.carol]\nemail = "carol@example.com"\nroles = ["release-manager"]\n'
+    )
     chat = await make_chat(only_carol)
     denied = await chat.say("carol", "deploy payments-api 2.3.1 to prod")
     assert denied[0].kind is ReplyKind.ERROR
