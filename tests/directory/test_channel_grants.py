@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from chatbot.config import Grant, Role, Settings
+from chatbot.config import Grant, Settings
 from chatbot.testing import Chat, chat_harness, text_of
 from chatbot.types import Message
 from intents import Understander
