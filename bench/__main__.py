@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-MODULES = ("bench.pipeline", "bench.parse", "bench.governance", "bench.ack")
+MODULES = ("bench.pipeline", "bench.parse", "bench.governance", "bench.ack", "bench.directory")
 
 
 def main(argv: list[str]) -> int:

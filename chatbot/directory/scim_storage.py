@@ -127,12 +127,15 @@ class DirectoryStorage(AsyncScimStorage):
             ).one()
             if count == 0:
                 return SearchPage(total, [])
-            page = query.order_by(col(table.created_at), col(table.id)).offset(start)
+            # Ordered by the primary key: stable pages without sorting the whole directory.
+            page = query.order_by(col(table.id)).offset(start)
             if count is not None:
                 page = page.limit(count)
             rows = list((await tx.exec(page)).all())
-            build = self._user if kind == "User" else self._group_resource
-            return SearchPage(total, [await build(tx, row) for row in rows])
+            if kind == "User":
+                groups = await self._groups_of(tx, [row.id for row in rows])
+                return SearchPage(total, [await self._user(tx, r, groups) for r in rows])
+            return SearchPage(total, [await self._group_resource(tx, row) for row in rows])
 
     @staticmethod
     def _indexed(scim_filter: Any, columns: dict[str, Any]) -> Any:
@@ -345,7 +348,27 @@ class DirectoryStorage(AsyncScimStorage):
         await tx.flush()
         await records.set_members(tx, group.id, members)
 
-    async def _user(self, tx: AsyncSession, row: DirectoryPerson) -> Resource[Any]:
+    @staticmethod
+    async def _groups_of(
+        tx: AsyncSession, person_ids: list[str]
+    ) -> dict[str, list[dict[str, str]]]:
+        """The groups of many people in one query (a page of Users)."""
+        query = (
+            select(DirectoryMember.person_id, DirectoryGroup.id, DirectoryGroup.display_name)
+            .join(DirectoryGroup, col(DirectoryMember.group_id) == col(DirectoryGroup.id))
+            .where(col(DirectoryMember.person_id).in_(person_ids))
+        )
+        found: dict[str, list[dict[str, str]]] = {pid: [] for pid in person_ids}
+        for pid, gid, name in (await tx.exec(query)).all():
+            found[pid].append({"value": gid, "display": name})
+        return found
+
+    async def _user(
+        self,
+        tx: AsyncSession,
+        row: DirectoryPerson,
+        groups_of: dict[str, list[dict[str, str]]] | None = None,
+    ) -> Resource[Any]:
         """The stored SCIM resource as the provider sent it; people seeded from the TOML file
         (nothing stored) are described from their columns."""
         data = json.loads(row.resource or "{}")
@@ -370,12 +393,9 @@ class DirectoryStorage(AsyncScimStorage):
             "lastModified": row.updated_at.isoformat(),
             "version": _version(row.version),
         }
-        query = (
-            select(DirectoryGroup.id, DirectoryGroup.display_name)
-            .join(DirectoryMember, col(DirectoryMember.group_id) == col(DirectoryGroup.id))
-            .where(DirectoryMember.person_id == row.id)
-        )
-        groups = [{"value": gid, "display": name} for gid, name in (await tx.exec(query)).all()]
+        if groups_of is None:
+            groups_of = await self._groups_of(tx, [row.id])
+        groups = groups_of.get(row.id, [])
         if groups:
             data["groups"] = groups
         return self.models["User"].model_validate(data)
