@@ -49,6 +49,7 @@ class Origin:
     channel: str
     thread: str | None
     user: str
+    team: str = ""  # the sender's workspace: chat identity links are kept per workspace
 
 
 def thread_for(channel: str, ts: str | None, thread_ts: str | None) -> str | None:
@@ -119,20 +120,26 @@ class SlackAdapter:
         if event.get("type") == "message" and event.get("channel_type") != "im":
             return  # channel messages arrive as app_mention when they are meant for us
         channel, ts = event.get("channel", ""), event.get("ts")
-        origin = Origin(channel, thread_for(channel, ts, event.get("thread_ts")), event["user"])
+        team = event.get("user_team") or body.get("team_id", "")
+        origin = Origin(
+            channel, thread_for(channel, ts, event.get("thread_ts")), event["user"], team
+        )
         text = MENTION.sub("", event.get("text", "")).strip()
         await self._converse(origin, text, None, body.get("event_id"))
 
     async def _on_command(self, body: dict[str, Any]) -> None:
-        origin = Origin(body.get("channel_id", ""), None, body.get("user_id", ""))
+        origin = Origin(
+            body.get("channel_id", ""), None, body.get("user_id", ""), body.get("team_id", "")
+        )
         await self._converse(origin, body.get("text", ""), None, f"cmd:{body.get('trigger_id')}")
 
     async def _on_action(self, body: dict[str, Any]) -> None:
         action = body["actions"][0]
         user, channel = body["user"]["id"], body.get("channel", {}).get("id", "")
         clicked = body.get("message", {})
+        team = body["user"].get("team_id") or body.get("team", {}).get("id", "")
         origin = Origin(
-            channel, thread_for(channel, clicked.get("ts"), clicked.get("thread_ts")), user
+            channel, thread_for(channel, clicked.get("ts"), clicked.get("thread_ts")), user, team
         )
         event_id = f"action:{action.get('action_ts')}:{user}"
         await self._converse(origin, "", action.get("value", ""), event_id, clicked)
@@ -156,6 +163,7 @@ class SlackAdapter:
             event_id=event_id,
             email=await self.email_of(origin.user),
             press=ButtonPress(press) if press else None,
+            tenant=origin.team,
         )
         decision = tracking.Press.parse(press or "")
         who, now = f"<@{origin.user}>", utcnow()
