@@ -58,6 +58,7 @@ class Directory:
         self._by_id: dict[str, Principal] = {}
         self._inactive: dict[str, Principal] = {}
         self._reports: dict[str, set[str]] = {}
+        self._holders: dict[tuple[str, int], list[Principal]] = {}
         self.version = 0
         self._lock = asyncio.Lock()
         seeded = [
@@ -132,7 +133,16 @@ class Directory:
         if role.startswith("@manager:"):
             manager = self.principals.get(role.partition(":")[2])
             return [manager] if manager else []
-        return (p for p in self.principals.values() if role in roles.roles_of(p))
+        key = (role, self.version)
+        found = self._holders.get(key)
+        if found is None:
+            # One scan per role and directory version (not per request): 50,000 people cost
+            # tens of milliseconds, once, after each change.
+            if len(self._holders) > 256:
+                self._holders.clear()
+            found = [p for p in self.principals.values() if role in roles.roles_of(p)]
+            self._holders[key] = found
+        return found
 
     # -- chat links ---------------------------------------------------------------------
 

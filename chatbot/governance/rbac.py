@@ -33,12 +33,15 @@ DIRECT = "direct"
 
 
 def channel_kind(platform: str, channel: str) -> str:
-    """`direct` for a direct message on any platform, else the channel id as given: Slack DM
-    ids start with D, Teams personal chats with a:, local platforms say `direct`."""
+    """`direct` for a direct message on any platform, else the channel id: Slack DM ids start
+    with D, Teams personal chats with a:, local platforms say `direct`."""
     if channel == DIRECT or (platform == "slack" and channel.startswith("D")):
         return DIRECT
-    if platform == "teams" and channel.startswith("a:"):
-        return DIRECT
+    if platform == "teams":
+        # A Teams channel conversation id carries the thread: "19:x@thread.tacv2;messageid=N".
+        if channel.startswith("a:"):
+            return DIRECT
+        return channel.split(";", 1)[0]
     return channel
 
 
