@@ -6,7 +6,14 @@ import importlib
 import sys
 import time
 
-MODULES = ("bench.pipeline", "bench.parse", "bench.governance", "bench.ack", "bench.incidents")
+MODULES = (
+    "bench.pipeline",
+    "bench.parse",
+    "bench.governance",
+    "bench.ack",
+    "bench.incidents",
+    "bench.directory",
+)
 
 
 def main(argv: list[str]) -> int:

@@ -99,6 +99,7 @@ async def runtime(
         if understander is None or tuple(understander.skills) != registry.specs():
             understander = build_understander(settings, registry)
         directory = Directory(settings)
+        await directory.load(store)
         rbac = Rbac(settings)
         authorizer = Authorizer(
             rbac,
@@ -138,12 +139,17 @@ async def runtime(
 
 @asynccontextmanager
 async def background(rt: Runtime) -> AsyncIterator[None]:
-    """The server's periodic work: follow registry changes, revoke expired access."""
+    """The server's periodic work: follow registry and directory changes, revoke expired
+    access."""
     tasks = []
     if rt.reloader is not None:
         tasks.append(asyncio.create_task(rt.reloader.run(rt.settings.skills.reload_seconds)))
     if rt.revoker is not None:
         tasks.append(asyncio.create_task(rt.revoker.run(rt.settings.skills.revoke_seconds)))
+    directory = rt.assistant.directory
+    tasks.append(
+        asyncio.create_task(directory.run(rt.store, rt.settings.identity.refresh_seconds))
+    )
     try:
         yield
     finally:

@@ -24,6 +24,7 @@ from chatbot.execute import Executor
 from chatbot.governance import audit
 from chatbot.governance.approvals import Approvals
 from chatbot.governance.authorize import Authorizer
+from chatbot.governance.rbac import channel_kind
 from chatbot.governance.redaction import redact
 from chatbot.identity import Directory
 from chatbot.incidents.book import IncidentBook
@@ -97,7 +98,10 @@ class Assistant:
             if problem:
                 return [Reply(problem, ReplyKind.ERROR)]
             if principal.guest:
-                return [Reply(texts.GUEST, ReplyKind.ERROR)]
+                refused = texts.GUEST if principal.active else texts.DEACTIVATED
+                return [Reply(refused, ReplyKind.ERROR)]
+            if self.directory.needs_link(message, principal):
+                await self.directory.remember_link(self.store, message, principal)
             if meant is None:
                 assert message.press is not None
                 return await self._on_press(principal, message, message.press.value)
@@ -317,7 +321,8 @@ class Assistant:
             slots["user"] = principal.name  # "user" absent means the requester
         if not self.registry.connected(spec.name):
             return [Reply(texts.no_backend(texts.title_of(spec)))]
-        decision = self.authorizer.decide(principal, spec, slots, dry_run)
+        where = channel_kind(message.platform, message.channel)
+        decision = self.authorizer.decide(principal, spec, slots, dry_run, where)
         async with self.store.transaction() as tx:
             if not dry_run:
                 decision = await self.authorizer.count(tx, principal, spec, slots, decision)
@@ -351,7 +356,8 @@ class Assistant:
             slots["user"] = principal.name
         if not self.registry.connected(spec.name):
             return [Reply(texts.no_backend(texts.title_of(spec)))]
-        decision = self.authorizer.decide(principal, spec, slots, dry_run=True)
+        where = channel_kind(message.platform, message.channel)
+        decision = self.authorizer.decide(principal, spec, slots, dry_run=True, channel=where)
         async with self.store.transaction() as tx:
             decision = await self.authorizer.count(tx, principal, spec, slots, decision)
             detail = {

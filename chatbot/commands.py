@@ -21,6 +21,7 @@ from chatbot.config import Settings
 from chatbot.errors import UserError
 
 if TYPE_CHECKING:
+    from chatbot.identity import Directory
     from chatbot.store.engine import Store
     from chatbot.store.tables import AuditEntry
     from skills.admin import Actor
@@ -47,6 +48,18 @@ def _person(settings: Settings, who: str) -> str:
     raise UserError(f"unknown person {who!r}; the directory knows: {known}")
 
 
+def _known(directory: Directory, who: str) -> str:
+    """The person `--as` names, by name or email, from the directory in the database (so
+    people provisioned over SCIM can be tried from a terminal); their name."""
+    principal = directory.find_any(who)
+    if principal is None:
+        raise UserError(
+            f"unknown person {who!r}; give a name or an email from the directory, "
+            "e.g. --as alice or --as alice@example.com"
+        )
+    return principal.name
+
+
 async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.server import serve
     from skills.builtin import builtin_skills
@@ -63,9 +76,8 @@ async def cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.adapters import shell
     from chatbot.app import runtime
 
-    who = _person(settings, args.who)
     async with runtime(settings) as rt:
-        await shell.repl(rt.assistant, who)
+        await shell.repl(rt.assistant, _known(rt.assistant.directory, args.who))
     return 0
 
 
@@ -73,13 +85,13 @@ async def cmd_say(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.adapters import shell
     from chatbot.app import runtime
 
-    who = _person(settings, args.who)
     text = " ".join(args.text)
     if not text.strip() and not args.press:
         raise UserError(
             "nothing to say; give the message, e.g. chatops say --as alice reset my vpn"
         )
     async with runtime(settings) as rt:
+        who = _known(rt.assistant.directory, args.who)
         replies = await rt.assistant.handle(shell.message(who, text, args.press))
     if args.json:
         print(json.dumps(shell.as_json(replies), ensure_ascii=False))
@@ -190,9 +202,8 @@ async def cmd_approvals_list(settings: Settings, args: argparse.Namespace) -> in
     from chatbot.adapters import shell
     from chatbot.light import governance
 
-    who = _person(settings, args.who)
     async with open_store(settings) as store, governance(settings, store) as approvals:
-        principal = approvals.directory.find(who)
+        principal = approvals.directory.find_any(_known(approvals.directory, args.who))
         assert principal is not None
         cards = await approvals.inbox(principal)
         notes = await approvals.deliver(principal.name)
@@ -209,8 +220,8 @@ async def _decide(settings: Settings, args: argparse.Namespace, verb: str) -> in
     from chatbot.adapters import shell
     from chatbot.app import runtime
 
-    who = _person(settings, args.who)
     async with runtime(settings) as rt:
+        who = _known(rt.assistant.directory, args.who)
         replies = await rt.assistant.handle(shell.message(who, press=f"{verb}:{args.id}"))
     for reply in replies:
         print(shell.render(reply))

@@ -35,10 +35,15 @@ class Frozen(BaseModel):
 
 
 class Person(Frozen):
+    """A person of the TOML directory: seeds the database directory at start."""
+
     email: str
     display_name: str = ""
     roles: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
+    manager: str = ""
+    tz: str = ""
+    department: str = ""
 
 
 class Grant(Frozen):
@@ -47,6 +52,9 @@ class Grant(Frozen):
     skill: str
     where: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     target: Literal["self", "any"] = "any"
+    # Where the grant applies: channel ids or names ("#ops-deploys", "C0123", a Teams channel
+    # id), or "direct" for direct messages. Empty: everywhere.
+    channels: tuple[str, ...] = ()
 
 
 class Role(Frozen):
@@ -337,6 +345,33 @@ class IncidentSettings(Frozen):
     responders: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     dependencies: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     runbooks: tuple[Runbook, ...] = ()
+# -- identity: directory, SCIM, groups -> roles ---------------------------------------------
+
+# The approver kind "the requester's manager", next to role names in `policy.approvers`.
+MANAGER_APPROVER = "@manager"
+
+
+class IdentitySettings(Frozen):
+    """Who the company's people are: `domains` (their email domains; anyone else, or a Slack
+    Connect user, stays a guest), `default_roles` (what every active person of those domains
+    gets), `group_roles` (directory group name -> roles)."""
+
+    domains: tuple[str, ...] = ()
+    default_roles: tuple[str, ...] = ("employee",)
+    group_roles: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    refresh_seconds: float = Field(default=2.0, gt=0)
+
+    @field_validator("domains")
+    @classmethod
+    def _lower(cls, domains: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(d.strip().lower().lstrip("@") for d in domains)
+
+
+class ScimSettings(Frozen):
+    """The SCIM 2.0 server at /scim/v2: off while `token` is empty. `max_results` caps a page."""
+
+    token: SecretStr = SecretStr("")
+    max_results: int = Field(default=200, ge=1, le=10000)
 
 
 class Settings(BaseSettings):
@@ -372,6 +407,8 @@ class Settings(BaseSettings):
     alerts: AlertSettings = AlertSettings()
     incidents: IncidentSettings = IncidentSettings()
     conversation: ConversationSettings = ConversationSettings()
+    identity: IdentitySettings = IdentitySettings()
+    scim: ScimSettings = ScimSettings()
 
     @field_validator("people")
     @classmethod
@@ -439,13 +476,69 @@ def load_settings(path: str | Path | None = None) -> Settings:
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(source, "", f"cannot be read ({exc})") from None
-        values.update(_read_toml(text, source))
+        values = merge_tables(values, _read_toml(text, source), source)
     _platform_env(values, env)
     try:
-        return Settings(**values)
+        settings = Settings(**values)
     except ValidationError as exc:
         key, expected = _describe(exc.errors()[0])
         from_env = "CHATOPS_" + key.upper().replace(".", "__")
         if from_env in env or (key and "CHATOPS_" + key.split(".")[0].upper() in env):
             source = f"environment {from_env}"
         raise ConfigError(source, key, expected) from None
+    undefined = undefined_role(settings)
+    if undefined is not None:
+        key, role = undefined
+        known = ", ".join(sorted(settings.roles)) or "none"
+        expected = f"names role {role!r}, which is not defined (roles: {known})"
+        raise ConfigError(source, key, expected)
+    return settings
+
+
+# Tables a config file merges by name with the defaults, unless it says `replace = true`.
+MERGED_TABLES = ("roles", "people", "groups")
+
+
+def merge_tables(
+    defaults: dict[str, Any], file: dict[str, Any], source: str = "config file"
+) -> dict[str, Any]:
+    """The file over the defaults: `roles`, `people` and `groups` merge by name (an entry of
+    the file replaces the default entry of that name whole), unless the file's table says
+    `replace = true`; every other top-level section replaces the default one."""
+    merged = {**defaults, **file}
+    for table in MERGED_TABLES:
+        given = file.get(table)
+        if not isinstance(given, dict):
+            continue
+        given = dict(given)
+        replace = given.pop("replace", False)
+        if not isinstance(replace, bool):
+            raise ConfigError(source, f"{table}.replace", "must be true or false")
+        base = {} if replace else dict(defaults.get(table) or {})
+        merged[table] = {**base, **given}
+    return merged
+
+
+def undefined_role(settings: Settings) -> tuple[str, str] | None:
+    """The first (key, role) where a grant, policy, group mapping or person names a role that
+    no `[roles.X]` defines; None when every name resolves."""
+    defined = set(settings.roles)
+    named: list[tuple[str, str]] = []
+    for name, role in settings.roles.items():
+        named += [(f"roles.{name}.includes", r) for r in role.includes]
+    for name, person in settings.people.items():
+        named += [(f"people.{name}.roles", r) for r in person.roles]
+    for name, group in settings.groups.items():
+        named += [(f"groups.{name}.roles", r) for r in group.roles]
+    named += [("identity.default_roles", r) for r in settings.identity.default_roles]
+    for group, roles in settings.identity.group_roles.items():
+        named += [(f"identity.group_roles.{group}", r) for r in roles]
+    for index, rule in enumerate(settings.policy):
+        if rule.approvers and rule.approvers != MANAGER_APPROVER:
+            named.append((f"policy.{index}.approvers", rule.approvers))
+    for name, resource in settings.catalog.resources.items():
+        named.append((f"catalog.resources.{name}.owner_role", resource.owner_role))
+    for key, role in named:
+        if role not in defined:
+            return key, role
+    return None

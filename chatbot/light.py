@@ -52,6 +52,7 @@ async def governance(settings: Settings, store: Store) -> AsyncIterator[Approval
     )
     registry = SkillRegistry(await source.load(store))
     directory = Directory(settings)
+    await directory.load(store)
     authorizer = Authorizer(
         Rbac(settings),
         PolicyBook(settings),

@@ -24,6 +24,7 @@ from chatbot.governance import actions, outbox
 from chatbot.governance.actions import State
 from chatbot.governance.approvals import Approvals
 from chatbot.governance.finish import record
+from chatbot.governance.rbac import channel_kind
 from chatbot.store.tables import Action, ScheduledAction
 from chatbot.types import Message, Principal, Reply, ReplyKind, Verdict, utcnow
 from intents.when import When, shown
@@ -140,7 +141,8 @@ class Schedules:
         message = Message(action.platform, action.requester, channel=action.channel)
         reason = "the skill is no longer available" if spec is None else ""
         if requester is not None and spec is not None:
-            decision = approvals.authorizer.decide(requester, spec, slots)
+            where = channel_kind(action.platform, action.channel)
+            decision = approvals.authorizer.decide(requester, spec, slots, channel=where)
             if decision.verdict is Verdict.DENY:
                 reason = decision.reason
         if requester is None or reason:

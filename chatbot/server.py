@@ -28,6 +28,7 @@ from chatbot.adapters.guard import EdgeGuard
 from chatbot.adapters.web import api as web_api
 from chatbot.app import background, runtime
 from chatbot.config import Settings
+from chatbot.directory import endpoint as scim_endpoint
 from chatbot.errors import ConfigError
 from chatbot.incidents import api as incidents_api
 from chatbot.incidents import intake
@@ -130,6 +131,7 @@ def create_app(
         ):
             app.state.runtime = rt
             app.state.metrics = Metrics()
+            app.state.scim = scim_endpoint.build(rt)
             # What start-up loaded (language model, catalog) lives as long as the process;
             # frozen out of garbage collection, it no longer makes collections pause for tens
             # of milliseconds, which Slack's 3-second ack and its p99 notice first.
@@ -148,6 +150,7 @@ def create_app(
         *admin_api.routes,
         *intake.routes,
         *incidents_api.routes,
+        Mount("/scim", app=scim_endpoint.endpoint),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     guard = Middleware(

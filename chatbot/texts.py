@@ -72,7 +72,10 @@ def confirm(sentence: str, prod: bool) -> str:
 
 
 def needs_approval(sentence: str, role: str, count: int) -> str:
-    who = f"a {role}" if count == 1 else f"{count} people with the role {role}"
+    if role.startswith(MANAGER_PREFIX):
+        who = approvers_words(role, count)
+    else:
+        who = f"a {role}" if count == 1 else f"{count} people with the role {role}"
     return (
         f"{sentence.rstrip('?')}: this needs approval by {who} (not you). "
         "Send the request for approval?"
@@ -336,3 +339,36 @@ def connector_error(system: str, status: int | None, detail: str, name: str = ""
     said = CONNECTOR_REFUSED.format(system=system, status=status, detail=detail.rstrip("."))
     advice = CONNECTOR_ADVICE[kind].format(system=system, name=name or system.lower())
     return f"{said}. {advice}"
+# -- identity: the directory, deactivation, where roles come from ---------------------------
+
+DEACTIVATED = (
+    "Your account is deactivated in the company directory, so I can't act for you. "
+    "If that is a mistake, ask your IT service desk."
+)
+MANAGER_PREFIX = "@manager:"
+
+
+def approvers_words(role: str, count: int = 1) -> str:
+    """'1 release-manager', or 'your manager carol' for the manager approver kind."""
+    if role.startswith(MANAGER_PREFIX):
+        return f"your manager {role.removeprefix(MANAGER_PREFIX)}"
+    return f"{count} {role}"
+
+
+def only_approvers(role: str) -> str:
+    if role.startswith(MANAGER_PREFIX):
+        manager = role.removeprefix(MANAGER_PREFIX)
+        return f"Only {manager} (the requester's manager) can decide this."
+    return f"Only people with role {role} can decide this."
+
+
+def role_origins(sources: tuple[tuple[str, str], ...]) -> str:
+    """'developer (group Engineering), employee (company domain example.com)'."""
+    return ", ".join(f"{role} ({source})" for role, source in sources) or "none"
+
+
+def offboarded_note(action_id: int, requester: str, skill: str) -> str:
+    return (
+        f"Request #{action_id} ({skill}) from {requester} was cancelled: {requester} was "
+        "deactivated in the company directory. Nothing was done; no decision is needed."
+    )

@@ -125,6 +125,9 @@ class Message:
     email: str | None = None
     press: ButtonPress | None = None
     received_at: datetime = field(default_factory=utcnow)
+    # The Slack workspace (team id) or Teams tenant the sender belongs to; chat identity
+    # links are kept per tenant.
+    tenant: str = ""
 
     @property
     def where(self) -> str:
@@ -141,6 +144,13 @@ class Principal:
     roles: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()
     guest: bool = False
+    # From the directory: the manager's name, the IANA time zone for every time said to or
+    # read from this person, where each role came from ((role, source), ...), and whether the
+    # person is active (a deactivated person is a guest who is told so).
+    manager: str | None = None
+    tz: str = "UTC"
+    role_sources: tuple[tuple[str, str], ...] = ()
+    active: bool = True
 
 
 class ReplyIntent(StrEnum):

@@ -11,11 +11,12 @@ from collections.abc import Mapping
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from chatbot.config import MANAGER_APPROVER
 from chatbot.governance.calendar import ChangeCalendar
 from chatbot.governance.clock import Clock, system_clock
 from chatbot.governance.policy import PolicyBook
 from chatbot.governance.ratelimit import RateLimiter
-from chatbot.governance.rbac import Rbac
+from chatbot.governance.rbac import DIRECT, Rbac
 from chatbot.identity import Directory
 from chatbot.types import Decision, Principal, Verdict
 from skills.api import Requirement, SkillSpec
@@ -34,8 +35,8 @@ class Authorizer:
         self.rbac, self.policy, self.directory = rbac, policy, directory
         self.calendar = calendar or ChangeCalendar((), ())
         self.limiter, self.clock = limiter, clock
-        # Whom to ask, per permission: the directory is fixed for the process's life.
-        self._ask: dict[str, str] = {}
+        # Whom to ask, per permission and directory version (a directory change renews it).
+        self._ask: dict[tuple[str, int], str] = {}
 
     def may(self, principal: Principal, spec: SkillSpec) -> bool:
         """Whether the person may use the skill at all (for help and whoami)."""
@@ -47,14 +48,18 @@ class Authorizer:
         spec: SkillSpec,
         slots: Mapping[str, str],
         dry_run: bool = False,
+        channel: str | None = DIRECT,
     ) -> Decision:
-        """A dry run changes nothing, so windows and freezes do not apply to it (RBAC does)."""
-        access = self.rbac.check(principal, spec, slots)
+        """A dry run changes nothing, so windows and freezes do not apply to it (RBAC does).
+        `channel` is where the request was made, for channel-scoped grants."""
+        access = self.rbac.check(principal, spec, slots, channel)
         if not access.allowed:
-            ask = self._ask.get(spec.permission)
+            key = (spec.permission, self.directory.version)
+            ask = self._ask.get(key)
             if ask is None:
                 helpers = self.rbac.holders(self.directory.principals, spec)
-                ask = self._ask[spec.permission] = f" Ask {', '.join(helpers)}." if helpers else ""
+                shown = ", ".join(helpers[:5]) + (" or another admin" if len(helpers) > 5 else "")
+                ask = self._ask[key] = f" Ask {shown}." if helpers else ""
             return Decision(Verdict.DENY, access.rule, f"{access.reason}.{ask}", spec.risk.value)
         need = self.policy.requirements(spec, slots)
         rule = f"{access.rule}; {need.rule}"
@@ -62,6 +67,12 @@ class Authorizer:
             closed = self.calendar.check(spec.name, slots, self.clock())
             if closed is not None:
                 return Decision(Verdict.DENY, f"{rule}; {closed.rule}", closed.reason, need.risk)
+        if need.requires is Requirement.APPROVAL and need.approvers == MANAGER_APPROVER:
+            manager = self.directory.manager_of(principal)
+            if manager is None or manager.name == principal.name:
+                reason = "it needs your manager's approval, and the directory names no manager"
+                return Decision(Verdict.DENY, rule, f"{reason} for you", need.risk)
+            return Decision(Verdict.APPROVE, rule, "", need.risk, f"@manager:{manager.name}", 1)
         if need.requires is Requirement.APPROVAL:
             others = [
                 p.name

@@ -25,7 +25,36 @@ class Access:
 def _grant_text(grant: Grant) -> str:
     where = "; ".join(f"{k} in {', '.join(v)}" for k, v in grant.where.items())
     target = " (for yourself only)" if grant.target == "self" else ""
-    return f"{grant.skill}{' where ' + where if where else ''}{target}"
+    places = f" (only in {', '.join(grant.channels)})" if grant.channels else ""
+    return f"{grant.skill}{' where ' + where if where else ''}{target}{places}"
+
+
+DIRECT = "direct"
+
+
+def channel_kind(platform: str, channel: str) -> str:
+    """`direct` for a direct message on any platform, else the channel id: Slack DM ids start
+    with D, Teams personal chats with a:, local platforms say `direct`."""
+    if channel == DIRECT or (platform == "slack" and channel.startswith("D")):
+        return DIRECT
+    if platform == "teams":
+        # A Teams channel conversation id carries the thread: "19:x@thread.tacv2;messageid=N".
+        if channel.startswith("a:"):
+            return DIRECT
+        return channel.split(";", 1)[0]
+    return channel
+
+
+def _in_channel(grant: Grant, channel: str | None) -> bool:
+    """A grant without `channels` applies everywhere; one with them only where they name
+    (ids or names, with or without '#'; `direct` for direct messages). No channel known (a
+    timed start, an API call) means only unscoped grants apply."""
+    if not grant.channels:
+        return True
+    if channel is None:
+        return False
+    here = channel.lstrip("#").lower()
+    return any(c.lstrip("#").lower() == here for c in grant.channels)
 
 
 class Rbac:
@@ -78,15 +107,26 @@ class Rbac:
             for g in self._grants.get(role, ())
         )
 
-    def check(self, principal: Principal, spec: SkillSpec, slots: Mapping[str, str]) -> Access:
+    def check(
+        self,
+        principal: Principal,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        channel: str | None = DIRECT,
+    ) -> Access:
+        """`channel`: where the request was made (`channel_kind`), for channel-scoped grants."""
         closest: tuple[str, Grant] | None = None
+        closest_fits = False
         for role in self.roles_of(principal):
             for grant in self._grants.get(role, ()):
                 if not fnmatchcase(spec.permission, grant.skill):
                     continue
-                if self._fits(grant, principal, slots):
+                fits = self._fits(grant, principal, slots)
+                if fits and _in_channel(grant, channel):
                     return Access(True, f"role {role} grants {_grant_text(grant)}")
-                closest = closest or (role, grant)
+                # A grant that fits but for the channel says most about what to do instead.
+                if closest is None or (fits and not closest_fits):
+                    closest, closest_fits = (role, grant), fits
         if closest:
             role, grant = closest
             reason = f"your role {role} allows only {_grant_text(grant)}"

@@ -49,7 +49,7 @@ class Voting(Finisher):
             return [Reply(OWN_REQUEST, ReplyKind.ERROR)]
         if principal.name not in self.approvers(action):
             role = action.approvers_role or "admin"
-            return [Reply(f"Only people with role {role} can decide this.", ReplyKind.ERROR)]
+            return [Reply(texts.only_approvers(role), ReplyKind.ERROR)]
         if self.is_expired(action):
             return await self.expire_on_access(principal, message, action)
         try:
@@ -107,7 +107,8 @@ class Voting(Finisher):
         choice = "approve" if approve else "reject"
         if not await actions.vote(tx, action_id, principal.name, choice):
             return None
-        votes = await actions.approvals(tx, action_id)
+        # Approvals from people deactivated since they voted no longer count.
+        votes = [v for v in await actions.approvals(tx, action_id) if self.directory.active(v)]
         if not approve:
             event = record(principal.name, message, "action.rejected", action, State.REJECTED)
             moved = await actions.transition(

@@ -213,4 +213,76 @@ class ScheduledAction(SQLModel, table=True):
     zone: str = "UTC"
     said: str = ""
     state: str = Field(default="pending", index=True)  # pending|scheduled|started|cancelled|denied
+
+
+# -- identity: the directory (people, groups, memberships) and chat identity links ------------
+
+
+class DirectoryPerson(SQLModel, table=True):
+    """One person of the directory, from the TOML seed or SCIM. `name` is the handle the rest
+    of the system records (requester, approver, audit actor); `version` is the directory head
+    at the last change, so replicas load only what moved. A deleted person keeps the row
+    (`deleted`, `user_name` NULL) so past actions still name them."""
+
+    __tablename__ = "directory_people"
+
+    id: str = Field(primary_key=True)
+    name: str = Field(index=True)
+    user_name: str | None = Field(default=None, unique=True)
+    email: str = Field(default="", index=True)
+    external_id: str | None = Field(default=None, index=True)
+    display_name: str = ""
+    active: bool = True
+    deleted: bool = False
+    manager_id: str | None = None
+    tz: str = ""
+    department: str = ""
+    roles: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    source: str = "scim"
+    version: int = Field(default=0, index=True)
+    resource: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    created_at: datetime = _when(nullable=False)
+    updated_at: datetime = _when(nullable=False)
+
+
+class DirectoryGroup(SQLModel, table=True):
+    __tablename__ = "directory_groups"
+
+    id: str = Field(primary_key=True)
+    display_name: str = Field(index=True)
+    external_id: str | None = Field(default=None, index=True)
+    deleted: bool = False
+    source: str = "scim"
+    version: int = Field(default=0, index=True)
+    resource: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    created_at: datetime = _when(nullable=False)
+    updated_at: datetime = _when(nullable=False)
+
+
+class DirectoryMember(SQLModel, table=True):
+    __tablename__ = "directory_members"
+
+    group_id: str = Field(primary_key=True)
+    person_id: str = Field(primary_key=True, index=True)
+
+
+class DirectoryHead(SQLModel, table=True):
+    """One row: bumped on every directory change; replicas poll it and load what moved."""
+
+    __tablename__ = "directory_head"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+
+
+class ChatLink(SQLModel, table=True):
+    """A chat user (Slack user in a workspace, Teams user in a tenant) linked once to a person
+    by verified email; later messages resolve by the link, whatever the display name."""
+
+    __tablename__ = "chat_links"
+
+    platform: str = Field(primary_key=True)
+    tenant: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    person_id: str = Field(index=True)
     created_at: datetime = _when(nullable=False)

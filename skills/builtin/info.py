@@ -35,8 +35,13 @@ class WhoAmI:
     async def run(self, ctx: SkillContext) -> Outcome:
         person = ctx.principal
         roles = ", ".join(ctx.roles) or "none"
+        origins = dict(person.role_sources)
+        # Where each role came from (directory entry, group, company domain); roles that only
+        # come through another role's `includes` are shown as included.
+        shown = ", ".join(f"{r} ({origins.get(r, 'included')})" for r in ctx.roles) or roles
+        extra = f"; manager: {person.manager}" if person.manager else ""
         return Outcome(
             True,
-            f"You are {person.display_name} <{person.email}>; roles: {roles}. You may:\n"
-            + _catalog(ctx),
+            f"You are {person.display_name} <{person.email}>; roles: {shown}{extra}; "
+            f"time zone: {person.tz}. You may:\n" + _catalog(ctx),
         )

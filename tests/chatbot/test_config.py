@@ -29,10 +29,41 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     assert settings.database == f"sqlite:///{tmp_path / 'state' / 'chatops.db'}"
 
 
-def test_file_sections_replace_the_defaults(tmp_path: Path) -> None:
+def test_people_merge_by_name_unless_replaced(tmp_path: Path) -> None:
     path = tmp_path / "chatops.toml"
     path.write_text('[people.zoe]\nemail = "zoe@corp.example"\nroles = ["admin"]\n')
+    assert list(load_settings(path).people) == ["alice", "bob", "carol", "dave", "erin", "zoe"]
+    path.write_text(
+        '[people]\nreplace = true\n[people.zoe]\nemail = "zoe@corp.example"\nroles = ["admin"]\n'
+    )
     assert list(load_settings(path).people) == ["zoe"]
+
+
+def test_overriding_one_role_keeps_the_others(tmp_path: Path) -> None:
+    """The bug of the issue: overriding `developer` silently dropped every other role."""
+    path = tmp_path / "chatops.toml"
+    path.write_text('[roles.developer]\nincludes = ["employee"]\ngrants = [{ skill = "deploy" }]\n')
+    settings = load_settings(path)
+    assert {"employee", "release-manager", "admin", "helpdesk"} <= set(settings.roles)
+    assert [g.skill for g in settings.roles["developer"].grants] == ["deploy"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[roles]\nreplace = true\n[roles.ops]\ngrants = [{ skill = '*' }]\n", "people.alice"),
+        ("[identity.group_roles]\nEngineering = ['developper']\n", "identity.group_roles"),
+        ("[[policy]]\nskill = 'deploy'\napprovers = 'nobody'\n", "policy.0.approvers"),
+        ("[roles.x]\nincludes = ['ghost']\n", "roles.x.includes"),
+    ],
+)
+def test_an_undefined_role_stops_start_up(tmp_path: Path, text: str, key: str) -> None:
+    path = tmp_path / "chatops.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert caught.value.key.startswith(key)
+    assert "not defined" in str(caught.value) and "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize(

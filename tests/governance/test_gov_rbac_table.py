@@ -77,12 +77,16 @@ async def test_help_shows_only_permitted_skills(chat: Chat) -> None:
 
 async def test_whoami_shows_roles_and_only_permitted_skills(chat: Chat) -> None:
     alice = text_of(await chat.say("alice", "who am i"))
-    assert "roles: employee" in alice and "Deploy a version" not in alice
+    assert "roles: employee (directory entry)" in alice and "Deploy a version" not in alice
     carol = text_of(await chat.say("carol", "who am i"))
-    assert "release-manager, developer, employee" in carol and "Deploy a version" in carol
+    assert "release-manager (directory entry), developer (included), employee (included)" in carol
+    assert "Deploy a version" in carol
 
 
 GROUPS = """
+[people]
+replace = true
+
 [people.frank]
 email = "frank@example.com"
 groups = ["oncall"]
@@ -112,7 +116,10 @@ async def test_roles_through_groups_and_nobody_without_a_role(make_chat: MakeCha
 
 
 async def test_deny_when_nobody_else_can_approve(make_chat: MakeChat) -> None:
-    only_carol = '[people.carol]\nemail = "carol@example.com"\nroles = ["release-manager"]\n'
+    only_carol = (
+        '[people]\nreplace = true\n'
+        '[people.carol]\nemail = "carol@example.com"\nroles = ["release-manager"]\n'
+    )
     chat = await make_chat(only_carol)
     denied = await chat.say("carol", "deploy payments-api 2.3.1 to prod")
     assert denied[0].kind is ReplyKind.ERROR

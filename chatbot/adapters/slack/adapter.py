@@ -178,6 +178,7 @@ class SlackAdapter:
             event_id=event_id,
             email=await self.email_of(origin.user, origin.team),
             press=ButtonPress(press) if press else None,
+            tenant=origin.team,
         )
         decision = tracking.decision_of(message.press)
         who, now = f"<@{origin.user}>", utcnow()

@@ -135,6 +135,7 @@ class TeamsAdapter:
             event_id=f"{activity.conversation.id}|{activity.id}",
             email=await self.email_of(turn),
             press=ButtonPress(press) if press else None,
+            tenant=getattr(activity.conversation, "tenant_id", None) or "",
         )
         principal = self.runtime.assistant.directory.resolve(message)
         await self._remember_where(activity, principal.name, principal.guest)

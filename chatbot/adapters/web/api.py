@@ -115,10 +115,10 @@ async def people(request: Request) -> Response:
     runtime = _runtime(request)
     if runtime.settings.web.auth == "proxy":
         return JSONResponse({"people": [], "picker": False})
-    listed = [
-        {"name": p.name, "display_name": p.display_name}
-        for p in runtime.assistant.directory.principals.values()
-    ]
+    # The demo picker: sorted, and capped so a company-sized directory stays a small page.
+    names = sorted(runtime.assistant.directory.principals)[:500]
+    principals = runtime.assistant.directory.principals
+    listed = [{"name": n, "display_name": principals[n].display_name} for n in names]
     return JSONResponse({"people": listed, "picker": True})
 
 

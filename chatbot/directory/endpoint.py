@@ -1,0 +1,20 @@
+"""The /scim mount of the one ASGI app: the SCIM server is built once the runtime is up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatbot.app import Runtime
+from chatbot.directory import scim_app
+from chatbot.directory.offboard import Offboarding
+
+
+def build(rt: Runtime) -> Any:
+    directory = rt.assistant.directory
+    offboard = Offboarding(rt.store, directory, rt.assistant.authorizer.rbac)
+    return scim_app.build(rt.settings.scim, rt.store, directory, offboard)
+
+
+async def endpoint(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Hand the request to the SCIM app the lifespan built (Starlette puts itself in scope)."""
+    await scope["app"].state.scim(scope, receive, send)

@@ -1,0 +1,93 @@
+"""The SCIM 2.0 server at /scim/v2 (RFC 7643/7644), built on scim2-server and scim2-models.
+
+Users (with the enterprise extension: manager, department) and Groups; create, read, replace,
+patch, delete, list with filter/startIndex/count; discovery endpoints; ETags. A Bearer token
+from `scim.token` (CHATOPS_SCIM__TOKEN), compared in constant time and never logged; while it
+is empty every request but ServiceProviderConfig gets 401. Errors are SCIM error bodies with
+the status RFC 7644 names; anything unexpected is a 500 SCIM body, logged without the request.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any
+
+from scim2_models import (
+    AuthenticationScheme,
+    Bulk,
+    ChangePassword,
+    ETag,
+    External,
+    Filter,
+    Patch,
+    Reference,
+    ScimProvider,
+    ServiceProviderConfig,
+    Sort,
+    UnauthorizedException,
+)
+from scim2_server.applications.asgi import ASGIApplication
+from scim2_server.requests import ScimRequest
+from scim2_server.service import ScimService
+from scim2_server.utils import load_default_resource_types, load_default_schemas
+
+from chatbot.config import ScimSettings
+from chatbot.directory.offboard import Offboarding
+from chatbot.directory.scim_storage import DirectoryStorage
+from chatbot.identity import Directory
+from chatbot.store.engine import Store
+
+log = logging.getLogger(__name__)
+
+BEARER = AuthenticationScheme(
+    type=AuthenticationScheme.Type.oauthbearertoken,
+    name="OAuth Bearer Token",
+    description="Authorization: Bearer <scim.token>",
+    spec_uri=Reference[External]("https://datatracker.ietf.org/doc/html/rfc6750"),
+    primary=True,
+)
+
+
+def provider(settings: ScimSettings) -> ScimProvider:
+    """What the server announces: PATCH, filters (capped page size), ETags; no bulk, no sort,
+    no password changes (the identity provider owns passwords)."""
+    config = ServiceProviderConfig(
+        patch=Patch(supported=True),
+        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        filter=Filter(supported=True, max_results=settings.max_results),
+        change_password=ChangePassword(supported=False),
+        sort=Sort(supported=False),
+        etag=ETag(supported=True),
+        authentication_schemes=[BEARER],
+    )
+    return ScimProvider.from_discovery(
+        load_default_schemas().values(), load_default_resource_types().values(), config=config
+    )
+
+
+class ScimApp(ASGIApplication):
+    def __init__(self, storage: DirectoryStorage, scim: ScimProvider, token: str) -> None:
+        super().__init__(storage, scim, ScimService(scim))
+        self._token = token.encode()
+        self.log = log
+
+    def check_auth(self, request: ScimRequest) -> None:
+        scheme, _, given = (request.header("Authorization") or "").partition(" ")
+        ok = bool(self._token) and scheme.lower() == "bearer"
+        # compare_digest runs in time independent of where the values differ.
+        if not hmac.compare_digest(given.strip().encode(), self._token) or not ok:
+            raise UnauthorizedException(detail="missing or wrong bearer token")
+
+
+def build(settings: ScimSettings, store: Store, directory: Directory, offboard: Offboarding) -> Any:
+    scim = provider(settings)
+
+    async def after(gone: list[str]) -> None:
+        await directory.refresh(store)
+        for person_id in gone:
+            await offboard.person(person_id)
+
+    models = {"User": scim.model_for("User"), "Group": scim.model_for("Group")}
+    storage = DirectoryStorage(store, models, after)  # type: ignore[arg-type]
+    return ScimApp(storage, scim, settings.token.get_secret_value())

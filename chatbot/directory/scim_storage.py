@@ -1,0 +1,450 @@
+"""Where the SCIM server (scim2-server) reads and writes: the directory tables.
+
+scim2-server handles the protocol (validation, PATCH, ETags, errors, paging bounds); this
+storage maps Users and Groups onto `directory_people`, `directory_groups` and
+`directory_members`. Every write bumps the directory head, so this process's in-memory index
+and every other replica see the change (`Directory.refresh`). Searches use indexed columns for
+the filters identity providers send (`userName eq`, `externalId eq`, `emails.value eq`,
+`displayName eq`, `id eq`); other filters are evaluated by scim2-models over at most
+`SCAN_LIMIT` rows, and refused beyond that rather than scanning a large directory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from scim2_models import (
+    EnterpriseUser,
+    InvalidFilterException,
+    InvalidValueException,
+    Meta,
+    NotFoundException,
+    NotImplementedException,
+    PreconditionFailedException,
+    Resource,
+    ResourceType,
+    ResponseParameters,
+    SearchRequest,
+    UniquenessException,
+)
+from scim2_models.path import CompareOperator, Comparison
+from scim2_server.storage import AsyncScimStorage, SearchPage
+from sqlalchemy import delete, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from chatbot.directory import records
+from chatbot.store.engine import Store
+from chatbot.store.tables import DirectoryGroup, DirectoryMember, DirectoryPerson
+from chatbot.types import utcnow
+
+SCAN_LIMIT = 10_000
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+# Filter attribute (URN suffix) -> indexed column, per resource type.
+USER_COLUMNS = {
+    "userName": col(DirectoryPerson.user_name),
+    "externalId": col(DirectoryPerson.external_id),
+    "emails.value": col(DirectoryPerson.email),
+    "emails": col(DirectoryPerson.email),
+    "id": col(DirectoryPerson.id),
+}
+GROUP_COLUMNS = {
+    "displayName": col(DirectoryGroup.display_name),
+    "externalId": col(DirectoryGroup.external_id),
+    "id": col(DirectoryGroup.id),
+}
+LOWERED = frozenset({"userName", "emails.value", "emails"})
+
+# Called after a committed write: (person ids deactivated or deleted by it).
+AfterWrite = Callable[[list[str]], Awaitable[None]]
+
+
+def _version(n: int) -> str:
+    return f'W/"{n}"'
+
+
+def _primary_email(resource: Any) -> str:
+    emails = list(getattr(resource, "emails", None) or [])
+    chosen = next((e for e in emails if e.primary), emails[0] if emails else None)
+    if chosen is not None and chosen.value:
+        return str(chosen.value).lower()
+    user_name = str(resource.user_name or "")
+    return user_name.lower() if "@" in user_name else ""
+
+
+class DirectoryStorage(AsyncScimStorage):
+    def __init__(self, store: Store, models: dict[str, type[Resource[Any]]], after: AfterWrite):
+        self.store, self.models, self.after = store, models, after
+
+    # -- reading ------------------------------------------------------------------------
+
+    async def get(
+        self,
+        resource_type: ResourceType,
+        resource_id: str,
+        *,
+        response_parameters: ResponseParameters[Any] | None = None,
+    ) -> Resource[Any]:
+        async with self.store.transaction() as tx:
+            if resource_type.name == "User":
+                person = await self._person(tx, resource_id)
+                return await self._user(tx, person)
+            group = await self._group(tx, resource_id)
+            return await self._group_resource(tx, group)
+
+    async def search(
+        self,
+        resource_types: list[ResourceType],
+        search_request: SearchRequest[Any],
+        *,
+        position: Any = None,
+    ) -> SearchPage:
+        if len(resource_types) != 1:
+            raise NotImplementedException(detail="search /Users or /Groups, not the root")
+        kind = resource_types[0].name
+        table: Any = DirectoryPerson if kind == "User" else DirectoryGroup
+        columns = USER_COLUMNS if kind == "User" else GROUP_COLUMNS
+        query = select(table).where(col(table.deleted).is_(False))
+        scim_filter = search_request.filter
+        scan = False
+        if scim_filter is not None:
+            condition = self._indexed(scim_filter, columns)
+            if condition is None:
+                scan = True
+            else:
+                query = query.where(condition)
+        start = max((search_request.start_index or 1) - 1, 0)
+        count = search_request.count
+        async with self.store.transaction() as tx:
+            if scan:
+                return await self._scan(tx, kind, query, scim_filter, start, count)
+            total = (
+                await tx.exec(select(func.count()).select_from(query.subquery()))  # type: ignore[call-overload]
+            ).one()
+            if count == 0:
+                return SearchPage(total, [])
+            # Ordered by the primary key: stable pages without sorting the whole directory.
+            page = query.order_by(col(table.id)).offset(start)
+            if count is not None:
+                page = page.limit(count)
+            rows = list((await tx.exec(page)).all())
+            if kind == "User":
+                groups = await self._groups_of(tx, [row.id for row in rows])
+                return SearchPage(total, [await self._user(tx, r, groups) for r in rows])
+            return SearchPage(total, [await self._group_resource(tx, row) for row in rows])
+
+    @staticmethod
+    def _indexed(scim_filter: Any, columns: dict[str, Any]) -> Any:
+        """The SQL condition for `attr eq "value"` on an indexed column, else None."""
+        node = scim_filter.ast
+        if not isinstance(node, Comparison) or node.op != CompareOperator.eq:
+            return None
+        if not isinstance(node.value, str):
+            return None
+        binding = scim_filter.resolve_comparison(node.attr_path, strict=False)
+        if binding is None:
+            return None
+        name = binding.urn.rpartition(":")[2]
+        column = columns.get(name)
+        if column is None:
+            return None
+        value = node.value.lower() if name in LOWERED else node.value
+        return column == value
+
+    async def _scan(
+        self,
+        tx: AsyncSession,
+        kind: str,
+        query: Any,
+        scim_filter: Any,
+        start: int,
+        count: int | None,
+    ) -> SearchPage:
+        rows = list((await tx.exec(query.limit(SCAN_LIMIT + 1))).all())
+        if len(rows) > SCAN_LIMIT:
+            raise InvalidFilterException(
+                detail=(
+                    "this filter would scan the whole directory; filter with eq on userName, "
+                    "externalId, emails.value (Users) or displayName (Groups)"
+                )
+            )
+        build = self._user if kind == "User" else self._group_resource
+        found = []
+        for row in rows:
+            resource = await build(tx, row)
+            if scim_filter.match(resource):
+                found.append(resource)
+        stop = None if count is None else start + count
+        return SearchPage(len(found), found[start:stop])
+
+    # -- writing ------------------------------------------------------------------------
+
+    async def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
+        now = utcnow()
+        async with self.store.transaction() as tx:
+            version = await records.bump(tx)
+            meta = Meta(
+                resource_type=resource_type.name,
+                created=now,
+                last_modified=now,
+                version=_version(version),
+            )
+            if resource_type.name == "User":
+                row = DirectoryPerson(
+                    id=records.new_id(), name="", created_at=now, updated_at=now, version=version
+                )
+                await self._fill_person(tx, row, resource, meta)
+                tx.add(row)
+                await tx.flush()
+                created = await self._user(tx, row)
+            else:
+                group = DirectoryGroup(
+                    id=records.new_id(),
+                    display_name="",
+                    created_at=now,
+                    updated_at=now,
+                    version=version,
+                )
+                tx.add(group)
+                await self._fill_group(tx, group, resource, meta)
+                created = await self._group_resource(tx, group)
+        await self.after([])
+        return created
+
+    async def update(
+        self,
+        resource_type: ResourceType,
+        resource: Resource[Any],
+        *,
+        expected_version: str | None = None,
+    ) -> Resource[Any]:
+        gone: list[str] = []
+        async with self.store.transaction() as tx:
+            if resource_type.name == "User":
+                row = await self._person(tx, str(resource.id))
+                self._check(row.version, expected_version)
+                version = await records.bump(tx)
+                was_active = row.active
+                meta = Meta(
+                    resource_type="User",
+                    created=row.created_at,
+                    last_modified=utcnow(),
+                    version=_version(version),
+                )
+                await self._fill_person(tx, row, resource, meta)
+                row.version, row.updated_at = version, utcnow()
+                await records.touch_groups_of(tx, row.id, version)
+                if was_active and not row.active:
+                    gone.append(row.id)
+                await tx.flush()
+                updated = await self._user(tx, row)
+            else:
+                group = await self._group(tx, str(resource.id))
+                self._check(group.version, expected_version)
+                version = await records.bump(tx)
+                meta = Meta(
+                    resource_type="Group",
+                    created=group.created_at,
+                    last_modified=utcnow(),
+                    version=_version(version),
+                )
+                group.version, group.updated_at = version, utcnow()
+                await self._fill_group(tx, group, resource, meta)
+                updated = await self._group_resource(tx, group)
+        await self.after(gone)
+        return updated
+
+    async def delete(
+        self, resource_type: ResourceType, resource_id: str, *, expected_version: str | None = None
+    ) -> None:
+        gone: list[str] = []
+        async with self.store.transaction() as tx:
+            version = await records.bump(tx)
+            if resource_type.name == "User":
+                row = await self._person(tx, resource_id)
+                self._check(row.version, expected_version)
+                await records.touch_groups_of(tx, row.id, version)
+                await tx.exec(  # type: ignore[call-overload]
+                    delete(DirectoryMember).where(col(DirectoryMember.person_id) == row.id)
+                )
+                if row.active:
+                    gone.append(row.id)
+                row.deleted, row.active, row.user_name = True, False, None
+                row.version, row.updated_at = version, utcnow()
+            else:
+                group = await self._group(tx, resource_id)
+                self._check(group.version, expected_version)
+                await records.set_members(tx, group.id, ())
+                group.deleted, group.version, group.updated_at = True, version, utcnow()
+        await self.after(gone)
+
+    # -- mapping ------------------------------------------------------------------------
+
+    async def _fill_person(
+        self, tx: AsyncSession, row: DirectoryPerson, resource: Any, meta: Meta
+    ) -> None:
+        user_name = str(resource.user_name or "").strip()
+        if not user_name:
+            raise InvalidValueException(detail="userName is required")
+        taken = await tx.exec(
+            select(DirectoryPerson.id).where(
+                DirectoryPerson.user_name == user_name.lower(), DirectoryPerson.id != row.id
+            )
+        )
+        if taken.first() is not None:
+            raise UniquenessException(detail=f"userName {user_name!r} is already taken")
+        if not row.name:
+            name = user_name.lower()
+            clash = await tx.exec(
+                select(DirectoryPerson.id).where(
+                    DirectoryPerson.name == name, col(DirectoryPerson.deleted).is_(False)
+                )
+            )
+            if clash.first() is not None:
+                raise UniquenessException(detail=f"a person named {name!r} already exists")
+            row.name = name
+        enterprise = resource[EnterpriseUser] if ENTERPRISE in (resource.schemas or []) else None
+        manager = getattr(getattr(enterprise, "manager", None), "value", None)
+        if manager is not None and manager == row.id:
+            raise InvalidValueException(detail="a person cannot be their own manager")
+        row.user_name = user_name.lower()
+        row.email = _primary_email(resource)
+        row.external_id = resource.external_id
+        formatted = getattr(getattr(resource, "name", None), "formatted", None)
+        row.display_name = str(resource.display_name or formatted or user_name)
+        row.active = resource.active is not False
+        row.manager_id = str(manager) if manager else None
+        row.department = str(getattr(enterprise, "department", None) or "")
+        row.tz = str(resource.timezone or "")
+        resource = resource.model_copy(deep=True)
+        resource.id, resource.meta, resource.groups = row.id, meta, None
+        row.resource = resource.model_dump_json()
+
+    async def _fill_group(
+        self, tx: AsyncSession, group: DirectoryGroup, resource: Any, meta: Meta
+    ) -> None:
+        name = str(resource.display_name or "").strip()
+        if not name:
+            raise InvalidValueException(detail="displayName is required")
+        members = [str(m.value) for m in (resource.members or []) if m.value]
+        if members:
+            known = await tx.exec(
+                select(DirectoryPerson.id).where(
+                    col(DirectoryPerson.id).in_(members), col(DirectoryPerson.deleted).is_(False)
+                )
+            )
+            found = set(known.all())
+            missing = [m for m in members if m not in found]
+            if missing:
+                raise InvalidValueException(detail=f"no user with id {missing[0]!r}")
+        group.display_name, group.external_id = name, resource.external_id
+        resource = resource.model_copy(deep=True)
+        resource.id, resource.meta = group.id, meta
+        group.resource = resource.model_dump_json()
+        await tx.flush()
+        await records.set_members(tx, group.id, members)
+
+    @staticmethod
+    async def _groups_of(
+        tx: AsyncSession, person_ids: list[str]
+    ) -> dict[str, list[dict[str, str]]]:
+        """The groups of many people in one query (a page of Users)."""
+        query = (
+            select(DirectoryMember.person_id, DirectoryGroup.id, DirectoryGroup.display_name)
+            .join(DirectoryGroup, col(DirectoryMember.group_id) == col(DirectoryGroup.id))
+            .where(col(DirectoryMember.person_id).in_(person_ids))
+        )
+        found: dict[str, list[dict[str, str]]] = {pid: [] for pid in person_ids}
+        for pid, gid, name in (await tx.exec(query)).all():
+            found[pid].append({"value": gid, "display": name})
+        return found
+
+    async def _user(
+        self,
+        tx: AsyncSession,
+        row: DirectoryPerson,
+        groups_of: dict[str, list[dict[str, str]]] | None = None,
+    ) -> Resource[Any]:
+        """The stored SCIM resource as the provider sent it; people seeded from the TOML file
+        (nothing stored) are described from their columns."""
+        data = json.loads(row.resource or "{}")
+        if not data:
+            data = {"schemas": [USER], "userName": row.user_name or row.name}
+            data.update(displayName=row.display_name, active=row.active)
+            if row.email:
+                data["emails"] = [{"value": row.email, "primary": True}]
+            if row.tz:
+                data["timezone"] = row.tz
+            if row.manager_id or row.department:
+                data["schemas"].append(ENTERPRISE)
+                ext = data.setdefault(ENTERPRISE, {})
+                if row.department:
+                    ext["department"] = row.department
+                if row.manager_id:
+                    ext["manager"] = {"value": row.manager_id}
+        data["id"] = row.id
+        data["meta"] = {
+            "resourceType": "User",
+            "created": row.created_at.isoformat(),
+            "lastModified": row.updated_at.isoformat(),
+            "version": _version(row.version),
+        }
+        if groups_of is None:
+            groups_of = await self._groups_of(tx, [row.id])
+        groups = groups_of.get(row.id, [])
+        if groups:
+            data["groups"] = groups
+        return self.models["User"].model_validate(data)
+
+    async def _group_resource(self, tx: AsyncSession, group: DirectoryGroup) -> Resource[Any]:
+        data = json.loads(group.resource or "{}")
+        data.setdefault("schemas", [GROUP])
+        data.update(id=group.id, displayName=group.display_name)
+        data["meta"] = {
+            "resourceType": "Group",
+            "created": group.created_at.isoformat(),
+            "lastModified": group.updated_at.isoformat(),
+            "version": _version(group.version),
+        }
+        query = (
+            select(DirectoryPerson.id, DirectoryPerson.display_name)
+            .join(DirectoryMember, col(DirectoryMember.person_id) == col(DirectoryPerson.id))
+            .where(DirectoryMember.group_id == group.id)
+        )
+        # The display the provider sent is kept; the membership table says who is in.
+        given = {m.get("value"): m.get("display") for m in data.pop("members", None) or []}
+        members = [
+            {
+                "value": pid,
+                "display": given.get(pid) or name,
+                "type": "User",
+                "$ref": f"Users/{pid}",
+            }
+            for pid, name in (await tx.exec(query)).all()
+        ]
+        if members:
+            data["members"] = members
+        return self.models["Group"].model_validate(data)
+
+    @staticmethod
+    async def _person(tx: AsyncSession, person_id: str) -> DirectoryPerson:
+        row = await tx.get(DirectoryPerson, person_id)
+        if row is None or row.deleted:
+            raise NotFoundException(detail=f"User {person_id!r} not found")
+        return row
+
+    @staticmethod
+    async def _group(tx: AsyncSession, group_id: str) -> DirectoryGroup:
+        row = await tx.get(DirectoryGroup, group_id)
+        if row is None or row.deleted:
+            raise NotFoundException(detail=f"Group {group_id!r} not found")
+        return row
+
+    @staticmethod
+    def _check(version: int, expected: str | None) -> None:
+        if expected is not None and expected != _version(version):
+            raise PreconditionFailedException(detail="the resource changed; read it again")
