@@ -268,6 +268,20 @@ class UnderstandingSettings(Frozen):
     model: str = ""
 
 
+class JobSettings(Frozen):
+    """Where background jobs (actions, expiry, revocation, checkpoints, the sweep) run.
+
+    `embedded`: in the serving process, on APScheduler (SQLite, one process). `procrastinate`:
+    in PostgreSQL's job queue; `chatops worker` runs them and `chatops serve` only enqueues,
+    so any number of web replicas and workers share the work and each job runs once.
+    """
+
+    engine: Literal["embedded", "procrastinate"] = "embedded"
+    queue: str = Field(default="chatops", pattern=r"^[a-z][a-z0-9_-]{0,62}$")
+    concurrency: int = Field(default=4, ge=1, le=64)
+    sweep_seconds: int = Field(default=10, ge=1)
+
+
 class ApiToken(Frozen):
     """An admin API token: only its SHA-256 is kept, and the person it acts as."""
 
@@ -305,6 +319,7 @@ class Settings(BaseSettings):
     rate_limits: tuple[RateLimit, ...] = ()
     approvals: ApprovalSettings = ApprovalSettings()
     understanding: UnderstandingSettings = UnderstandingSettings()
+    jobs: JobSettings = JobSettings()
 
     @field_validator("people")
     @classmethod
