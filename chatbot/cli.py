@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from chatbot.config import Settings, load_settings
 from chatbot.errors import ChatOpsError, ConfigError, StoreError, UserError
+from chatbot.jobs import cli as jobs_cli
 
 
 class _Parser(argparse.ArgumentParser):
@@ -96,6 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
     restore.add_argument("name")
     restore.add_argument("version", type=int)
     restore.add_argument("--as", dest="who", default="", help="the admin making the change")
+    jobs_cli.register(sub)
     return parser
 
 
@@ -103,6 +105,9 @@ Handler = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
 def _handler(args: argparse.Namespace) -> Handler:
+    if getattr(args, "handler", None) is not None:
+        handler: Handler = args.handler
+        return handler
     from chatbot import commands
 
     name = args.command

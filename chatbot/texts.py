@@ -105,3 +105,12 @@ def did_you_mean(options: list[str]) -> str:
 def unknown_value(error: str, suggestions: tuple[str, ...]) -> str:
     hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
     return f"{error}{hint}"
+
+
+# Jobs (chatbot/jobs): what people read when a worker, not this reply, runs their action.
+def queued(action_id: int) -> str:
+    return f"Request #{action_id} is on its way; I will tell you here when it has run."
+
+
+def ran_later(action_id: int, what: str, result_text: str) -> str:
+    return f"Request #{action_id} ({what}): {result_text}"
