@@ -131,6 +131,7 @@ class Topology:
     workdir: Path
     database_url: str
     remote_port: int
+    extra_config: str = ""
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
 
@@ -156,7 +157,7 @@ class Topology:
 
     def prepare(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        (self.workdir / "chatops.toml").write_text(CONFIG)
+        (self.workdir / "chatops.toml").write_text(CONFIG + self.extra_config)
         skill = self.workdir / "cache-flush.toml"
         skill.write_text(SKILL.replace("PORT", str(self.remote_port)))
         self.chatops("migrate")
