@@ -79,11 +79,15 @@ async def revoke_due(ctx: JobContext, **_: object) -> int:
 
 
 async def sweep(ctx: JobContext, **_: object) -> list[int]:
-    """Mark runs whose process died `interrupted` (never re-run), and hand queued actions
-    whose job was lost (the replica died between commit and enqueue) to a worker again."""
+    """Mark runs whose process died `interrupted` (never re-run) and, on the queue, their jobs
+    `failed`; hand queued actions whose job was lost (the replica died between commit and
+    enqueue) to a worker again."""
     fin = ctx.runtime.assistant.approvals
     interrupted = await fin.recover()
-    if not fin.jobs.inline:
+    from chatbot.jobs.queue import QueueEngine  # here: queue imports this module
+
+    if isinstance(fin.jobs, QueueEngine):
+        await fin.jobs.retire_stalled()
         stale = utcnow() - timedelta(seconds=ctx.settings.jobs.sweep_seconds)
         async with fin.store.transaction() as tx:
             rows = await tx.exec(

@@ -4,9 +4,9 @@
 `chatops worker` claims jobs (`SELECT ... FOR UPDATE SKIP LOCKED`, so each job goes to one
 worker) and runs them with the same job functions as the embedded engine. Periodic jobs are
 deferred by every worker and deduplicated by procrastinate per tick, so each tick runs once.
-No retries: a failed job stays failed, and a job whose worker died stays `doing` in
-procrastinate's table while the action it was running becomes `interrupted` (the sweep job);
-nothing re-runs an action.
+No retries: a failed job stays failed, and a job whose worker died (no heartbeat) is marked
+failed by the sweep job, which also marks the action it was running `interrupted`; nothing
+re-runs an action.
 
 procrastinate's tables live beside ours in the same database (and schema: the connection's
 search_path). `ensure_schema` creates them once, under an advisory lock so that replicas
@@ -23,6 +23,7 @@ from typing import Any
 import procrastinate
 import psycopg
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.jobs import Status
 from procrastinate.schema import SchemaManager
 from sqlalchemy.engine import make_url
 
@@ -120,6 +121,16 @@ class QueueEngine:
             options["queueing_lock"] = f"action-{kwargs['action_id']}"
         with contextlib.suppress(AlreadyEnqueued):  # that action's job is already waiting
             await self._tasks[name].configure(**options).defer_async(**kwargs)
+
+    async def retire_stalled(self) -> list[int]:
+        """Mark jobs whose worker stopped sending heartbeats `failed`, never retried: the action
+        such a job ran is `interrupted` by the sweep, and the queue should say the same."""
+        manager = self.app.job_manager
+        stalled = await manager.get_stalled_jobs(queue=self.queue)
+        for job in stalled:
+            if job.id is not None:
+                await manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+        return [job.id for job in stalled if job.id is not None]
 
     async def work(self, ctx: JobContext) -> None:
         """Run jobs until SIGTERM/SIGINT; running jobs finish first."""

@@ -8,6 +8,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from procrastinate.jobs import Status
 from sqlalchemy import text
 
 from chatbot.cli import main
@@ -93,6 +94,26 @@ async def test_one_waiting_job_per_action_and_the_sweep_hands_a_lost_one_over(
         await asyncio.sleep(1.1)  # older than jobs.sweep_seconds
         await functions.sweep(JobContext(chat.runtime))
         assert await waiting_jobs() == 1
+
+
+async def test_a_job_whose_worker_died_is_failed_not_retried(
+    settings: Settings, pg_url: str, understander: Understander
+) -> None:
+    async with chat_harness(queued_settings(settings), pg_url, understander) as chat:
+        action_id = await queued_action(chat)
+        engine = chat.runtime.jobs
+        assert isinstance(engine, QueueEngine)
+        manager = engine.app.job_manager
+        worker = await manager.register_worker()
+        job = await manager.fetch_job([engine.queue], worker)  # a worker took it ...
+        assert job is not None and job.id is not None
+        assert await manager.get_job_status_async(job.id) is Status.DOING
+        await functions.sweep(JobContext(chat.runtime))
+        assert await manager.get_job_status_async(job.id) is Status.DOING  # ... alive: kept
+        await manager.unregister_worker(worker)  # ... and died (its row pruned)
+        await functions.sweep(JobContext(chat.runtime))
+        assert await manager.get_job_status_async(job.id) is Status.FAILED
+        assert (await state_of(chat, action_id)).state == "queued"  # it never started
 
 
 async def test_the_embedded_engine_runs_actions_in_the_reply(chat: Chat) -> None:
