@@ -3,6 +3,10 @@
 A job is an async function `fn(ctx, **kwargs)`: `ctx` is the process's `JobContext` (its
 runtime's parts), `kwargs` are JSON values (ids, never objects: a queued job outlives the
 process that queued it). `every` makes it periodic: a function of the settings giving seconds.
+
+A plain async function of another part plugs in with one line in `JOBS`, for example
+    Job("schedules.start_due", lambda ctx, **_: start_due(ctx.runtime), every=lambda s: 1.0),
+and then runs in `chatops serve` (embedded) or in the workers (procrastinate), once per tick.
 """
 
 from __future__ import annotations
