@@ -116,6 +116,30 @@ async def test_a_job_whose_worker_died_is_failed_not_retried(
         assert (await state_of(chat, action_id)).state == "queued"  # it never started
 
 
+async def test_expiry_is_a_job_scheduled_at_the_request_s_time(
+    settings: Settings, pg_url: str, understander: Understander
+) -> None:
+    async with chat_harness(queued_settings(settings), pg_url, understander) as chat:
+        asked = await chat.say("carol", "deploy payments-api 2.3.1 to prod")
+        sent = await chat.click("carol", asked, "Send for approval")
+        action_id = sent[0].action_id or 0
+        action = await state_of(chat, action_id)
+        assert action.state == "awaiting_approval" and action.expires_at is not None
+        async with chat.runtime.store.transaction() as tx:
+            found = await tx.exec(  # type: ignore[call-overload]
+                text(
+                    "SELECT scheduled_at FROM procrastinate_jobs WHERE task_name = "
+                    "'request.expire' AND status = 'todo' AND args->>'action_id' = :id"
+                ).bindparams(id=str(action_id))
+            )
+            (when,) = found.scalars().all()
+        assert abs((when - action.expires_at).total_seconds()) < 1
+        ctx = JobContext(chat.runtime)
+        assert await functions.expire_request(ctx, action_id) is True  # the job, at its time
+        assert await functions.expire_request(ctx, action_id) is False  # delivered again
+        assert (await state_of(chat, action_id)).state == "expired"
+
+
 async def test_the_embedded_engine_runs_actions_in_the_reply(chat: Chat) -> None:
     asked = await chat.say("bob", "deploy web 5.2.0 to dev")
     done = await chat.click("bob", asked, "Confirm")
