@@ -42,8 +42,7 @@ def people(clients: int) -> str:
     requests at once does)."""
     names = ["dave", *(f"load{n}" for n in range(clients))]
     return "".join(
-        f'\n[people.{name}]\nemail = "{name}@example.com"\nroles = ["admin"]\n'
-        for name in names
+        f'\n[people.{name}]\nemail = "{name}@example.com"\nroles = ["admin"]\n' for name in names
     )
 
 
