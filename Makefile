@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz bench setup browser lint clean
+.PHONY: run test fuzz bench setup browser kubectl lint clean
 
 run: setup
 	$(BIN)/chatops serve
 
-test: setup browser
+test: setup browser kubectl
 	$(BIN)/pytest
 
 # The fuzz tests (schemathesis over /api/openapi.json, hypothesis over Assistant.handle) with
@@ -42,6 +42,14 @@ browser:
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "chromium missing and not root: browser tests will skip"; fi
+
+# The deploy tests render deploy/kubernetes with Debian's kubectl (`kubectl kustomize`).
+kubectl:
+	@if command -v kubectl >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's kubectl for the deploy tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl >/dev/null; \
+	else echo "kubectl missing and not root: the Kustomize test will skip"; fi
 
 clean:
 	rm -rf $(VENV) .chatops .pytest_cache

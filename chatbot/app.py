@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -45,6 +47,20 @@ class Runtime:
     revoker: Revoker | None = None
     relay: Relay = field(default_factory=Relay)
     incidents: IncidentBook | None = None
+    jobs: Any = None  # the job engine (chatbot/jobs): EmbeddedEngine or QueueEngine
+
+
+def job_engine(settings: Settings, rt: Runtime) -> Any:
+    """The engine `jobs.engine` names; jobs run with this runtime's parts."""
+    from chatbot.jobs.registry import JobContext
+
+    if settings.jobs.engine == "procrastinate":
+        from chatbot.jobs.queue import QueueEngine
+
+        return QueueEngine(settings, rt.store.url)
+    from chatbot.jobs.embedded import EmbeddedEngine
+
+    return EmbeddedEngine(JobContext(rt))
 
 
 def build_understander(settings: Settings, registry: SkillRegistry) -> Understander:
@@ -74,8 +90,10 @@ async def runtime(
     trained on exactly this skill set); `transport` lets tests fake remote systems; `skills`
     adds Python skills as if installed from a package (a skill author's tests use it);
     `registry` replaces the whole skill set (no database-registered skills, no reloading);
-    `clock` sets "now" for governance. On start, actions a previous process left running
-    become `interrupted` (never re-run), and the approval-expiry timers in the database resume.
+    `clock` sets "now" for governance. The job engine starts with it (`jobs.engine`): embedded,
+    actions a previous process left running become `interrupted` (never re-run) and the
+    expiry timers in the database resume; procrastinate, jobs are only enqueued here and
+    `chatops worker` runs them.
     """
     store = Store(database_url or settings.database)
     try:
@@ -125,27 +143,28 @@ async def runtime(
                 )
                 reloader.loaded = loaded
             revoker = Revoker(store, registry, http)
-            await assistant.approvals.start()
+            rt = Runtime(settings, store, assistant, http, admin, reloader, revoker)
+            engine = job_engine(settings, rt)
+            rt = dataclasses.replace(rt, jobs=engine)
+            assistant.approvals.jobs = engine
+            await engine.start()
             try:
-                incidents = IncidentBook(store, settings.incidents, clock)
-                yield Runtime(
-                    settings, store, assistant, http, admin, reloader, revoker, incidents=incidents
+                yield dataclasses.replace(
+                    rt, incidents=IncidentBook(store, settings.incidents, clock)
                 )
             finally:
-                await assistant.approvals.stop()
+                await engine.stop()
     finally:
         await store.close()
 
 
 @asynccontextmanager
 async def background(rt: Runtime) -> AsyncIterator[None]:
-    """The server's periodic work: follow registry and directory changes, revoke expired
-    access."""
+    """A long-running process's own upkeep: follow registry and directory changes.
+    (Revoking expired access, expiry and the sweep are jobs: chatbot/jobs.)"""
     tasks = []
     if rt.reloader is not None:
         tasks.append(asyncio.create_task(rt.reloader.run(rt.settings.skills.reload_seconds)))
-    if rt.revoker is not None:
-        tasks.append(asyncio.create_task(rt.revoker.run(rt.settings.skills.revoke_seconds)))
     directory = rt.assistant.directory
     tasks.append(
         asyncio.create_task(directory.run(rt.store, rt.settings.identity.refresh_seconds))

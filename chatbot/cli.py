@@ -19,6 +19,7 @@ from chatbot import commands, schedules_cli
 from chatbot.config import Settings, load_settings
 from chatbot.errors import ChatOpsError, ConfigError, StoreError, UserError
 from chatbot.incidents import cli as incidents_cli
+from chatbot.jobs import cli as jobs_cli
 from skills.connectors import cli as connectors_cli
 
 
@@ -129,6 +130,7 @@ def _build_parser() -> argparse.ArgumentParser:
     incidents_cli.register(sub)
     schedules_cli.register(sub)
     connectors_cli.register(sub)
+    jobs_cli.register(sub)
     return parser
 
 

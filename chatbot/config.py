@@ -300,6 +300,18 @@ class ConversationSettings(Frozen):
     timezone: str = "UTC"
 
     check_zone = field_validator("timezone")(_zone)
+class JobSettings(Frozen):
+    """Where background jobs (actions, expiry, revocation, checkpoints, the sweep) run.
+
+    `embedded`: in the serving process, on APScheduler (SQLite, one process). `procrastinate`:
+    in PostgreSQL's job queue; `chatops worker` runs them and `chatops serve` only enqueues,
+    so any number of web replicas and workers share the work and each job runs once.
+    """
+
+    engine: Literal["embedded", "procrastinate"] = "embedded"
+    queue: str = Field(default="chatops", pattern=r"^[a-z][a-z0-9_-]{0,62}$")
+    concurrency: int = Field(default=4, ge=1, le=64)
+    sweep_seconds: int = Field(default=10, ge=1)
 
 
 class ApiToken(Frozen):
@@ -409,6 +421,7 @@ class Settings(BaseSettings):
     conversation: ConversationSettings = ConversationSettings()
     identity: IdentitySettings = IdentitySettings()
     scim: ScimSettings = ScimSettings()
+    jobs: JobSettings = JobSettings()
 
     @field_validator("people")
     @classmethod

@@ -3,10 +3,10 @@
 The request is decided (RBAC, policy) and confirmed (and approved where policy says) now, as
 any request; the one difference is at its start. `hold` is called where every confirmed or
 approved action is about to run (Finisher.execute): an action with a time still ahead moves
-to `scheduled` instead, with a persisted timer (lifecycle.py's job store, so a restart keeps
-it). At the time, `start_due` re-decides it (windows, freezes and RBAC are checked again at
-run time) and starts it through the one start path, `_start_now`; the result reaches the
-requester through the outbox. Listed and cancelled in chat ("what is scheduled") and with
+to `scheduled` instead, with a timer on the job engine (chatbot/jobs: a persisted APScheduler
+job, or a procrastinate job, so a restart keeps it). At the time, `start_due` re-decides it
+(windows, freezes and RBAC are checked again at run time) and starts it through the one start
+path, `_start_now`; the result reaches the requester through the outbox. Listed and cancelled in chat ("what is scheduled") and with
 `chatops schedules`.
 """
 
@@ -66,11 +66,15 @@ class Listed:
         }
 
 
+# The job that starts a timed action (chatbot/jobs/registry.py). A cancelled or ended one needs
+# no unscheduling: `start_due` does nothing to an action that is no longer `scheduled`.
+START_JOB = "schedules.start_due"
+
+
 class Schedules:
     def __init__(self, approvals: Approvals) -> None:
         self.approvals, self.store = approvals, approvals.store
         approvals.schedules = self
-        approvals.lifecycle.on_start = self.start_due
 
     async def plan(self, action_id: int, requester: str, when: When) -> None:
         """Remember the time of a request that is about to be confirmed."""
@@ -121,7 +125,7 @@ class Schedules:
             row.state = SCHEDULED
             tx.add(row)
             when = shown(row.run_at, row.zone)
-        await self.approvals.lifecycle.start_at(action.id or 0, row.run_at)
+        await self.approvals.jobs.enqueue(START_JOB, at=row.run_at, action_id=action.id or 0)
         text = texts.scheduled(self.approvals.what(moved), when, action.id or 0)
         return [Reply(text, ReplyKind.RESULT, action_id=action.id)]
 
@@ -195,7 +199,6 @@ class Schedules:
                 .values(state=row_state)
             )
             outbox.notify(tx, [action.requester], told, action.id, ReplyKind.RESULT)
-        await self.approvals.lifecycle.forget_start(action.id or 0)
         return True
 
     async def waiting(self, person: str | None = None) -> list[Listed]:
@@ -239,7 +242,6 @@ class Schedules:
                 .where(col(ScheduledAction.action_id) == action_id)
                 .values(state=CANCELLED)
             )
-        await self.approvals.lifecycle.forget_start(action_id)
         return texts.schedule_cancelled(self.approvals.what(action))
 
 

@@ -372,3 +372,10 @@ def offboarded_note(action_id: int, requester: str, skill: str) -> str:
         f"Request #{action_id} ({skill}) from {requester} was cancelled: {requester} was "
         "deactivated in the company directory. Nothing was done; no decision is needed."
     )
+# Jobs (chatbot/jobs): what people read when a worker, not this reply, runs their action.
+def queued(action_id: int) -> str:
+    return f"Request #{action_id} is on its way; I will tell you here when it has run."
+
+
+def ran_later(action_id: int, what: str, result_text: str) -> str:
+    return f"Request #{action_id} ({what}): {result_text}"

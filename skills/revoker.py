@@ -1,11 +1,11 @@
-"""Revoking temporary access when its time is up: a persisted due-time table, polled.
+"""Revoking temporary access when its time is up: a persisted due-time table, swept by a job.
 
 access.request writes `grant:{resource}:{user}` rows (with a `due` time) to its key-value
-namespace in the database. Every replica's server polls them (`skills.revoke_seconds`); a row
-is claimed with a compare-and-swap that pushes its due time out by a lease, so exactly one
-replica revokes it, and a crash mid-revoke only delays it by the lease. Chosen over an
-APScheduler job store because the due rows already live in our database and transactions,
-need no second scheduler state, and survive restarts and replica changes the same way.
+namespace in the database. The periodic job `access.revoke_due` (chatbot/jobs, every
+`skills.revoke_seconds`) sweeps them; a row is claimed with a compare-and-swap that pushes its
+due time out by a lease, so exactly one process revokes it even when two sweeps overlap, and a
+crash mid-revoke only delays it by the lease. The due rows live in our own tables because they
+are written in the same transaction as the grant.
 """
 
 from __future__ import annotations
@@ -96,13 +96,3 @@ class Revoker:
                     ),
                 )
         return done
-
-    async def run(self, every: float) -> None:
-        import asyncio
-
-        while True:
-            await asyncio.sleep(every)
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("access revoker sweep failed; it runs again")

@@ -10,6 +10,10 @@
 approver); the same transaction then claims the run (`action.started`), so a second click
 finds the action already approved and does nothing.
 
+`queued` (with `jobs.engine = "procrastinate"`): confirmed or approved, waiting for a worker,
+which moves it `queued -> running` (only one worker can) and runs it; it stands where
+`running` stands in the picture above when the web replicas run actions themselves.
+
 `denied` after approval: the change window closed (or a freeze began) while it waited.
 `interrupted`: the process running it died (its lease lapsed); it is never re-run.
 `scheduled`: confirmed (and approved) for a time the person named; at that time it moves to
@@ -41,6 +45,7 @@ class State(StrEnum):
     AWAITING_CONFIRMATION = "awaiting_confirmation"
     AWAITING_APPROVAL = "awaiting_approval"
     APPROVED = "approved"
+    QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"

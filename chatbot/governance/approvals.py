@@ -2,7 +2,7 @@
 
 Every step is a conditional state transition with its audit entry in one transaction; the
 skill runs only for the one caller whose transition to `running` succeeded. Approvers' votes
-live in `voting.py`; running, expiry and recovery in `finish.py` and `lifecycle.py`.
+live in `voting.py`; running, expiry and recovery in `finish.py`, timers in `chatbot/jobs`.
 """
 
 from __future__ import annotations
@@ -120,17 +120,14 @@ class Approvals(Voting):
             action = await actions.create(
                 tx, principal, message, spec.name, slots, decision, self.clock() + self._ttl
             )
-            started = record(principal.name, message, "action.started", action, State.RUNNING)
+            to, extra = self.start_move()
+            step = "action.started" if to is State.RUNNING else "action.queued"
+            started = record(principal.name, message, step, action, to)
             moved = await actions.transition(
-                tx,
-                action.id or 0,
-                {State.AWAITING_CONFIRMATION},
-                State.RUNNING,
-                started,
-                extra=self.run_lease(),
+                tx, action.id or 0, {State.AWAITING_CONFIRMATION}, to, started, extra=extra
             )
         assert moved is not None
-        return await self.execute(principal, message, moved)
+        return await self.proceed(principal, message, moved)
 
     async def press(
         self, principal: Principal, message: Message, verb: str, action_id: int
@@ -161,21 +158,17 @@ class Approvals(Voting):
             return await self.expire_on_access(principal, message, action)
         if action.approvals_needed > 0:
             return await self._send_for_approval(principal, message, action)
-        confirmed = record(principal.name, message, "action.confirmed", action, State.RUNNING)
+        to, extra = self.start_move()
+        confirmed = record(principal.name, message, "action.confirmed", action, to)
         async with self.store.transaction() as tx:
             moved = await actions.transition(
-                tx,
-                action_id,
-                {State.AWAITING_CONFIRMATION},
-                State.RUNNING,
-                confirmed,
-                extra=self.run_lease(),
+                tx, action_id, {State.AWAITING_CONFIRMATION}, to, confirmed, extra=extra
             )
-            if moved is not None:
+            if moved is not None and to is State.RUNNING:
                 await self.audit(tx, self.started(principal.name, message, moved))
         if moved is None:
             return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
-        return await self.execute(principal, message, moved)
+        return await self.proceed(principal, message, moved)
 
     async def cancel(self, principal: Principal, message: Message, action_id: int) -> list[Reply]:
         action = await self.load(action_id)
@@ -223,7 +216,7 @@ class Approvals(Voting):
             )
         if moved is None:
             return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
-        await self.lifecycle.expire_at(moved.id or 0, expires)
+        await self.jobs.enqueue("request.expire", at=expires, action_id=moved.id or 0)
         approvers = self.approvers(moved)
         sent = texts.sent_for_approval(moved.id or 0, [self.channel] if self.channel else approvers)
         card = cards.card_text(moved, what=self.what(moved))

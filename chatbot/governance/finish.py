@@ -18,8 +18,9 @@ from chatbot.execute import Executor
 from chatbot.governance import actions, audit, cards, outbox
 from chatbot.governance.actions import State
 from chatbot.governance.authorize import Authorizer
-from chatbot.governance.lifecycle import Lifecycle, abandoned, runner_id, running_actions
+from chatbot.governance.lifecycle import abandoned, lease_held, runner_id, running_actions
 from chatbot.identity import Directory
+from chatbot.jobs.port import Enqueue, NoEngine
 from chatbot.store.engine import Store
 from chatbot.store.tables import Action
 from chatbot.types import Message, Principal, Reply, ReplyKind
@@ -68,7 +69,9 @@ class Finisher:
         self.clock = authorizer.clock
         self.channel = settings.approvals.channel
         self.lease = timedelta(seconds=settings.limits.run_lease_seconds)
-        self.lifecycle = Lifecycle(store, self.clock, self.lease, self.expire, self.recover)
+        # The job engine (chatbot/jobs), attached by the runtime: timers, and whether a
+        # confirmed action runs here or on a worker.
+        self.jobs: Enqueue = NoEngine()
         self.schedules: Holder | None = None  # set when the runtime has timed actions
 
     def what(self, action: Action) -> str:
@@ -79,13 +82,6 @@ class Finisher:
         if spec is None:
             return texts.describe(action.skill, slots)
         return texts.sentence(spec, slots, action.requester)
-
-    async def start(self) -> None:
-        """Recover what a previous process left running, then start the timers."""
-        await self.lifecycle.start()
-
-    async def stop(self) -> None:
-        await self.lifecycle.stop()
 
     async def deliver(self, person: str) -> list[Reply]:
         """Hand over this person's undelivered notifications (expired, interrupted) and mark
@@ -123,6 +119,20 @@ class Finisher:
     def run_lease(self) -> Mapping[str, object]:
         return {"runner": runner_id(), "lease_until": self.clock() + self.lease}
 
+    def start_move(self) -> tuple[State, Mapping[str, object]]:
+        """Where a confirmed or approved action goes: `running` here (with this process's
+        lease), or `queued` for a worker (`jobs.engine = "procrastinate"`)."""
+        if self.jobs.inline:
+            return State.RUNNING, self.run_lease()
+        return State.QUEUED, {}
+
+    async def proceed(self, principal: Principal, message: Message, action: Action) -> list[Reply]:
+        """Run an action this process just started, or hand a queued one to a worker."""
+        if action.state == State.RUNNING:
+            return await self.execute(principal, message, action)
+        await self.jobs.enqueue("action.start", action_id=action.id or 0)
+        return [Reply(texts.queued(action.id or 0), action_id=action.id)]
+
     def approvers(self, action: Action) -> list[str]:
         role = action.approvers_role or "admin"
         people = self.directory.with_role(role, self.authorizer.rbac)
@@ -139,7 +149,7 @@ class Finisher:
         if self.schedules is not None and (held := await self.schedules.hold(message, action)):
             return held  # a time was named and is still ahead: it waits as `scheduled`
         ctx = self.executor.context(principal, action.skill, actions.slots_of(action), action.id)
-        async with self.lifecycle.lease_held(action.id or 0):
+        async with lease_held(self.store, self.clock, self.lease, action.id or 0):
             outcome = await self.executor.run(ctx, action.skill)
         state = State.SUCCEEDED if outcome.ok else State.FAILED
         step = "action.finished" if outcome.ok else "action.failed"

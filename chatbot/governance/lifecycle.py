@@ -1,16 +1,11 @@
-"""What happens to actions when nobody is clicking: expiry on a timer, run leases, recovery.
+"""Run leases on actions, and telling a live run from an abandoned one.
 
-Expiry: each request sent for approval gets an APScheduler date job in the database
-(`apscheduler_jobs`, SQLAlchemyJobStore on the sync URL), so a restart keeps it; a job whose
-time passed while no process ran fires at the next start. The job function only returns the
-action id (APScheduler persists functions by import path, and a runtime object cannot be
-pickled); this runtime's listener then expires the action. Several replicas may fire the same
-job: expiring is a conditional transition, so only one of them moves the action.
-
-Leases: the process running an action stamps it with `runner` ("host:pid") and renews
-`lease_until` while the skill runs. `recover()` (at start, then every lease period) turns a
-`running` action into `interrupted` when its lease lapsed or its process on this host is gone,
-and tells the requester and approvers. Nothing is ever re-run.
+The process running an action stamps it with `runner` ("host:pid") and renews `lease_until`
+while the skill runs (`lease_held`). The sweep job (`chatbot/jobs`) turns a `running` action
+into `interrupted` when its lease lapsed or its process on this host is gone, and tells the
+requester and approvers. Nothing is ever re-run. Timers (expiry) and periodic work are jobs
+too: `chatbot/jobs/embedded.py` (APScheduler, one process) or `chatbot/jobs/queue.py`
+(procrastinate, several replicas and workers).
 """
 
 from __future__ import annotations
@@ -20,13 +15,9 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
@@ -38,8 +29,6 @@ from chatbot.store.tables import Action
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "expire-action-"
-START_PREFIX = "start-action-"  # timed actions (chatbot/schedules.py)
-_SECOND = timedelta(seconds=1)
 
 
 def runner_id() -> str:
@@ -75,149 +64,34 @@ def sync_url(url: str) -> str:
 
 
 def due(action_id: int) -> int:
-    """The persisted job: it only names the action; the runtime's listener acts on it."""
+    """Kept so that expiry jobs persisted by earlier versions (by this import path) still
+    load; `chatbot/jobs/embedded.py` treats their result as an expiry."""
     return action_id
 
 
-class Lifecycle:
-    """Owns the scheduler of one runtime: expiry jobs (persisted) and recovery (in memory)."""
+@contextlib.asynccontextmanager
+async def lease_held(
+    store: Store, clock: Clock, lease: timedelta, action_id: int
+) -> AsyncIterator[None]:
+    """Renew the run lease while the body runs, so other processes know we are alive."""
 
-    def __init__(
-        self,
-        store: Store,
-        clock: Clock,
-        lease: timedelta,
-        expire: Callable[[int], Awaitable[object]],
-        recover: Callable[[], Awaitable[object]],
-    ) -> None:
-        self.store, self.clock, self.lease = store, clock, lease
-        self._expire, self._recover = expire, recover
-        self._tasks: set[asyncio.Task[object]] = set()
-        self._scheduler: BackgroundScheduler | None = None
-        self._recovering: asyncio.Task[None] | None = None
-        # Set by the schedules of the runtime: starts a timed action whose time has come.
-        self.on_start: Callable[[int], Awaitable[object]] | None = None
-
-    async def start(self) -> None:
-        """Recover, then start the expiry scheduler and the periodic recovery.
-
-        The scheduler runs in a thread of its own: its job store does blocking database
-        I/O, and on SQLite a DELETE of a fired job waits for the write lock. On the event
-        loop that wait froze every conversation (for 5 s, then failed) whenever a job fired
-        while a transaction was open; in its own thread it only waits for that commit.
-        """
-        await self._recover()
-        loop = asyncio.get_running_loop()
-        scheduler = BackgroundScheduler(timezone="UTC")
-        jobs = SQLAlchemyJobStore(url=sync_url(self.store.url), tablename="apscheduler_jobs")
-        scheduler.add_jobstore(jobs, "default")
-        scheduler.add_listener(lambda event: self._handoff(loop, event), EVENT_JOB_EXECUTED)
-        await asyncio.to_thread(scheduler.start)
-        self._scheduler = scheduler
-        self._recovering = loop.create_task(self._recover_every(max(self.lease / 2, _SECOND)))
-
-    async def _recover_every(self, period: timedelta) -> None:
+    async def renew() -> None:
         while True:
-            await asyncio.sleep(period.total_seconds())
-            try:
-                await self._recover()
-            except Exception:
-                log.exception("recovering abandoned actions failed; trying again next period")
+            await asyncio.sleep(max(lease.total_seconds() / 3, 0.05))
+            async with store.transaction() as tx:
+                await tx.exec(
+                    update(Action)  # type: ignore[call-overload]
+                    .where(col(Action.id) == action_id, col(Action.state) == "running")
+                    .values(lease_until=clock() + lease)
+                )
 
-    async def stop(self) -> None:
-        if self._recovering is not None:
-            self._recovering.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._recovering
-            self._recovering = None
-        if self._scheduler is not None:
-            await asyncio.to_thread(self._scheduler.shutdown, wait=False)
-            self._scheduler = None
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def expire_at(self, action_id: int, when: datetime) -> None:
-        """Persist the job that expires the action at `when` (call outside a transaction)."""
-        if self._scheduler is None:
-            return
-        await asyncio.to_thread(
-            self._scheduler.add_job,
-            due,
-            "date",
-            run_date=when,
-            args=[action_id],
-            id=f"{JOB_PREFIX}{action_id}",
-            replace_existing=True,
-            misfire_grace_time=None,
-            coalesce=True,
-        )
-
-    async def start_at(self, action_id: int, when: datetime) -> None:
-        """Persist the job that starts a scheduled action at `when` (outside a transaction);
-        like expiry, a job whose time passed while no process ran fires at the next start."""
-        if self._scheduler is None:
-            return
-        await asyncio.to_thread(
-            self._scheduler.add_job,
-            due,
-            "date",
-            run_date=when,
-            args=[action_id],
-            id=f"{START_PREFIX}{action_id}",
-            replace_existing=True,
-            misfire_grace_time=None,
-            coalesce=True,
-        )
-
-    async def forget_start(self, action_id: int) -> None:
-        """Drop the start job of a cancelled scheduled action (gone already is fine)."""
-        if self._scheduler is None:
-            return
-        with contextlib.suppress(JobLookupError):
-            await asyncio.to_thread(self._scheduler.remove_job, f"{START_PREFIX}{action_id}")
-
-    def start_job(self, action_id: int) -> datetime | None:
-        """When the start job of a scheduled action fires (None: no such job)."""
-        job = self._scheduler.get_job(f"{START_PREFIX}{action_id}") if self._scheduler else None
-        return job.next_run_time if job is not None else None
-
-    def _handoff(self, loop: asyncio.AbstractEventLoop, event: JobExecutionEvent) -> None:
-        """In the scheduler's thread: pass a fired job to the event loop."""
-        with contextlib.suppress(RuntimeError):  # the loop has closed: this runtime stopped
-            loop.call_soon_threadsafe(self._on_executed, event)
-
-    def _on_executed(self, event: JobExecutionEvent) -> None:
-        if event.job_id.startswith(START_PREFIX) and self.on_start is not None:
-            job = self.on_start(int(event.retval))
-        elif event.job_id.startswith(JOB_PREFIX):
-            job = self._expire(int(event.retval))
-        else:
-            return
-        task = asyncio.get_running_loop().create_task(job)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    @contextlib.asynccontextmanager
-    async def lease_held(self, action_id: int) -> AsyncIterator[None]:
-        """Renew the run lease while the body runs, so other processes know we are alive."""
-
-        async def renew() -> None:
-            while True:
-                await asyncio.sleep(max(self.lease.total_seconds() / 3, 0.05))
-                async with self.store.transaction() as tx:
-                    await tx.exec(
-                        update(Action)  # type: ignore[call-overload]
-                        .where(col(Action.id) == action_id, col(Action.state) == "running")
-                        .values(lease_until=self.clock() + self.lease)
-                    )
-
-        task = asyncio.create_task(renew())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+    task = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
 
 async def running_actions(store: Store) -> list[Action]:

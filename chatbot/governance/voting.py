@@ -79,7 +79,7 @@ class Voting(Finisher):
                 ),
             ]
         requester = self.directory.find(moved.requester) or principal
-        done = await self.execute(requester, message, moved)
+        done = await self.proceed(requester, message, moved)
         by, what = ", ".join(votes), self.what(moved)
         text = cards.decided_text(moved, "approved", by, self.clock(), what)
         return [
@@ -152,11 +152,12 @@ class Voting(Finisher):
         )
         if approved is None:
             return None, votes
-        lease = self.run_lease()
-        started = self.started(approved.requester, message, approved, str(lease["runner"]))
-        moved = await actions.transition(
-            tx, action_id, {State.APPROVED}, State.RUNNING, started, extra=lease
-        )
+        to, lease = self.start_move()
+        if to is State.RUNNING:
+            started = self.started(approved.requester, message, approved, str(lease["runner"]))
+        else:
+            started = record(approved.requester, message, "action.queued", approved, to)
+        moved = await actions.transition(tx, action_id, {State.APPROVED}, to, started, extra=lease)
         return moved, votes
 
     def _rejected(self, principal: Principal, action: Action) -> list[Reply]:
