@@ -6,8 +6,8 @@ approved action is about to run (Finisher.execute): an action with a time still 
 to `scheduled` instead, with a timer on the job engine (chatbot/jobs: a persisted APScheduler
 job, or a procrastinate job, so a restart keeps it). At the time, `start_due` re-decides it
 (windows, freezes and RBAC are checked again at run time) and starts it through the one start
-path, `_start_now`; the result reaches the requester through the outbox. Listed and cancelled in chat ("what is scheduled") and with
-`chatops schedules`.
+path, `_start_now`; the result reaches the requester through the outbox. Listed and
+cancelled in chat ("what is scheduled") and with `chatops schedules`.
 """
 
 from __future__ import annotations
