@@ -119,7 +119,7 @@ class Store:
             snapshot["isolation_level"] = "REPEATABLE READ"  # type: ignore[assignment]
         self._snapshot = self.engine.execution_options(**snapshot)
         self._executor = ThreadPoolExecutor(pool_size, thread_name_prefix="store")
-        self._gate = Gate(self._executor, pool_size, serialize_writes=self.dialect == "sqlite")
+        self._gate = Gate(self._executor, pool_size, sqlite=self.dialect == "sqlite")
 
     def observe(self, callback: Callable[[str, float], None] | None) -> None:
         """Call `callback(kind, seconds)` after every transaction that touched the database
