@@ -21,10 +21,15 @@ from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 T = TypeVar("T")
+
+# Execution option for a writer's first connection: try BEGIN IMMEDIATE without waiting
+# (the engine's begin listener sets busy_timeout to 0 around it).
+TRY_LOCK = "chatops_try_lock"
 
 
 class Gate:
@@ -75,16 +80,23 @@ class StoreSession(AsyncSession):
 
         On SQLite only the wait for the write lock can block: WAL reads never wait for a
         writer, and once BEGIN IMMEDIATE has succeeded, statements and the commit do not wait
-        for anyone (other processes' writers queue behind us). So a writer's first call goes
-        to a thread, and everything after it, and every short read, runs here at the cost of
-        the statement alone, with no thread round trip. `long` work (a `run_sync` in a read,
+        for anyone (other processes' writers queue behind us). So a writer first tries to take
+        the lock here without waiting; only if another process holds it does the wait go to a
+        thread. Everything after that, and every short read, runs here at the cost of the
+        statement alone, with no thread round trip. `long` work (a `run_sync` in a read,
         such as walking the audit chain) always goes to a thread. PostgreSQL: always a thread.
         """
         if not self._gate.inline:
             return False
-        if self._kind == "write":
-            return self._locked_in
-        return not long
+        if self._kind != "write":
+            return not long
+        if not self._locked_in:
+            try:
+                self.sync_session.connection(execution_options={TRY_LOCK: True})
+            except OperationalError:  # another process is writing: wait on a thread
+                return False
+            self._locked_in = True
+        return True
 
     async def _hop(self, fn: Callable[..., T], *args: Any, long: bool = False) -> T:
         """Run `fn(*args)` here or on a worker thread (`_may_run_here`). If the caller is
