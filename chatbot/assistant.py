@@ -9,6 +9,7 @@ Adapters and tests call `handle` and nothing else; no business rule lives in an 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot import dialogue, texts
+from chatbot import dialogue, logs, texts
 from chatbot.config import Settings
 from chatbot.dialogue import Pending
 from chatbot.execute import Executor
@@ -24,6 +25,7 @@ from chatbot.governance import audit
 from chatbot.governance.approvals import Approvals
 from chatbot.governance.authorize import Authorizer
 from chatbot.identity import Directory
+from chatbot.metrics import Metrics
 from chatbot.store.engine import Store
 from chatbot.store.tables import ProcessedEvent
 from chatbot.types import (
@@ -67,14 +69,26 @@ class Assistant:
         self.executor = executor
         self.approvals = Approvals(store, registry, directory, authorizer, executor, settings)
         self._question_ttl = timedelta(seconds=settings.limits.question_ttl_seconds)
+        self.metrics = Metrics()  # this process's; the runtime shares it with executor, store
 
     async def handle(self, message: Message) -> list[Reply]:
+        """One message in, the replies out; counted by channel and outcome (the first
+        reply's kind, or "duplicate" for a redelivered event)."""
+        started = time.perf_counter()
+        replies = await self._handle(message)
+        outcome = str(replies[0].kind) if replies else "duplicate"
+        self.metrics.message(message.platform, outcome, time.perf_counter() - started)
+        return replies
+
+    async def _handle(self, message: Message) -> list[Reply]:
         principal = self.directory.resolve(message)
+        logs.bind(person=principal.name, skill=None, action_id=None)
         problem = texts.check_text(message, self.settings.limits.max_message_chars)
         try:
             meant = None
             if problem is None and message.press is None and not principal.guest:
                 meant = self.understander.parse(texts.printable(message.text).strip())
+                self.metrics.understood(meant.confidence)
             received = await self._receive(principal, message, problem, meant)
             if received is None:
                 return []  # the platform delivered this event before

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 from chatbot import commands
 from chatbot.config import Settings, load_settings
 from chatbot.errors import ChatOpsError, ConfigError, StoreError, UserError
+from chatbot.logs import configure as configure_logging
 
 
 class _Parser(argparse.ArgumentParser):
@@ -148,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config)
+        configure_logging(*settings.log_settings)
         return asyncio.run(_handler(args)(settings, args))
     except ConfigError as exc:
         print(f"chatops: configuration error: {exc}", file=sys.stderr)
