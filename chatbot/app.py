@@ -132,6 +132,8 @@ async def runtime(
             assistant = Assistant(
                 settings, store, registry, understander, directory, authorizer, executor
             )
+            executor.metrics = assistant.metrics
+            store.observe(assistant.metrics.transaction)
             reloader = None
             if source is not None:
                 reloader = Reloader(

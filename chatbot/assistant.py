@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -17,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot import consent, dialogue, support, texts, timing
+from chatbot import consent, dialogue, logs, support, texts, timing
 from chatbot.config import Settings
 from chatbot.dialogue import Pending
 from chatbot.execute import Executor
@@ -29,6 +30,7 @@ from chatbot.governance.redaction import redact
 from chatbot.identity import Directory
 from chatbot.incidents.book import IncidentBook
 from chatbot.incidents.desk import IncidentDesk
+from chatbot.metrics import Metrics
 from chatbot.schedules import Schedules, matching
 from chatbot.store.engine import Store
 from chatbot.store.tables import ProcessedEvent
@@ -84,14 +86,26 @@ class Assistant:
         self.support = support.Support(registry, executor)
         self.schedules = Schedules(self.approvals)
         self.incidents = IncidentDesk(IncidentBook(store, settings.incidents), authorizer.rbac)
+        self.metrics = Metrics()  # this process's; the runtime shares it with executor, store
 
     async def handle(self, message: Message) -> list[Reply]:
+        """One message in, the replies out; counted by channel and outcome (the first
+        reply's kind, or "duplicate" for a redelivered event)."""
+        started = time.perf_counter()
+        replies = await self._handle(message)
+        outcome = str(replies[0].kind) if replies else "duplicate"
+        self.metrics.message(message.platform, outcome, time.perf_counter() - started)
+        return replies
+
+    async def _handle(self, message: Message) -> list[Reply]:
         principal = self.directory.resolve(message)
+        logs.bind(person=principal.name, skill=None, action_id=None)
         problem = texts.check_text(message, self.settings.limits.max_message_chars)
         try:
             meant = None
             if problem is None and message.press is None and not principal.guest:
                 meant = self.understander.parse(texts.printable(message.text).strip())
+                self.metrics.understood(meant.confidence)
             received = await self._receive(principal, message, problem, meant)
             if received is None:
                 return []  # the platform delivered this event before

@@ -20,6 +20,7 @@ from chatbot.config import Settings, load_settings
 from chatbot.errors import ChatOpsError, ConfigError, StoreError, UserError
 from chatbot.incidents import cli as incidents_cli
 from chatbot.jobs import cli as jobs_cli
+from chatbot.logs import configure as configure_logging
 from skills.connectors import cli as connectors_cli
 
 
@@ -155,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config)
+        configure_logging(*settings.log_settings)
         return asyncio.run(_handler(args)(settings, args))
     except ConfigError as exc:
         print(f"chatops: configuration error: {exc}", file=sys.stderr)

@@ -422,6 +422,18 @@ class Settings(BaseSettings):
     identity: IdentitySettings = IdentitySettings()
     scim: ScimSettings = ScimSettings()
     jobs: JobSettings = JobSettings()
+    logging: LoggingSettings = Field(default_factory=lambda: LoggingSettings())
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, level: str) -> str:
+        return _log_level(level)
+
+    @property
+    def log_settings(self) -> tuple[str, str]:
+        """(level, format) for `chatbot.logs.configure`: `logging.level` when set, else
+        `log_level` (CHATOPS_LOG_LEVEL)."""
+        return self.logging.level or self.log_level, self.logging.format
 
     @field_validator("people")
     @classmethod
@@ -555,3 +567,31 @@ def undefined_role(settings: Settings) -> tuple[str, str] | None:
         if role not in defined:
             return key, role
     return None
+
+
+# -- observability (ops-core): logging ---------------------------------------------------
+
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(level: str) -> str:
+    name = level.strip().upper()
+    if name not in _LEVELS:
+        raise ValueError(f"{level!r} is not a log level; use one of {', '.join(_LEVELS)}")
+    return name
+
+
+class LoggingSettings(Frozen):
+    """`[logging]`: level (overrides `log_level` / CHATOPS_LOG_LEVEL when set) and format:
+    "text" for a terminal, "json" for one JSON object per line."""
+
+    level: str | None = None
+    format: Literal["text", "json"] = "text"
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, level: str | None) -> str | None:
+        return None if level is None else _log_level(level)
+
+
+Settings.model_rebuild()  # LoggingSettings is defined after Settings

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 
 import httpx
 
+from chatbot import logs
 from chatbot.governance.authorize import Authorizer
+from chatbot.metrics import Metrics
 from chatbot.progress import ProgressHub
 from chatbot.store.engine import Store
 from chatbot.types import Outcome, Principal
@@ -28,6 +31,7 @@ class Executor:
     ) -> None:
         self.registry, self.store, self.authorizer, self.http = registry, store, authorizer, http
         self.progress = ProgressHub()
+        self.metrics: Metrics | None = None  # set by the runtime: skill runs and latency
 
     def context(
         self,
@@ -58,12 +62,17 @@ class Executor:
         """Run (or preview) a skill; a SkillError is the person's answer, anything else a bug."""
         implementation = self.registry.get(skill)
         assert implementation is not None, skill
+        logs.bind(skill=skill, action_id=ctx.action_id)
+        started = time.perf_counter()
         try:
             if preview:
                 return await implementation.preview(ctx)
-            return await implementation.run(ctx)
+            outcome = await implementation.run(ctx)
         except SkillError as exc:
-            return Outcome(False, str(exc))
+            outcome = Outcome(False, str(exc))
         except Exception:
             log.exception("skill %s failed", skill)
-            return Outcome(False, f"{skill} stopped with an internal error; it was logged.")
+            outcome = Outcome(False, f"{skill} stopped with an internal error; it was logged.")
+        if self.metrics is not None and not preview:
+            self.metrics.skill_run(skill, outcome.ok, time.perf_counter() - started)
+        return outcome

@@ -15,7 +15,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 import uvicorn
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -32,7 +31,7 @@ from chatbot.directory import endpoint as scim_endpoint
 from chatbot.errors import ConfigError
 from chatbot.incidents import api as incidents_api
 from chatbot.incidents import intake
-from chatbot.metrics import Metrics
+from chatbot.metrics import CONTENT_TYPE, observe_approvals
 from chatbot.openapi import Operation, document
 from intents import Understander
 
@@ -102,18 +101,21 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
+    """Ready when the database answers a read (which never waits for a writer) and every
+    readiness hook in `app.state.ready_checks` (the job engine's) says so."""
     try:
-        async with request.app.state.runtime.store.transaction() as tx:
-            await tx.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        await request.app.state.runtime.store.ping()
+        for check in getattr(request.app.state, "ready_checks", ()):
+            await check()
     except Exception as exc:  # the database is what readiness is about
         return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
     return JSONResponse({"status": "ready"})
 
 
 async def metrics(request: Request) -> Response:
-    return PlainTextResponse(
-        request.app.state.metrics.render(), media_type="text/plain; version=0.0.4"
-    )
+    rt = request.app.state.runtime
+    await observe_approvals(rt.store, request.app.state.metrics)
+    return PlainTextResponse(request.app.state.metrics.render(), media_type=CONTENT_TYPE)
 
 
 def create_app(
@@ -130,8 +132,8 @@ def create_app(
             teams.running(app.state, rt),
         ):
             app.state.runtime = rt
-            app.state.metrics = Metrics()
             app.state.scim = scim_endpoint.build(rt)
+            app.state.metrics = rt.assistant.metrics
             # What start-up loaded (language model, catalog) lives as long as the process;
             # frozen out of garbage collection, it no longer makes collections pause for tens
             # of milliseconds, which Slack's 3-second ack and its p99 notice first.
@@ -171,7 +173,8 @@ async def serve(settings: Settings, host: str | None, port: int | None) -> int:
         create_app(settings),
         host=host,
         port=port,
-        log_level=settings.log_level.lower(),
+        log_level=settings.log_settings[0].lower(),
+        log_config=None,  # uvicorn's lines go through our handler (chatbot.logs): one format
         lifespan="on",
     )
     shown = f"[{host}]" if ":" in host else host

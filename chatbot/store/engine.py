@@ -23,7 +23,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from chatbot.errors import StoreError
-from chatbot.store.session import Gate, StoreSession
+from chatbot.store.session import TRY_LOCK, Gate, StoreSession
 
 T = TypeVar("T")
 
@@ -31,10 +31,11 @@ _MIGRATIONS = Path(__file__).with_name("migrations")
 
 # Set on every SQLite connection before anything else runs; journal_mode and foreign_keys
 # only take effect outside a transaction, hence on connect.
+_BUSY_TIMEOUT = "PRAGMA busy_timeout=10000"
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA busy_timeout=10000",
+    _BUSY_TIMEOUT,
     "PRAGMA foreign_keys=ON",
 )
 _READ_ONLY = "chatops_read_only"  # execution option: this transaction only reads
@@ -72,8 +73,17 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        read_only = conn.get_execution_options().get(_READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        options = conn.get_execution_options()
+        if options.get(_READ_ONLY, False):
+            conn.exec_driver_sql("BEGIN")
+        elif options.get(TRY_LOCK, False):  # fail at once rather than wait (StoreSession)
+            conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                conn.exec_driver_sql(_BUSY_TIMEOUT)
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def upsert_insert(dialect: str) -> Any:
@@ -119,7 +129,7 @@ class Store:
             snapshot["isolation_level"] = "REPEATABLE READ"  # type: ignore[assignment]
         self._snapshot = self.engine.execution_options(**snapshot)
         self._executor = ThreadPoolExecutor(pool_size, thread_name_prefix="store")
-        self._gate = Gate(self._executor, pool_size, serialize_writes=self.dialect == "sqlite")
+        self._gate = Gate(self._executor, pool_size, sqlite=self.dialect == "sqlite")
 
     def observe(self, callback: Callable[[str, float], None] | None) -> None:
         """Call `callback(kind, seconds)` after every transaction that touched the database

@@ -21,10 +21,15 @@ from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 T = TypeVar("T")
+
+# Execution option for a writer's first connection: try BEGIN IMMEDIATE without waiting
+# (the engine's begin listener sets busy_timeout to 0 around it).
+TRY_LOCK = "chatops_try_lock"
 
 
 class Gate:
@@ -34,10 +39,11 @@ class Gate:
     process's write lock (SQLite has one writer at a time anyway; queueing here keeps the
     waiting on the event loop instead of on threads)."""
 
-    def __init__(self, executor: Executor, slots: int, serialize_writes: bool) -> None:
+    def __init__(self, executor: Executor, slots: int, sqlite: bool) -> None:
         self.executor = executor
         self.slots = asyncio.Semaphore(slots)
-        self.write_lock = asyncio.Lock() if serialize_writes else None
+        self.write_lock = asyncio.Lock() if sqlite else None
+        self.inline = sqlite  # see StoreSession._may_run_here
         self.observe: Callable[[str, float], None] | None = None
 
 
@@ -54,6 +60,7 @@ class StoreSession(AsyncSession):
         self._holds_lock = False
         self._started = 0.0
         self._busy: asyncio.Future[Any] | None = None
+        self._locked_in = False  # a SQLite writer whose BEGIN IMMEDIATE has succeeded
 
     async def _enter(self) -> None:
         """Take the lock and slot before the first statement: SQLite's BEGIN IMMEDIATE also
@@ -68,17 +75,47 @@ class StoreSession(AsyncSession):
             self._holds_slot = True
             self._started = time.perf_counter()
 
-    async def _hop(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(*args)` on a worker thread. If the caller is cancelled the thread still
-        finishes its statement before anything else touches this session's connection."""
+    def _may_run_here(self, long: bool) -> bool:
+        """Whether a call can run on the event loop thread instead of a worker thread.
+
+        On SQLite only the wait for the write lock can block: WAL reads never wait for a
+        writer, and once BEGIN IMMEDIATE has succeeded, statements and the commit do not wait
+        for anyone (other processes' writers queue behind us). So a writer first tries to take
+        the lock here without waiting; only if another process holds it does the wait go to a
+        thread. Everything after that, and every short read, runs here at the cost of the
+        statement alone, with no thread round trip. `long` work (a `run_sync` in a read,
+        such as walking the audit chain) always goes to a thread. PostgreSQL: always a thread.
+        """
+        if not self._gate.inline:
+            return False
+        if self._kind != "write":
+            return not long
+        if not self._locked_in:
+            try:
+                self.sync_session.connection(execution_options={TRY_LOCK: True})
+            except OperationalError:  # another process is writing: wait on a thread
+                return False
+            self._locked_in = True
+        return True
+
+    async def _hop(self, fn: Callable[..., T], *args: Any, long: bool = False) -> T:
+        """Run `fn(*args)` here or on a worker thread (`_may_run_here`). If the caller is
+        cancelled the thread still finishes its statement before anything else touches this
+        session's connection."""
         await self._enter()
+        if self._may_run_here(long):
+            return fn(*args)
+        if self._kind == "write" and self._gate.inline and not self._locked_in:
+            fn, args = _begun_first, (self.sync_session, fn, *args)
         busy = asyncio.get_running_loop().run_in_executor(self._gate.executor, fn, *args)
         self._busy = busy
         try:
-            return await asyncio.shield(busy)
+            result = await asyncio.shield(busy)
         except asyncio.CancelledError:
             await asyncio.wait([busy])
             raise
+        self._locked_in = self._kind == "write"
+        return result
 
     def _release(self) -> None:
         gate = self._gate
@@ -150,9 +187,10 @@ class StoreSession(AsyncSession):
             return await self._hop(lambda: self.sync_session.merge(instance, **kw))
 
         async def run_sync(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
-            """`fn(sync_session, *args)` on the worker thread: any number of statements for
-            one round trip (the audit chain's append and verify use it)."""
-            return await self._hop(lambda: fn(self.sync_session, *args, **kw))
+            """`fn(sync_session, *args)` on a worker thread (or here, in a SQLite writer that
+            holds the lock): any number of statements for one round trip (the audit chain's
+            append and verify use it)."""
+            return await self._hop(lambda: fn(self.sync_session, *args, **kw), long=True)
 
         async def commit(self) -> None:
             await self._hop(self.sync_session.commit)
@@ -179,6 +217,12 @@ def _buffered(sync: Any, statement: Any, params: Any, kw: dict[str, Any]) -> Any
     if isinstance(result, CursorResult) and not result.returns_rows:
         return _Unbuffered(result)
     return result.freeze()()
+
+
+def _begun_first(sync: Any, fn: Callable[..., T], *args: Any) -> T:
+    """Take the connection (BEGIN IMMEDIATE: the one wait) before the call itself."""
+    sync.connection()
+    return fn(*args)
 
 
 def _commit_and_close(sync: Any) -> None:

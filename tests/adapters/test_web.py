@@ -35,7 +35,9 @@ def test_request_confirm_result(client: TestClient) -> None:
     confirm = next(b for b in asked["replies"][0]["buttons"] if b["label"] == "Confirm")
     done = client.post("/api/chat", json={"as": "alice", "press": confirm["value"]}).json()
     assert "VPN reset for alice" in done["replies"][0]["text"]
-    assert "chatops_messages_total 2" in client.get("/metrics").text
+    scraped = client.get("/metrics").text
+    assert 'chatops_messages_total{channel="web",outcome="confirm"} 1.0' in scraped
+    assert "chatops_approvals_pending 0.0" in scraped
 
 
 def test_approver_sees_waiting_requests_in_the_inbox(client: TestClient) -> None:
