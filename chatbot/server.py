@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from chatbot.adapters import admin_api, slack, teams
+from chatbot.adapters import admin_api, admin_openapi, slack, teams
 from chatbot.adapters.guard import EdgeGuard
 from chatbot.adapters.web import api as web_api
 from chatbot.app import background, runtime
@@ -39,7 +39,7 @@ STATIC = Path(__file__).parent / "adapters" / "web" / "static"
 SIGNED_PATHS = ("/slack/events",)
 # Every HTTP API the server offers, described in /api/openapi.json (and so fuzzed by
 # tests/fuzz): a new API (SCIM, webhooks) adds its module's `operations` here.
-API_OPERATIONS: tuple[Operation, ...] = (*web_api.operations, *admin_api.operations)
+API_OPERATIONS: tuple[Operation, ...] = (*web_api.operations, *admin_openapi.operations)
 # Read-only probes that hold no personal data: answered whatever the Host header says.
 PROBES = ("/healthz", "/readyz", "/metrics")
 
