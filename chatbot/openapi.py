@@ -1,9 +1,10 @@
 """The OpenAPI 3.1 document of the server's HTTP APIs, served at `/api/openapi.json`.
 
-Each API module declares its operations next to its routes (`operations = (...)`) with the
-`Operation` type below; `chatbot.server.API_OPERATIONS` is the one list that collects them, and
-`document` turns that list into the document. A new API (SCIM, webhooks) adds its module's
-operations to that list and is then described and fuzzed (tests/fuzz) like the others.
+Each API declares its operations beside its routes (`operations = (...)`, in the module or a
+sibling `*_openapi` module) with the `Operation` type below; `chatbot.server.API_OPERATIONS`
+is the one list that collects them, and `document` turns that list into the document. A new
+API (SCIM, webhooks) adds its operations to that list and is then described and fuzzed
+(tests/fuzz) like the others.
 
 Schemas say what the code accepts and answers, nothing more; the fuzz tests hold the code to
 them (no 500, no answer outside the declared statuses and shapes).

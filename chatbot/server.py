@@ -22,7 +22,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from chatbot.adapters import admin_api, slack, teams
+from chatbot.adapters import admin_api, admin_openapi, slack, teams
 from chatbot.adapters.guard import EdgeGuard
 from chatbot.adapters.web import api as web_api
 from chatbot.app import background, runtime
@@ -43,7 +43,7 @@ SIGNED_PATHS = ("/slack/events",)
 # tests/fuzz): a new API (SCIM, webhooks) adds its module's `operations` here.
 API_OPERATIONS: tuple[Operation, ...] = (
     *web_api.operations,
-    *admin_api.operations,
+    *admin_openapi.operations,
     *incidents_api.operations,
     *intake.operations,
 )

@@ -105,3 +105,48 @@ async def test_forged_button_values_get_a_plain_answer(
         [answer] = slack_api.named("chat.postEphemeral")
         assert answer.args["text"] == texts.UNKNOWN_BUTTON
         assert slack_api.updates_of(asked) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{" * 3000, "application/json"),
+        ('{"type": "event_callback", "team_id": "T1", "n": 1e999}', "application/json"),
+        ("payload=" + "%5B" * 3000, "application/x-www-form-urlencoded"),
+        ("payload=%7B%22n%22%3A%20NaN%7D", "application/x-www-form-urlencoded"),
+    ],
+    ids=["deep-json", "1e999", "deep-payload", "nan-payload"],
+)
+async def test_bodies_are_verified_before_they_are_parsed(
+    model_dir: Path, database_url: str, slack_api: FakeSlackApi, body: str, content_type: str
+) -> None:
+    async with running(settings_for(model_dir, database_url, slack_api)) as (app, http):
+        side = SlackSide(app, http, SIGNING_SECRET)
+        unsigned = await http.post(
+            "/slack/events", content=body, headers={"content-type": content_type}
+        )
+        assert unsigned.status_code == 401  # not parsed: refused for the missing signature
+        signed = await side.send(body, content_type)
+        assert signed.status_code == 400, signed.text
+    assert slack_api.calls == []
+
+
+async def test_a_non_utf8_body_is_refused(
+    model_dir: Path, database_url: str, slack_api: FakeSlackApi
+) -> None:
+    async with running(settings_for(model_dir, database_url, slack_api)) as (app, http):
+        side = SlackSide(app, http, SIGNING_SECRET)
+        raw = b'{"type": "event_callback", "x": "\xff"}'
+        headers = side.headers(raw.decode("latin-1"), "application/json")
+        response = await http.post("/slack/events", content=raw, headers=headers)
+        assert response.status_code == 400 and "UTF-8" in response.json()["error"]
+
+
+@pytest.mark.parametrize("stamp", ["", "soon", "12.5", "9" * 40])
+async def test_a_malformed_timestamp_is_401(
+    model_dir: Path, database_url: str, slack_api: FakeSlackApi, stamp: str
+) -> None:
+    async with running(settings_for(model_dir, database_url, slack_api)) as (_, http):
+        headers = {"content-type": "application/json", "x-slack-request-timestamp": stamp}
+        response = await http.post("/slack/events", content=b"{}", headers=headers)
+        assert response.status_code == 401

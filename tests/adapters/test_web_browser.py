@@ -73,3 +73,21 @@ def test_alice_resets_her_vpn_in_the_web_chat(served: str, browser, tmp_path: Pa
     assert "VPN reset for alice" in result.inner_text()
     assert "Sandbox" in result.inner_text()
     page.screenshot(path=str(tmp_path / "web-chat.png"), full_page=True)
+
+
+def test_the_page_runs_under_its_content_security_policy(served: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """The page works with inline script and style forbidden, the browser reports no CSP
+    violation, and the approver's inbox (a POST) shows the waiting card."""
+    page = browser.new_page()
+    complaints: list[str] = []
+    page.on("console", lambda msg: complaints.append(msg.text))
+    response = page.goto(served)
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.select_option("#person", "carol")
+    page.fill("#text", "deploy web 5.2.0 to prod")
+    page.press("#text", "Enter")
+    page.get_by_role("button", name="Send for approval").click()
+    page.locator("li.bot").nth(1).wait_for(timeout=15_000)
+    page.select_option("#person", "dave")
+    page.locator("#inbox-items li.approval").first.wait_for(timeout=15_000)
+    assert not [c for c in complaints if "Content Security Policy" in c], complaints

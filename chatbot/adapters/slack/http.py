@@ -44,16 +44,20 @@ async def events(request: Request) -> Response:
     if handler is None:
         return JSONResponse({"error": SOCKET_MODE}, status_code=404)
     raw = await request.body()  # bounded by the edge guard; Starlette keeps it for Bolt
+    try:
+        text = decode(raw)  # Slack sends UTF-8, and the verifier needs text
+    except BadBody as exc:
+        return JSONResponse({"error": exc.text}, status_code=exc.status)
     secret = adapter.settings.signing_secret.get_secret_value()
-    signed = SignatureVerifier(secret).is_valid(
-        raw,
-        request.headers.get("x-slack-request-timestamp", ""),
-        request.headers.get("x-slack-signature", ""),
+    stamp = request.headers.get("x-slack-request-timestamp", "")
+    well_formed = stamp.isascii() and stamp.isdigit() and len(stamp) < 12
+    signed = well_formed and SignatureVerifier(secret).is_valid(
+        text, stamp, request.headers.get("x-slack-signature", "")
     )
     if not signed:
         return JSONResponse({"error": "invalid request signature"}, status_code=401)
     try:
-        _check(decode(raw), request.headers.get("content-type", ""))
+        _check(text, request.headers.get("content-type", ""))
     except BadBody as exc:
         return JSONResponse({"error": exc.text}, status_code=exc.status)
     return await handler.handle(request)
