@@ -2,8 +2,9 @@
 
 A secret belongs to a scope (a connector such as `github`, or a skill such as `weather.report`)
 and a skill is handed only its own scope. Connectors' and built-in skills' scopes are reserved:
-a manifest with such a name is refused, and would be handed no secrets (`SkillSource`). Values never reach chat, logs or the audit trail:
-`Secret` hides itself in `repr` and `str`, and error messages name the key, never the value.
+a manifest with such a name is refused, and would be handed no secrets (`SkillSource`).
+Values never reach chat, logs or the audit trail: `Secret` hides itself in `repr` and `str`,
+and error messages name the key, never the value.
 
     file (settings.secrets_file):   [github]  token = "..."      [weather.report]  api_key = "..."
     environment:                    CHATOPS_SECRET__GITHUB__TOKEN=...
