@@ -72,52 +72,47 @@ def _detector_patterns() -> list[str]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    """One pattern, and the cheap test that says it could match at all: a substring of the
-    lower-cased text, or (for token shapes) a run of 16 token characters. Most stored texts
-    ("deploy web 2.3.1 to prod") pass no test, so redacting them costs a few microseconds."""
-
-    pattern: re.Pattern[str]
-    words: tuple[str, ...] = ()  # run when one of these is in the lower-cased text
-    keep_context: bool = False  # hide only the (?P<v>...) group
-
-    def applies(self, lowered: str, long_token: bool) -> bool:
-        return any(w in lowered for w in self.words) if self.words else long_token
-
-
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_.:-]{16,}")  # every detect-secrets shape has one
+_PHRASE_WORDS = (
+    ("private key",),
+    ("pass", "pw", "pwd", "secret", "token", "key"),
+    ("bearer",),
+    ("://",),
+    ("xox", "xapp"),
+    ("gh",),
+    ("eyj",),
+)
+# detect-secrets shapes whose value can be short: run by their words, not the long-token test
+_WORDED_SHAPES = {"PRIVATE KEY": "private key", "PuTTY": "putty", "_authToken": "authtoken"}
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleSet:
+    """The rules, each behind a cheap test that says it could match at all: one search for any
+    phrase word in the lower-cased text, one for a run of 16 token characters. Most stored
+    texts ("deploy web 2.3.1 to prod") pass neither, so redacting them costs microseconds."""
+
+    gate: re.Pattern[str]
+    phrases: tuple[tuple[re.Pattern[str], tuple[str, ...], bool], ...]  # pattern, words, keep
+    tokens: tuple[re.Pattern[str], ...]
 
 
 @lru_cache(maxsize=1)
-def _rules() -> tuple[_Rule, ...]:
+def _rules() -> _RuleSet:
     """Phrase rules first (they keep their context), then detect-secrets' token shapes."""
-    gates = (
-        ("private key",),
-        ("pass", "pw", "pwd", "secret", "token", "key"),
-        ("bearer",),
-        ("://",),
-        ("xox", "xapp"),
-        ("gh",),
-        ("eyj",),
-    )
-    rules = [
-        _Rule(re.compile(phrase), words, keep_context=True)
-        for phrase, words in zip(_PHRASES, gates, strict=True)
+    phrases = [
+        (re.compile(p), words, True) for p, words in zip(_PHRASES, _PHRASE_WORDS, strict=True)
     ]
-    rules += [_Rule(re.compile(p)) for p in _detector_patterns()]
-    # detect-secrets' private-key and npm shapes have short values: gate them by their words
-    return tuple(
-        _Rule(r.pattern, ("private key", "putty", "authtoken"))
-        if not r.keep_context
-        and (
-            "PRIVATE KEY" in r.pattern.pattern
-            or "PuTTY" in r.pattern.pattern
-            or "_authToken" in r.pattern.pattern
-        )
-        else r
-        for r in rules
-    )
+    tokens = []
+    for pattern in _detector_patterns():
+        word = next((w for key, w in _WORDED_SHAPES.items() if key in pattern), None)
+        if word is None:
+            tokens.append(re.compile(pattern))
+        else:
+            phrases.append((re.compile(pattern), (word,), False))
+    words = sorted({w for _, ws, _ in phrases for w in ws})
+    gate = re.compile("|".join(re.escape(w) for w in words))
+    return _RuleSet(gate, tuple(phrases), tuple(tokens))
 
 
 def _hide_value(match: re.Match[str]) -> str:
@@ -128,12 +123,22 @@ def _hide_value(match: re.Match[str]) -> str:
 def redact(text: str) -> str:
     """Replace anything that looks like a credential; nothing stored may hold one.
     Idempotent: redacting a redacted text changes nothing."""
+    rules = _rules()
     lowered = text.lower()
-    long_token = _LONG_TOKEN.search(text) is not None
-    for rule in _rules():
-        if rule.applies(lowered, long_token):
-            text = rule.pattern.sub(_hide_value if rule.keep_context else REDACTED, text)
+    if rules.gate.search(lowered):
+        for pattern, words, keep in rules.phrases:
+            if any(w in lowered for w in words):
+                text = pattern.sub(_hide_value if keep else REDACTED, text)
+    if _LONG_TOKEN.search(text):
+        for shape in rules.tokens:
+            text = shape.sub(REDACTED, text)
     return text
+
+
+@lru_cache(maxsize=4096)
+def _credential_key(key: str) -> bool:
+    """Keys repeat (slots, detail fields), so each is matched once."""
+    return _CREDENTIAL_KEY.match(key) is not None
 
 
 def redact_value(value: Any) -> Any:
@@ -144,7 +149,7 @@ def redact_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {
             str(k): REDACTED
-            if _CREDENTIAL_KEY.match(str(k))
+            if _credential_key(str(k))
             and isinstance(v, str | int | float)
             and v != ""
             and not isinstance(v, bool)

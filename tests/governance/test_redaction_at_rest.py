@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from chatbot.config import Settings
+from chatbot.governance import outbox
 from chatbot.governance.redaction import REDACTED, redact, redact_value
 from chatbot.testing import Chat, chat_harness, text_of
 from intents import Understander
@@ -107,8 +108,11 @@ async def test_the_key_value_store_and_notifications_redact_what_skills_write(
             "api_key": REDACTED,
             "n": 1,
         }
+        async with chat.runtime.store.transaction() as tx:
+            outbox.notify(tx, ["alice"], "your new password: Hunter2! (temporary)")
         stored = await _stored_texts(chat)
         assert "Hunter2" not in stored and "k-123" not in stored
+        assert f"your new password: {REDACTED} (temporary)" in stored
         async with chat.runtime.store.transaction() as tx:
             raw = (
                 await (await tx.connection()).execute(

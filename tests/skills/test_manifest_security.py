@@ -418,3 +418,35 @@ def test_limits_are_documented_in_the_readme() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     for number in ("64 KB", "12 levels", "100 keywords", "200 examples"):
         assert number in readme, number
+
+
+async def test_the_admin_api_refuses_an_alias_bomb_at_once(
+    settings: Settings, database_url: str
+) -> None:
+    """The reproduction: 573 bytes of YAML aliases posted to the admin API froze the server."""
+    import hashlib
+
+    from chatbot.config import ApiToken
+    from chatbot.server import create_app
+
+    token = "dave-admin-token-0123456789"
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    configured = settings.model_copy(
+        update={
+            "database_url": database_url,
+            "api_tokens": {"ops": ApiToken(person="dave", sha256=digest)},
+        }
+    )
+    app = create_app(configured)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            started = time.perf_counter()
+            refused = await http.post(
+                "/api/skills",
+                content=ALIAS_BOMB,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/yaml"},
+            )
+            assert time.perf_counter() - started < 2
+    assert refused.status_code == 422, refused.text
+    assert "anchors and aliases" in refused.json()["problems"][0]
