@@ -210,14 +210,14 @@ class Assistant:
         """The open question shown again, with its buttons (Confirm or Send for approval)."""
         action = await self.approvals.load(pending.action_id or 0)
         needs = action is not None and action.approvals_needed > 0
-        what = self._sentence(pending.skill, pending.slots)
+        what = self._sentence(pending.skill, pending.slots, action.requester if action else "")
         text = f"{lead} {texts.still_waiting(what)}".strip()
         return Reply(text, ReplyKind.CONFIRM, self._confirm_buttons(pending, needs),
                      action_id=pending.action_id)
 
-    def _sentence(self, skill: str, slots: Mapping[str, str]) -> str:
+    def _sentence(self, skill: str, slots: Mapping[str, str], requester: str) -> str:
         spec = self.registry.spec(skill)
-        return texts.sentence(spec, slots) if spec is not None else texts.SOMETHING
+        return texts.sentence(spec, slots, requester) if spec is not None else texts.SOMETHING
 
     async def _fill(
         self, principal: Principal, message: Message, pending: Pending, text: str
