@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot import consent, dialogue, support, texts, timing
+from chatbot import consent, dialogue, schedules, support, texts, timing
 from chatbot.config import Settings
 from chatbot.dialogue import Pending
 from chatbot.execute import Executor
@@ -348,6 +348,7 @@ class Assistant:
             return [Reply(texts.denied(decision.reason), ReplyKind.ERROR)]
         if decision.verdict is Verdict.ALLOW:
             decision = replace(decision, verdict=Verdict.CONFIRM)
+        decision = replace(decision, rule=schedules.timed_rule(decision.rule, when))
         asked = await self.approvals.request(principal, message, spec, slots, decision)
         await self.schedules.plan(asked[0].action_id or 0, principal.name, when)
         first = replace(asked[0], text=texts.timed(timing.shown_at(when), asked[0].text))
