@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot import consent, dialogue, logs, support, texts, timing
+from chatbot import consent, dialogue, logs, schedules, support, texts, timing
 from chatbot.config import Settings
 from chatbot.dialogue import Pending
 from chatbot.execute import Executor
@@ -234,7 +234,7 @@ class Assistant:
         """The open question shown again, with its buttons (Confirm or Send for approval)."""
         action = await self.approvals.load(pending.action_id or 0)
         needs = action is not None and action.approvals_needed > 0
-        what = self._sentence(pending.skill, pending.slots)
+        what = self._sentence(pending.skill, pending.slots, action.requester if action else "")
         text = f"{lead} {texts.still_waiting(what)}".strip()
         return Reply(
             text,
@@ -243,9 +243,9 @@ class Assistant:
             action_id=pending.action_id,
         )
 
-    def _sentence(self, skill: str, slots: Mapping[str, str]) -> str:
+    def _sentence(self, skill: str, slots: Mapping[str, str], requester: str) -> str:
         spec = self.registry.spec(skill)
-        return texts.sentence(spec, slots) if spec is not None else texts.SOMETHING
+        return texts.sentence(spec, slots, requester) if spec is not None else texts.SOMETHING
 
     async def _fill(
         self, principal: Principal, message: Message, pending: Pending, text: str
@@ -387,6 +387,7 @@ class Assistant:
             return [Reply(texts.denied(decision.reason), ReplyKind.ERROR)]
         if decision.verdict is Verdict.ALLOW:
             decision = replace(decision, verdict=Verdict.CONFIRM)
+        decision = replace(decision, rule=schedules.timed_rule(decision.rule, when))
         asked = await self.approvals.request(principal, message, spec, slots, decision)
         await self.schedules.plan(asked[0].action_id or 0, principal.name, when)
         first = replace(asked[0], text=texts.timed(timing.shown_at(when), asked[0].text))

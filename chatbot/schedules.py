@@ -31,6 +31,13 @@ from intents.when import When, shown
 
 SYSTEM = "scheduler"
 SOON = timedelta(seconds=5)  # a time this close is "now": start at once
+TIMED = "; timed "  # in the action's rule trace (audited): it was asked for a time
+
+
+def timed_rule(rule: str, when: When) -> str:
+    """The decision's rule trace with the start time added (audited with the decision)."""
+    assert when.at is not None
+    return f"{rule}{TIMED}{when.at.isoformat()}"
 
 
 PENDING, SCHEDULED, STARTED, CANCELLED, DENIED = (
@@ -94,7 +101,10 @@ class Schedules:
 
     async def hold(self, message: Message | None, action: Action) -> list[Reply] | None:
         """Called with a `running` action about to start: a timed one whose time is ahead
-        moves to `scheduled` and gets its timer; None means start it now."""
+        moves to `scheduled` and gets its timer; None means start it now. Untimed actions
+        are told apart by their rule trace, without a database round trip."""
+        if TIMED not in action.rule:
+            return None
         async with self.store.transaction() as tx:
             row = await tx.get(ScheduledAction, action.id or 0)
             if row is None or row.state != PENDING:

@@ -36,6 +36,21 @@ REPORT_VERBS = frozenset({
 })
 
 
+# Phrases that only soften a request; blanked (offsets stay) so the request stands out.
+FILLER_RE = re.compile(
+    r"\b(?:when(?:ever)? you (?:get|have) (?:a|the) (?:chance|minute|moment|sec(?:ond)?)|"
+    r"if (?:you can|you could|possible|you don't mind)|quick one|no rush|"
+    r"hope you(?:'re| are)? (?:well|good|doing well)|hi there|hello there|"
+    r"(?:thanks|thank you|thx)(?: a lot| so much| very much| in advance)?)\b",
+    re.I,
+)
+
+
+def without_filler(text: str) -> str:
+    """The text with politeness and filler blanked out, offsets kept."""
+    return FILLER_RE.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def dry_run(text: str) -> tuple[bool, str]:
     """Whether the text asks for a dry run, and the text without that marker."""
     if DRY_RUN_RE.search(text):

@@ -47,10 +47,13 @@ class Corrector:
     def __init__(self, vocabulary: Iterable[str], known: Iterable[str]) -> None:
         vocab = {w for w in vocabulary if w.isalpha()}
         self._targets = sorted(w for w in vocab if len(w) >= 4)
+        self._short = {w[:2]: w for w in sorted(vocab) if len(w) == 3}
         self._known = frozenset(vocab) | frozenset(known) | STOP_WORDS
         self._memo: dict[str, str] = {}
 
     def correct(self, word: str) -> str:
+        if len(word) == 3 and word.isalpha() and word not in self._known:
+            return self._short.get(word[:2], word)  # "vpm" -> "vpn": the last key slipped
         if len(word) < 4 or not word.isalpha() or word in self._known:
             return word
         if any(form in self._known for form in plain_forms(word)[1:]):

@@ -10,6 +10,7 @@ microseconds of pure work, deterministic for a given skill set.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from chatbot.config import Catalog
 from chatbot.types import Interpretation, ReplyIntent, Slot
 from intents import cues, replies
 from intents.classifier import NONE_LABEL, Classifier, build_training_set
-from intents.decide import SkillTable, decide
+from intents.decide import Decision, SkillTable, decide
 from intents.entities import PRIORITIES, Entity, EntityFinder
 from intents.pretrained import ModelEntities
 from intents.rules import SkillRules
@@ -38,6 +39,12 @@ PLACEHOLDERS = {"TICKET": "ticketid", "CHANGE": "changeid", "VERSION": "versionn
 WORD_RE = re.compile(r"[a-z]+")
 PAYLOAD_MARKS = frozenset({":", "about", "because", "regarding", "-", "saying"})
 TRAINING_NOW = datetime(2000, 1, 3, tzinfo=UTC)  # examples never depend on today's date
+# Politeness and filler carry no request ("Hello! Could you kindly ...? Thanks a lot!").
+POLITE = frozenset({"hello", "hi", "hey", "yo", "hiya", "thanks", "thank", "thx", "cheers",
+                    "plz", "kindly", "?", "mate", "folks", "team"})
+ASKING = frozenset({"could", "would", "can", "will", "ca", "wo"})
+CLAUSE_ENDS = frozenset({".", "!", "?", ";"})
+MAX_CLAUSE_TOKENS = 80
 NOISE = frozenset({"a", "an", "the", "my", "me", "our", "your", "this", "these", "those",
                    "some", "please", "pls", "just", "kindly", "'s", ",", ".", "!"})
 
@@ -104,6 +111,7 @@ class Understander:
         vocabulary |= self._entities.vocabulary()
         known = {w for line in self._negatives for w in WORD_RE.findall(line.lower())}
         known |= {w for s in self.skills for e in s.examples for w in WORD_RE.findall(e.lower())}
+        vocabulary |= _recurring_words(self.skills)
         self._corrector = Corrector(vocabulary, known - vocabulary)
         self._vocabulary = frozenset(vocabulary)
         examples = [(e, s.name) for s in self.skills for e in s.examples]
@@ -113,11 +121,14 @@ class Understander:
     def parse(self, text: str) -> Interpretation:
         reply = self.read_reply(text)
         dry, body = cues.dry_run(text)
-        tokens = self._in_context(tokenize(self._nlp, body, self._corrector))
+        body = cues.without_filler(body)
+        tokens = self._in_context(self._joined(tokenize(self._nlp, body, self._corrector)))
         entities = self.entities(body, tokens)
-        scores = self._scores(tokens, entities)
-        rules = self._rules.match(tokens, entities)
-        decision = decide(self._table, scores, tokens, entities, rules)
+        decision = self._decide(tokens, entities)
+        if decision.skill is None and decision.declined != "negated":
+            decision = self._in_a_clause(tokens, entities) or decision
+        elif decision.skill is not None and self._table.by_name[decision.skill].side_effect:
+            decision = self._not_contradicted(decision, tokens, entities)
         slots = {}
         if decision.skill is not None:
             slots = fill(self._table.by_name[decision.skill].slots, entities, body)
@@ -134,6 +145,80 @@ class Understander:
             ambiguous=decision.ambiguous,
             declined=decision.declined,
         )
+
+    def _decide(self, tokens: list[Token], entities: Sequence[Entity]) -> Decision:
+        scores = self._scores(tokens, entities)
+        rules = self._rules.match(tokens, entities)
+        return decide(self._table, scores, tokens, entities, rules)
+
+    def _clauses(
+        self, tokens: list[Token], entities: Sequence[Entity]
+    ) -> list[tuple[list[Token], list[Entity]]]:
+        """The sentences of a message (and ", could you ..." parts), with their entities."""
+        cuts = [
+            i + 1
+            for i, t in enumerate(tokens)
+            if t.norm in CLAUSE_ENDS
+            or (t.norm in {",", "-", ":"} and i + 1 < len(tokens)
+                and tokens[i + 1].norm in ASKING | {"please", "pls", "kindly"})
+        ]
+        if not cuts or len(tokens) > MAX_CLAUSE_TOKENS:
+            return []
+        out = []
+        for start, end in zip([0, *cuts], [*cuts, len(tokens)], strict=True):
+            part = tokens[start:end]
+            if len(part) >= 2:
+                out.append((part, [e for e in entities if part[0].start <= e.start < part[-1].end]))
+        return out
+
+    def _in_a_clause(self, tokens: list[Token], entities: Sequence[Entity]) -> Decision | None:
+        """A long message with the request in the middle ("Hello! Could you kindly reset my
+        password? I'm travelling. Thanks!"): each sentence on its own, so the request is not
+        drowned by the rest. Only one sentence may ask for something with a side effect;
+        two different ones is not a guess we make."""
+        found: list[Decision] = []
+        for part, inside in self._clauses(tokens, entities):
+            decision = self._decide(part, inside)
+            if decision.declined == "negated":
+                return None
+            if decision.skill is not None:
+                found.append(decision)
+        side = {d.skill for d in found if self._table.by_name[d.skill or ""].side_effect}
+        if not found or len(side) > 1:
+            return None
+        return max(found, key=lambda d: d.confidence)
+
+    def _not_contradicted(
+        self, decision: Decision, tokens: list[Token], entities: Sequence[Entity]
+    ) -> Decision:
+        """An action read from the whole message stands only if no sentence of it says not
+        to ("... actually no, don't restart checkout") or asks for another action."""
+        for part, inside in self._clauses(tokens, entities):
+            other = self._decide(part, inside)
+            if other.declined == "negated":
+                return Decision(None, other.confidence, decision.ranked, declined="negated")
+            if (other.skill not in (None, decision.skill)
+                    and self._table.by_name[other.skill or ""].side_effect):
+                return Decision(None, decision.confidence, decision.ranked, ambiguous=True,
+                                declined="out_of_scope")
+        return decision
+
+    def _joined(self, tokens: list[Token]) -> list[Token]:
+        """Words split by a space that make one of our words ("pass word" -> password)."""
+        out: list[Token] = []
+        skip = False
+        for here, after in zip(tokens, [*tokens[1:], None], strict=False):
+            if skip:
+                skip = False
+                continue
+            joined = here.norm + after.norm if after is not None else ""
+            if (after is not None and len(joined) >= 6 and joined.isalpha()
+                    and joined in self._vocabulary and after.start - here.end <= 1):
+                out.append(Token(f"{here.text} {after.text}", here.start, after.end, joined))
+                skip = True
+            else:
+                out.append(here)
+        return out
 
     def entities(self, text: str, tokens: Sequence[Token] | None = None) -> list[Entity]:
         """Every entity in the text (rules, then the trained model's when one is set)."""
@@ -228,11 +313,17 @@ class Understander:
         spans = [(e.start, e.end, PLACEHOLDERS[e.label]) for e in entities
                  if e.label in PLACEHOLDERS]
         words: list[str] = []
-        for tok in tokens:
+        norms = [t.norm for t in tokens]
+        for i, tok in enumerate(tokens):
             place = next((p for s, e, p in spans if s <= tok.start < e), None)
             if place is None:
-                if tok.norm not in NOISE:
-                    words.append(self._singular(tok.norm))
+                if tok.norm in NOISE or tok.norm in POLITE:
+                    continue
+                if (tok.norm in ASKING and norms[i + 1 : i + 2] == ["you"]) or (
+                    tok.norm == "you" and i and norms[i - 1] in ASKING
+                ):
+                    continue  # "could you ...": how it is asked, not what
+                words.append(self._singular(tok.norm))
             elif not words or words[-1] != place:
                 words.append(place)
         return " ".join(words)
@@ -267,3 +358,13 @@ def _neighbour_words(
         for word in words:
             out.setdefault(word, []).append(words)
     return {word: tuple(sets) for word, sets in out.items()}
+
+
+def _recurring_words(skills: Iterable[SkillSpec]) -> set[str]:
+    """Words a skill's own examples keep using ("account" for account.unlock): typos of them
+    ("acount") are worth correcting, though they are not keywords that pick the skill."""
+    out: set[str] = set()
+    for spec in skills:
+        counts = Counter(w for e in spec.examples for w in set(WORD_RE.findall(e.lower())))
+        out |= {w for w, n in counts.items() if n >= 3 and len(w) >= 5 and w not in STOP_WORDS}
+    return out

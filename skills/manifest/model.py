@@ -76,6 +76,10 @@ class StepModel(_Strict):
 class ManifestModel(_Strict):
     name: str = Field(max_length=60)
     description: str = Field(min_length=1, max_length=300)
+    # What people read: the skill's name in lists and buttons, and the question asked before
+    # it runs, with slot names in braces ("Flush the cache of {service}?").
+    title: str = Field(default="", max_length=80)
+    confirmation: str = Field(default="", max_length=300)
     examples: tuple[str, ...] = Field(min_length=1, max_length=LIMITS.examples)
     keywords: tuple[str, ...] = Field(default=(), max_length=LIMITS.keywords)
     patterns: tuple[tuple[dict[str, Any], ...], ...] = Field(

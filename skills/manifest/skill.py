@@ -33,6 +33,8 @@ def spec_of(manifest: Manifest) -> SkillSpec:
     return SkillSpec(
         name=m.name,
         description=m.description,
+        title=m.title,
+        confirmation=m.confirmation,
         examples=m.examples,
         keywords=m.keywords,
         patterns=m.patterns,

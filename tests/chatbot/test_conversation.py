@@ -19,6 +19,7 @@ async def test_thanks_at_a_confirmation_does_not_run_it(chat: Chat) -> None:
     assert "welcome" in text_of(thanked).lower()
     assert "Confirm" in labels(thanked)  # still open, shown again with its buttons
     assert "Reset the password" not in text_of(thanked)
+    assert "Reset your password" in text_of(thanked)
     done = await chat.say("alice", "yes")
     assert "Reset the password of alice" in text_of(done)
 

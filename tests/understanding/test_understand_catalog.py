@@ -16,6 +16,8 @@ PHRASES = [
     ("unlock carol's account please", "account.unlock"),
     ("i need access to grafana for 4 hours", "access.request"),
     ("grant me jenkins access", "access.request"),
+    ("please revoke my jenkins access", "access.revoke"),
+    ("take me off the aws-prod group", "access.revoke"),
     ("ship web v5.2.0 to production", "deploy"),
     ("deploy checkout 1.2.3 to staging", "deploy"),
     ("what version of billing is on prod", "deploy.status"),
