@@ -28,6 +28,7 @@ class ArgoCDSettings(ConnectorSettings):
     application: str = "{service}-{env}"  # the application name, from service and env
     revision: str = "{version}"  # e.g. "v{version}" for tags named v2.3.1
     project: str = ""
+    check_application: str = ""  # the application `chatops connectors check argocd` reads
 
 
 class ArgoCD(Connector):
@@ -70,6 +71,10 @@ class ArgoCD(Connector):
             app = await self.json("GET", self._app(name))
             status = app.get("status") or {}
             op = status.get("operationState") or {}
+            asked = ((op.get("operation") or {}).get("sync") or {}).get("revision")
+            if asked is not None and asked != revision:  # still the previous operation
+                await self._sleep(self.settings.poll_seconds)
+                continue
             phase = op.get("phase", "")
             if phase in FAILED:
                 raise SkillError(f"Argo CD sync of {name} {phase.lower()}: {op.get('message', '')}")
@@ -82,7 +87,9 @@ class ArgoCD(Connector):
         raise SkillError(f"Argo CD is still syncing {name}; it goes on: {url}")
 
     async def check(self) -> str:
-        name = self.settings.application.format(service="web", version="", env="dev")
+        name = self.settings.check_application
+        if not name:
+            return "configured; set check_application to the application to read"
         app = await self.json("GET", self._app(name))
         status = app.get("status") or {}
         return (

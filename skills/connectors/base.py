@@ -70,10 +70,14 @@ RESET_HEADERS = ("x-rate-limit-reset", "x-ratelimit-reset")  # Okta; GitHub: epo
 
 
 def rate_limited(response: httpx.Response) -> bool:
-    """429, or GitHub's primary rate limit: 403 with `x-ratelimit-remaining: 0`."""
+    """429, or GitHub's rate limits as 403: the primary one (`x-ratelimit-remaining: 0`) and
+    the secondary one (with `retry-after`), per GitHub's "Rate limits for the REST API"."""
     if response.status_code == 429:
         return True
-    return response.status_code == 403 and response.headers.get("x-ratelimit-remaining") == "0"
+    headers = response.headers
+    return response.status_code == 403 and (
+        headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
+    )
 
 
 def path_problem(path: str) -> str | None:

@@ -26,6 +26,7 @@ from skills.api import Progress, SkillError
 from skills.connectors.base import Connector
 from skills.connectors.config import ConnectorSettings
 from skills.connectors.errors import ConnectorError
+from skills.connectors.factory import basic
 from skills.ports import Pipeline
 
 DEFINITIONS = "name,buildable,property[parameterDefinitions[name]]"
@@ -45,8 +46,6 @@ class Jenkins(Connector):
 
     @classmethod
     def headers(cls, settings: JenkinsSettings, secrets: Any) -> dict[str, str]:
-        from skills.connectors.factory import basic
-
         return {"Authorization": basic(settings.user, secrets.require("jenkins", "token"))}
 
     def _job_path(self, job: str) -> str:

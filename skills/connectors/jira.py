@@ -21,6 +21,7 @@ from skills.api import SkillError
 from skills.connectors.base import Connector
 from skills.connectors.config import ConnectorSettings
 from skills.connectors.errors import ConnectorError
+from skills.connectors.factory import basic
 from skills.ports import Ticket, TicketSystem
 
 KEY_RE = re.compile(r"[A-Z][A-Z0-9_]+-[1-9][0-9]*")
@@ -67,8 +68,6 @@ class Jira(Connector):
 
     @classmethod
     def headers(cls, settings: JiraSettings, secrets: Any) -> dict[str, str]:
-        from skills.connectors.factory import basic
-
         token = secrets.require("jira", "api_token")
         return {"Authorization": basic(settings.user, token), "Accept": "application/json"}
 

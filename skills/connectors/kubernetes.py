@@ -24,7 +24,7 @@ import contextlib
 import json
 import ssl
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -148,8 +148,6 @@ class Kubernetes(Connector):
         found = await cluster(self.settings, self.endpoint.credentials.get("token", ""))
         shared, base = self.http, self.endpoint
         if found.url.rstrip("/") != base.base_url.rstrip("/"):
-            from dataclasses import replace
-
             self.endpoint = replace(base, base_url=found.url)
         if not found.own_client:
             yield {"Authorization": found.authorization}

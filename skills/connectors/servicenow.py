@@ -28,6 +28,7 @@ from skills.api import SkillError
 from skills.connectors.base import Connector
 from skills.connectors.config import ConnectorSettings
 from skills.connectors.errors import ConnectorError
+from skills.connectors.factory import basic
 from skills.ports import Article, KnowledgeBase, Ticket, TicketSystem
 
 # change_request states (Change request state model): New -5, Assess -4, Authorize -3,
@@ -77,8 +78,6 @@ class ServiceNow(Connector):
 
     @classmethod
     def headers(cls, settings: ServiceNowSettings, secrets: Any) -> dict[str, str]:
-        from skills.connectors.factory import basic
-
         password = secrets.require("servicenow", "password")
         return {"Authorization": basic(settings.user, password), "Accept": "application/json"}
 

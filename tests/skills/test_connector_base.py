@@ -111,3 +111,31 @@ async def test_network_failure_says_which_system_was_unreachable() -> None:
     connector = Connector(http, Endpoint("Okta", "https://okta.example.com"), sleep=Sleeps())
     with pytest.raises(SkillError, match="Could not reach Okta"):
         await connector.request("GET", "/api/v1/users/x")
+
+
+async def test_a_403_secondary_rate_limit_with_retry_after_is_waited_out() -> None:
+    fake = FakeSystem(
+        "api.example.com",
+        [
+            Exchange(
+                "GET",
+                "/x",
+                403,
+                {"message": "secondary rate limit"},
+                answer_headers={"Retry-After": "7"},
+            ),
+            Exchange("GET", "/x", 200, {"ok": True}),
+        ],
+    )
+    sleeps = Sleeps()
+    assert await _connector(fake, sleeps).json("GET", "/x") == {"ok": True}
+    assert sleeps.waits == [7.0]
+
+
+async def test_a_plain_403_is_final_and_says_whose_permission_is_missing() -> None:
+    fake = FakeSystem("api.example.com", [Exchange("GET", "/x", 403, {"message": "no"})])
+    with pytest.raises(ConnectorError) as refused:
+        await _connector(fake, Sleeps()).request("GET", "/x")
+    assert not refused.value.retryable and "credentials for Example lack a permission" in str(
+        refused.value
+    )

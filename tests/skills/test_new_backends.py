@@ -16,13 +16,20 @@ APP = "/api/v1/applications/payments-api-staging"
 ARGO = {"Authorization": "Bearer argo-s3cret"}
 
 
-def _app(phase: str, health: str, history: list[tuple[int, str]]) -> dict[str, object]:
+def _app(
+    phase: str, health: str, history: list[tuple[int, str]], asked: str = ""
+) -> dict[str, object]:
+    operation = {"sync": {"revision": asked}} if asked else {}
     return {
         "metadata": {"name": "payments-api-staging"},
         "status": {
             "sync": {"status": "Synced"},
             "health": {"status": health},
-            "operationState": {"phase": phase, "message": "successfully synced"},
+            "operationState": {
+                "phase": phase,
+                "message": "successfully synced",
+                **({"operation": operation} if operation else {}),
+            },
             "history": [{"id": i, "revision": r} for i, r in history],
         },
     }
@@ -47,7 +54,9 @@ async def test_deploy_and_rollback_on_argo_cd(connected) -> None:
             Exchange("GET", APP, 200, _app("Succeeded", "Healthy", [(1, "2.3.0")])),
             Exchange("GET", APP, 200, _app("Succeeded", "Healthy", [(1, "2.3.0")])),
             _sync("2.3.1"),
-            Exchange("GET", APP, 200, _app("Running", "Progressing", [(1, "2.3.0")])),
+            # the previous operation (2.3.0) still shows Succeeded: not ours, keep waiting
+            Exchange("GET", APP, 200, _app("Succeeded", "Healthy", [(1, "2.3.0")], "2.3.0")),
+            Exchange("GET", APP, 200, _app("Running", "Progressing", [(1, "2.3.0")], "2.3.1")),
             Exchange("GET", APP, 200, _app("Succeeded", "Healthy", history)),
             Exchange("GET", APP, 200, _app("Succeeded", "Healthy", history)),
             _sync("2.3.0"),
