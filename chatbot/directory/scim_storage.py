@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scim2_models import (
     EnterpriseUser,
@@ -320,6 +321,13 @@ class DirectoryStorage(AsyncScimStorage):
         row.manager_id = str(manager) if manager else None
         row.department = str(getattr(enterprise, "department", None) or "")
         row.tz = str(resource.timezone or "")
+        if row.tz:
+            try:
+                ZoneInfo(row.tz)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise InvalidValueException(
+                    detail=f"timezone {row.tz!r} is not an IANA time zone such as Europe/Berlin"
+                ) from None
         resource = resource.model_copy(deep=True)
         resource.id, resource.meta, resource.groups = row.id, meta, None
         row.resource = resource.model_dump_json()
