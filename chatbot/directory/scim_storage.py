@@ -37,6 +37,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.directory import records
+from chatbot.governance import audit
 from chatbot.store.engine import Store
 from chatbot.store.tables import DirectoryGroup, DirectoryMember, DirectoryPerson
 from chatbot.types import utcnow
@@ -75,6 +76,19 @@ def _primary_email(resource: Any) -> str:
         return str(chosen.value).lower()
     user_name = str(resource.user_name or "")
     return user_name.lower() if "@" in user_name else ""
+
+
+async def _audit(tx: AsyncSession, event: str, kind: str, **detail: object) -> None:
+    """Every provisioning change is in the audit trail, in the same transaction."""
+    record = audit.AuditRecord(
+        actor="scim",
+        event=f"directory.{kind.lower()}.{event}",
+        platform="scim",
+        channel="-",
+        outcome="ok",
+        detail=detail,
+    )
+    await audit.append(tx, record)
 
 
 class DirectoryStorage(AsyncScimStorage):
@@ -202,6 +216,7 @@ class DirectoryStorage(AsyncScimStorage):
                 tx.add(row)
                 await tx.flush()
                 created = await self._user(tx, row)
+                await _audit(tx, "created", "User", id=row.id, name=row.name)
             else:
                 group = DirectoryGroup(
                     id=records.new_id(),
@@ -213,6 +228,7 @@ class DirectoryStorage(AsyncScimStorage):
                 tx.add(group)
                 await self._fill_group(tx, group, resource, meta)
                 created = await self._group_resource(tx, group)
+                await _audit(tx, "created", "Group", id=group.id, name=group.display_name)
         await self.after([])
         return created
 
@@ -243,6 +259,7 @@ class DirectoryStorage(AsyncScimStorage):
                     gone.append(row.id)
                 await tx.flush()
                 updated = await self._user(tx, row)
+                await _audit(tx, "updated", "User", id=row.id, name=row.name, active=row.active)
             else:
                 group = await self._group(tx, str(resource.id))
                 self._check(group.version, expected_version)
@@ -256,6 +273,7 @@ class DirectoryStorage(AsyncScimStorage):
                 group.version, group.updated_at = version, utcnow()
                 await self._fill_group(tx, group, resource, meta)
                 updated = await self._group_resource(tx, group)
+                await _audit(tx, "updated", "Group", id=group.id, name=group.display_name)
         await self.after(gone)
         return updated
 
@@ -276,11 +294,13 @@ class DirectoryStorage(AsyncScimStorage):
                     gone.append(row.id)
                 row.deleted, row.active, row.user_name = True, False, None
                 row.version, row.updated_at = version, utcnow()
+                await _audit(tx, "deleted", "User", id=row.id, name=row.name)
             else:
                 group = await self._group(tx, resource_id)
                 self._check(group.version, expected_version)
                 await records.set_members(tx, group.id, ())
                 group.deleted, group.version, group.updated_at = True, version, utcnow()
+                await _audit(tx, "deleted", "Group", id=group.id, name=group.display_name)
         await self.after(gone)
 
     # -- mapping ------------------------------------------------------------------------
