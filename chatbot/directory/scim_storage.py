@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scim2_models import (
     EnterpriseUser,
@@ -36,6 +37,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.directory import records
+from chatbot.governance import audit
 from chatbot.store.engine import Store
 from chatbot.store.tables import DirectoryGroup, DirectoryMember, DirectoryPerson
 from chatbot.types import utcnow
@@ -74,6 +76,19 @@ def _primary_email(resource: Any) -> str:
         return str(chosen.value).lower()
     user_name = str(resource.user_name or "")
     return user_name.lower() if "@" in user_name else ""
+
+
+async def _audit(tx: AsyncSession, event: str, kind: str, **detail: object) -> None:
+    """Every provisioning change is in the audit trail, in the same transaction."""
+    record = audit.AuditRecord(
+        actor="scim",
+        event=f"directory.{kind.lower()}.{event}",
+        platform="scim",
+        channel="-",
+        outcome="ok",
+        detail=detail,
+    )
+    await audit.append(tx, record)
 
 
 class DirectoryStorage(AsyncScimStorage):
@@ -201,6 +216,7 @@ class DirectoryStorage(AsyncScimStorage):
                 tx.add(row)
                 await tx.flush()
                 created = await self._user(tx, row)
+                await _audit(tx, "created", "User", id=row.id, name=row.name)
             else:
                 group = DirectoryGroup(
                     id=records.new_id(),
@@ -212,6 +228,7 @@ class DirectoryStorage(AsyncScimStorage):
                 tx.add(group)
                 await self._fill_group(tx, group, resource, meta)
                 created = await self._group_resource(tx, group)
+                await _audit(tx, "created", "Group", id=group.id, name=group.display_name)
         await self.after([])
         return created
 
@@ -242,6 +259,7 @@ class DirectoryStorage(AsyncScimStorage):
                     gone.append(row.id)
                 await tx.flush()
                 updated = await self._user(tx, row)
+                await _audit(tx, "updated", "User", id=row.id, name=row.name, active=row.active)
             else:
                 group = await self._group(tx, str(resource.id))
                 self._check(group.version, expected_version)
@@ -255,6 +273,7 @@ class DirectoryStorage(AsyncScimStorage):
                 group.version, group.updated_at = version, utcnow()
                 await self._fill_group(tx, group, resource, meta)
                 updated = await self._group_resource(tx, group)
+                await _audit(tx, "updated", "Group", id=group.id, name=group.display_name)
         await self.after(gone)
         return updated
 
@@ -275,11 +294,13 @@ class DirectoryStorage(AsyncScimStorage):
                     gone.append(row.id)
                 row.deleted, row.active, row.user_name = True, False, None
                 row.version, row.updated_at = version, utcnow()
+                await _audit(tx, "deleted", "User", id=row.id, name=row.name)
             else:
                 group = await self._group(tx, resource_id)
                 self._check(group.version, expected_version)
                 await records.set_members(tx, group.id, ())
                 group.deleted, group.version, group.updated_at = True, version, utcnow()
+                await _audit(tx, "deleted", "Group", id=group.id, name=group.display_name)
         await self.after(gone)
 
     # -- mapping ------------------------------------------------------------------------
@@ -320,6 +341,13 @@ class DirectoryStorage(AsyncScimStorage):
         row.manager_id = str(manager) if manager else None
         row.department = str(getattr(enterprise, "department", None) or "")
         row.tz = str(resource.timezone or "")
+        if row.tz:
+            try:
+                ZoneInfo(row.tz)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise InvalidValueException(
+                    detail=f"timezone {row.tz!r} is not an IANA time zone such as Europe/Berlin"
+                ) from None
         resource = resource.model_copy(deep=True)
         resource.id, resource.meta, resource.groups = row.id, meta, None
         row.resource = resource.model_dump_json()

@@ -98,6 +98,13 @@ def test_a_person_deactivated_over_scim_is_refused_at_once(client: TestClient) -
     state, events = client.portal.call(state_and_audit)
     assert state == "cancelled"
     assert "person.deactivated" in events and "action.cancelled" in events
+    assert "directory.user.created" in events and "directory.user.updated" in events
+    reactivate = {
+        "schemas": [PATCH],
+        "Operations": [{"op": "replace", "path": "active", "value": True}],
+    }
+    client.patch(f"/scim/v2/Users/{harry['id']}", json=reactivate, headers=AUTH)
+    assert "Shall I run vpn.reset" in text_of(say(client, "harry@example.com", "reset my vpn"))
 
 
 def test_a_deactivated_approvers_vote_no_longer_counts(client: TestClient) -> None:

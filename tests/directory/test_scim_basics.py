@@ -79,6 +79,22 @@ def test_bad_input_gets_the_rfc_status_never_500(client: TestClient) -> None:
             headers=AUTH,
         ),
     ]
+    cases += [
+        client.post(
+            "/scim/v2/Users", json={"schemas": [USER], "userName": "u", "bogus": 1}, headers=AUTH
+        ),
+        client.get("/scim/v2/Users", params={"filter": 'nosuch eq "x"'}, headers=AUTH),
+        client.post(
+            "/scim/v2/Users",
+            json={"schemas": [USER], "userName": "tz@example.com", "timezone": "Mars/Base"},
+            headers=AUTH,
+        ),
+        client.post(
+            "/scim/v2/Users",
+            json={"schemas": [USER], "userName": "x" * 2_000_000},
+            headers=AUTH,
+        ),
+    ]
     for got in cases:
         assert 400 <= got.status_code < 500, (got.status_code, got.text)
         assert "urn:ietf:params:scim:api:messages:2.0:Error" in got.json()["schemas"]
