@@ -105,6 +105,7 @@ async def runtime(
             ChangeCalendar(settings.windows, settings.freezes),
             RateLimiter(settings.rate_limits, store.dialect),
             clock,
+            resources=settings.catalog.resources,
         )
         async with httpx.AsyncClient(timeout=httpx.Timeout(10.0), transport=transport) as http:
             executor = Executor(registry, store, authorizer, http)

@@ -105,3 +105,23 @@ def did_you_mean(options: list[str]) -> str:
 def unknown_value(error: str, suggestions: tuple[str, ...]) -> str:
     hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
     return f"{error}{hint}"
+
+
+# -- governance: start checks, preview rights, named targets, storage (sec-gov) ------------
+
+
+def may_not_start(action_id: int, reason: str) -> str:
+    return f"Request #{action_id} may not run now: {reason}. Nothing was done."
+
+
+PREVIEW_NOT_YOURS = (
+    "Only the person who asked and the people who may decide can preview request #{id}."
+)
+WHICH_PERSON = "Which person did you mean?"
+
+
+def unknown_person(named: str) -> str:
+    return f"I don't know anyone called {named!r} in the directory. {WHICH_PERSON}"
+
+
+STORAGE_DOWN = "I can't record that right now; nothing was done. Please try again in a moment."

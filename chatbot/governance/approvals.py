@@ -16,6 +16,7 @@ from chatbot.execute import Executor
 from chatbot.governance import actions, cards
 from chatbot.governance.actions import State
 from chatbot.governance.authorize import Authorizer
+from chatbot.governance.checks import Refusal
 from chatbot.governance.finish import record
 from chatbot.governance.voting import Voting
 from chatbot.identity import Directory
@@ -111,17 +112,23 @@ class Approvals(Voting):
             action = await actions.create(
                 tx, principal, message, spec.name, slots, decision, self.clock() + self._ttl
             )
-            started = record(principal.name, message, "action.started", action, State.RUNNING)
-            moved = await actions.transition(
-                tx,
-                action.id or 0,
-                {State.AWAITING_CONFIRMATION},
-                State.RUNNING,
-                started,
-                extra=self.run_lease(),
+            began = await self.begin(
+                tx, action.id or 0, {State.AWAITING_CONFIRMATION}, principal.name, message
             )
-        assert moved is not None
-        return await self.execute(principal, message, moved)
+        return await self._after_begin(principal, message, action, began)
+
+    async def _after_begin(
+        self,
+        principal: Principal,
+        message: Message,
+        action: Action,
+        began: Action | Refusal | None,
+    ) -> list[Reply]:
+        if began is None:
+            return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
+        if isinstance(began, Refusal):
+            return [self.refused(action.id or 0, began)]
+        return await self.execute(principal.name, message, began)
 
     async def press(
         self, principal: Principal, message: Message, verb: str, action_id: int
@@ -132,7 +139,7 @@ class Approvals(Voting):
             case "cancel":
                 return await self.cancel(principal, message, action_id)
             case "preview":
-                return await self.preview(principal, action_id)
+                return await self.preview(principal, message, action_id)
             case "approve" | "reject":
                 return await self.decide(principal, message, action_id, verb == "approve")
         return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
@@ -154,19 +161,10 @@ class Approvals(Voting):
             return await self._send_for_approval(principal, message, action)
         confirmed = record(principal.name, message, "action.confirmed", action, State.RUNNING)
         async with self.store.transaction() as tx:
-            moved = await actions.transition(
-                tx,
-                action_id,
-                {State.AWAITING_CONFIRMATION},
-                State.RUNNING,
-                confirmed,
-                extra=self.run_lease(),
+            began = await self.begin(
+                tx, action_id, {State.AWAITING_CONFIRMATION}, principal.name, message, confirmed
             )
-            if moved is not None:
-                await self.audit(tx, self.started(principal.name, message, moved))
-        if moved is None:
-            return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
-        return await self.execute(principal, message, moved)
+        return await self._after_begin(principal, message, action, began)
 
     async def cancel(self, principal: Principal, message: Message, action_id: int) -> list[Reply]:
         action = await self.load(action_id)
@@ -187,13 +185,33 @@ class Approvals(Voting):
             replies += self.route(moved, text, with_buttons=False, updates=True)
         return replies
 
-    async def preview(self, principal: Principal, action_id: int) -> list[Reply]:
+    async def preview(
+        self, principal: Principal, message: Message, action_id: int
+    ) -> list[Reply]:
+        """A dry run of a pending action, for its requester and those who may decide it
+        only; every preview, allowed or refused, is audited."""
         action = await self.load(action_id)
         if action is None or action.state in actions.FINAL:
             return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
-        requester = self.directory.find(action.requester) or principal
+        requester = self.directory.find(action.requester)
+        allowed = principal.name == action.requester or principal.name in self.approvers(action)
+        if not allowed or requester is None:
+            refused = record(principal.name, message, "action.previewed", action, "refused")
+            async with self.store.transaction() as tx:
+                await self.audit(tx, refused)
+            return [Reply(texts.PREVIEW_NOT_YOURS.format(id=action_id), ReplyKind.ERROR)]
         ctx = self.executor.context(requester, action.skill, actions.slots_of(action), action_id)
         outcome = await self.executor.run(ctx, action.skill, preview=True)
+        shown = record(
+            principal.name,
+            message,
+            "action.previewed",
+            action,
+            "ok" if outcome.ok else "failed",
+            summary=outcome.summary,
+        )
+        async with self.store.transaction() as tx:
+            await self.audit(tx, shown)
         text = texts.result(f"(preview) {outcome.summary}", outcome.ok, outcome.sandbox)
         return [Reply(text, ReplyKind.RESULT, action_id=action_id)]
 

@@ -1,4 +1,9 @@
-"""How actions end: running under a lease, finishing, expiring, and being found interrupted.
+"""How actions start and end: the start gate, running under a lease, finishing, expiring,
+and being found interrupted.
+
+`begin` is the one way into `running`: under the action's row lock it runs every start check
+(`Authorizer.review_start`) and moves the action to `running` or to `denied` with the reason.
+Confirm, the last approval, `run_now` and `start_now` (timed starts, retries) all call it.
 
 `Approvals` builds on this. Expiry and recovery happen with nobody to reply to, so they tell
 people through the outbox (`outbox.py`), in the same transaction as the state change.
@@ -17,6 +22,7 @@ from chatbot.execute import Executor
 from chatbot.governance import actions, audit, cards, outbox
 from chatbot.governance.actions import State
 from chatbot.governance.authorize import Authorizer
+from chatbot.governance.checks import Refusal
 from chatbot.governance.lifecycle import Lifecycle, abandoned, runner_id, running_actions
 from chatbot.identity import Directory
 from chatbot.store.engine import Store
@@ -89,20 +95,6 @@ class Finisher:
     def is_expired(self, action: Action) -> bool:
         return action.expires_at is not None and action.expires_at <= self.clock()
 
-    @staticmethod
-    def started(
-        who: str, message: Message, action: Action, runner: str | None = None
-    ) -> audit.AuditRecord:
-        """The `action.started` step, written with the transition to `running`."""
-        return record(
-            who,
-            message,
-            "action.started",
-            action,
-            State.RUNNING,
-            runner=runner or action.runner or "",
-        )
-
     def run_lease(self) -> Mapping[str, object]:
         return {"runner": runner_id(), "lease_until": self.clock() + self.lease}
 
@@ -118,7 +110,82 @@ class Finisher:
             action, self.approvers(action), self.channel, text, with_buttons, updates
         )
 
-    async def execute(self, principal: Principal, message: Message, action: Action) -> list[Reply]:
+    async def review(self, tx: AsyncSession, action: Action) -> Refusal | None:
+        """Every start check for this action, now (None: it may run)."""
+        spec = self.executor.registry.spec(action.skill)
+        return await self.authorizer.review_start(tx, action, spec)
+
+    async def begin(
+        self,
+        tx: AsyncSession,
+        action_id: int,
+        allowed_from: frozenset[State] | set[State],
+        who: str,
+        message: Message | None,
+        step: audit.AuditRecord | None = None,
+    ) -> Action | Refusal | None:
+        """Under the action's row lock, run the start checks and move the action to
+        `running` (audited `step`, then `action.started`) or to `denied` with the refusal.
+        None when the action is not in `allowed_from` (someone else moved it)."""
+        action = await actions.lock(tx, action_id)
+        if action is None or action.state not in allowed_from:
+            return None
+        refused = await self.review(tx, action)
+        if refused is not None:
+            event = record(
+                who,
+                message,
+                "action.denied",
+                action,
+                State.DENIED,
+                rule=refused.rule,
+                reason=refused.reason,
+            )
+            await actions.transition(
+                tx, action_id, allowed_from, State.DENIED, event, result=refused.reason
+            )
+            return refused
+        if step is not None:
+            await self.audit(tx, step)
+        lease = self.run_lease()
+        started = record(
+            who, message, "action.started", action, State.RUNNING, runner=str(lease["runner"])
+        )
+        return await actions.transition(
+            tx, action_id, allowed_from, State.RUNNING, started, extra=lease
+        )
+
+    async def start_now(
+        self,
+        action_id: int,
+        by: str = SYSTEM,
+        message: Message | None = None,
+        waiting: frozenset[State] = frozenset({State.APPROVED}),
+    ) -> list[Reply]:
+        """Start this action now, if every start check passes at this moment: the public
+        entry point for timed starts and retries. `waiting`: the states it may start from.
+        The replies go to the requester; a refusal leaves the action `denied`."""
+        async with self.store.transaction() as tx:
+            began = await self.begin(tx, action_id, waiting, by, message)
+        if began is None:
+            return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+        if isinstance(began, Refusal):
+            async with self.store.transaction() as tx:
+                action = await actions.get(tx, action_id)
+            return [self.refused(action_id, began, action.requester if action else None)]
+        replies = await self.execute(began.requester, message, began)
+        return [Reply(r.text, r.kind, action_id=r.action_id, to=began.requester) for r in replies]
+
+    @staticmethod
+    def refused(action_id: int, refusal: Refusal, to: str | None = None) -> Reply:
+        text = texts.may_not_start(action_id, refusal.reason)
+        return Reply(text, ReplyKind.ERROR, action_id=action_id, to=to)
+
+    async def execute(self, requester: str, message: Message | None, action: Action) -> list[Reply]:
+        """Run the action as its requester, as the directory knows them now."""
+        principal = self.directory.find(requester)
+        if principal is None:  # the start gate refuses this; a removal in between lands here
+            return [Reply(texts.may_not_start(action.id or 0, "the requester left"))]
         ctx = self.executor.context(principal, action.skill, actions.slots_of(action), action.id)
         async with self.lifecycle.lease_held(action.id or 0):
             outcome = await self.executor.run(ctx, action.skill)

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from chatbot import texts
 from chatbot.governance import actions, cards
 from chatbot.governance.actions import State
+from chatbot.governance.checks import Refusal
 from chatbot.governance.finish import Finisher, record
 from chatbot.store.tables import Action
 from chatbot.types import Message, Principal, Reply, ReplyKind
@@ -78,8 +79,7 @@ class Voting(Finisher):
                     to=moved.requester,
                 ),
             ]
-        requester = self.directory.find(moved.requester) or principal
-        done = await self.execute(requester, message, moved)
+        done = await self.execute(moved.requester, message, moved)
         text = cards.decided_text(moved, "approved", ", ".join(votes), self.clock())
         return [
             Reply(f"You approved request #{action_id}.", action_id=action_id),
@@ -124,24 +124,6 @@ class Voting(Finisher):
             )
             await self.audit(tx, event)
             return action, votes
-        closed = self.authorizer.calendar.check(
-            action.skill, actions.slots_of(action), self.clock()
-        )
-        if closed is not None:  # approved, but the window closed (or a freeze began) meanwhile
-            event = record(
-                principal.name,
-                message,
-                "action.denied",
-                action,
-                State.DENIED,
-                rule=closed.rule,
-                reason=closed.reason,
-                approvers=votes,
-            )
-            moved = await actions.transition(
-                tx, action_id, {State.AWAITING_APPROVAL}, State.DENIED, event, result=closed.reason
-            )
-            return moved, votes
         event = record(
             principal.name, message, "action.approved", action, State.APPROVED, approvers=votes
         )
@@ -150,12 +132,11 @@ class Voting(Finisher):
         )
         if approved is None:
             return None, votes
-        lease = self.run_lease()
-        started = self.started(approved.requester, message, approved, str(lease["runner"]))
-        moved = await actions.transition(
-            tx, action_id, {State.APPROVED}, State.RUNNING, started, extra=lease
-        )
-        return moved, votes
+        # The start gate: the window, the requester as they are now, these approvals...
+        began = await self.begin(tx, action_id, {State.APPROVED}, approved.requester, message)
+        if isinstance(began, Refusal) or began is None:
+            return await actions.get(tx, action_id), votes
+        return began, votes
 
     def _rejected(self, principal: Principal, action: Action) -> list[Reply]:
         told = f"{principal.name} rejected request #{action.id}; nothing was done."
