@@ -185,9 +185,7 @@ class Approvals(Voting):
             replies += self.route(moved, text, with_buttons=False, updates=True)
         return replies
 
-    async def preview(
-        self, principal: Principal, message: Message, action_id: int
-    ) -> list[Reply]:
+    async def preview(self, principal: Principal, message: Message, action_id: int) -> list[Reply]:
         """A dry run of a pending action, for its requester and those who may decide it
         only; every preview, allowed or refused, is audited."""
         action = await self.load(action_id)

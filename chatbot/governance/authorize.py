@@ -143,4 +143,3 @@ class Authorizer:
             action,
         )
         return await checks.first_refusal(self.start_checks, session, attempt)
-
