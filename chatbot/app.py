@@ -14,8 +14,10 @@ from chatbot.adapters.relay import Relay
 from chatbot.assistant import Assistant
 from chatbot.config import Settings
 from chatbot.execute import Executor
+from chatbot.governance import checkpoint
 from chatbot.governance.authorize import Authorizer
 from chatbot.governance.calendar import ChangeCalendar
+from chatbot.governance.checkpoint import Checkpointer
 from chatbot.governance.clock import Clock, system_clock
 from chatbot.governance.policy import PolicyBook
 from chatbot.governance.ratelimit import RateLimiter
@@ -123,13 +125,31 @@ async def runtime(
                 )
                 reloader.loaded = loaded
             revoker = Revoker(store, registry, http)
+            signer = checkpoints(settings, store, assistant)
+            if signer is not None:
+                await checkpoint.due(signer, at_start_or_stop=True)
             await assistant.approvals.start()
             try:
                 yield Runtime(settings, store, assistant, http, admin, reloader, revoker)
             finally:
                 await assistant.approvals.stop()
+                if signer is not None:
+                    await checkpoint.due(signer, at_start_or_stop=True)
     finally:
         await store.close()
+
+
+def checkpoints(settings: Settings, store: Store, assistant: Assistant) -> Checkpointer | None:
+    """Signed audit checkpoints: at start and stop when the head moved, and looked at every
+    few seconds by the lifecycle scheduler (every N entries, every M minutes)."""
+    config = settings.audit_checkpoints
+    if not config.enabled:
+        return None
+    signer = Checkpointer(config, settings.data_dir, store)
+    lifecycle = assistant.approvals.lifecycle
+    period = min(5.0, config.every_minutes * 30)
+    lifecycle.every("audit-checkpoint", period, lambda: checkpoint.due(signer))
+    return signer
 
 
 @asynccontextmanager

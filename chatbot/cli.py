@@ -9,7 +9,8 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, NoReturn
 
 from chatbot.config import Settings, load_settings
-from chatbot.errors import ChatOpsError, ConfigError, StoreError, UserError
+from chatbot.errors import ChatOpsError, ConfigError, StorageUnavailable, StoreError, UserError
+from chatbot.governance import audit_cli
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,6 +61,10 @@ def _build_parser() -> argparse.ArgumentParser:
         type=_positive,
         help="processes that walk a long SQLite chain (default: one per core)",
     )
+    verify.add_argument(
+        "--checkpoints", help="signed checkpoint log to compare with (default: the file sink)"
+    )
+    audit_cli.register(audit_sub)
     export = audit_sub.add_parser("export", help="every entry as JSON lines")
     export.add_argument("--since", help="ISO date or time; entries at or after it")
 
@@ -105,6 +110,9 @@ Handler = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 def _handler(args: argparse.Namespace) -> Handler:
     from chatbot import commands
 
+    if getattr(args, "handler", None) is not None:
+        handler: Handler = args.handler
+        return handler
     name = args.command
     for attr in ("audit_command", "approvals_command", "skills_command"):
         if getattr(args, attr, None):
@@ -120,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"chatops: configuration error: {exc}", file=sys.stderr)
         return 2
+    except StorageUnavailable as exc:
+        print(f"chatops: {exc}", file=sys.stderr)
+        return 3
     except (StoreError, UserError) as exc:
         print(f"chatops: {exc}", file=sys.stderr)
         return 2

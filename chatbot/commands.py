@@ -125,13 +125,9 @@ async def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
-    async with runtime(settings) as rt, rt.store.snapshot() as tx:
-        result = await audit.verify(tx, processes=args.processes)
-    if result.ok:
-        print(f"audit chain intact: {result.checked} entries verified")
-        return 0
-    print(f"audit chain broken at entry {result.bad_seq}: {result.problem}", file=sys.stderr)
-    return 1
+    from chatbot.governance import audit_cli
+
+    return await audit_cli.cmd_verify(settings, args)
 
 
 async def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:

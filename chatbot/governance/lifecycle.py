@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import update
@@ -37,6 +38,7 @@ from chatbot.store.tables import Action
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "expire-action-"
+PERIODIC_PREFIX = "periodic-"
 _SECOND = timedelta(seconds=1)
 
 
@@ -77,6 +79,11 @@ def due(action_id: int) -> int:
     return action_id
 
 
+def tick(name: str) -> str:
+    """A periodic job kept in memory: it names the work; the listener runs it on the loop."""
+    return name
+
+
 class Lifecycle:
     """Owns the scheduler of one runtime: expiry jobs (persisted) and recovery (in memory)."""
 
@@ -93,6 +100,13 @@ class Lifecycle:
         self._tasks: set[asyncio.Task[object]] = set()
         self._scheduler: BackgroundScheduler | None = None
         self._recovering: asyncio.Task[None] | None = None
+        self._periodic: dict[str, tuple[float, Callable[[], Awaitable[object]]]] = {}
+
+    def every(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        """Run `job` on the event loop every `seconds` while this runtime runs (an interval
+        job in the scheduler's memory store; call before `start`). The job engine
+        (`chatops worker`) takes these over."""
+        self._periodic[name] = (seconds, job)
 
     async def start(self) -> None:
         """Recover, then start the expiry scheduler and the periodic recovery.
@@ -107,6 +121,18 @@ class Lifecycle:
         scheduler = BackgroundScheduler(timezone="UTC")
         jobs = SQLAlchemyJobStore(url=sync_url(self.store.url), tablename="apscheduler_jobs")
         scheduler.add_jobstore(jobs, "default")
+        scheduler.add_jobstore(MemoryJobStore(), "memory")
+        for name, (seconds, _job) in self._periodic.items():
+            scheduler.add_job(
+                tick,
+                "interval",
+                seconds=seconds,
+                args=[name],
+                id=f"{PERIODIC_PREFIX}{name}",
+                jobstore="memory",
+                coalesce=True,
+                max_instances=1,
+            )
         scheduler.add_listener(lambda event: self._handoff(loop, event), EVENT_JOB_EXECUTED)
         await asyncio.to_thread(scheduler.start)
         self._scheduler = scheduler
@@ -154,9 +180,16 @@ class Lifecycle:
             loop.call_soon_threadsafe(self._on_executed, event)
 
     def _on_executed(self, event: JobExecutionEvent) -> None:
-        if not event.job_id.startswith(JOB_PREFIX):
+        if event.job_id.startswith(PERIODIC_PREFIX):
+            periodic = self._periodic.get(str(event.retval))
+            if periodic is None:
+                return
+            work: Awaitable[object] = periodic[1]()
+        elif event.job_id.startswith(JOB_PREFIX):
+            work = self._expire(int(event.retval))
+        else:
             return
-        task = asyncio.get_running_loop().create_task(self._expire(int(event.retval)))
+        task = asyncio.get_running_loop().create_task(_run(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -187,3 +220,7 @@ async def running_actions(store: Store) -> list[Action]:
     async with store.transaction() as tx:
         rows = await tx.exec(select(Action).where(Action.state == "running"))
         return list(rows.all())
+
+
+async def _run(work: Awaitable[object]) -> object:
+    return await work
