@@ -20,7 +20,7 @@ from chatbot import dialogue, texts
 from chatbot.config import Settings
 from chatbot.dialogue import Pending
 from chatbot.execute import Executor
-from chatbot.governance import audit
+from chatbot.governance import audit, target
 from chatbot.governance.approvals import Approvals
 from chatbot.governance.authorize import Authorizer
 from chatbot.identity import Directory
@@ -189,7 +189,36 @@ class Assistant:
         spec = self.registry.spec(meant.skill)
         if spec is None:
             return [Reply(texts.NOT_UNDERSTOOD)]
-        return await self._proceed(principal, message, spec, meant.slot_values(), meant.dry_run)
+        slots = meant.slot_values()
+        if spec.slot("user") is not None and not slots.get("user"):
+            named = target.named_target(meant.text, self._known_words(spec))
+            person = self.directory.find(named) if named else None
+            if named and person is None:  # named, not resolved: ask, never use the requester
+                return await self._which_person(principal, message, spec, slots, named)
+            if person is not None:
+                slots = {**slots, "user": person.name}
+        return await self._proceed(principal, message, spec, slots, meant.dry_run)
+
+    def _known_words(self, spec: SkillSpec) -> frozenset[str]:
+        catalog = self.settings.catalog
+        names = [*catalog.services, *catalog.resources]
+        for env, aliases in catalog.environments.items():
+            names += [env, *aliases]
+        return target.vocabulary(spec, names)
+
+    async def _which_person(
+        self,
+        principal: Principal,
+        message: Message,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        named: str,
+    ) -> list[Reply]:
+        await self._remember(principal, message, Pending("slot:user", spec.name, slots))
+        # The requester named someone else: they are not among the guesses.
+        people = [p for p in self.directory.principals.values() if p.name != principal.name]
+        buttons = tuple(Button(n, f"slot:{n}") for n in target.close_matches(named, people))
+        return [Reply(texts.unknown_person(named), ReplyKind.QUESTION, buttons)]
 
     async def _proceed(
         self,
