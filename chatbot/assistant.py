@@ -20,7 +20,7 @@ from chatbot import dialogue, texts
 from chatbot.config import Settings
 from chatbot.dialogue import Pending
 from chatbot.execute import Executor
-from chatbot.governance import audit, target
+from chatbot.governance import audit, storage, target
 from chatbot.governance.approvals import Approvals
 from chatbot.governance.authorize import Authorizer
 from chatbot.identity import Directory
@@ -66,6 +66,7 @@ class Assistant:
         self.understander, self.directory, self.authorizer = understander, directory, authorizer
         self.executor = executor
         self.approvals = Approvals(store, registry, directory, authorizer, executor, settings)
+        self.health = storage.Health()  # the last write failure, for /readyz and the CLI
         self._question_ttl = timedelta(seconds=settings.limits.question_ttl_seconds)
 
     async def handle(self, message: Message) -> list[Reply]:
@@ -86,12 +87,43 @@ class Assistant:
                 assert message.press is not None
                 return await self._on_press(principal, message, message.press.value)
             return await self._on_text(principal, message, meant, received)
-        except Exception:
+        except Exception as exc:
+            if storage.unavailable(exc):
+                return await self._storage_down(principal, message, exc)
             log.exception("message from %s failed", principal.name)
-            async with self.store.transaction() as tx:
-                failed = self._record(principal, message, "internal.error", "failed")
-                entry = await audit.append(tx, failed)
+            try:
+                async with self.store.transaction() as tx:
+                    failed = self._record(principal, message, "internal.error", "failed")
+                    entry = await audit.append(tx, failed)
+            except Exception as again:
+                if not storage.unavailable(again):
+                    raise
+                return await self._storage_down(principal, message, again, audited=True)
             return [Reply(texts.INTERNAL.format(seq=entry.seq), ReplyKind.ERROR)]
+
+    async def _storage_down(
+        self, principal: Principal, message: Message, exc: Exception, audited: bool = False
+    ) -> list[Reply]:
+        """The database cannot record this: say nothing was done, mark the process not
+        ready, and try once to audit the failure; the original error stays the one logged."""
+        log.error(
+            "cannot record the message from %s: %s",
+            principal.name,
+            storage.one_line(exc),
+            exc_info=exc,
+        )
+        self.health.failed(exc)
+        if not audited:
+            try:
+                async with self.store.transaction() as tx:
+                    note = {"error": storage.one_line(exc)[:300], "event_id": message.event_id}
+                    down = self._record(
+                        principal, message, "storage.unavailable", "failed", None, note
+                    )
+                    await audit.append(tx, down)
+            except Exception as again:
+                log.warning("the audit of that failure failed too: %s", storage.one_line(again))
+        return [Reply(texts.STORAGE_DOWN, ReplyKind.ERROR)]
 
     async def _receive(
         self,
@@ -113,7 +145,9 @@ class Assistant:
                     return Received(None)
                 await audit.append_many(tx, [got, self._understood(principal, message, meant)])
                 key = dialogue.conversation_key(principal, message)
-                return Received(await dialogue.load(tx, key))
+                pending = await dialogue.load(tx, key)
+            self.health.recovered()
+            return Received(pending)
         except IntegrityError:
             return None  # the same event is being handled right now by another worker or replica
 

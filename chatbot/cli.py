@@ -141,6 +141,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a database that went away mid-command: one line, exit 3
+        from chatbot.governance import storage
+
+        if not storage.unavailable(exc):
+            raise
+        print(f"chatops: the database is unavailable: {storage.one_line(exc)}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -9,11 +9,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from chatbot import texts
 from chatbot.adapters import shell
 from chatbot.app import build_understander, runtime
 from chatbot.config import Settings
-from chatbot.errors import UserError
-from chatbot.governance import audit
+from chatbot.errors import StorageUnavailable, UserError
+from chatbot.governance import audit, storage
 from chatbot.store.tables import AuditEntry
 from skills import admin as skill_admin
 from skills.admin import Actor
@@ -36,6 +37,8 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # Back ends, connector settings and secrets are checked before listening, so a mistake is
     # one line naming the key, not a server that fails its start-up.
     builtin_skills(settings.backends, settings.connectors, load_secrets(settings.secrets_file))
+    # An unreachable database is one line and exit 3 here, not a failed start-up traceback.
+    await storage.reachable(settings.database)
 
     return await serve(settings, args.host, args.port)
 
@@ -56,6 +59,8 @@ async def cmd_say(settings: Settings, args: argparse.Namespace) -> int:
         )
     async with runtime(settings) as rt:
         replies = await rt.assistant.handle(shell.message(who, text, args.press))
+        if rt.assistant.health.failing:
+            raise StorageUnavailable(texts.STORAGE_DOWN)
     if args.json:
         print(json.dumps(shell.as_json(replies), ensure_ascii=False))
     else:

@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import uvicorn
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
@@ -26,6 +25,7 @@ from chatbot.adapters.web import api as web_api
 from chatbot.app import background, runtime
 from chatbot.config import Settings
 from chatbot.errors import ConfigError
+from chatbot.governance import storage
 from chatbot.metrics import Metrics
 from intents import Understander
 
@@ -63,11 +63,16 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    try:
-        async with request.app.state.runtime.store.transaction() as tx:
-            await tx.exec(text("SELECT 1"))  # type: ignore[call-overload]
-    except Exception as exc:  # the database is what readiness is about
-        return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
+    """Ready when the database takes a write now and the pipeline's last write did not fail
+    in the last seconds (a read-only or full database is not ready)."""
+    rt = request.app.state.runtime
+    problem = await storage.probe(rt.store)
+    if problem is None and rt.assistant.health.failing:
+        problem = rt.assistant.health.reason
+    if problem is not None:  # the detail goes to the log, not to whoever asks
+        log.warning("not ready: the database does not take writes: %s", problem)
+        reason = "the database does not take writes (read-only, full or unreachable)"
+        return JSONResponse({"status": "unavailable", "reason": reason}, 503)
     return JSONResponse({"status": "ready"})
 
 

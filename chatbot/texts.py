@@ -125,3 +125,7 @@ def unknown_person(named: str) -> str:
 
 
 STORAGE_DOWN = "I can't record that right now; nothing was done. Please try again in a moment."
+RECORDED_LATER = (
+    "(I couldn't record this yet because the database is unavailable; it will be recorded "
+    "as soon as the database is back.)"
+)

@@ -11,6 +11,7 @@ people through the outbox (`outbox.py`), in the same transaction as the state ch
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from chatbot import texts
 from chatbot.config import Settings
 from chatbot.execute import Executor
-from chatbot.governance import actions, audit, cards, outbox
+from chatbot.governance import actions, audit, cards, outbox, storage
 from chatbot.governance.actions import State
 from chatbot.governance.authorize import Authorizer
 from chatbot.governance.checks import Refusal
@@ -30,6 +31,8 @@ from chatbot.store.tables import Action
 from chatbot.types import Message, Principal, Reply, ReplyKind
 
 SYSTEM = "system"
+AFTER_RUN = frozenset({State.RUNNING, State.INTERRUPTED})
+log = logging.getLogger(__name__)
 WAITING = frozenset({State.AWAITING_CONFIRMATION, State.AWAITING_APPROVAL})
 
 
@@ -68,6 +71,9 @@ class Finisher:
         self.channel = settings.approvals.channel
         self.lease = timedelta(seconds=settings.limits.run_lease_seconds)
         self.lifecycle = Lifecycle(store, self.clock, self.lease, self.expire, self.recover)
+        # Outcomes of skills that finished while the database was away, until it is back.
+        self.unrecorded = storage.Unrecorded()
+        self.lifecycle.every("record-outcomes", 2.0, self.unrecorded.retry)
 
     async def start(self) -> None:
         """Recover what a previous process left running, then start the timers."""
@@ -75,6 +81,9 @@ class Finisher:
 
     async def stop(self) -> None:
         await self.lifecycle.stop()
+        await self.unrecorded.retry()
+        for action_id in self.unrecorded.waiting:
+            log.error("the outcome of action %d could not be recorded before stopping", action_id)
 
     async def deliver(self, person: str) -> list[Reply]:
         """Hand over this person's undelivered notifications (expired, interrupted) and mark
@@ -191,12 +200,32 @@ class Finisher:
             outcome = await self.executor.run(ctx, action.skill)
         state = State.SUCCEEDED if outcome.ok else State.FAILED
         step = "action.finished" if outcome.ok else "action.failed"
-        event = record(principal.name, message, step, action, state, summary=outcome.summary)
-        async with self.store.transaction() as tx:
-            await actions.transition(
-                tx, action.id or 0, {State.RUNNING}, state, event, result=outcome.summary
-            )
+        finished = self.clock().isoformat()
+        event = record(
+            principal.name, message, step, action, state, summary=outcome.summary, at=finished
+        )
+
+        async def write() -> None:
+            # From `interrupted` too: another replica may have given up on us meanwhile.
+            async with self.store.transaction() as tx:
+                await actions.transition(
+                    tx, action.id or 0, AFTER_RUN, state, event, result=outcome.summary
+                )
+
         text = texts.result(outcome.summary, outcome.ok, outcome.sandbox)
+        try:
+            await write()
+        except Exception as exc:
+            if not storage.unavailable(exc):
+                raise
+            log.warning(
+                "action %s %s but the database is unavailable (%s); recording it when it is back",
+                action.id,
+                step,
+                storage.one_line(exc),
+            )
+            self.unrecorded.keep(action.id or 0, write)
+            text = f"{text} {texts.RECORDED_LATER}"
         return [Reply(text, ReplyKind.RESULT, action_id=action.id)]
 
     async def _close(
@@ -253,8 +282,8 @@ class Finisher:
         """Mark `running` actions nobody runs any more as `interrupted`; never re-run them."""
         now, found = self.clock(), []
         for action in await running_actions(self.store):
-            if not abandoned(action, now):
-                continue
+            if action.id in self.unrecorded or not abandoned(action, now):
+                continue  # an outcome we hold is written when the database is back
             event = record(
                 SYSTEM,
                 None,

@@ -23,7 +23,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot.errors import StoreError
+from chatbot.errors import StorageUnavailable, StoreError
 from chatbot.store import sqlite
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -111,7 +111,9 @@ class Store:
                 command.upgrade(config, "head")
         except (OperationalError, DBAPIError) as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise StoreError(f"cannot use the database at {safe_url(self.url)}: {reason}") from None
+            # Unreachable or unwritable is "storage unavailable" (exit 3), not bad input.
+            error = StorageUnavailable if isinstance(exc, OperationalError) else StoreError
+            raise error(f"cannot use the database at {safe_url(self.url)}: {reason}") from None
         finally:
             engine.dispose()
 
