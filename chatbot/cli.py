@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, NoReturn
@@ -122,6 +123,10 @@ def _handler(args: argparse.Namespace) -> Handler:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    if args.command not in ("serve", "worker") and not logging.getLogger().handlers:
+        # Unconfigured, Python would print warnings with tracebacks to stderr; a command's
+        # errors are its one line (the server configures real logging for itself).
+        logging.getLogger("chatbot").addHandler(logging.NullHandler())
     try:
         settings = load_settings(args.config)
         return asyncio.run(_handler(args)(settings, args))
