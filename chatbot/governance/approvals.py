@@ -17,7 +17,7 @@ from chatbot.governance import actions, cards
 from chatbot.governance.actions import State
 from chatbot.governance.authorize import Authorizer
 from chatbot.governance.checks import Refusal
-from chatbot.governance.finish import record
+from chatbot.governance.finish import Finisher, record
 from chatbot.governance.voting import Voting
 from chatbot.identity import Directory
 from chatbot.store.engine import Store
@@ -36,7 +36,11 @@ from skills.api import SkillSpec
 from skills.registry import SkillRegistry
 
 
-class Approvals(Voting):
+class Approvals:
+    """The requester's side (request, confirm, cancel, preview, send for approval), composed
+    with the approver's (`Voting`) and how actions start and end (`Finisher`): no inheritance
+    chain, each part is handed what it uses."""
+
     def __init__(
         self,
         store: Store,
@@ -46,10 +50,17 @@ class Approvals(Voting):
         executor: Executor,
         settings: Settings,
     ) -> None:
-        super().__init__(store, directory, authorizer, executor, settings)
+        self.finish = Finisher(store, directory, authorizer, executor, settings)
+        self.voting = Voting(self.finish)
         self.registry = registry
         self._ttl = timedelta(seconds=settings.limits.confirmation_ttl_seconds)
         self._approval_ttl = timedelta(seconds=settings.approvals.ttl_seconds)
+        # What the rest of the pipeline and the CLI use, from the part that owns it.
+        self.lifecycle = self.finish.lifecycle
+        self.start, self.stop = self.finish.start, self.finish.stop
+        self.deliver, self.recover = self.finish.deliver, self.finish.recover
+        self.start_now = self.finish.start_now
+        self.inbox, self.decide = self.voting.inbox, self.voting.decide
 
     async def request(
         self,
@@ -61,9 +72,9 @@ class Approvals(Voting):
     ) -> list[Reply]:
         """Persist the action and ask the requester to confirm (or to send it for approval)."""
         key = dialogue.conversation_key(principal, message)
-        async with self.store.transaction() as tx:
+        async with self.finish.store.transaction() as tx:
             action = await actions.create(
-                tx, principal, message, spec.name, slots, decision, self.clock() + self._ttl
+                tx, principal, message, spec.name, slots, decision, self.finish.clock() + self._ttl
             )
             pending = dialogue.Pending(dialogue.CONFIRM, spec.name, slots, action.id)
             await dialogue.save(tx, key, pending, self._ttl)
@@ -92,8 +103,8 @@ class Approvals(Voting):
     ) -> list[Reply]:
         """Run what needs no confirmation; side effects still get a persisted action."""
         if not spec.side_effect:
-            ctx = self.executor.context(principal, spec.name, slots)
-            outcome = await self.executor.run(ctx, spec.name)
+            ctx = self.finish.executor.context(principal, spec.name, slots)
+            outcome = await self.finish.executor.run(ctx, spec.name)
             ok = "ok" if outcome.ok else "failed"
             event = record(
                 principal.name,
@@ -104,15 +115,15 @@ class Approvals(Voting):
                 skill=spec.name,
                 summary=outcome.summary,
             )
-            async with self.store.transaction() as tx:
-                await self.audit(tx, event)
+            async with self.finish.store.transaction() as tx:
+                await self.finish.audit(tx, event)
             text = texts.result(outcome.summary, outcome.ok, outcome.sandbox)
             return [Reply(text, ReplyKind.RESULT)]
-        async with self.store.transaction() as tx:
+        async with self.finish.store.transaction() as tx:
             action = await actions.create(
-                tx, principal, message, spec.name, slots, decision, self.clock() + self._ttl
+                tx, principal, message, spec.name, slots, decision, self.finish.clock() + self._ttl
             )
-            began = await self.begin(
+            began = await self.finish.begin(
                 tx, action.id or 0, {State.AWAITING_CONFIRMATION}, principal.name, message
             )
         return await self._after_begin(principal, message, action, began)
@@ -127,8 +138,8 @@ class Approvals(Voting):
         if began is None:
             return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
         if isinstance(began, Refusal):
-            return [self.refused(action.id or 0, began)]
-        return await self.execute(principal.name, message, began)
+            return [self.finish.refused(action.id or 0, began)]
+        return await self.finish.execute(principal.name, message, began)
 
     async def press(
         self, principal: Principal, message: Message, verb: str, action_id: int
@@ -145,29 +156,29 @@ class Approvals(Voting):
         return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
 
     async def _clear(self, requester: str, message: Message) -> None:
-        async with self.store.transaction() as tx:
+        async with self.finish.store.transaction() as tx:
             await dialogue.clear(tx, f"{requester}|{message.platform}|{message.channel}")
 
     async def confirm(self, principal: Principal, message: Message, action_id: int) -> list[Reply]:
-        action = await self.load(action_id)
+        action = await self.finish.load(action_id)
         if action is None:
             return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
         if action.requester != principal.name:
             return [Reply(texts.NOT_YOURS.format(who=action.requester), ReplyKind.ERROR)]
         await self._clear(principal.name, message)
-        if self.is_expired(action):
-            return await self.expire_on_access(principal, message, action)
+        if self.finish.is_expired(action):
+            return await self.finish.expire_on_access(principal, message, action)
         if action.approvals_needed > 0:
             return await self._send_for_approval(principal, message, action)
         confirmed = record(principal.name, message, "action.confirmed", action, State.RUNNING)
-        async with self.store.transaction() as tx:
-            began = await self.begin(
+        async with self.finish.store.transaction() as tx:
+            began = await self.finish.begin(
                 tx, action_id, {State.AWAITING_CONFIRMATION}, principal.name, message, confirmed
             )
         return await self._after_begin(principal, message, action, began)
 
     async def cancel(self, principal: Principal, message: Message, action_id: int) -> list[Reply]:
-        action = await self.load(action_id)
+        action = await self.finish.load(action_id)
         if action is None:
             return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
         if action.requester != principal.name:
@@ -175,31 +186,35 @@ class Approvals(Voting):
         await self._clear(principal.name, message)
         event = record(principal.name, message, "action.cancelled", action, State.CANCELLED)
         waiting = {State.AWAITING_CONFIRMATION, State.AWAITING_APPROVAL}
-        async with self.store.transaction() as tx:
+        async with self.finish.store.transaction() as tx:
             moved = await actions.transition(tx, action_id, waiting, State.CANCELLED, event)
         if moved is None:
             return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
         replies = [Reply(texts.CANCELLED, action_id=action_id)]
         if action.state == State.AWAITING_APPROVAL:
-            text = cards.decided_text(moved, "cancelled", principal.name, self.clock())
-            replies += self.route(moved, text, with_buttons=False, updates=True)
+            text = cards.decided_text(moved, "cancelled", principal.name, self.finish.clock())
+            replies += self.finish.route(moved, text, with_buttons=False, updates=True)
         return replies
 
     async def preview(self, principal: Principal, message: Message, action_id: int) -> list[Reply]:
         """A dry run of a pending action, for its requester and those who may decide it
         only; every preview, allowed or refused, is audited."""
-        action = await self.load(action_id)
+        action = await self.finish.load(action_id)
         if action is None or action.state in actions.FINAL:
             return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
-        requester = self.directory.find(action.requester)
-        allowed = principal.name == action.requester or principal.name in self.approvers(action)
+        requester = self.finish.directory.find(action.requester)
+        allowed = principal.name == action.requester or principal.name in self.finish.approvers(
+            action
+        )
         if not allowed or requester is None:
             refused = record(principal.name, message, "action.previewed", action, "refused")
-            async with self.store.transaction() as tx:
-                await self.audit(tx, refused)
+            async with self.finish.store.transaction() as tx:
+                await self.finish.audit(tx, refused)
             return [Reply(texts.PREVIEW_NOT_YOURS.format(id=action_id), ReplyKind.ERROR)]
-        ctx = self.executor.context(requester, action.skill, actions.slots_of(action), action_id)
-        outcome = await self.executor.run(ctx, action.skill, preview=True)
+        ctx = self.finish.executor.context(
+            requester, action.skill, actions.slots_of(action), action_id
+        )
+        outcome = await self.finish.executor.run(ctx, action.skill, preview=True)
         shown = record(
             principal.name,
             message,
@@ -208,8 +223,8 @@ class Approvals(Voting):
             "ok" if outcome.ok else "failed",
             summary=outcome.summary,
         )
-        async with self.store.transaction() as tx:
-            await self.audit(tx, shown)
+        async with self.finish.store.transaction() as tx:
+            await self.finish.audit(tx, shown)
         text = texts.result(f"(preview) {outcome.summary}", outcome.ok, outcome.sandbox)
         return [Reply(text, ReplyKind.RESULT, action_id=action_id)]
 
@@ -217,8 +232,8 @@ class Approvals(Voting):
         self, principal: Principal, message: Message, action: Action
     ) -> list[Reply]:
         event = record(principal.name, message, "action.confirmed", action, State.AWAITING_APPROVAL)
-        expires = self.clock() + self._approval_ttl
-        async with self.store.transaction() as tx:
+        expires = self.finish.clock() + self._approval_ttl
+        async with self.finish.store.transaction() as tx:
             moved = await actions.transition(
                 tx,
                 action.id or 0,
@@ -229,7 +244,9 @@ class Approvals(Voting):
             )
         if moved is None:
             return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
-        await self.lifecycle.expire_at(moved.id or 0, expires)
-        approvers = self.approvers(moved)
-        sent = texts.sent_for_approval(moved.id or 0, [self.channel] if self.channel else approvers)
-        return [Reply(sent, action_id=moved.id), *self.route(moved, cards.card_text(moved))]
+        await self.finish.lifecycle.expire_at(moved.id or 0, expires)
+        approvers = self.finish.approvers(moved)
+        sent = texts.sent_for_approval(
+            moved.id or 0, [self.finish.channel] if self.finish.channel else approvers
+        )
+        return [Reply(sent, action_id=moved.id), *self.finish.route(moved, cards.card_text(moved))]

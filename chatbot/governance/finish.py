@@ -5,8 +5,9 @@ and being found interrupted.
 (`Authorizer.review_start`) and moves the action to `running` or to `denied` with the reason.
 Confirm, the last approval, `run_now` and `start_now` (timed starts, retries) all call it.
 
-`Approvals` builds on this. Expiry and recovery happen with nobody to reply to, so they tell
-people through the outbox (`outbox.py`), in the same transaction as the state change.
+`Approvals` and `Voting` are each handed one (composition, not a chain of subclasses). Expiry
+and recovery happen with nobody to reply to, so they tell people through the outbox
+(`outbox.py`), in the same transaction as the state change.
 """
 
 from __future__ import annotations

@@ -21,18 +21,25 @@ from chatbot.types import Message, Principal, Reply, ReplyKind
 OWN_REQUEST = "You cannot approve or reject your own request."
 
 
-class Voting(Finisher):
+class Voting:
+    """The approver's side; it moves actions only through the Finisher it is given."""
+
+    def __init__(self, finish: Finisher) -> None:
+        self.finish = finish
+
     def card(self, action: Action, to: str | None = None, votes: tuple[str, ...] = ()) -> Reply:
         text = cards.card_text(action, votes)
         return Reply(text, ReplyKind.APPROVAL, cards.buttons(action.id or 0), action.id, to=to)
 
     async def inbox(self, principal: Principal) -> list[Reply]:
         """Approval cards for every request this person may still decide."""
-        async with self.store.transaction() as tx:
+        async with self.finish.store.transaction() as tx:
             waiting = await actions.waiting_for_approval(tx)
             shown = []
             for action in waiting:
-                if principal.name not in self.approvers(action) or self.is_expired(action):
+                if principal.name not in self.finish.approvers(action) or self.finish.is_expired(
+                    action
+                ):
                     continue
                 votes = tuple(await actions.approvals(tx, action.id or 0))
                 if principal.name not in votes:
@@ -42,19 +49,19 @@ class Voting(Finisher):
     async def decide(
         self, principal: Principal, message: Message, action_id: int, approve: bool
     ) -> list[Reply]:
-        action = await self.load(action_id)
+        action = await self.finish.load(action_id)
         if action is None or action.state != State.AWAITING_APPROVAL:
             state = action.state.replace("_", " ") if action else "gone"
             return [Reply(texts.ALREADY.format(state=state))]
         if action.requester == principal.name:
             return [Reply(OWN_REQUEST, ReplyKind.ERROR)]
-        if principal.name not in self.approvers(action):
+        if principal.name not in self.finish.approvers(action):
             role = action.approvers_role or "admin"
             return [Reply(f"Only people with role {role} can decide this.", ReplyKind.ERROR)]
-        if self.is_expired(action):
-            return await self.expire_on_access(principal, message, action)
+        if self.finish.is_expired(action):
+            return await self.finish.expire_on_access(principal, message, action)
         try:
-            async with self.store.transaction() as tx:
+            async with self.finish.store.transaction() as tx:
                 verdict = await self._vote(tx, principal, message, action_id, approve)
         except IntegrityError:
             verdict = None
@@ -72,19 +79,19 @@ class Voting(Finisher):
             text = cards.card_text(moved, votes)
             return [
                 Reply(f"Approved by you; {left} more approval(s) needed.", action_id=action_id),
-                *self.route(moved, text, updates=True),
+                *self.finish.route(moved, text, updates=True),
                 Reply(
                     f"{principal.name} approved request #{action_id}; {left} more needed.",
                     action_id=action_id,
                     to=moved.requester,
                 ),
             ]
-        done = await self.execute(moved.requester, message, moved)
-        text = cards.decided_text(moved, "approved", ", ".join(votes), self.clock())
+        done = await self.finish.execute(moved.requester, message, moved)
+        text = cards.decided_text(moved, "approved", ", ".join(votes), self.finish.clock())
         return [
             Reply(f"You approved request #{action_id}.", action_id=action_id),
             *done,
-            *self.route(moved, text, with_buttons=False, updates=True),
+            *self.finish.route(moved, text, with_buttons=False, updates=True),
             *(Reply(r.text, r.kind, action_id=r.action_id, to=moved.requester) for r in done),
         ]
 
@@ -122,7 +129,7 @@ class Voting(Finisher):
                 State.AWAITING_APPROVAL,
                 approvers=votes,
             )
-            await self.audit(tx, event)
+            await self.finish.audit(tx, event)
             return action, votes
         event = record(
             principal.name, message, "action.approved", action, State.APPROVED, approvers=votes
@@ -133,17 +140,19 @@ class Voting(Finisher):
         if approved is None:
             return None, votes
         # The start gate: the window, the requester as they are now, these approvals...
-        began = await self.begin(tx, action_id, {State.APPROVED}, approved.requester, message)
+        began = await self.finish.begin(
+            tx, action_id, {State.APPROVED}, approved.requester, message
+        )
         if isinstance(began, Refusal) or began is None:
             return await actions.get(tx, action_id), votes
         return began, votes
 
     def _rejected(self, principal: Principal, action: Action) -> list[Reply]:
         told = f"{principal.name} rejected request #{action.id}; nothing was done."
-        text = cards.decided_text(action, "rejected", principal.name, self.clock())
+        text = cards.decided_text(action, "rejected", principal.name, self.finish.clock())
         return [
             Reply(f"You rejected request #{action.id}.", action_id=action.id),
-            *self.route(action, text, with_buttons=False, updates=True),
+            *self.finish.route(action, text, with_buttons=False, updates=True),
             Reply(told, ReplyKind.RESULT, action_id=action.id, to=action.requester),
         ]
 
@@ -152,9 +161,9 @@ class Voting(Finisher):
             f"Request #{action.id} was approved, but it may not run now: {action.result}. "
             "Nothing was done; ask again when it may run."
         )
-        text = cards.decided_text(action, "approved too late", principal.name, self.clock())
+        text = cards.decided_text(action, "approved too late", principal.name, self.finish.clock())
         return [
             Reply(told, ReplyKind.ERROR, action_id=action.id),
-            *self.route(action, text, with_buttons=False, updates=True),
+            *self.finish.route(action, text, with_buttons=False, updates=True),
             Reply(told, ReplyKind.RESULT, action_id=action.id, to=action.requester),
         ]
