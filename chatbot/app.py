@@ -16,8 +16,10 @@ from chatbot.adapters.relay import Relay
 from chatbot.assistant import Assistant
 from chatbot.config import Settings
 from chatbot.execute import Executor
+from chatbot.governance import checkpoint
 from chatbot.governance.authorize import Authorizer
 from chatbot.governance.calendar import ChangeCalendar
+from chatbot.governance.checkpoint import Checkpointer
 from chatbot.governance.clock import Clock, system_clock
 from chatbot.governance.policy import PolicyBook
 from chatbot.governance.ratelimit import RateLimiter
@@ -47,6 +49,7 @@ class Runtime:
     revoker: Revoker | None = None
     relay: Relay = field(default_factory=Relay)
     incidents: IncidentBook | None = None
+    checkpointer: Checkpointer | None = None
     jobs: Any = None  # the job engine (chatbot/jobs): EmbeddedEngine or QueueEngine
 
 
@@ -126,6 +129,7 @@ async def runtime(
             ChangeCalendar(settings.windows, settings.freezes),
             RateLimiter(settings.rate_limits, store.dialect),
             clock,
+            resources=settings.catalog.resources,
         )
         async with httpx.AsyncClient(timeout=httpx.Timeout(10.0), transport=transport) as http:
             executor = Executor(registry, store, authorizer, http)
@@ -145,7 +149,12 @@ async def runtime(
                 )
                 reloader.loaded = loaded
             revoker = Revoker(store, registry, http)
-            rt = Runtime(settings, store, assistant, http, admin, reloader, revoker)
+            signer = checkpoints(settings, store)
+            if signer is not None:
+                await checkpoint.due(signer, at_start_or_stop=True)
+            rt = Runtime(
+                settings, store, assistant, http, admin, reloader, revoker, checkpointer=signer
+            )
             engine = job_engine(settings, rt)
             rt = dataclasses.replace(rt, jobs=engine)
             assistant.approvals.jobs = engine
@@ -156,8 +165,18 @@ async def runtime(
                 )
             finally:
                 await engine.stop()
+                await assistant.approvals.finish.flush()
+                if signer is not None:
+                    await checkpoint.due(signer, at_start_or_stop=True)
     finally:
         await store.close()
+
+
+def checkpoints(settings: Settings, store: Store) -> Checkpointer | None:
+    """Signed audit checkpoints: at start and stop when the head moved, and looked at every
+    few seconds by the `audit.checkpoint` job (every N entries, every M minutes)."""
+    config = settings.audit_checkpoints
+    return Checkpointer(config, settings.data_dir, store) if config.enabled else None
 
 
 @asynccontextmanager

@@ -22,7 +22,7 @@ from chatbot import consent, dialogue, logs, schedules, support, texts, timing
 from chatbot.config import Settings
 from chatbot.dialogue import Pending
 from chatbot.execute import Executor
-from chatbot.governance import audit
+from chatbot.governance import audit, storage, target
 from chatbot.governance.approvals import Approvals
 from chatbot.governance.authorize import Authorizer
 from chatbot.governance.rbac import channel_kind
@@ -82,6 +82,7 @@ class Assistant:
         self.understander, self.directory, self.authorizer = understander, directory, authorizer
         self.executor = executor
         self.approvals = Approvals(store, registry, directory, authorizer, executor, settings)
+        self.health = storage.Health()  # the last write failure, for /readyz and the CLI
         self._question_ttl = timedelta(seconds=settings.limits.question_ttl_seconds)
         self.support = support.Support(registry, executor)
         self.schedules = Schedules(self.approvals)
@@ -120,12 +121,43 @@ class Assistant:
                 assert message.press is not None
                 return await self._on_press(principal, message, message.press.value)
             return await self._on_text(principal, message, meant, received)
-        except Exception:
+        except Exception as exc:
+            if storage.unavailable(exc):
+                return await self._storage_down(principal, message, exc)
             log.exception("message from %s failed", principal.name)
-            async with self.store.transaction() as tx:
-                failed = self._record(principal, message, "internal.error", "failed")
-                entry = await audit.append(tx, failed)
+            try:
+                async with self.store.transaction() as tx:
+                    failed = self._record(principal, message, "internal.error", "failed")
+                    entry = await audit.append(tx, failed)
+            except Exception as again:
+                if not storage.unavailable(again):
+                    raise
+                return await self._storage_down(principal, message, again, audited=True)
             return [Reply(texts.INTERNAL.format(seq=entry.seq), ReplyKind.ERROR)]
+
+    async def _storage_down(
+        self, principal: Principal, message: Message, exc: Exception, audited: bool = False
+    ) -> list[Reply]:
+        """The database cannot record this: say nothing was done, mark the process not
+        ready, and try once to audit the failure; the original error stays the one logged."""
+        log.error(
+            "cannot record the message from %s: %s",
+            principal.name,
+            storage.one_line(exc),
+            exc_info=exc,
+        )
+        self.health.failed(exc)
+        if not audited:
+            try:
+                async with self.store.transaction() as tx:
+                    note = {"error": storage.one_line(exc)[:300], "event_id": message.event_id}
+                    down = self._record(
+                        principal, message, "storage.unavailable", "failed", None, note
+                    )
+                    await audit.append(tx, down)
+            except Exception as again:
+                log.warning("the audit of that failure failed too: %s", storage.one_line(again))
+        return [Reply(texts.STORAGE_DOWN, ReplyKind.ERROR)]
 
     async def _receive(
         self,
@@ -147,7 +179,9 @@ class Assistant:
                     return Received(None)
                 await audit.append_many(tx, [got, self._understood(principal, message, meant)])
                 key = dialogue.conversation_key(principal, message)
-                return Received(await dialogue.load(tx, key))
+                pending = await dialogue.load(tx, key)
+            self.health.recovered()
+            return Received(pending)
         except IntegrityError:
             return None  # the same event is being handled right now by another worker or replica
 
@@ -308,7 +342,36 @@ class Assistant:
                 if isinstance(usable, str):
                     return [Reply(usable, ReplyKind.QUESTION)]
                 slots = {**slots, **timing.encode(usable)}
+        if spec.slot("user") is not None and not slots.get("user"):
+            named = target.named_target(meant.text, self._known_words(spec))
+            person = self.directory.find_any(named) if named else None
+            if named and person is None:  # named, not resolved: ask, never use the requester
+                return await self._which_person(principal, message, spec, slots, named)
+            if person is not None:
+                slots = {**slots, "user": person.name}
         return await self._proceed(principal, message, spec, slots, meant.dry_run)
+
+    def _known_words(self, spec: SkillSpec) -> frozenset[str]:
+        catalog = self.settings.catalog
+        names = [*catalog.services, *catalog.resources]
+        for env, aliases in catalog.environments.items():
+            names += [env, *aliases]
+        return target.vocabulary(spec, names)
+
+    async def _which_person(
+        self,
+        principal: Principal,
+        message: Message,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        named: str,
+    ) -> list[Reply]:
+        await self._remember(principal, message, Pending("slot:user", spec.name, slots))
+        # The requester named someone else: they are not among the guesses.
+        people = [p for p in self.directory.principals.values() if p.name != principal.name]
+        close = target.close_matches(named, people)
+        buttons = tuple(Button(n, str(ButtonValue(ButtonVerb.SLOT, n))) for n in close)
+        return [Reply(texts.unknown_person(named), ReplyKind.QUESTION, buttons)]
 
     async def _proceed(
         self,

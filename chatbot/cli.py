@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, NoReturn
 
 from chatbot import commands, schedules_cli
 from chatbot.config import Settings, load_settings
-from chatbot.errors import ChatOpsError, ConfigError, StoreError, UserError
+from chatbot.errors import ChatOpsError, ConfigError, StorageUnavailable, StoreError, UserError
+from chatbot.governance import audit_cli
 from chatbot.incidents import cli as incidents_cli
 from chatbot.jobs import cli as jobs_cli
 from chatbot.logs import configure as configure_logging
@@ -80,6 +82,10 @@ def _build_parser() -> argparse.ArgumentParser:
         help="processes that walk a long SQLite chain (default: one per core)",
     )
     verify.set_defaults(handler=commands.cmd_audit_verify)
+    verify.add_argument(
+        "--checkpoints", help="signed checkpoint log to compare with (default: the file sink)"
+    )
+    audit_cli.register(audit_sub)
     export = audit_sub.add_parser("export", help="every entry as JSON lines")
     export.add_argument("--since", help="ISO date or time; entries at or after it")
     export.set_defaults(handler=commands.cmd_audit_export)
@@ -154,6 +160,10 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    if args.command not in ("serve", "worker") and not logging.getLogger().handlers:
+        # Unconfigured, Python would print warnings with tracebacks to stderr; a command's
+        # errors are its one line (the server configures real logging for itself).
+        logging.getLogger("chatbot").addHandler(logging.NullHandler())
     try:
         settings = load_settings(args.config)
         configure_logging(*settings.log_settings)
@@ -161,6 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"chatops: configuration error: {exc}", file=sys.stderr)
         return 2
+    except StorageUnavailable as exc:
+        print(f"chatops: {exc}", file=sys.stderr)
+        return 3
     except (StoreError, UserError) as exc:
         print(f"chatops: {exc}", file=sys.stderr)
         return 2
@@ -171,6 +184,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a database that went away mid-command: one line, exit 3
+        from chatbot.governance import storage
+
+        if not storage.unavailable(exc):
+            raise
+        print(f"chatops: the database is unavailable: {storage.one_line(exc)}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

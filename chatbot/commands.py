@@ -68,6 +68,10 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # Back ends, connector settings and secrets are checked before listening, so a mistake is
     # one line naming the key, not a server that fails its start-up.
     builtin_skills(settings.backends, settings.connectors, load_secrets(settings.secrets_file))
+    # An unreachable database is one line and exit 3 here, not a failed start-up traceback.
+    from chatbot.governance import storage
+
+    await storage.reachable(settings.database)
 
     return await serve(settings, args.host, args.port)
 
@@ -93,6 +97,11 @@ async def cmd_say(settings: Settings, args: argparse.Namespace) -> int:
     async with runtime(settings) as rt:
         who = _known(rt.assistant.directory, args.who)
         replies = await rt.assistant.handle(shell.message(who, text, args.press))
+        if rt.assistant.health.failing:
+            from chatbot import texts
+            from chatbot.errors import StorageUnavailable
+
+            raise StorageUnavailable(texts.STORAGE_DOWN)
     if args.json:
         print(json.dumps(shell.as_json(replies), ensure_ascii=False))
     else:
@@ -170,15 +179,9 @@ async def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
-    from chatbot.governance import audit
+    from chatbot.governance import audit_cli
 
-    async with open_store(settings) as store, store.snapshot() as tx:
-        result = await audit.verify(tx, processes=args.processes)
-    if result.ok:
-        print(f"audit chain intact: {result.checked} entries verified")
-        return 0
-    print(f"audit chain broken at entry {result.bad_seq}: {result.problem}", file=sys.stderr)
-    return 1
+    return await audit_cli.cmd_verify(settings, args)
 
 
 async def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:

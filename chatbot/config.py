@@ -167,8 +167,12 @@ class ApprovalSettings(Frozen):
 
 
 class Resource(Frozen):
+    """An access resource. `max_duration` caps how long access.request may grant it
+    (`30m`, `8h`, `2d`, `1w`; default 30 days), checked at request and again at grant."""
+
     owner_role: str = "admin"
     description: str = ""
+    max_duration: str = Field(default="30d", pattern=r"^\s*[1-9]\d{0,5}\s*(m|min|h|d|w)\s*$")
 
 
 class Catalog(Frozen):
@@ -384,6 +388,22 @@ class ScimSettings(Frozen):
 
     token: SecretStr = SecretStr("")
     max_results: int = Field(default=200, ge=1, le=10000)
+class CheckpointSettings(Frozen):
+    """Signed audit checkpoints (`chatbot.governance.checkpoint`): every `every_entries`
+    entries and every `every_minutes` minutes the chain's head is signed with the Ed25519 key
+    in `key_file` (made on first use when absent; keep it out of the database, e.g. a mounted
+    secret) and appended to each sink: `file` (the JSON-lines file `file`, default
+    DATA_DIR/audit-checkpoints.jsonl; `audit verify` reads it), `syslog` (`syslog_address`,
+    host:port or a socket path) and `http` (POSTed as JSON to `http_url`)."""
+
+    enabled: bool = True
+    key_file: Path | None = None
+    every_entries: int = Field(default=1000, ge=1)
+    every_minutes: float = Field(default=5.0, gt=0)
+    sinks: tuple[Literal["file", "syslog", "http"], ...] = ("file",)
+    file: Path | None = None
+    syslog_address: str = "/dev/log"
+    http_url: str = ""
 
 
 class Settings(BaseSettings):
@@ -434,6 +454,7 @@ class Settings(BaseSettings):
         """(level, format) for `chatbot.logs.configure`: `logging.level` when set, else
         `log_level` (CHATOPS_LOG_LEVEL)."""
         return self.logging.level or self.log_level, self.logging.format
+    audit_checkpoints: CheckpointSettings = CheckpointSettings()
 
     @field_validator("people")
     @classmethod

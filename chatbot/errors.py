@@ -3,6 +3,7 @@
     ChatOpsError
      ├── ConfigError        a configuration file or variable is wrong (start-up stops, exit 2)
      ├── StoreError         the database cannot be reached or migrated
+     │    └── StorageUnavailable  it cannot be reached, read or written now (exit 3)
      └── UserError          meant for the person; the text says what is wrong and what to do
 
 Skill failures meant for the person are `skills.api.SkillError`. Anything else is a bug: it
@@ -31,3 +32,8 @@ class StoreError(ChatOpsError):
 
 class UserError(ChatOpsError):
     """An error whose text is shown to the person as is."""
+
+
+class StorageUnavailable(StoreError):
+    """The database cannot be reached, or is read-only or full, right now: the CLI says so in
+    one line and exits 3; a person is told nothing was done."""

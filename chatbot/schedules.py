@@ -6,7 +6,7 @@ approved action is about to run (Finisher.execute): an action with a time still 
 to `scheduled` instead, with a timer on the job engine (chatbot/jobs: a persisted APScheduler
 job, or a procrastinate job, so a restart keeps it). At the time, `start_due` re-decides it
 (windows, freezes and RBAC are checked again at run time) and starts it through the one start
-path, `_start_now`; the result reaches the requester through the outbox. Listed and
+path, `Finisher.start_now`; the result reaches the requester through the outbox. Listed and
 cancelled in chat ("what is scheduled") and with `chatops schedules`.
 """
 
@@ -24,9 +24,8 @@ from chatbot.governance import actions, outbox
 from chatbot.governance.actions import State
 from chatbot.governance.approvals import Approvals
 from chatbot.governance.finish import record
-from chatbot.governance.rbac import channel_kind
 from chatbot.store.tables import Action, ScheduledAction
-from chatbot.types import Message, Principal, Reply, ReplyKind, Verdict, utcnow
+from chatbot.types import Message, Principal, Reply, ReplyKind, utcnow
 from intents.when import When, shown
 
 SYSTEM = "scheduler"
@@ -149,67 +148,21 @@ class Schedules:
             row = await tx.get(ScheduledAction, action_id)
         if action is None or row is None or action.state != State.SCHEDULED:
             return False
-        requester = approvals.directory.find(action.requester)
-        spec = approvals.registry.spec(action.skill)
-        slots = actions.slots_of(action)
         message = Message(action.platform, action.requester, channel=action.channel)
-        reason = "the skill is no longer available" if spec is None else ""
-        if requester is not None and spec is not None:
-            where = channel_kind(action.platform, action.channel)
-            decision = approvals.authorizer.decide(requester, spec, slots, channel=where)
-            if decision.verdict is Verdict.DENY:
-                reason = decision.reason
-        if requester is None or reason:
-            await self._end(
-                action,
-                DENIED,
-                State.DENIED,
-                texts.schedule_denied(
-                    approvals.what(action), reason or "the requester is no longer known"
-                ),
-            )
-            return False
-        replies = await self._start_now(requester, message, action)
+        # The one start gate (Finisher.begin): RBAC for the requester as they are now, policy,
+        # windows and freezes, rate limits; a refusal leaves the action `denied` with why.
+        waiting = frozenset({State.SCHEDULED})
+        replies = await approvals.start_now(action_id, SYSTEM, message, waiting)
+        refused = any(r.kind is ReplyKind.ERROR for r in replies)
         async with self.store.transaction() as tx:
             await tx.exec(  # type: ignore[call-overload]
                 update(ScheduledAction)
                 .where(col(ScheduledAction.action_id) == action_id)
-                .values(state=STARTED)
+                .values(state=DENIED if refused else STARTED)
             )
             for reply in replies:
                 outbox.notify(tx, [action.requester], reply.text, action_id, reply.kind)
-        return bool(replies)
-
-    async def _start_now(
-        self, requester: Principal, message: Message, action: Action
-    ) -> list[Reply]:
-        """The one place a scheduled action starts: the governed start path (claim the run,
-        audit `action.started`, execute under a lease). When governance offers one "start
-        this action now" entry point, this call becomes that one line."""
-        approvals = self.approvals
-        lease = approvals.run_lease()
-        started = approvals.started(SYSTEM, message, action, str(lease["runner"]))
-        async with self.store.transaction() as tx:
-            moved = await actions.transition(
-                tx, action.id or 0, {State.SCHEDULED}, State.RUNNING, started, extra=lease
-            )
-        if moved is None:
-            return []
-        return await approvals.execute(requester, message, moved)
-
-    async def _end(self, action: Action, row_state: str, to: State, told: str) -> bool:
-        event = record(SYSTEM, None, f"action.{to.value}", action, to, reason=told)
-        async with self.store.transaction() as tx:
-            moved = await actions.transition(tx, action.id or 0, {State.SCHEDULED}, to, event)
-            if moved is None:
-                return False
-            await tx.exec(  # type: ignore[call-overload]
-                update(ScheduledAction)
-                .where(col(ScheduledAction.action_id) == action.id)
-                .values(state=row_state)
-            )
-            outbox.notify(tx, [action.requester], told, action.id, ReplyKind.RESULT)
-        return True
+        return bool(replies) and not refused
 
     async def waiting(self, person: str | None = None) -> list[Listed]:
         """Scheduled actions still to start, soonest first (one person's, or everyone's)."""

@@ -6,6 +6,7 @@ are (`web.auth = "none"`): on a shared network that would let anyone act as anyo
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import ipaddress
 import logging
@@ -29,6 +30,7 @@ from chatbot.app import background, runtime
 from chatbot.config import Settings
 from chatbot.directory import endpoint as scim_endpoint
 from chatbot.errors import ConfigError
+from chatbot.governance import storage
 from chatbot.incidents import api as incidents_api
 from chatbot.incidents import intake
 from chatbot.metrics import CONTENT_TYPE, observe_approvals
@@ -36,6 +38,7 @@ from chatbot.openapi import Operation, document
 from intents import Understander
 
 log = logging.getLogger(__name__)
+WRITE_PROBE_SECONDS = 0.01
 STATIC = Path(__file__).parent / "adapters" / "web" / "static"
 # Routes that verify a signature over the raw body before anything parses it.
 SIGNED_PATHS = ("/slack/events",)
@@ -101,14 +104,30 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready when the database answers a read (which never waits for a writer) and every
-    readiness hook in `app.state.ready_checks` (the job engine's) says so."""
+    """Ready when the database answers a read, takes a write, the pipeline's last write did
+    not fail in the last seconds (a read-only or full database is not ready), and every
+    readiness hook in `app.state.ready_checks` (the job engine's) says so.
+
+    The write probe is a no-op update given `WRITE_PROBE_SECONDS`: one that has to wait for
+    another writer's lock is busy, not broken, so readiness never queues behind a long write.
+    """
+    rt = request.app.state.runtime
     try:
-        await request.app.state.runtime.store.ping()
+        await rt.store.ping()
         for check in getattr(request.app.state, "ready_checks", ()):
             await check()
     except Exception as exc:  # the database is what readiness is about
         return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
+    try:
+        problem = await asyncio.wait_for(storage.probe(rt.store), WRITE_PROBE_SECONDS)
+    except TimeoutError:
+        problem = None  # another writer holds the lock: the database does take writes
+    if problem is None and rt.assistant.health.failing:
+        problem = rt.assistant.health.reason
+    if problem is not None:  # the detail goes to the log, not to whoever asks
+        log.warning("not ready: the database does not take writes: %s", problem)
+        reason = "the database does not take writes (read-only, full or unreachable)"
+        return JSONResponse({"status": "unavailable", "reason": reason}, 503)
     return JSONResponse({"status": "ready"})
 
 

@@ -379,3 +379,25 @@ def queued(action_id: int) -> str:
 
 def ran_later(action_id: int, what: str, result_text: str) -> str:
     return f"Request #{action_id} ({what}): {result_text}"
+# -- governance: start checks, preview rights, named targets, storage (sec-gov) ------------
+
+
+def may_not_start(action_id: int, reason: str) -> str:
+    return f"Request #{action_id} may not run now: {reason}. Nothing was done."
+
+
+PREVIEW_NOT_YOURS = (
+    "Only the person who asked and the people who may decide can preview request #{id}."
+)
+WHICH_PERSON = "Which person did you mean?"
+
+
+def unknown_person(named: str) -> str:
+    return f"I don't know anyone called {named!r} in the directory. {WHICH_PERSON}"
+
+
+STORAGE_DOWN = "I can't record that right now; nothing was done. Please try again in a moment."
+RECORDED_LATER = (
+    "(I couldn't record this yet because the database is unavailable; it will be recorded "
+    "as soon as the database is back.)"
+)

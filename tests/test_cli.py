@@ -99,7 +99,7 @@ def test_corrupt_config_names_the_file_and_key(tmp_path: Path) -> None:
 def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
     url = "postgresql://nobody@127.0.0.1:1/none"
     out = run(tmp_path, "say", "--as", "alice", "hi", CHATOPS_DATABASE_URL=url)
-    assert out.returncode == 2
+    assert out.returncode == 3  # storage unavailable, as the command contract says
     assert "cannot use the database at postgresql://nobody@127.0.0.1:1/none" in out.stderr
     assert "Traceback" not in out.stderr
 

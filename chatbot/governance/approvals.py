@@ -16,9 +16,11 @@ from chatbot.execute import Executor
 from chatbot.governance import actions, cards
 from chatbot.governance.actions import State
 from chatbot.governance.authorize import Authorizer
-from chatbot.governance.finish import record
+from chatbot.governance.checks import Refusal
+from chatbot.governance.finish import Finisher, Holder, record
 from chatbot.governance.voting import Voting
 from chatbot.identity import Directory
+from chatbot.jobs.port import Enqueue
 from chatbot.store.engine import Store
 from chatbot.store.tables import Action
 from chatbot.types import (
@@ -37,7 +39,11 @@ from skills.api import SkillSpec
 from skills.registry import SkillRegistry
 
 
-class Approvals(Voting):
+class Approvals:
+    """The requester's side (request, confirm, cancel, preview, send for approval), composed
+    with the approver's (`Voting`) and how actions start and end (`Finisher`): no inheritance
+    chain, each part is handed what it uses."""
+
     def __init__(
         self,
         store: Store,
@@ -47,10 +53,35 @@ class Approvals(Voting):
         executor: Executor,
         settings: Settings,
     ) -> None:
-        super().__init__(store, directory, authorizer, executor, settings)
+        self.finish = Finisher(store, directory, authorizer, executor, settings)
+        self.voting = Voting(self.finish)
         self.registry = registry
         self._ttl = timedelta(seconds=settings.limits.confirmation_ttl_seconds)
         self._approval_ttl = timedelta(seconds=settings.approvals.ttl_seconds)
+        # What the rest of the pipeline and the CLI use, from the part that owns it.
+        fin = self.finish
+        self.store, self.directory, self.authorizer = fin.store, fin.directory, fin.authorizer
+        self.clock, self.load, self.what = fin.clock, fin.load, fin.what
+        self.deliver, self.recover, self.expire = fin.deliver, fin.recover, fin.expire
+        self.start_now = fin.start_now
+        self.inbox, self.decide = self.voting.inbox, self.voting.decide
+
+    @property
+    def jobs(self) -> Enqueue:
+        return self.finish.jobs
+
+    @jobs.setter
+    def jobs(self, engine: Enqueue) -> None:
+        """The runtime attaches its job engine here (timers; where actions run)."""
+        self.finish.jobs = engine
+
+    @property
+    def schedules(self) -> Holder | None:
+        return self.finish.schedules
+
+    @schedules.setter
+    def schedules(self, holder: Holder | None) -> None:
+        self.finish.schedules = holder
 
     async def request(
         self,
@@ -62,9 +93,9 @@ class Approvals(Voting):
     ) -> list[Reply]:
         """Persist the action and ask the requester to confirm (or to send it for approval)."""
         key = dialogue.conversation_key(principal, message)
-        async with self.store.transaction() as tx:
+        async with self.finish.store.transaction() as tx:
             action = await actions.create(
-                tx, principal, message, spec.name, slots, decision, self.clock() + self._ttl
+                tx, principal, message, spec.name, slots, decision, self.finish.clock() + self._ttl
             )
             pending = dialogue.Pending(dialogue.CONFIRM, spec.name, slots, action.id)
             await dialogue.save(tx, key, pending, self._ttl)
@@ -100,8 +131,8 @@ class Approvals(Voting):
     ) -> list[Reply]:
         """Run what needs no confirmation; side effects still get a persisted action."""
         if not spec.side_effect:
-            ctx = self.executor.context(principal, spec.name, slots)
-            outcome = await self.executor.run(ctx, spec.name)
+            ctx = self.finish.executor.context(principal, spec.name, slots)
+            outcome = await self.finish.executor.run(ctx, spec.name)
             ok = "ok" if outcome.ok else "failed"
             event = record(
                 principal.name,
@@ -112,22 +143,31 @@ class Approvals(Voting):
                 skill=spec.name,
                 summary=outcome.summary,
             )
-            async with self.store.transaction() as tx:
-                await self.audit(tx, event)
+            async with self.finish.store.transaction() as tx:
+                await self.finish.audit(tx, event)
             text = texts.result(outcome.summary, outcome.ok, outcome.sandbox)
             return [Reply(text, ReplyKind.RESULT)]
-        async with self.store.transaction() as tx:
+        async with self.finish.store.transaction() as tx:
             action = await actions.create(
-                tx, principal, message, spec.name, slots, decision, self.clock() + self._ttl
+                tx, principal, message, spec.name, slots, decision, self.finish.clock() + self._ttl
             )
-            to, extra = self.start_move()
-            step = "action.started" if to is State.RUNNING else "action.queued"
-            started = record(principal.name, message, step, action, to)
-            moved = await actions.transition(
-                tx, action.id or 0, {State.AWAITING_CONFIRMATION}, to, started, extra=extra
+            began = await self.finish.begin(
+                tx, action.id or 0, {State.AWAITING_CONFIRMATION}, principal.name, message
             )
-        assert moved is not None
-        return await self.proceed(principal, message, moved)
+        return await self._after_begin(principal, message, action, began)
+
+    async def _after_begin(
+        self,
+        principal: Principal,
+        message: Message,
+        action: Action,
+        began: Action | Refusal | None,
+    ) -> list[Reply]:
+        if began is None:
+            return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
+        if isinstance(began, Refusal):
+            return [self.finish.refused(action.id or 0, began)]
+        return await self.finish.proceed(principal.name, message, began)
 
     async def press(
         self, principal: Principal, message: Message, verb: str, action_id: int
@@ -138,40 +178,35 @@ class Approvals(Voting):
             case "cancel":
                 return await self.cancel(principal, message, action_id)
             case "preview":
-                return await self.preview(principal, action_id)
+                return await self.preview(principal, message, action_id)
             case "approve" | "reject":
                 return await self.decide(principal, message, action_id, verb == "approve")
         return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
 
     async def _clear(self, requester: str, message: Message) -> None:
-        async with self.store.transaction() as tx:
+        async with self.finish.store.transaction() as tx:
             await dialogue.clear(tx, f"{requester}|{message.platform}|{message.channel}")
 
     async def confirm(self, principal: Principal, message: Message, action_id: int) -> list[Reply]:
-        action = await self.load(action_id)
+        action = await self.finish.load(action_id)
         if action is None:
             return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
         if action.requester != principal.name:
             return [Reply(texts.NOT_YOURS.format(who=action.requester), ReplyKind.ERROR)]
         await self._clear(principal.name, message)
-        if self.is_expired(action):
-            return await self.expire_on_access(principal, message, action)
+        if self.finish.is_expired(action):
+            return await self.finish.expire_on_access(principal, message, action)
         if action.approvals_needed > 0:
             return await self._send_for_approval(principal, message, action)
-        to, extra = self.start_move()
-        confirmed = record(principal.name, message, "action.confirmed", action, to)
-        async with self.store.transaction() as tx:
-            moved = await actions.transition(
-                tx, action_id, {State.AWAITING_CONFIRMATION}, to, confirmed, extra=extra
+        confirmed = record(principal.name, message, "action.confirmed", action, State.RUNNING)
+        async with self.finish.store.transaction() as tx:
+            began = await self.finish.begin(
+                tx, action_id, {State.AWAITING_CONFIRMATION}, principal.name, message, confirmed
             )
-            if moved is not None and to is State.RUNNING:
-                await self.audit(tx, self.started(principal.name, message, moved))
-        if moved is None:
-            return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
-        return await self.proceed(principal, message, moved)
+        return await self._after_begin(principal, message, action, began)
 
     async def cancel(self, principal: Principal, message: Message, action_id: int) -> list[Reply]:
-        action = await self.load(action_id)
+        action = await self.finish.load(action_id)
         if action is None:
             return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
         if action.requester != principal.name:
@@ -179,24 +214,46 @@ class Approvals(Voting):
         await self._clear(principal.name, message)
         event = record(principal.name, message, "action.cancelled", action, State.CANCELLED)
         waiting = {State.AWAITING_CONFIRMATION, State.AWAITING_APPROVAL}
-        async with self.store.transaction() as tx:
+        async with self.finish.store.transaction() as tx:
             moved = await actions.transition(tx, action_id, waiting, State.CANCELLED, event)
         if moved is None:
             return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
         replies = [Reply(texts.CANCELLED, action_id=action_id)]
         if action.state == State.AWAITING_APPROVAL:
-            at, what = self.clock(), self.what(moved)
+            at, what = self.finish.clock(), self.finish.what(moved)
             text = cards.decided_text(moved, "cancelled", principal.name, at, what)
-            replies += self.route(moved, text, with_buttons=False, updates=True)
+            replies += self.finish.route(moved, text, with_buttons=False, updates=True)
         return replies
 
-    async def preview(self, principal: Principal, action_id: int) -> list[Reply]:
-        action = await self.load(action_id)
+    async def preview(self, principal: Principal, message: Message, action_id: int) -> list[Reply]:
+        """A dry run of a pending action, for its requester and those who may decide it
+        only; every preview, allowed or refused, is audited."""
+        action = await self.finish.load(action_id)
         if action is None or action.state in actions.FINAL:
             return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
-        requester = self.directory.find(action.requester) or principal
-        ctx = self.executor.context(requester, action.skill, actions.slots_of(action), action_id)
-        outcome = await self.executor.run(ctx, action.skill, preview=True)
+        requester = self.finish.directory.find(action.requester)
+        allowed = principal.name == action.requester or principal.name in self.finish.approvers(
+            action
+        )
+        if not allowed or requester is None:
+            refused = record(principal.name, message, "action.previewed", action, "refused")
+            async with self.finish.store.transaction() as tx:
+                await self.finish.audit(tx, refused)
+            return [Reply(texts.PREVIEW_NOT_YOURS.format(id=action_id), ReplyKind.ERROR)]
+        ctx = self.finish.executor.context(
+            requester, action.skill, actions.slots_of(action), action_id
+        )
+        outcome = await self.finish.executor.run(ctx, action.skill, preview=True)
+        shown = record(
+            principal.name,
+            message,
+            "action.previewed",
+            action,
+            "ok" if outcome.ok else "failed",
+            summary=outcome.summary,
+        )
+        async with self.finish.store.transaction() as tx:
+            await self.finish.audit(tx, shown)
         text = texts.result(f"(preview) {outcome.summary}", outcome.ok, outcome.sandbox)
         return [Reply(text, ReplyKind.RESULT, action_id=action_id)]
 
@@ -204,8 +261,8 @@ class Approvals(Voting):
         self, principal: Principal, message: Message, action: Action
     ) -> list[Reply]:
         event = record(principal.name, message, "action.confirmed", action, State.AWAITING_APPROVAL)
-        expires = self.clock() + self._approval_ttl
-        async with self.store.transaction() as tx:
+        expires = self.finish.clock() + self._approval_ttl
+        async with self.finish.store.transaction() as tx:
             moved = await actions.transition(
                 tx,
                 action.id or 0,
@@ -216,8 +273,10 @@ class Approvals(Voting):
             )
         if moved is None:
             return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
-        await self.jobs.enqueue("request.expire", at=expires, action_id=moved.id or 0)
-        approvers = self.approvers(moved)
-        sent = texts.sent_for_approval(moved.id or 0, [self.channel] if self.channel else approvers)
-        card = cards.card_text(moved, what=self.what(moved))
-        return [Reply(sent, action_id=moved.id), *self.route(moved, card)]
+        await self.finish.jobs.enqueue("request.expire", at=expires, action_id=moved.id or 0)
+        approvers = self.finish.approvers(moved)
+        sent = texts.sent_for_approval(
+            moved.id or 0, [self.finish.channel] if self.finish.channel else approvers
+        )
+        card = cards.card_text(moved, what=self.finish.what(moved))
+        return [Reply(sent, action_id=moved.id), *self.finish.route(moved, card)]

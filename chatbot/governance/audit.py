@@ -247,6 +247,12 @@ def _finish_verify(
         return Verification(False, outcome.checked, outcome.bad_seq, outcome.problem)
     head = connection.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).one()
     checked, prev = outcome.checked, outcome.prev
+    if checked > 0 and head.hash == prev and head.seq != checked:
+        problem = f"the head row was edited: it says entry {head.seq}, with entry {checked}'s hash"
+        return Verification(False, checked, None, problem)
+    if checked == head.seq and head.hash != prev and not _any_after(connection, checked):
+        problem = f"the head row was edited: its hash is not that of entry {checked}, the last"
+        return Verification(False, checked, None, problem)
     if checked > head.seq or (checked == head.seq and _any_after(connection, head.seq)):
         problem = f"entry {head.seq + 1} was inserted after the last recorded append"
         return Verification(False, head.seq, head.seq + 1, problem)

@@ -11,13 +11,15 @@ from collections.abc import Mapping
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot.config import MANAGER_APPROVER
+from chatbot.config import MANAGER_APPROVER, Resource
+from chatbot.governance import actions, checks
 from chatbot.governance.calendar import ChangeCalendar
 from chatbot.governance.clock import Clock, system_clock
 from chatbot.governance.policy import PolicyBook
 from chatbot.governance.ratelimit import RateLimiter
 from chatbot.governance.rbac import DIRECT, Rbac
 from chatbot.identity import Directory
+from chatbot.store.tables import Action
 from chatbot.types import Decision, Principal, Verdict
 from skills.api import Requirement, SkillSpec
 
@@ -31,12 +33,29 @@ class Authorizer:
         calendar: ChangeCalendar | None = None,
         limiter: RateLimiter | None = None,
         clock: Clock = system_clock,
+        resources: Mapping[str, Resource] | None = None,
     ) -> None:
         self.rbac, self.policy, self.directory = rbac, policy, directory
         self.calendar = calendar or ChangeCalendar((), ())
         self.limiter, self.clock = limiter, clock
         # Whom to ask, per permission and directory version (a directory change renews it).
         self._ask: dict[tuple[str, int], str] = {}
+        cap = checks.DurationCap(resources or {})
+        # Checks a request must pass that need more than `decide` (the database, the cap).
+        self.request_checks: list[checks.Check] = [cap]
+        # Everything, again, at the moment an action moves to running (see `review_start`).
+        self.start_checks: list[checks.Check] = [
+            checks.StillInDirectory(),
+            checks.RoleAllows(rbac),
+            checks.WindowOpen(self.calendar),
+            cap,
+            checks.PolicyUnchanged(policy),
+            checks.ApprovalsValid(directory, rbac),
+        ]
+        if limiter is not None:
+            self.start_checks.append(checks.RateLimit(limiter))
+        # Whom to ask, per permission: the directory is fixed for the process's life.
+        self._ask: dict[str, str] = {}
 
     def may(self, principal: Principal, spec: SkillSpec) -> bool:
         """Whether the person may use the skill at all (for help and whoami)."""
@@ -98,9 +117,19 @@ class Authorizer:
         slots: Mapping[str, str],
         decision: Decision,
     ) -> Decision:
-        """Count a request that may go ahead against the person's rate limits (persisted, so
-        every replica agrees); the decision becomes a denial once a limit is used up."""
-        if decision.verdict is Verdict.DENY or self.limiter is None:
+        """Run the request checks (duration caps), then count a request that may go ahead
+        against the person's rate limits (persisted, so every replica agrees); the decision
+        becomes a denial when a check refuses or a limit is used up."""
+        if decision.verdict is Verdict.DENY:
+            return decision
+        attempt = checks.Attempt(
+            principal.name, principal, spec, slots, self.clock(), checks.Stage.REQUEST
+        )
+        refused = await checks.first_refusal(self.request_checks, session, attempt)
+        if refused is not None:
+            rule = f"{decision.rule}; {refused.rule}"
+            return Decision(Verdict.DENY, rule, refused.reason, decision.risk)
+        if self.limiter is None:
             return decision
         limited = await self.limiter.take(session, principal.name, spec.name, slots, self.clock())
         if limited is None:
@@ -108,3 +137,21 @@ class Authorizer:
         return Decision(
             Verdict.DENY, f"{decision.rule}; {limited.rule}", limited.reason, decision.risk
         )
+
+    async def review_start(
+        self, session: AsyncSession, action: Action, spec: SkillSpec | None
+    ) -> checks.Refusal | None:
+        """The one decision at the moment an action starts: every start check, for the
+        requester as the directory knows them now. None: it may run."""
+        if spec is None:
+            return checks.Refusal("registry", f"{action.skill} is no longer available")
+        attempt = checks.Attempt(
+            action.requester,
+            self.directory.find(action.requester),
+            spec,
+            actions.slots_of(action),
+            self.clock(),
+            checks.Stage.START,
+            action,
+        )
+        return await checks.first_refusal(self.start_checks, session, attempt)

@@ -1,11 +1,18 @@
-"""How actions end: running under a lease, finishing, expiring, and being found interrupted.
+"""How actions start and end: the start gate, running under a lease, finishing, expiring,
+and being found interrupted.
 
-`Approvals` builds on this. Expiry and recovery happen with nobody to reply to, so they tell
-people through the outbox (`outbox.py`), in the same transaction as the state change.
+`begin` is the one way into `running`: under the action's row lock it runs every start check
+(`Authorizer.review_start`) and moves the action to `running` or to `denied` with the reason.
+Confirm, the last approval, `run_now` and `start_now` (timed starts, retries) all call it.
+
+`Approvals` and `Voting` are each handed one (composition, not a chain of subclasses). Expiry
+and recovery happen with nobody to reply to, so they tell people through the outbox
+(`outbox.py`), in the same transaction as the state change.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -15,9 +22,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from chatbot import texts
 from chatbot.config import Settings
 from chatbot.execute import Executor
-from chatbot.governance import actions, audit, cards, outbox
+from chatbot.governance import actions, audit, cards, outbox, storage
 from chatbot.governance.actions import State
 from chatbot.governance.authorize import Authorizer
+from chatbot.governance.checks import Refusal
 from chatbot.governance.lifecycle import abandoned, lease_held, runner_id, running_actions
 from chatbot.identity import Directory
 from chatbot.jobs.port import Enqueue, NoEngine
@@ -26,13 +34,15 @@ from chatbot.store.tables import Action
 from chatbot.types import Message, Principal, Reply, ReplyKind
 
 SYSTEM = "system"
+AFTER_RUN = frozenset({State.RUNNING, State.INTERRUPTED})
+log = logging.getLogger(__name__)
+WAITING = frozenset({State.AWAITING_CONFIRMATION, State.AWAITING_APPROVAL})
 
 
 class Holder(Protocol):
     """Holds a timed action back until its time (chatbot/schedules.py)."""
 
     async def hold(self, message: Message | None, action: Action) -> list[Reply] | None: ...
-WAITING = frozenset({State.AWAITING_CONFIRMATION, State.AWAITING_APPROVAL})
 
 
 def record(
@@ -69,10 +79,19 @@ class Finisher:
         self.clock = authorizer.clock
         self.channel = settings.approvals.channel
         self.lease = timedelta(seconds=settings.limits.run_lease_seconds)
+        # Outcomes of skills that finished while the database was away, until it is back
+        # (retried by the `outcomes.record` job, and once more when the runtime stops).
+        self.unrecorded = storage.Unrecorded()
         # The job engine (chatbot/jobs), attached by the runtime: timers, and whether a
         # confirmed action runs here or on a worker.
         self.jobs: Enqueue = NoEngine()
         self.schedules: Holder | None = None  # set when the runtime has timed actions
+
+    async def flush(self) -> None:
+        """At stop: write what can be written of the outcomes still held, and say what not."""
+        await self.unrecorded.retry()
+        for action_id in self.unrecorded.waiting:
+            log.error("the outcome of action %d could not be recorded before stopping", action_id)
 
     def what(self, action: Action) -> str:
         """The request in the skill's own words ("Deploy web 2.4.1 to prod?"), for cards and
@@ -102,20 +121,6 @@ class Finisher:
     def is_expired(self, action: Action) -> bool:
         return action.expires_at is not None and action.expires_at <= self.clock()
 
-    @staticmethod
-    def started(
-        who: str, message: Message, action: Action, runner: str | None = None
-    ) -> audit.AuditRecord:
-        """The `action.started` step, written with the transition to `running`."""
-        return record(
-            who,
-            message,
-            "action.started",
-            action,
-            State.RUNNING,
-            runner=runner or action.runner or "",
-        )
-
     def run_lease(self) -> Mapping[str, object]:
         return {"runner": runner_id(), "lease_until": self.clock() + self.lease}
 
@@ -126,10 +131,10 @@ class Finisher:
             return State.RUNNING, self.run_lease()
         return State.QUEUED, {}
 
-    async def proceed(self, principal: Principal, message: Message, action: Action) -> list[Reply]:
+    async def proceed(self, requester: str, message: Message | None, action: Action) -> list[Reply]:
         """Run an action this process just started, or hand a queued one to a worker."""
         if action.state == State.RUNNING:
-            return await self.execute(principal, message, action)
+            return await self.execute(requester, message, action)
         await self.jobs.enqueue("action.start", action_id=action.id or 0)
         return [Reply(texts.queued(action.id or 0), action_id=action.id)]
 
@@ -145,20 +150,120 @@ class Finisher:
             action, self.approvers(action), self.channel, text, with_buttons, updates
         )
 
-    async def execute(self, principal: Principal, message: Message, action: Action) -> list[Reply]:
+    async def review(self, tx: AsyncSession, action: Action) -> Refusal | None:
+        """Every start check for this action, now (None: it may run)."""
+        spec = self.executor.registry.spec(action.skill)
+        return await self.authorizer.review_start(tx, action, spec)
+
+    async def begin(
+        self,
+        tx: AsyncSession,
+        action_id: int,
+        allowed_from: frozenset[State] | set[State],
+        who: str,
+        message: Message | None,
+        step: audit.AuditRecord | None = None,
+        here: bool = False,
+    ) -> Action | Refusal | None:
+        """Under the action's row lock, run the start checks and move the action to
+        `running` (audited `step`, then `action.started`), or `queued` for a worker when the
+        job engine runs actions elsewhere (`here` forces running, for the worker's own
+        claim), or to `denied` with the refusal. None when the action is not in
+        `allowed_from` (someone else moved it)."""
+        action = await actions.lock(tx, action_id)
+        if action is None or action.state not in allowed_from:
+            return None
+        refused = await self.review(tx, action)
+        if refused is not None:
+            event = record(
+                who,
+                message,
+                "action.denied",
+                action,
+                State.DENIED,
+                rule=refused.rule,
+                reason=refused.reason,
+            )
+            await actions.transition(
+                tx, action_id, allowed_from, State.DENIED, event, result=refused.reason
+            )
+            return refused
+        if step is not None:
+            await self.audit(tx, step)
+        to, lease = (State.RUNNING, self.run_lease()) if here else self.start_move()
+        if to is State.RUNNING:
+            event = record(
+                who, message, "action.started", action, to, runner=str(lease["runner"])
+            )
+        else:
+            event = record(who, message, "action.queued", action, to)
+        return await actions.transition(tx, action_id, allowed_from, to, event, extra=lease)
+
+    async def start_now(
+        self,
+        action_id: int,
+        by: str = SYSTEM,
+        message: Message | None = None,
+        waiting: frozenset[State] = frozenset({State.APPROVED}),
+    ) -> list[Reply]:
+        """Start this action now, if every start check passes at this moment: the public
+        entry point for timed starts and retries. `waiting`: the states it may start from.
+        The replies go to the requester; a refusal leaves the action `denied`."""
+        async with self.store.transaction() as tx:
+            began = await self.begin(tx, action_id, waiting, by, message)
+        if began is None:
+            return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+        if isinstance(began, Refusal):
+            async with self.store.transaction() as tx:
+                action = await actions.get(tx, action_id)
+            return [self.refused(action_id, began, action.requester if action else None)]
+        replies = await self.proceed(began.requester, message, began)
+        return [Reply(r.text, r.kind, action_id=r.action_id, to=began.requester) for r in replies]
+
+    @staticmethod
+    def refused(action_id: int, refusal: Refusal, to: str | None = None) -> Reply:
+        text = texts.may_not_start(action_id, refusal.reason)
+        return Reply(text, ReplyKind.ERROR, action_id=action_id, to=to)
+
+    async def execute(self, requester: str, message: Message | None, action: Action) -> list[Reply]:
+        """Run the action as its requester, as the directory knows them now (a timed one
+        whose time is still ahead waits as `scheduled` instead)."""
         if self.schedules is not None and (held := await self.schedules.hold(message, action)):
-            return held  # a time was named and is still ahead: it waits as `scheduled`
+            return held
+        principal = self.directory.find(requester)
+        if principal is None:  # the start gate refuses this; a removal in between lands here
+            return [Reply(texts.may_not_start(action.id or 0, "the requester left"))]
         ctx = self.executor.context(principal, action.skill, actions.slots_of(action), action.id)
         async with lease_held(self.store, self.clock, self.lease, action.id or 0):
             outcome = await self.executor.run(ctx, action.skill)
         state = State.SUCCEEDED if outcome.ok else State.FAILED
         step = "action.finished" if outcome.ok else "action.failed"
-        event = record(principal.name, message, step, action, state, summary=outcome.summary)
-        async with self.store.transaction() as tx:
-            await actions.transition(
-                tx, action.id or 0, {State.RUNNING}, state, event, result=outcome.summary
-            )
+        finished = self.clock().isoformat()
+        event = record(
+            principal.name, message, step, action, state, summary=outcome.summary, at=finished
+        )
+
+        async def write() -> None:
+            # From `interrupted` too: another replica may have given up on us meanwhile.
+            async with self.store.transaction() as tx:
+                await actions.transition(
+                    tx, action.id or 0, AFTER_RUN, state, event, result=outcome.summary
+                )
+
         text = texts.result(outcome.summary, outcome.ok, outcome.sandbox)
+        try:
+            await write()
+        except Exception as exc:
+            if not storage.unavailable(exc):
+                raise
+            log.warning(
+                "action %s %s but the database is unavailable (%s); recording it when it is back",
+                action.id,
+                step,
+                storage.one_line(exc),
+            )
+            self.unrecorded.keep(action.id or 0, write)
+            text = f"{text} {texts.RECORDED_LATER}"
         return [Reply(text, ReplyKind.RESULT, action_id=action.id)]
 
     async def _close(
@@ -215,8 +320,8 @@ class Finisher:
         """Mark `running` actions nobody runs any more as `interrupted`; never re-run them."""
         now, found = self.clock(), []
         for action in await running_actions(self.store):
-            if not abandoned(action, now):
-                continue
+            if action.id in self.unrecorded or not abandoned(action, now):
+                continue  # an outcome we hold is written when the database is back
             event = record(
                 SYSTEM,
                 None,

@@ -42,17 +42,22 @@ class RateLimiter:
         skill: str,
         slots: Mapping[str, str],
         now: datetime,
+        counted_at: datetime | None = None,
     ) -> Limited | None:
         """Count one request against every matching limit; the first one exhausted denies.
 
         Runs inside the caller's transaction: a denial rolls nothing back by itself, so the
         caller keeps counts only for requests that go ahead (see Assistant._proceed).
+        `counted_at`: when this action was already counted (its request); a limit whose
+        period still holds that moment is not counted twice.
         """
         for index, limit in self._limits:
             if not matches(limit.skill, limit.where, skill, slots):
                 continue
             period = PERIOD_SECONDS[limit.per]
             bucket = int(now.timestamp()) // period * period
+            if counted_at is not None and int(counted_at.timestamp()) // period * period == bucket:
+                continue
             key = f"{index}:{limit.skill}"
             stmt = self._insert(RateCount).values(person=person, rule=key, bucket=bucket, count=1)
             stmt = stmt.on_conflict_do_update(

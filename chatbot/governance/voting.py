@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from chatbot import texts
 from chatbot.governance import actions, cards
 from chatbot.governance.actions import State
+from chatbot.governance.checks import Refusal
 from chatbot.governance.finish import Finisher, record
 from chatbot.store.tables import Action
 from chatbot.types import Message, Principal, Reply, ReplyKind
@@ -20,18 +21,25 @@ from chatbot.types import Message, Principal, Reply, ReplyKind
 OWN_REQUEST = "You cannot approve or reject your own request."
 
 
-class Voting(Finisher):
+class Voting:
+    """The approver's side; it moves actions only through the Finisher it is given."""
+
+    def __init__(self, finish: Finisher) -> None:
+        self.finish = finish
+
     def card(self, action: Action, to: str | None = None, votes: tuple[str, ...] = ()) -> Reply:
-        text = cards.card_text(action, votes, self.what(action))
+        text = cards.card_text(action, votes, self.finish.what(action))
         return Reply(text, ReplyKind.APPROVAL, cards.buttons(action.id or 0), action.id, to=to)
 
     async def inbox(self, principal: Principal) -> list[Reply]:
         """Approval cards for every request this person may still decide."""
-        async with self.store.transaction() as tx:
+        async with self.finish.store.transaction() as tx:
             waiting = await actions.waiting_for_approval(tx)
             shown = []
             for action in waiting:
-                if principal.name not in self.approvers(action) or self.is_expired(action):
+                if principal.name not in self.finish.approvers(action) or self.finish.is_expired(
+                    action
+                ):
                     continue
                 votes = tuple(await actions.approvals(tx, action.id or 0))
                 if principal.name not in votes:
@@ -41,19 +49,19 @@ class Voting(Finisher):
     async def decide(
         self, principal: Principal, message: Message, action_id: int, approve: bool
     ) -> list[Reply]:
-        action = await self.load(action_id)
+        action = await self.finish.load(action_id)
         if action is None or action.state != State.AWAITING_APPROVAL:
             state = action.state.replace("_", " ") if action else "gone"
             return [Reply(texts.ALREADY.format(state=state))]
         if action.requester == principal.name:
             return [Reply(OWN_REQUEST, ReplyKind.ERROR)]
-        if principal.name not in self.approvers(action):
+        if principal.name not in self.finish.approvers(action):
             role = action.approvers_role or "admin"
             return [Reply(texts.only_approvers(role), ReplyKind.ERROR)]
-        if self.is_expired(action):
-            return await self.expire_on_access(principal, message, action)
+        if self.finish.is_expired(action):
+            return await self.finish.expire_on_access(principal, message, action)
         try:
-            async with self.store.transaction() as tx:
+            async with self.finish.store.transaction() as tx:
                 verdict = await self._vote(tx, principal, message, action_id, approve)
         except IntegrityError:
             verdict = None
@@ -68,24 +76,23 @@ class Voting(Finisher):
             return self._too_late(principal, moved)
         if moved.state == State.AWAITING_APPROVAL:
             left = moved.approvals_needed - len(votes)
-            text = cards.card_text(moved, votes, self.what(moved))
+            text = cards.card_text(moved, votes, self.finish.what(moved))
             return [
                 Reply(f"Approved by you; {left} more approval(s) needed.", action_id=action_id),
-                *self.route(moved, text, updates=True),
+                *self.finish.route(moved, text, updates=True),
                 Reply(
                     f"{principal.name} approved request #{action_id}; {left} more needed.",
                     action_id=action_id,
                     to=moved.requester,
                 ),
             ]
-        requester = self.directory.find(moved.requester) or principal
-        done = await self.proceed(requester, message, moved)
-        by, what = ", ".join(votes), self.what(moved)
-        text = cards.decided_text(moved, "approved", by, self.clock(), what)
+        done = await self.finish.proceed(moved.requester, message, moved)
+        by, what = ", ".join(votes), self.finish.what(moved)
+        text = cards.decided_text(moved, "approved", by, self.finish.clock(), what)
         return [
             Reply(f"You approved request #{action_id}.", action_id=action_id),
             *done,
-            *self.route(moved, text, with_buttons=False, updates=True),
+            *self.finish.route(moved, text, with_buttons=False, updates=True),
             *(Reply(r.text, r.kind, action_id=r.action_id, to=moved.requester) for r in done),
         ]
 
@@ -108,7 +115,9 @@ class Voting(Finisher):
         if not await actions.vote(tx, action_id, principal.name, choice):
             return None
         # Approvals from people deactivated since they voted no longer count.
-        votes = [v for v in await actions.approvals(tx, action_id) if self.directory.active(v)]
+        votes = [
+            v for v in await actions.approvals(tx, action_id) if self.finish.directory.active(v)
+        ]
         if not approve:
             event = record(principal.name, message, "action.rejected", action, State.REJECTED)
             moved = await actions.transition(
@@ -124,26 +133,8 @@ class Voting(Finisher):
                 State.AWAITING_APPROVAL,
                 approvers=votes,
             )
-            await self.audit(tx, event)
+            await self.finish.audit(tx, event)
             return action, votes
-        closed = self.authorizer.calendar.check(
-            action.skill, actions.slots_of(action), self.clock()
-        )
-        if closed is not None:  # approved, but the window closed (or a freeze began) meanwhile
-            event = record(
-                principal.name,
-                message,
-                "action.denied",
-                action,
-                State.DENIED,
-                rule=closed.rule,
-                reason=closed.reason,
-                approvers=votes,
-            )
-            moved = await actions.transition(
-                tx, action_id, {State.AWAITING_APPROVAL}, State.DENIED, event, result=closed.reason
-            )
-            return moved, votes
         event = record(
             principal.name, message, "action.approved", action, State.APPROVED, approvers=votes
         )
@@ -152,21 +143,21 @@ class Voting(Finisher):
         )
         if approved is None:
             return None, votes
-        to, lease = self.start_move()
-        if to is State.RUNNING:
-            started = self.started(approved.requester, message, approved, str(lease["runner"]))
-        else:
-            started = record(approved.requester, message, "action.queued", approved, to)
-        moved = await actions.transition(tx, action_id, {State.APPROVED}, to, started, extra=lease)
-        return moved, votes
+        # The start gate: the window, the requester as they are now, these approvals...
+        began = await self.finish.begin(
+            tx, action_id, {State.APPROVED}, approved.requester, message
+        )
+        if isinstance(began, Refusal) or began is None:
+            return await actions.get(tx, action_id), votes
+        return began, votes
 
     def _rejected(self, principal: Principal, action: Action) -> list[Reply]:
         told = f"{principal.name} rejected request #{action.id}; nothing was done."
-        what = self.what(action)
-        text = cards.decided_text(action, "rejected", principal.name, self.clock(), what)
+        what = self.finish.what(action)
+        text = cards.decided_text(action, "rejected", principal.name, self.finish.clock(), what)
         return [
             Reply(f"You rejected request #{action.id}.", action_id=action.id),
-            *self.route(action, text, with_buttons=False, updates=True),
+            *self.finish.route(action, text, with_buttons=False, updates=True),
             Reply(told, ReplyKind.RESULT, action_id=action.id, to=action.requester),
         ]
 
@@ -175,10 +166,10 @@ class Voting(Finisher):
             f"Request #{action.id} was approved, but it may not run now: {action.result}. "
             "Nothing was done; ask again when it may run."
         )
-        what = self.what(action)
-        text = cards.decided_text(action, "approved too late", principal.name, self.clock(), what)
+        at, what = self.finish.clock(), self.finish.what(action)
+        text = cards.decided_text(action, "approved too late", principal.name, at, what)
         return [
             Reply(told, ReplyKind.ERROR, action_id=action.id),
-            *self.route(action, text, with_buttons=False, updates=True),
+            *self.finish.route(action, text, with_buttons=False, updates=True),
             Reply(told, ReplyKind.RESULT, action_id=action.id, to=action.requester),
         ]

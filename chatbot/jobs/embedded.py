@@ -31,6 +31,13 @@ from chatbot.jobs.registry import JOBS, Job, JobContext, by_name
 log = logging.getLogger(__name__)
 
 
+def _job_id(name: str, kwargs: Mapping[str, Any]) -> str:
+    """One id per job and arguments, so planning it again replaces the earlier plan."""
+    if name == "request.expire":  # the id earlier versions used, so a re-send replaces it
+        return f"{JOB_PREFIX}{kwargs['action_id']}"
+    return f"{name}-{'-'.join(str(v) for v in kwargs.values())}"
+
+
 def due(name: str, kwargs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The persisted job: it only names what to run; the engine's listener runs it."""
     return name, kwargs
@@ -85,9 +92,7 @@ class EmbeddedEngine:
             if at is None:
                 self._spawn(name, dict(kwargs))
             return
-        job_id = f"{name}-{'-'.join(str(v) for v in kwargs.values())}"
-        if name == "request.expire":  # the id earlier versions used, so a re-send replaces it
-            job_id = f"{JOB_PREFIX}{kwargs['action_id']}"
+        job_id = _job_id(name, kwargs)
         await asyncio.to_thread(
             self._scheduler.add_job,
             due,
@@ -99,6 +104,13 @@ class EmbeddedEngine:
             misfire_grace_time=None,
             coalesce=True,
         )
+
+    async def planned(self, name: str, **kwargs: int | str) -> datetime | None:
+        """When the date job `name` with these arguments will run (None: none is planned)."""
+        if self._scheduler is None:
+            return None
+        job = await asyncio.to_thread(self._scheduler.get_job, _job_id(name, kwargs))
+        return None if job is None else job.next_run_time  # type: ignore[no-any-return]
 
     async def run(self, name: str, kwargs: Mapping[str, Any]) -> object:
         try:

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from chatbot import texts
-from chatbot.governance import actions, outbox
+from chatbot.governance import outbox
 from chatbot.governance.actions import State
-from chatbot.governance.finish import SYSTEM, record
+from chatbot.governance.checks import Refusal
+from chatbot.governance.finish import SYSTEM
 from chatbot.store.tables import Action
 from chatbot.types import Message, ReplyKind, utcnow
 
@@ -32,7 +33,7 @@ async def start_action(ctx: JobContext, action_id: int) -> str:
     The move `queued -> running` is the claim: exactly one caller makes it, whatever the
     number of deliveries of this job. Returns what happened, for logs and tests.
     """
-    fin = ctx.runtime.assistant.approvals
+    fin = ctx.runtime.assistant.approvals.finish
     action = await fin.load(action_id)
     if action is None or action.state != State.QUEUED:
         return "not queued"
@@ -42,24 +43,19 @@ async def start_action(ctx: JobContext, action_id: int) -> str:
         channel=action.channel,
         thread=action.thread,
     )
-    requester = fin.directory.find(action.requester)
-    lease = fin.run_lease()
-    started = fin.started(action.requester, message, action, str(lease["runner"]))
     async with fin.store.transaction() as tx:
-        moved = await actions.transition(
-            tx, action_id, {State.QUEUED}, State.RUNNING, started, extra=lease
-        )
+        # The start gate again, at the moment it starts (windows, freezes, the requester as
+        # they are now...): a refusal leaves it `denied` with the reason.
+        moved = await fin.begin(tx, action_id, {State.QUEUED}, SYSTEM, message, here=True)
     if moved is None:
         return "taken"
-    if requester is None:  # left the directory while it waited: never run as nobody
-        event = record(SYSTEM, message, "action.failed", moved, State.FAILED)
+    if isinstance(moved, Refusal):
+        told = texts.may_not_start(action_id, moved.reason)
         async with fin.store.transaction() as tx:
-            await actions.transition(
-                tx, action_id, {State.RUNNING}, State.FAILED, event, result="requester unknown"
-            )
-        return "failed"
-    replies = await fin.execute(requester, message, moved)
-    what = texts.describe(moved.skill, actions.slots_of(moved))
+            outbox.notify(tx, [action.requester], told, action_id, ReplyKind.ERROR)
+        return "denied"
+    replies = await fin.execute(moved.requester, message, moved)
+    what = fin.what(moved)
     async with fin.store.transaction() as tx:
         for reply in replies:
             told = texts.ran_later(action_id, what, reply.text)
@@ -70,6 +66,19 @@ async def start_action(ctx: JobContext, action_id: int) -> str:
 async def start_scheduled(ctx: JobContext, action_id: int) -> bool:
     """Start a timed action at its time (chatbot/schedules.py), through every start check."""
     return await ctx.runtime.assistant.schedules.start_due(action_id)
+
+
+async def record_outcomes(ctx: JobContext, **_: object) -> list[int]:
+    """Write outcomes this process holds because the database was away when they happened."""
+    return await ctx.runtime.assistant.approvals.finish.unrecorded.retry()
+
+
+async def checkpoint_due(ctx: JobContext, **_: object) -> None:
+    """Sign and write an audit checkpoint when one is due (every N entries, every M minutes)."""
+    from chatbot.governance import checkpoint
+
+    if ctx.runtime.checkpointer is not None:
+        await checkpoint.due(ctx.runtime.checkpointer)
 
 
 async def expire_request(ctx: JobContext, action_id: int) -> bool:
@@ -87,7 +96,7 @@ async def sweep(ctx: JobContext, **_: object) -> list[int]:
     """Mark runs whose process died `interrupted` (never re-run) and, on the queue, their jobs
     `failed`; hand queued actions whose job was lost (the replica died between commit and
     enqueue) to a worker again."""
-    fin = ctx.runtime.assistant.approvals
+    fin = ctx.runtime.assistant.approvals.finish
     interrupted = await fin.recover()
     from chatbot.jobs.queue import QueueEngine  # here: queue imports this module
 

@@ -49,6 +49,12 @@ JOBS: tuple[Job, ...] = (
     Job("request.expire", functions.expire_request),
     Job("access.revoke_due", functions.revoke_due, every=lambda s: s.skills.revoke_seconds),
     Job("actions.sweep", functions.sweep, every=lambda s: _sweep_period(s)),
+    Job("outcomes.record", functions.record_outcomes, every=lambda s: 2.0),
+    Job(
+        "audit.checkpoint",
+        functions.checkpoint_due,
+        every=lambda s: min(5.0, s.audit_checkpoints.every_minutes * 30),
+    ),
 )
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from chatbot.errors import StoreError
+from chatbot.errors import StorageUnavailable, StoreError
 from chatbot.store.session import TRY_LOCK, Gate, StoreSession
 
 T = TypeVar("T")
@@ -152,7 +152,9 @@ class Store:
                 command.upgrade(config, "head")
         except (OperationalError, DBAPIError) as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise StoreError(f"cannot use the database at {safe_url(self.url)}: {reason}") from None
+            # Unreachable or unwritable is "storage unavailable" (exit 3), not bad input.
+            error = StorageUnavailable if isinstance(exc, OperationalError) else StoreError
+            raise error(f"cannot use the database at {safe_url(self.url)}: {reason}") from None
 
     @asynccontextmanager
     async def _session(self, engine: Engine, kind: str) -> AsyncIterator[StoreSession]:

@@ -15,6 +15,7 @@ import pytest
 
 from chatbot.config import Settings, load_settings
 from chatbot.governance.actions import State
+from chatbot.schedules import START_JOB
 from chatbot.store.tables import Action
 from chatbot.testing import Chat, chat_harness, text_of
 
@@ -83,11 +84,11 @@ async def test_a_scheduled_action_survives_a_restart_and_starts_on_time(
         action_id = asked[0].action_id or 0
         assert await state_of(chat, action_id) == State.SCHEDULED
     async with chat_harness(settings, url) as chat:  # a new process, the same database
-        lifecycle = chat.assistant.approvals.lifecycle
-        planned = lifecycle.start_job(action_id)
+        engine = chat.runtime.jobs
+        planned = await engine.planned(START_JOB, action_id=action_id)
         assert planned is not None and planned > datetime.now(UTC)
         soon = datetime.now(UTC) + timedelta(seconds=1)
-        await lifecycle.start_at(action_id, soon)  # bring the timer forward for the test
+        await engine.enqueue(START_JOB, at=soon, action_id=action_id)  # bring it forward
         for _ in range(100):
             if await state_of(chat, action_id) == State.SUCCEEDED:
                 break
