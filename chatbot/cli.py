@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, NoReturn
@@ -158,15 +158,25 @@ def _version() -> str:
         return "unknown"
 
 
+# Processes that run for a while log as configured; a one-shot command's errors are its one
+# line on stderr, so it logs only what was asked for explicitly (CHATOPS_LOG_LEVEL or
+# [logging] level), never INFO chatter or warnings with tracebacks.
+LONG_RUNNING = ("serve", "worker", "shell")
+
+
+def _log_settings(args: argparse.Namespace, settings: Settings) -> tuple[str, str]:
+    level, fmt = settings.log_settings
+    asked = settings.logging.level or os.environ.get("CHATOPS_LOG_LEVEL")
+    if args.command not in LONG_RUNNING and not asked:
+        level = "CRITICAL"
+    return level, fmt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
-    if args.command not in ("serve", "worker") and not logging.getLogger().handlers:
-        # Unconfigured, Python would print warnings with tracebacks to stderr; a command's
-        # errors are its one line (the server configures real logging for itself).
-        logging.getLogger("chatbot").addHandler(logging.NullHandler())
     try:
         settings = load_settings(args.config)
-        configure_logging(*settings.log_settings)
+        configure_logging(*_log_settings(args, settings))
         return asyncio.run(_handler(args)(settings, args))
     except ConfigError as exc:
         print(f"chatops: configuration error: {exc}", file=sys.stderr)

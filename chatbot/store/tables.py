@@ -213,6 +213,7 @@ class ScheduledAction(SQLModel, table=True):
     zone: str = "UTC"
     said: str = ""
     state: str = Field(default="pending", index=True)  # pending|scheduled|started|cancelled|denied
+    created_at: datetime = _when(nullable=False)
 
 
 # -- identity: the directory (people, groups, memberships) and chat identity links ------------

@@ -94,7 +94,9 @@ async def test_approved_after_the_requester_left_the_directory_does_not_run(
     action_id = sent[0].action_id
     assert action_id is not None
     # Carol leaves: the directory of a restarted replica no longer has her.
-    people = '[people.dave]\nemail = "dave@example.com"\nroles = ["admin"]\n'
+    people = (
+        '[people]\nreplace = true\n[people.dave]\nemail = "dave@example.com"\nroles = ["admin"]\n'
+    )
     after = await make_chat(people)
     decided = await after.press("dave", f"approve:{action_id}")
     assert "no longer in the directory" in text_of(decided)

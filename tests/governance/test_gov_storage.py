@@ -56,12 +56,13 @@ def read_only(engine: Any, url: str) -> Iterator[None]:
     def allow(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         apply(dbapi_connection, False)
 
-    event.listen(engine.sync_engine, "checkout", refuse)
+    engine = getattr(engine, "sync_engine", engine)  # the store's engine is a plain one
+    event.listen(engine, "checkout", refuse)
     try:
         yield
     finally:
-        event.remove(engine.sync_engine, "checkout", refuse)
-        event.listen(engine.sync_engine, "checkout", allow)
+        event.remove(engine, "checkout", refuse)
+        event.listen(engine, "checkout", allow)
 
 
 async def test_a_read_only_database_is_told_plainly_and_audited_once(
