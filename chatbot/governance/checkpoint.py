@@ -131,20 +131,21 @@ def read_log(path: Path) -> list[Checkpoint]:
             if not line.strip():
                 continue
             try:
-                fields = json.loads(line)
-                found.append(
-                    Checkpoint(
-                        int(fields["number"]),
-                        int(fields["seq"]),
-                        str(fields["hash"]),
-                        str(fields["at"]),
-                        str(fields["key_id"]),
-                        str(fields["signature"]),
-                    )
-                )
+                found.append(_parse(json.loads(line)))
             except (ValueError, KeyError, TypeError):
                 raise ValueError(f"{path} line {number} is not a checkpoint") from None
     return found
+
+
+def _parse(fields: dict[str, object]) -> Checkpoint:
+    return Checkpoint(
+        int(str(fields["number"])),
+        int(str(fields["seq"])),
+        str(fields["hash"]),
+        str(fields["at"]),
+        str(fields["key_id"]),
+        str(fields["signature"]),
+    )
 
 
 class Checkpointer:
@@ -168,12 +169,15 @@ class Checkpointer:
         return int(row[0]), str(row[1])
 
     def _last_written(self) -> Checkpoint | None:
+        """The last checkpoint of the file sink, from its tail (the log grows for years)."""
         if self.last is None and "file" in self.settings.sinks and self.file.exists():
+            with self.file.open("rb") as log_file:
+                log_file.seek(max(self.file.stat().st_size - 4096, 0))
+                lines = log_file.read().decode(errors="replace").splitlines()
             try:
-                found = read_log(self.file)
-            except ValueError:
+                self.last = _parse(json.loads(lines[-1])) if lines else None
+            except (ValueError, KeyError, TypeError):
                 return None
-            self.last = found[-1] if found else None
         return self.last
 
     async def write(self) -> Checkpoint:
@@ -203,12 +207,13 @@ class Checkpointer:
         fd = os.open(self.file, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            with open(fd, encoding="utf-8", closefd=False) as current:
-                lines = [line for line in current.read().splitlines() if line.strip()]
+            size = os.fstat(fd).st_size  # only the tail is read: the log grows for years
+            tail = os.pread(fd, min(size, 4096), max(size - 4096, 0)).decode(errors="replace")
+            lines = [line for line in tail.splitlines() if line.strip()]
             try:
                 number = int(json.loads(lines[-1])["number"]) + 1 if lines else 1
             except (ValueError, KeyError, TypeError):
-                number = len(lines) + 1
+                number = 0  # an unreadable last line: verify names the gap it leaves
             checkpoint = sign(self._signing_key(), number, seq, digest, utcnow())
             os.write(fd, _line(checkpoint).encode())
             os.fsync(fd)

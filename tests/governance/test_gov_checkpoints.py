@@ -5,9 +5,13 @@ table and an edited head row; `chatops audit checkpoint` signs the head on deman
 from __future__ import annotations
 
 import asyncio
+import http.server
 import json
+import socket
+import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import text
@@ -184,3 +188,47 @@ async def test_an_edit_of_the_head_row_alone_is_named_as_such(chat: Chat, cli) -
     await run_sql(chat, f"UPDATE audit_head SET seq = {last}, hash = 'ab' WHERE id = 1")
     code, _, err = await cli("audit", "verify")
     assert code == 1 and "head row was edited" in err and "removed" not in err
+
+
+class Collector(http.server.BaseHTTPRequestHandler):
+    """A stand-in for an append-only HTTP collector: keeps every body it is sent."""
+
+    bodies: ClassVar[list[bytes]] = []
+
+    def do_POST(self) -> None:  # the http.server API names it
+        length = int(self.headers.get("content-length", "0"))
+        self.bodies.append(self.rfile.read(length))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+async def test_checkpoints_also_go_to_syslog_and_http(
+    chat: Chat, cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    await history(chat)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    syslog = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    syslog.bind(("127.0.0.1", 0))
+    syslog.settimeout(10)
+    try:
+        monkeypatch.setenv("CHATOPS_AUDIT_CHECKPOINTS__SINKS", '["file", "syslog", "http"]')
+        monkeypatch.setenv(
+            "CHATOPS_AUDIT_CHECKPOINTS__HTTP_URL", f"http://127.0.0.1:{server.server_port}/c"
+        )
+        monkeypatch.setenv(
+            "CHATOPS_AUDIT_CHECKPOINTS__SYSLOG_ADDRESS", f"127.0.0.1:{syslog.getsockname()[1]}"
+        )
+        code, out, _ = await cli("audit", "checkpoint")
+        assert code == 0 and "file, syslog, http" in out
+        written = checkpoint.read_log(tmp_path / LOG)[-1]
+        sent = json.loads(Collector.bodies[-1])
+        assert sent["seq"] == written.seq and sent["signature"] == written.signature
+        datagram = syslog.recv(65536).decode()
+        assert written.signature in datagram and f'"seq": {written.seq}' in datagram
+    finally:
+        server.shutdown()
+        syslog.close()

@@ -205,3 +205,21 @@ async def test_access_duration_cap_per_resource_is_enforced_again_at_grant(
     decided = await after.press("dave", f"approve:{action_id}")
     assert "at most 8h" in text_of(decided)
     assert (await action_row(after, action_id)).state == State.DENIED
+
+
+async def test_a_start_in_a_later_rate_limit_period_counts_again(make_chat: MakeChat) -> None:
+    """Asked at 10:58 (counted in the 10:00 hour), started at 11:01: the start counts in the
+    11:00 hour, where the one allowed deploy was already asked for."""
+    limit = '[[rate_limits]]\nskill = "deploy"\nmax = 1\nper = "hour"\n'
+    clock = ManualClock(utc("2026-12-01T10:58"))
+    chat = await make_chat(limit, clock=clock)
+    first = await chat.say("carol", STAGING)
+    assert first[0].kind is ReplyKind.CONFIRM
+    clock.advance(minutes=2)
+    elsewhere = await make_chat(limit, clock=clock, platform="web")  # another conversation
+    second = await elsewhere.say("carol", "deploy web 5.2.0 to staging")
+    assert second[0].kind is ReplyKind.CONFIRM  # the 11:00 hour's one deploy
+    clock.advance(minutes=1)
+    late = await chat.click("carol", first, "Confirm")
+    assert late[0].kind is ReplyKind.ERROR and "at most 1 time(s) per hour" in late[0].text
+    assert (await action_row(chat, first[0].action_id or 0)).state == State.DENIED

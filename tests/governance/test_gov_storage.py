@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
@@ -244,3 +244,30 @@ async def test_an_outcome_while_postgres_was_lost_is_recorded_when_it_is_back(
             assert row.result == "Cache flushed: 1,024 keys."
     finally:
         await relay.close()
+
+
+async def test_a_full_sqlite_database_is_told_plainly_and_not_ready(
+    chat: Chat, database_url: str
+) -> None:
+    """SQLite's `max_page_count` at the file's current size: the next page it needs is
+    refused with "database or disk is full", as on a full disk."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a size cap per connection is a SQLite pragma")
+    store = chat.runtime.store
+    async with store.transaction() as tx:
+        pages = (await tx.exec(text("PRAGMA page_count"))).one()[0]  # type: ignore[call-overload]
+
+    def cap(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA max_page_count = {pages}")
+        cursor.close()
+
+    event.listen(store.engine.sync_engine, "checkout", cap)
+    long = "please look at this " * 190  # a few pages of audit text per message
+    replies = []
+    for _ in range(20):
+        replies = await chat.say("alice", f"reset my vpn {long}")
+        if replies[0].text == texts.STORAGE_DOWN:
+            break
+    assert replies[0].text == texts.STORAGE_DOWN
+    assert chat.assistant.health.failing and "full" in chat.assistant.health.reason
