@@ -28,7 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from chatbot.adapters import tracking
 from chatbot.adapters.background import BackgroundWork
 from chatbot.adapters.relay import Decided
-from chatbot.adapters.slack import blocks, calls
+from chatbot.adapters.slack import blocks, calls, workspace
 from chatbot.app import Runtime
 from chatbot.config import SlackSettings
 from chatbot.store import channels
@@ -103,7 +103,7 @@ class SlackAdapter:
     def _ack_then(self, work: Any) -> Any:
         async def listener(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
             await ack()
-            if not self.ours(context.team_id, context.enterprise_id):
+            if not workspace.ours(self.settings, context.team_id, context.enterprise_id):
                 log.warning(
                     "slack: ignored a request from workspace %s (enterprise %s); this server "
                     "answers only slack.team_id %s",
@@ -115,15 +115,6 @@ class SlackAdapter:
             self.spawn(work(body, context.team_id or ""))
 
         return listener
-
-    def ours(self, team: str | None, enterprise: str | None) -> bool:
-        """Is a request from the configured workspace (and organisation, when one is set)?
-        A signed request proves it came from Slack, not which workspace it is meant for: one
-        app can be installed in several, and each would then act in this one's name."""
-        wanted = self.settings
-        if wanted.team_id and team != wanted.team_id:
-            return False
-        return not (wanted.enterprise_id and enterprise != wanted.enterprise_id)
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         self.work.spawn(work)
@@ -245,22 +236,11 @@ class SlackAdapter:
                 log.warning("slack: users.info failed for %s: %s", user, exc.response.get("error"))
                 return None
             email = found.get("profile", {}).get("email") or None
-            if self._foreign(found, team):
+            if workspace.foreign(self.settings, found, team):
                 log.info("slack: %s belongs to another organisation; treated as a guest", user)
                 email = None
             self._emails[user] = email
         return self._emails[user]
-
-    def _foreign(self, user: dict[str, Any], team: str) -> bool:
-        if user.get("is_stranger"):
-            return True
-        home = self.settings.team_id or team
-        theirs = user.get("team_id")
-        if not home or not theirs or theirs == home:
-            return False
-        org = (user.get("enterprise_user") or {}).get("enterprise_id")
-        same_org = bool(self.settings.enterprise_id) and org == self.settings.enterprise_id
-        return not same_org
 
     # -- replies out ----------------------------------------------------------------------
 
