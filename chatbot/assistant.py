@@ -251,7 +251,8 @@ class Assistant(Conversing):
                 tx, self._record(principal, message, "decided", decision.verdict, spec.name, detail)
             )
         if decision.verdict is Verdict.DENY:
-            return [Reply(texts.denied(decision.reason), ReplyKind.ERROR)]
+            refused = texts.denied(decision.reason, spec.name, texts.title_of(spec))
+            return [Reply(refused, ReplyKind.ERROR)]
         if dry_run:
             ctx = self.executor.context(principal, spec.name, slots)
             outcome = await self.executor.run(ctx, spec.name, preview=True)

@@ -142,7 +142,8 @@ class Conversing:
                 tx, self._record(principal, message, "decided", decision.verdict, spec.name, detail)
             )
         if decision.verdict is Verdict.DENY:
-            return [Reply(texts.denied(decision.reason), ReplyKind.ERROR)]
+            refused = texts.denied(decision.reason, spec.name, texts.title_of(spec))
+            return [Reply(refused, ReplyKind.ERROR)]
         if decision.verdict is Verdict.ALLOW:
             decision = replace(decision, verdict=Verdict.CONFIRM)
         decision = replace(decision, rule=schedules.timed_rule(decision.rule, when))
