@@ -31,6 +31,7 @@ from chatbot.types import (
     Verdict,
 )
 from intents import Understander
+from intents.topics import about_it
 from skills.api import SkillSpec
 from skills.registry import SkillRegistry
 
@@ -90,6 +91,8 @@ class Conversing:
             case consent.Kind.QUESTION:
                 about = texts.about_action(spec.description if spec else "", self._risky(pending))
                 return [await self._still_open(pending, about)]
+        if meant.skill is None and not about_it(meant.text):
+            return [await self._still_open(pending, texts.ANSWER_PLEASE)]  # "hmm", "later"
         replies = await self._start(principal, message, meant)
         return [*replies, await self._still_open(pending, texts.STILL_OPEN)]
 

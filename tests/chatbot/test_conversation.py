@@ -211,3 +211,10 @@ def test_a_manifest_declares_its_title_and_confirmation() -> None:
     spec = ManifestSkill(manifest, ["api.example.com"]).spec
     assert texts.title_of(spec) == "Flush a cache"
     assert texts.sentence(spec, {"service": "web"}, "bob") == "Flush the web cache?"
+
+
+async def test_a_loose_reply_asks_for_the_buttons_again(chat: Chat) -> None:
+    await chat.say("alice", "reset my vpn")
+    replies = await chat.say("alice", "later")
+    assert "Please answer with the buttons" in text_of(replies)
+    assert "can't help" not in text_of(replies) and "Confirm" in labels(replies)
