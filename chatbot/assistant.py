@@ -12,14 +12,15 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot import consent, dialogue, logs, schedules, support, texts, timing
+from chatbot import consent, dialogue, logs, support, texts, timing
 from chatbot.config import Settings
+from chatbot.conversing import Conversing
 from chatbot.dialogue import Pending
 from chatbot.execute import Executor
 from chatbot.governance import audit, storage, target
@@ -31,7 +32,7 @@ from chatbot.identity import Directory
 from chatbot.incidents.book import IncidentBook
 from chatbot.incidents.desk import IncidentDesk
 from chatbot.metrics import Metrics
-from chatbot.schedules import Schedules, matching
+from chatbot.schedules import Schedules
 from chatbot.store.engine import Store
 from chatbot.store.tables import ProcessedEvent
 from chatbot.types import (
@@ -67,7 +68,7 @@ class Received:
     pending: Pending | None
 
 
-class Assistant:
+class Assistant(Conversing):
     def __init__(
         self,
         settings: Settings,
@@ -216,71 +217,6 @@ class Assistant:
             return await self._fill(principal, message, pending, meant.text)
         return None
 
-    async def _answer_confirm(
-        self,
-        principal: Principal,
-        message: Message,
-        pending: Pending,
-        meant: Interpretation,
-        reply: ReplyIntent | None,
-    ) -> list[Reply]:
-        """A message while a confirmation is open (consent.py says what counts as an answer)."""
-        action_id = pending.action_id or 0
-        spec = self.registry.spec(pending.skill)
-        entities = self.understander.entities(meant.text)
-        reading = consent.read(meant.text, meant, reply, spec, pending.slots, entities)
-        match reading.kind:
-            case consent.Kind.YES:
-                return await self.approvals.confirm(principal, message, action_id)
-            case consent.Kind.NO | consent.Kind.CANCEL:
-                return await self.approvals.cancel(principal, message, action_id)
-            case consent.Kind.CORRECTION if spec is not None:
-                await self.approvals.cancel(principal, message, action_id)
-                changed = {k: v for k, v in reading.slots.items() if pending.slots.get(k) != v}
-                head = Reply(texts.amended(changed))
-                return [head, *await self._proceed(principal, message, spec, reading.slots, False)]
-            case consent.Kind.REPLACE:
-                await self.approvals.cancel(principal, message, action_id)
-                return await self._start(principal, message, meant)
-            case consent.Kind.YES_NOT_PLAIN:
-                return [await self._still_open(pending, texts.SAY_YES_PLAINLY)]
-            case consent.Kind.NEW_REQUEST:
-                replies = await self._start(principal, message, meant)
-                if dialogue.REMINDED in pending.choices:
-                    return replies
-                reminded = replace(pending, choices=(dialogue.REMINDED,))
-                await self._remember(principal, message, reminded)
-                still = await self._still_open(pending, texts.STILL_OPEN)
-                return [*replies, still]
-            case consent.Kind.THANKS:
-                return [await self._still_open(pending, texts.WELCOME)]
-            case consent.Kind.QUESTION:
-                about = texts.about_action(spec.description if spec else "", self._risky(pending))
-                return [await self._still_open(pending, about)]
-        replies = await self._start(principal, message, meant)
-        return [*replies, await self._still_open(pending, texts.STILL_OPEN)]
-
-    def _risky(self, pending: Pending) -> bool:
-        spec = self.registry.spec(pending.skill)
-        return spec is not None and consent.high_risk(spec, pending.slots)
-
-    async def _still_open(self, pending: Pending, lead: str) -> Reply:
-        """The open question shown again, with its buttons (Confirm or Send for approval)."""
-        action = await self.approvals.load(pending.action_id or 0)
-        needs = action is not None and action.approvals_needed > 0
-        what = self._sentence(pending.skill, pending.slots, action.requester if action else "")
-        text = f"{lead} {texts.still_waiting(what)}".strip()
-        return Reply(
-            text,
-            ReplyKind.CONFIRM,
-            self._confirm_buttons(pending, needs),
-            action_id=pending.action_id,
-        )
-
-    def _sentence(self, skill: str, slots: Mapping[str, str], requester: str) -> str:
-        spec = self.registry.spec(skill)
-        return texts.sentence(spec, slots, requester) if spec is not None else texts.SOMETHING
-
     async def _fill(
         self, principal: Principal, message: Message, pending: Pending, text: str
     ) -> list[Reply]:
@@ -408,7 +344,8 @@ class Assistant:
                 tx, self._record(principal, message, "decided", decision.verdict, spec.name, detail)
             )
         if decision.verdict is Verdict.DENY:
-            return [Reply(texts.denied(decision.reason), ReplyKind.ERROR)]
+            refused = texts.denied(decision.reason, spec.name, texts.title_of(spec))
+            return [Reply(refused, ReplyKind.ERROR)]
         if dry_run:
             ctx = self.executor.context(principal, spec.name, slots)
             outcome = await self.executor.run(ctx, spec.name, preview=True)
@@ -417,75 +354,6 @@ class Assistant:
         if decision.verdict is Verdict.ALLOW:
             return await self.approvals.run_now(principal, message, spec, slots, decision)
         return await self.approvals.request(principal, message, spec, slots, decision)
-
-    async def _proceed_timed(
-        self,
-        principal: Principal,
-        message: Message,
-        spec: SkillSpec,
-        slots: Mapping[str, str],
-        when: timing.When,
-    ) -> list[Reply]:
-        """A request with a start time: decided now without the calendar (windows and freezes
-        are checked at the start), always confirmed, then held until its time (schedules.py)."""
-        slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}
-        if spec.slot("user") is not None and not slots.get("user"):
-            slots["user"] = principal.name
-        if not self.registry.connected(spec.name):
-            return [Reply(texts.no_backend(texts.title_of(spec)))]
-        where = channel_kind(message.platform, message.channel)
-        decision = self.authorizer.decide(principal, spec, slots, dry_run=True, channel=where)
-        async with self.store.transaction() as tx:
-            decision = await self.authorizer.count(tx, principal, spec, slots, decision)
-            detail = {
-                "verdict": decision.verdict,
-                "rule": decision.rule,
-                "slots": slots,
-                "run_at": when.at.isoformat() if when.at else None,
-            }
-            await audit.append(
-                tx, self._record(principal, message, "decided", decision.verdict, spec.name, detail)
-            )
-        if decision.verdict is Verdict.DENY:
-            return [Reply(texts.denied(decision.reason), ReplyKind.ERROR)]
-        if decision.verdict is Verdict.ALLOW:
-            decision = replace(decision, verdict=Verdict.CONFIRM)
-        decision = replace(decision, rule=schedules.timed_rule(decision.rule, when))
-        asked = await self.approvals.request(principal, message, spec, slots, decision)
-        await self.schedules.plan(asked[0].action_id or 0, principal.name, when)
-        first = replace(asked[0], text=texts.timed(timing.shown_at(when), asked[0].text))
-        return [first, *asked[1:]]
-
-    async def _scheduled(
-        self, principal: Principal, meant: Interpretation, cancel: bool = False
-    ) -> list[Reply]:
-        """ "what is scheduled" lists; "cancel the restart at 8pm" cancels the one it names
-        (several named: they are listed, each with its Cancel button)."""
-        waiting = await self.schedules.waiting(principal.name)
-        if cancel:
-            named = matching(waiting, meant.text)
-            if len(named) == 1:
-                return [Reply(await self.schedules.cancel(principal, named[0].id))]
-            waiting = named or waiting
-            if not waiting:
-                return [Reply(texts.NOTHING_PENDING)]
-        if not waiting:
-            return [Reply(texts.NO_SCHEDULES)]
-        return [
-            Reply(
-                texts.schedule_line(s.id, s.what, s.shown),
-                ReplyKind.INFO,
-                (
-                    Button(
-                        texts.CANCEL_BUTTON,
-                        str(ButtonValue.action(ButtonVerb.UNSCHEDULE, s.id)),
-                        ButtonStyle.DANGER,
-                    ),
-                ),
-                action_id=s.id,
-            )
-            for s in waiting
-        ]
 
     async def _remedy(self, principal: Principal, message: Message, arg: str) -> list[Reply]:
         """An incident's remediation button: a request like any other (RBAC, policy,
@@ -528,50 +396,6 @@ class Assistant:
                 slots = {k: v for k, v in pending.slots.items() if spec.slot(k)}
                 return await self._proceed(principal, message, spec, slots, dry_run=False)
         return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
-
-    async def _offer_support(
-        self, principal: Principal, message: Message, text: str
-    ) -> list[Reply]:
-        """An IT problem no skill fits: articles, a ticket, a person (support.py)."""
-        offered = await self.support.offer(principal, text)
-        summary = self.support.summary(text)
-        key = support.offer_key(dialogue.conversation_key(principal, message))
-        async with self.store.transaction() as tx:  # apart from the open question, kept
-            offer = Pending(support.OFFER, "", {"summary": summary})
-            await dialogue.save(tx, key, offer, self._question_ttl)
-        outcome = "articles" if offered.articles else "none"
-        detail = {"articles": offered.articles}
-        async with self.store.transaction() as tx:
-            record = self._record(principal, message, "support.offered", outcome, None, detail)
-            await audit.append(tx, record)
-        return [offered.reply]
-
-    async def _offer_taken(
-        self, principal: Principal, message: Message, choice: str
-    ) -> list[Reply]:
-        event = support.EVENTS.get(choice)
-        key = support.offer_key(dialogue.conversation_key(principal, message))
-        async with self.store.transaction() as tx:
-            pending = await dialogue.load(tx, key)
-            await dialogue.clear(tx, key)
-        if event is None or pending is None:
-            return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
-        summary = pending.slots.get("summary", "")
-        async with self.store.transaction() as tx:
-            detail = {"summary": summary}
-            record = self._record(principal, message, event, event.split(".")[1], None, detail)
-            await audit.append(tx, record)
-        if choice == "solved":
-            return [Reply(texts.GLAD)]
-        name, slots = (
-            (support.TICKET, {"summary": summary})
-            if choice == "ticket"
-            else (support.HANDOFF, {"note": summary})
-        )
-        spec = self.registry.spec(name)
-        if spec is None:
-            return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
-        return await self._proceed(principal, message, spec, slots, dry_run=False)
 
     # -- helpers ------------------------------------------------------------------------
 

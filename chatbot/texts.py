@@ -114,7 +114,10 @@ def approvals_count(needed: int, approved_by: list[str]) -> str:
     return f"Needs {more}.{so_far}"
 
 
-def denied(reason: str) -> str:
+def denied(reason: str, skill: str = "", title: str = "") -> str:
+    """The refusal; the skill's id in governance's reason is said as its title."""
+    if skill and title:
+        reason = re.sub(rf"(?<![\w.-]){re.escape(skill)}(?![\w-]|\.\w)", f'"{title}"', reason)
     return f"Sorry, you may not do that: {reason}"
 
 

@@ -91,3 +91,26 @@ def test_the_page_runs_under_its_content_security_policy(served: str, browser) -
     page.select_option("#person", "dave")
     page.locator("#inbox-items li.approval").first.wait_for(timeout=15_000)
     assert not [c for c in complaints if "Content Security Policy" in c], complaints
+def test_thanks_is_not_consent_and_a_timed_request_waits_in_the_web_chat(  # type: ignore[no-untyped-def]
+    served: str, browser
+) -> None:
+    page = browser.new_page()
+    page.goto(served)
+    page.select_option("#person", "alice")
+    page.fill("#text", "reset my password")
+    page.press("#text", "Enter")
+    page.get_by_role("button", name="Confirm").first.wait_for(timeout=15_000)
+    page.fill("#text", "thanks!")
+    page.press("#text", "Enter")
+    page.get_by_text("You're welcome").wait_for(timeout=15_000)
+    assert page.locator("li.result").count() == 0  # thanks ran nothing
+    page.get_by_role("button", name="Confirm").last.click()
+    page.locator("li.result").first.wait_for(timeout=15_000)
+    assert "Reset the password of alice" in page.locator("li.result").first.inner_text()
+
+    page.select_option("#person", "bob")
+    page.fill("#text", "restart search in staging in 10 minutes")
+    page.press("#text", "Enter")
+    page.get_by_text("Restart search in staging?").first.wait_for(timeout=15_000)
+    page.get_by_role("button", name="Confirm").last.click()
+    page.get_by_text("Scheduled request").wait_for(timeout=15_000)

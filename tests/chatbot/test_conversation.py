@@ -191,3 +191,30 @@ async def test_articles_can_deflect_and_a_person_can_be_asked(chat: Chat) -> Non
 async def test_small_talk_and_non_it_get_the_polite_refusal(chat: Chat, text: str) -> None:
     replies = await chat.say("alice", text)
     assert "Open a ticket" not in labels(replies)
+
+
+def test_a_manifest_declares_its_title_and_confirmation() -> None:
+    from chatbot import texts
+    from skills.manifest import ManifestSkill, parse_manifest
+
+    manifest = parse_manifest(
+        'name = "cache.flush"\n'
+        'title = "Flush a cache"\n'
+        'confirmation = "Flush the {service} cache?"\n'
+        'description = "Flush a cache"\n'
+        'examples = ["flush the cache of web"]\n'
+        '[[slots]]\nname = "service"\ntype = "service"\n'
+        '[action]\nmethod = "POST"\nurl = "https://api.example.com/flush/{service}"\n',
+        "flush.toml",
+        ["api.example.com"],
+    )
+    spec = ManifestSkill(manifest, ["api.example.com"]).spec
+    assert texts.title_of(spec) == "Flush a cache"
+    assert texts.sentence(spec, {"service": "web"}, "bob") == "Flush the web cache?"
+
+
+async def test_a_loose_reply_asks_for_the_buttons_again(chat: Chat) -> None:
+    await chat.say("alice", "reset my vpn")
+    replies = await chat.say("alice", "later")
+    assert "Please answer with the buttons" in text_of(replies)
+    assert "can't help" not in text_of(replies) and "Confirm" in labels(replies)

@@ -16,7 +16,12 @@ CASES = [
         "alice",
         "reset the vpn for bob",
         ReplyKind.ERROR,
-        ["your role employee allows only vpn.reset (for yourself only)", "Ask", "erin", "dave"],
+        [
+            'your role employee allows only "Reset a VPN connection" (for yourself only)',
+            "Ask",
+            "erin",
+            "dave",
+        ],
         ["alice,"],
     ),
     ("erin", "reset the vpn for bob", ReplyKind.CONFIRM, ["Reset bob's VPN sessions"], []),
@@ -25,14 +30,18 @@ CASES = [
         "bob",
         "deploy payments-api 2.3.1 to prod",
         ReplyKind.ERROR,
-        ["your role developer allows only deploy where env in dev, staging", "carol", "dave"],
+        [
+            'your role developer allows only "Deploy a service" where env in dev, staging',
+            "carol",
+            "dave",
+        ],
         [],
     ),
     (
         "alice",
         "deploy payments-api 2.3.1 to staging",
         ReplyKind.ERROR,
-        ["none of your roles (employee) grants deploy", "carol"],
+        ['none of your roles (employee) grants "Deploy a service"', "carol"],
         [],
     ),
     (
@@ -109,10 +118,10 @@ async def test_roles_through_groups_and_nobody_without_a_role(make_chat: MakeCha
     assert frank[0].kind is ReplyKind.CONFIRM
     gina = await chat.say("gina", "reset my vpn")
     assert gina[0].kind is ReplyKind.ERROR
-    assert "none of your roles (none) grants vpn.reset" in text_of(gina)
+    assert 'none of your roles (none) grants "Reset a VPN connection"' in text_of(gina)
     # deny by default covers even help: a person with no role is told whom to ask
     helpless = await chat.say("gina", "show me what you can do")
-    assert helpless[0].kind is ReplyKind.ERROR and "grants help" in text_of(helpless)
+    assert helpless[0].kind is ReplyKind.ERROR and 'grants "What I can do"' in text_of(helpless)
 
 
 async def test_deny_when_nobody_else_can_approve(make_chat: MakeChat) -> None:

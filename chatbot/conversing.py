@@ -1,0 +1,235 @@
+"""The conversation around an action (issue 11), apart from the pipeline's stages: what a
+message means to an open confirmation (consent.py), timed requests (timing.py, schedules.py),
+and offers for IT problems no skill fits (support.py). `Assistant` is built on this; the
+stages it calls (`_start`, `_proceed`, `_remember`, `_record`) are the Assistant's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from chatbot import consent, dialogue, schedules, support, texts, timing
+from chatbot.config import Settings
+from chatbot.dialogue import Pending
+from chatbot.governance import audit
+from chatbot.governance.approvals import Approvals
+from chatbot.governance.authorize import Authorizer
+from chatbot.governance.rbac import channel_kind
+from chatbot.schedules import Schedules, matching
+from chatbot.store.engine import Store
+from chatbot.types import (
+    Button,
+    ButtonStyle,
+    ButtonValue,
+    ButtonVerb,
+    Interpretation,
+    Message,
+    Principal,
+    Reply,
+    ReplyIntent,
+    ReplyKind,
+    Verdict,
+)
+from intents import Understander
+from intents.topics import about_it
+from skills.api import SkillSpec
+from skills.registry import SkillRegistry
+
+if TYPE_CHECKING:
+    from chatbot.assistant import Assistant
+
+
+class Conversing:
+    settings: Settings
+    store: Store
+    registry: SkillRegistry
+    understander: Understander
+    authorizer: Authorizer
+    approvals: Approvals
+    support: support.Support
+    schedules: Schedules
+    _question_ttl: timedelta
+
+    async def _answer_confirm(
+        self: Assistant,
+        principal: Principal,
+        message: Message,
+        pending: Pending,
+        meant: Interpretation,
+        reply: ReplyIntent | None,
+    ) -> list[Reply]:
+        """A message while a confirmation is open (consent.py says what counts as an answer)."""
+        action_id = pending.action_id or 0
+        spec = self.registry.spec(pending.skill)
+        entities = self.understander.entities(meant.text)
+        reading = consent.read(meant.text, meant, reply, spec, pending.slots, entities)
+        match reading.kind:
+            case consent.Kind.YES:
+                return await self.approvals.confirm(principal, message, action_id)
+            case consent.Kind.NO | consent.Kind.CANCEL:
+                return await self.approvals.cancel(principal, message, action_id)
+            case consent.Kind.CORRECTION if spec is not None:
+                await self.approvals.cancel(principal, message, action_id)
+                changed = {k: v for k, v in reading.slots.items() if pending.slots.get(k) != v}
+                head = Reply(texts.amended(changed))
+                return [head, *await self._proceed(principal, message, spec, reading.slots, False)]
+            case consent.Kind.REPLACE:
+                await self.approvals.cancel(principal, message, action_id)
+                return await self._start(principal, message, meant)
+            case consent.Kind.YES_NOT_PLAIN:
+                return [await self._still_open(pending, texts.SAY_YES_PLAINLY)]
+            case consent.Kind.NEW_REQUEST:
+                replies = await self._start(principal, message, meant)
+                if dialogue.REMINDED in pending.choices:
+                    return replies
+                reminded = replace(pending, choices=(dialogue.REMINDED,))
+                await self._remember(principal, message, reminded)
+                still = await self._still_open(pending, texts.STILL_OPEN)
+                return [*replies, still]
+            case consent.Kind.THANKS:
+                return [await self._still_open(pending, texts.WELCOME)]
+            case consent.Kind.QUESTION:
+                about = texts.about_action(spec.description if spec else "", self._risky(pending))
+                return [await self._still_open(pending, about)]
+        if meant.skill is None and not about_it(meant.text):
+            return [await self._still_open(pending, texts.ANSWER_PLEASE)]  # "hmm", "later"
+        replies = await self._start(principal, message, meant)
+        return [*replies, await self._still_open(pending, texts.STILL_OPEN)]
+
+    def _risky(self: Assistant, pending: Pending) -> bool:
+        spec = self.registry.spec(pending.skill)
+        return spec is not None and consent.high_risk(spec, pending.slots)
+
+    async def _still_open(self: Assistant, pending: Pending, lead: str) -> Reply:
+        """The open question shown again, with its buttons (Confirm or Send for approval)."""
+        action = await self.approvals.load(pending.action_id or 0)
+        needs = action is not None and action.approvals_needed > 0
+        what = self._sentence(pending.skill, pending.slots, action.requester if action else "")
+        text = f"{lead} {texts.still_waiting(what)}".strip()
+        return Reply(
+            text,
+            ReplyKind.CONFIRM,
+            self._confirm_buttons(pending, needs),
+            action_id=pending.action_id,
+        )
+
+    def _sentence(self: Assistant, skill: str, slots: Mapping[str, str], requester: str) -> str:
+        spec = self.registry.spec(skill)
+        return texts.sentence(spec, slots, requester) if spec is not None else texts.SOMETHING
+
+    async def _proceed_timed(
+        self: Assistant,
+        principal: Principal,
+        message: Message,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        when: timing.When,
+    ) -> list[Reply]:
+        """A request with a start time: decided now without the calendar (windows and freezes
+        are checked at the start), always confirmed, then held until its time (schedules.py)."""
+        slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}
+        if spec.slot("user") is not None and not slots.get("user"):
+            slots["user"] = principal.name
+        if not self.registry.connected(spec.name):
+            return [Reply(texts.no_backend(texts.title_of(spec)))]
+        where = channel_kind(message.platform, message.channel)
+        decision = self.authorizer.decide(principal, spec, slots, dry_run=True, channel=where)
+        async with self.store.transaction() as tx:
+            decision = await self.authorizer.count(tx, principal, spec, slots, decision)
+            detail = {
+                "verdict": decision.verdict,
+                "rule": decision.rule,
+                "slots": slots,
+                "run_at": when.at.isoformat() if when.at else None,
+            }
+            await audit.append(
+                tx, self._record(principal, message, "decided", decision.verdict, spec.name, detail)
+            )
+        if decision.verdict is Verdict.DENY:
+            refused = texts.denied(decision.reason, spec.name, texts.title_of(spec))
+            return [Reply(refused, ReplyKind.ERROR)]
+        if decision.verdict is Verdict.ALLOW:
+            decision = replace(decision, verdict=Verdict.CONFIRM)
+        decision = replace(decision, rule=schedules.timed_rule(decision.rule, when))
+        asked = await self.approvals.request(principal, message, spec, slots, decision)
+        await self.schedules.plan(asked[0].action_id or 0, principal.name, when)
+        first = replace(asked[0], text=texts.timed(timing.shown_at(when), asked[0].text))
+        return [first, *asked[1:]]
+
+    async def _scheduled(
+        self: Assistant, principal: Principal, meant: Interpretation, cancel: bool = False
+    ) -> list[Reply]:
+        """ "what is scheduled" lists; "cancel the restart at 8pm" cancels the one it names
+        (several named: they are listed, each with its Cancel button)."""
+        waiting = await self.schedules.waiting(principal.name)
+        if cancel:
+            named = matching(waiting, meant.text)
+            if len(named) == 1:
+                return [Reply(await self.schedules.cancel(principal, named[0].id))]
+            waiting = named or waiting
+            if not waiting:
+                return [Reply(texts.NOTHING_PENDING)]
+        if not waiting:
+            return [Reply(texts.NO_SCHEDULES)]
+        return [
+            Reply(
+                texts.schedule_line(s.id, s.what, s.shown),
+                ReplyKind.INFO,
+                (
+                    Button(
+                        texts.CANCEL_BUTTON,
+                        str(ButtonValue.action(ButtonVerb.UNSCHEDULE, s.id)),
+                        ButtonStyle.DANGER,
+                    ),
+                ),
+                action_id=s.id,
+            )
+            for s in waiting
+        ]
+
+    async def _offer_support(
+        self: Assistant, principal: Principal, message: Message, text: str
+    ) -> list[Reply]:
+        """An IT problem no skill fits: articles, a ticket, a person (support.py)."""
+        offered = await self.support.offer(principal, text)
+        summary = self.support.summary(text)
+        key = support.offer_key(dialogue.conversation_key(principal, message))
+        async with self.store.transaction() as tx:  # apart from the open question, kept
+            offer = Pending(support.OFFER, "", {"summary": summary})
+            await dialogue.save(tx, key, offer, self._question_ttl)
+        outcome = "articles" if offered.articles else "none"
+        detail = {"articles": offered.articles}
+        async with self.store.transaction() as tx:
+            record = self._record(principal, message, "support.offered", outcome, None, detail)
+            await audit.append(tx, record)
+        return [offered.reply]
+
+    async def _offer_taken(
+        self: Assistant, principal: Principal, message: Message, choice: str
+    ) -> list[Reply]:
+        event = support.EVENTS.get(choice)
+        key = support.offer_key(dialogue.conversation_key(principal, message))
+        async with self.store.transaction() as tx:
+            pending = await dialogue.load(tx, key)
+            await dialogue.clear(tx, key)
+        if event is None or pending is None:
+            return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+        summary = pending.slots.get("summary", "")
+        async with self.store.transaction() as tx:
+            detail = {"summary": summary}
+            record = self._record(principal, message, event, event.split(".")[1], None, detail)
+            await audit.append(tx, record)
+        if choice == "solved":
+            return [Reply(texts.GLAD)]
+        name, slots = (
+            (support.TICKET, {"summary": summary})
+            if choice == "ticket"
+            else (support.HANDOFF, {"note": summary})
+        )
+        spec = self.registry.spec(name)
+        if spec is None:
+            return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+        return await self._proceed(principal, message, spec, slots, dry_run=False)
