@@ -67,5 +67,8 @@ async def check_connector(settings: Any, args: argparse.Namespace) -> int:
         except SkillError as exc:
             print(f"chatops: {args.name}: {exc}", file=sys.stderr)
             return 1
+        except NotImplementedError:
+            print(f"chatops: {args.name}: this connector has no check", file=sys.stderr)
+            return 1
     print(f"{args.name}: {found}")
     return 0

@@ -64,14 +64,14 @@ class Cluster:
 
 async def cluster(settings: KubernetesSettings, token: str) -> Cluster:
     """Where the API server is, how to authenticate, and which CA to trust, for one action."""
-    from kubernetes_asyncio import client, config
-
     if settings.auth == "token":
         verify: ssl.SSLContext | bool = settings.verify
         if settings.ca_file and settings.verify:
             verify = ssl.create_default_context(cafile=settings.ca_file)
         own = bool(settings.ca_file) or not settings.verify
         return Cluster(settings.base_url, f"Bearer {token}", verify, own)
+    from kubernetes_asyncio import client, config  # the official loaders, only when needed
+
     cfg = client.Configuration()
     try:
         if settings.auth == "in-cluster":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
 
 import pytest
 from skill_fakes import CONNECTORS, SECRETS, FakeSystem, transport
@@ -18,17 +17,20 @@ Connected = Callable[..., AbstractAsyncContextManager[Chat]]
 
 @pytest.fixture
 def connected(
-    settings: Settings, tmp_path: Any, understander: Understander, monkeypatch: pytest.MonkeyPatch
+    settings: Settings,
+    database_url: str,
+    understander: Understander,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Connected:
-    """connected({"deploy": "github"}, fake, ...) -> a Chat on those back ends and fakes."""
+    """connected({"deploy": "github"}, fake, ...) -> a Chat on those back ends and fakes, on
+    SQLite and (when CHATOPS_TEST_DATABASE_URL is set) PostgreSQL."""
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
 
     @asynccontextmanager
     async def make(backends: Mapping[str, str], *fakes: FakeSystem) -> AsyncIterator[Chat]:
         real = settings.model_copy(update={"backends": dict(backends), "connectors": CONNECTORS})
-        url = f"sqlite:///{tmp_path / 'real.db'}"
-        async with chat_harness(real, url, understander, transport(*fakes)) as chat:
+        async with chat_harness(real, database_url, understander, transport(*fakes)) as chat:
             yield chat
         for fake in fakes:
             fake.done()
