@@ -56,6 +56,7 @@ class Directory:
         self.principals: dict[str, Principal] = {}
         self._by_email: dict[str, Principal] = {}
         self._by_id: dict[str, Principal] = {}
+        self._id_of: dict[str, str] = {}  # active person's name -> id
         self._inactive: dict[str, Principal] = {}
         self._reports: dict[str, set[str]] = {}
         self._holders: dict[tuple[str, int], list[Principal]] = {}
@@ -160,10 +161,7 @@ class Directory:
         )
 
     async def remember_link(self, store: Store, message: Message, principal: Principal) -> None:
-        person = self._by_email.get(principal.email)
-        if person is None:
-            return
-        person_id = next((i for i, p in self._by_id.items() if p is person), None)
+        person_id = self._id_of.get(principal.name)
         if person_id is None:
             return
         try:
@@ -177,8 +175,13 @@ class Directory:
 
     async def load(self, store: Store) -> None:
         """Seed the TOML people into the database, then index the whole directory."""
-        async with store.transaction() as tx:
-            await records.seed(tx, self._settings_people)
+        try:
+            async with store.transaction() as tx:
+                await records.seed(tx, self._settings_people)
+        except IntegrityError:
+            # Another replica seeded the same rows at the same moment; its rows are ours.
+            async with store.transaction() as tx:
+                await records.seed(tx, self._settings_people)
         self._reset()
         await self.refresh(store)
 
@@ -207,6 +210,7 @@ class Directory:
         self.principals.clear()
         self._by_email.clear()
         self._by_id.clear()
+        self._id_of.clear()
         self._inactive.clear()
         self._reports.clear()
         self.version = 0
@@ -244,6 +248,7 @@ class Directory:
         if old is not None:
             self.principals.pop(old.name, None)
             self._by_email.pop(old.email, None)
+            self._id_of.pop(old.name, None)
         for key in (record.name, record.email):
             stale = self._inactive.get(key)
             if stale is not None and stale.name == record.name:
@@ -258,6 +263,7 @@ class Directory:
                 self._inactive[record.email] = principal
             return
         self._by_id[pid] = principal
+        self._id_of[record.name] = pid
         self.principals[record.name] = principal
         if record.email:
             self._by_email[record.email] = principal

@@ -69,6 +69,19 @@ def _version(n: int) -> str:
     return f'W/"{n}"'
 
 
+def _zone(name: str) -> str:
+    """The time zone the assistant uses: the SCIM value when it is an IANA name, else none
+    (UTC). The value is kept in the stored resource as sent: an identity provider's odd time
+    zone must not stop a person from being provisioned."""
+    if not name:
+        return ""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ""
+    return name
+
+
 def _primary_email(resource: Any) -> str:
     emails = list(getattr(resource, "emails", None) or [])
     chosen = next((e for e in emails if e.primary), emails[0] if emails else None)
@@ -340,14 +353,7 @@ class DirectoryStorage(AsyncScimStorage):
         row.active = resource.active is not False
         row.manager_id = str(manager) if manager else None
         row.department = str(getattr(enterprise, "department", None) or "")
-        row.tz = str(resource.timezone or "")
-        if row.tz:
-            try:
-                ZoneInfo(row.tz)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise InvalidValueException(
-                    detail=f"timezone {row.tz!r} is not an IANA time zone such as Europe/Berlin"
-                ) from None
+        row.tz = _zone(str(resource.timezone or ""))
         resource = resource.model_copy(deep=True)
         resource.id, resource.meta, resource.groups = row.id, meta, None
         row.resource = resource.model_dump_json()

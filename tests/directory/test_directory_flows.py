@@ -184,5 +184,29 @@ def test_a_chat_identity_links_once(client: TestClient) -> None:
     assert "jane@example.com" in text_of(first)
     later = say(client, "", "whoami", user_id="U0JANE")
     assert "You are jane@example.com" in text_of(later)
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    elsewhere = [
+        Message("slack", "U0JANE2", "whoami", email="jane@example.com", tenant="T0OTHER"),
+        Message("teams", "29:jane", "whoami", email="jane@example.com", tenant="tenant-1"),
+    ]
+    for message in elsewhere:  # a second workspace, and Teams: the same one person
+        assert client.portal.call(rt.assistant.handle, message)
+        assert rt.assistant.directory.resolve(message).name == "jane@example.com"
+
+    async def links() -> set[tuple[str, str, str]]:
+        from sqlmodel import select
+
+        from chatbot.store.tables import ChatLink
+
+        async with rt.store.transaction() as tx:
+            rows = (await tx.exec(select(ChatLink))).all()
+        assert {r.person_id for r in rows} == {jane["id"]}
+        return {(r.platform, r.tenant, r.user_id) for r in rows}
+
+    assert client.portal.call(links) == {
+        ("slack", "T0COMPANY", "U0JANE"),
+        ("slack", "T0OTHER", "U0JANE2"),
+        ("teams", "tenant-1", "29:jane"),
+    }
     deactivate(client, jane["id"])
     assert text_of(say(client, "", "whoami", user_id="U0JANE")) == texts.DEACTIVATED

@@ -86,11 +86,6 @@ def test_bad_input_gets_the_rfc_status_never_500(client: TestClient) -> None:
         client.get("/scim/v2/Users", params={"filter": 'nosuch eq "x"'}, headers=AUTH),
         client.post(
             "/scim/v2/Users",
-            json={"schemas": [USER], "userName": "tz@example.com", "timezone": "Mars/Base"},
-            headers=AUTH,
-        ),
-        client.post(
-            "/scim/v2/Users",
             json={"schemas": [USER], "userName": "x" * 2_000_000},
             headers=AUTH,
         ),
@@ -114,3 +109,12 @@ def test_huge_pages_are_capped_and_paging_counts(client: TestClient) -> None:
         "/scim/v2/Users", params={"filter": 'userName co "user1"'}, headers=AUTH
     ).json()
     assert [r["userName"] for r in contains["Resources"]] == ["user1@example.com"]
+
+
+def test_an_odd_time_zone_is_kept_but_not_used(client: TestClient) -> None:
+    made = new_user(client, "tz@example.com", timezone="Mars/Base")
+    assert made["timezone"] == "Mars/Base"
+    new_user(client, "berlin@example.com", timezone="Europe/Berlin")
+    directory = client.app.state.runtime.assistant.directory  # type: ignore[attr-defined]
+    assert directory.find("tz@example.com").tz == "UTC"
+    assert directory.find("berlin@example.com").tz == "Europe/Berlin"
