@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text, update
-from sqlmodel import Session, col, select
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.governance import chain
@@ -199,7 +200,7 @@ class Verification:
 async def entries(session: AsyncSession, batch: int = 5000) -> AsyncIterator[AuditEntry]:
     last = 0
     while True:
-        query = select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq)
+        query = select(AuditEntry).where(col(AuditEntry.seq) > last).order_by(col(AuditEntry.seq))
         rows = (await session.exec(query.limit(batch))).all()
         if not rows:
             return
