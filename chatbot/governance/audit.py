@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, text, update
+from sqlalchemy import Connection, bindparam, text, update
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -99,24 +99,31 @@ async def append_many(session: AsyncSession, records: Sequence[AuditRecord]) -> 
 
 
 def _append(session: Session, prepared: Sequence[_Prepared]) -> list[Written]:
-    """The one append path. Core statements on the session's connection: the ORM's unit of
-    work costs more than the writes themselves here, and nothing reads these back."""
+    """The one append path. Core statements on the session's connection, built once: the
+    ORM's unit of work costs more than the writes themselves here, and nothing reads these
+    back."""
     connection = session.connection()
-    head_query = select(AuditHead.seq, AuditHead.hash).where(col(AuditHead.id) == 1)
-    first_seq, first_hash = connection.execute(head_query.with_for_update()).one()
+    first_seq, first_hash = connection.execute(_HEAD).one()
     rows, written = _link(prepared, first_seq, first_hash)
     if rows:
-        table = AuditEntry.__table__  # type: ignore[attr-defined]
-        connection.execute(table.insert(), [row._asdict() for row in rows])
+        connection.execute(_INSERT, [row._asdict() for row in rows])
     last = written[-1] if written else Written(first_seq, first_hash)
-    moved = connection.execute(
-        update(AuditHead)
-        .where(col(AuditHead.id) == 1, col(AuditHead.seq) == first_seq)
-        .values(seq=last.seq, hash=last.hash)
-    )
+    moved = connection.execute(_MOVE_HEAD, {"first": first_seq, "seq": last.seq, "hash": last.hash})
     if moved.rowcount != 1:
         raise RuntimeError(_HEAD_MOVED)
     return written
+
+
+# Locked for the transaction: FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already is.
+_HEAD = (
+    select(AuditHead.seq, AuditHead.hash).where(col(AuditHead.id) == 1).with_for_update()
+)
+_INSERT = AuditEntry.__table__.insert()  # type: ignore[attr-defined]
+_MOVE_HEAD = (
+    update(AuditHead)
+    .where(col(AuditHead.id) == 1, col(AuditHead.seq) == bindparam("first"))
+    .values(seq=bindparam("seq"), hash=bindparam("hash"))
+)
 
 
 _HEAD_MOVED = "audit head moved during append; the transaction is rolled back"
