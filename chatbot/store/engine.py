@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
@@ -107,7 +105,11 @@ def _newest_revision() -> str | None:
 
 def upsert_insert(dialect: str) -> Any:
     """The INSERT construct that offers `on_conflict_do_update` on this database."""
-    return postgresql.insert if dialect == "postgresql" else sqlite_dialect.insert
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert  # here: only PostgreSQL pays for it
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def safe_url(url: str | URL) -> str:
