@@ -72,16 +72,19 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        # Straight to sqlite3 (the public driver_connection): these run for every
+        # transaction, and SQLAlchemy's statement machinery cost more than SQLite here.
         options = conn.get_execution_options()
+        driver = conn.connection.driver_connection
         if options.get(_READ_ONLY, False):
-            conn.exec_driver_sql("BEGIN")
+            driver.execute("BEGIN")
         elif options.get(TRY_LOCK, False):  # fail at once rather than wait (StoreSession)
-            conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            driver.execute("PRAGMA busy_timeout=0")
             try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                driver.execute("BEGIN IMMEDIATE")
             finally:
-                conn.exec_driver_sql(_BUSY_TIMEOUT)
-        else:
+                driver.execute(_BUSY_TIMEOUT)
+        else:  # the waiting BEGIN: its errors keep SQLAlchemy's wrapping (OperationalError)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
