@@ -109,10 +109,12 @@ def _newest_revision() -> str | None:
 def upsert_insert(dialect: str) -> Any:
     """The INSERT construct that offers `on_conflict_do_update` on this database."""
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert  # here: only PostgreSQL pays for it
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects import postgresql  # here: only PostgreSQL pays for it
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
 
 
 def safe_url(url: str | URL) -> str:
