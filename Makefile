@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz bench setup browser kubectl lint clean
+.PHONY: run test fuzz bench setup browser kubectl lint typecheck lowest clean
 
 run: setup
 	$(BIN)/chatops serve
@@ -24,6 +24,30 @@ bench: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy, strict on chatbot/ intents/ skills/ (configured in pyproject.toml).
+typecheck: setup
+	$(BIN)/mypy
+
+# The declared ranges are true: the lowest versions pyproject.toml allows for each direct
+# dependency (uv's --resolution lowest-direct), in a second environment, running a smoke part
+# of the suite: the say flow with audit list and verify, audit verify's tamper checks, the
+# store (migrations, a PostgreSQL test when CHATOPS_TEST_DATABASE_URL is set).
+LOWEST := .venv-lowest
+LOWEST_STAMP := $(LOWEST)/.installed
+SMOKE := tests/test_cli.py::test_say_then_yes_completes_the_action \
+	tests/governance/test_gov_audit.py::test_the_fast_hash_body_is_the_canonical_json \
+	tests/governance/test_gov_audit.py::test_verify_names_the_first_tampered_entry \
+	tests/chatbot/test_store.py tests/chatbot/test_store_reads.py
+
+lowest: $(LOWEST_STAMP)
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider $(SMOKE)
+
+$(LOWEST_STAMP): pyproject.toml $(STAMP)
+	rm -rf $(LOWEST)
+	$(BIN)/uv venv --quiet --python $(BIN)/python $(LOWEST)
+	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[dev]'
+	touch $(LOWEST_STAMP)
 
 setup: $(STAMP)
 
@@ -52,4 +76,4 @@ kubectl:
 	else echo "kubectl missing and not root: the Kustomize test will skip"; fi
 
 clean:
-	rm -rf $(VENV) .chatops .pytest_cache
+	rm -rf $(VENV) $(LOWEST) .chatops .pytest_cache

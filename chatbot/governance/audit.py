@@ -19,8 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, text, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, bindparam, text, update
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.governance import chain
@@ -98,24 +99,31 @@ async def append_many(session: AsyncSession, records: Sequence[AuditRecord]) -> 
 
 
 def _append(session: Session, prepared: Sequence[_Prepared]) -> list[Written]:
-    """The one append path. Core statements on the session's connection: the ORM's unit of
-    work costs more than the writes themselves here, and nothing reads these back."""
+    """The one append path. Core statements on the session's connection, built once: the
+    ORM's unit of work costs more than the writes themselves here, and nothing reads these
+    back."""
     connection = session.connection()
-    head_query = select(AuditHead.seq, AuditHead.hash).where(col(AuditHead.id) == 1)
-    first_seq, first_hash = connection.execute(head_query.with_for_update()).one()
+    first_seq, first_hash = connection.execute(_HEAD).one()
     rows, written = _link(prepared, first_seq, first_hash)
     if rows:
-        table = AuditEntry.__table__  # type: ignore[attr-defined]
-        connection.execute(table.insert(), [row._asdict() for row in rows])
+        connection.execute(_INSERT, [row._asdict() for row in rows])
     last = written[-1] if written else Written(first_seq, first_hash)
-    moved = connection.execute(
-        update(AuditHead)
-        .where(col(AuditHead.id) == 1, col(AuditHead.seq) == first_seq)
-        .values(seq=last.seq, hash=last.hash)
-    )
+    moved = connection.execute(_MOVE_HEAD, {"first": first_seq, "seq": last.seq, "hash": last.hash})
     if moved.rowcount != 1:
         raise RuntimeError(_HEAD_MOVED)
     return written
+
+
+# Locked for the transaction: FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already is.
+_HEAD = (
+    select(AuditHead.seq, AuditHead.hash).where(col(AuditHead.id) == 1).with_for_update()
+)
+_INSERT = AuditEntry.__table__.insert()  # type: ignore[attr-defined]
+_MOVE_HEAD = (
+    update(AuditHead)
+    .where(col(AuditHead.id) == 1, col(AuditHead.seq) == bindparam("first"))
+    .values(seq=bindparam("seq"), hash=bindparam("hash"))
+)
 
 
 _HEAD_MOVED = "audit head moved during append; the transaction is rolled back"
@@ -199,7 +207,7 @@ class Verification:
 async def entries(session: AsyncSession, batch: int = 5000) -> AsyncIterator[AuditEntry]:
     last = 0
     while True:
-        query = select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq)
+        query = select(AuditEntry).where(col(AuditEntry.seq) > last).order_by(col(AuditEntry.seq))
         rows = (await session.exec(query.limit(batch))).all()
         if not rows:
             return
@@ -241,8 +249,7 @@ def _finish_verify(
     """Walk here unless the processes did, then hold the walk against the head."""
     connection = session.connection()
     if outcome is None:
-        streaming = connection.execution_options(stream_results=True, yield_per=batch)
-        outcome = chain.walk(lambda sql, params: streaming.execute(text(sql), params), 1, None)
+        outcome = chain.walk(_reader(connection, batch), 1, None)
     if isinstance(outcome, chain.Break):
         return Verification(False, outcome.checked, outcome.bad_seq, outcome.problem)
     head = connection.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).one()
@@ -260,6 +267,19 @@ def _finish_verify(
         problem = f"the chain ends at entry {checked} but its head says {head.seq}: entries removed"
         return Verification(False, checked, checked + 1, problem)
     return Verification(True, checked)
+
+
+def _reader(connection: Connection, batch: int) -> chain.Execute:
+    """How the walk reads rows inside this transaction: on SQLite straight from the driver's
+    cursor (the public `driver_connection`; SQLAlchemy's row objects cost a third of the walk
+    there), elsewhere through SQLAlchemy, streamed `batch` rows at a time."""
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        execute: chain.Execute = driver.execute
+        return execute
+    streaming = connection.execution_options(stream_results=True, yield_per=batch)
+    return lambda sql, params: streaming.execute(text(sql), params)
 
 
 def _any_after(connection: Connection, seq: int) -> bool:

@@ -10,6 +10,7 @@ never both read a stale snapshot and then collide, while read-only transactions 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -17,8 +18,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
@@ -73,22 +72,49 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        # Straight to sqlite3 (the public driver_connection): these run for every
+        # transaction, and SQLAlchemy's statement machinery cost more than SQLite here.
         options = conn.get_execution_options()
+        driver = conn.connection.driver_connection
         if options.get(_READ_ONLY, False):
-            conn.exec_driver_sql("BEGIN")
+            driver.execute("BEGIN")
         elif options.get(TRY_LOCK, False):  # fail at once rather than wait (StoreSession)
-            conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            driver.execute("PRAGMA busy_timeout=0")
             try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                driver.execute("BEGIN IMMEDIATE")
             finally:
-                conn.exec_driver_sql(_BUSY_TIMEOUT)
-        else:
+                driver.execute(_BUSY_TIMEOUT)
+        else:  # the waiting BEGIN: its errors keep SQLAlchemy's wrapping (OperationalError)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(None|[\"']([^\"']+)[\"'])", re.M)
+
+
+def _newest_revision() -> str | None:
+    """The single head of the migration chain, read from the files' `revision` and
+    `down_revision` lines; None when that is not clear-cut."""
+    revisions, parents = set(), set()
+    for path in (_MIGRATIONS / "versions").glob("*.py"):
+        found = dict((m.group(1), m.group(3)) for m in _REVISION.finditer(path.read_text()))
+        if "revision" not in found or found["revision"] is None:
+            return None
+        revisions.add(found["revision"])
+        if found.get("down_revision"):
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def upsert_insert(dialect: str) -> Any:
     """The INSERT construct that offers `on_conflict_do_update` on this database."""
-    return postgresql.insert if dialect == "postgresql" else sqlite_dialect.insert
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql  # here: only PostgreSQL pays for it
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
 
 
 def safe_url(url: str | URL) -> str:
@@ -137,8 +163,24 @@ class Store:
         self._gate.observe = callback
 
     async def migrate(self) -> None:
-        """Bring the schema up to date (Alembic), or raise StoreError saying why not."""
-        await asyncio.to_thread(self._migrate_sync)
+        """Bring the schema up to date (Alembic), or raise StoreError saying why not.
+
+        When the database already records the newest revision in the migrations folder,
+        Alembic is not even imported: a command-line listing then starts faster. Anything
+        unclear (no version table, several heads, an unreadable file) goes to Alembic."""
+        if not await asyncio.to_thread(self._at_head):
+            await asyncio.to_thread(self._migrate_sync)
+
+    def _at_head(self) -> bool:
+        head = _newest_revision()
+        if head is None:
+            return False
+        try:
+            with self._read.connect() as connection:  # a read: no write lock
+                recorded = connection.execute(text("SELECT version_num FROM alembic_version"))
+                return [row[0] for row in recorded] == [head]
+        except DBAPIError:  # no version table yet, or no database: let Alembic say
+            return False
 
     def _migrate_sync(self) -> None:
         from alembic import command  # here: commands that never migrate start faster

@@ -15,6 +15,7 @@ not overridden here still work: they run the synchronous session on the event lo
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -93,7 +94,7 @@ class StoreSession(AsyncSession):
         if not self._locked_in:
             try:
                 self.sync_session.connection(execution_options={TRY_LOCK: True})
-            except OperationalError:  # another process is writing: wait on a thread
+            except (OperationalError, sqlite3.OperationalError):  # locked: wait on a thread
                 return False
             self._locked_in = True
         return True

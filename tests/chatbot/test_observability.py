@@ -10,12 +10,15 @@ import subprocess
 import sys
 
 import pytest
+from starlette.testclient import TestClient
 
 from chatbot import logs
-from chatbot.config import load_settings
+from chatbot.config import Settings, load_settings
 from chatbot.errors import ConfigError
 from chatbot.metrics import observe_approvals
+from chatbot.server import create_app
 from chatbot.testing import Chat
+from intents import Understander
 
 
 @pytest.fixture
@@ -104,3 +107,20 @@ async def test_pipeline_fills_the_metrics(chat: Chat) -> None:
     assert 'chatops_jobs{state="running"} 2.0' in metrics.render()
     with pytest.raises(ValueError, match="not one of"):
         metrics.set_jobs("lost", 1)
+
+
+def test_readiness_follows_the_database_and_the_hooks(
+    settings: Settings, database_url: str, understander: Understander
+) -> None:
+    """/readyz: 200 with the database up, 503 while a readiness hook (the job engine's)
+    fails, 200 again when it passes."""
+    with TestClient(create_app(settings, database_url, understander)) as client:
+        assert client.get("/readyz").json() == {"status": "ready"}
+
+        async def engine_down() -> None:
+            raise ConnectionError("job engine unreachable")
+
+        client.app.state.ready_checks = [engine_down]  # type: ignore[attr-defined]
+        assert client.get("/readyz").status_code == 503
+        client.app.state.ready_checks = []  # type: ignore[attr-defined]
+        assert client.get("/readyz").status_code == 200
