@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
+from chatbot.governance.redaction import redact
 from chatbot.types import Message
 
 GUEST = (
@@ -184,7 +185,9 @@ class _Blank(dict[str, str]):
 
 def sentence(spec: object, slots: Mapping[str, str], requester: str = "") -> str:
     """The skill's confirmation sentence with the slot values filled in ("Restart checkout
-    in staging?"); the title, else the description, when it declares none."""
+    in staging?"); the title, else the description, when it declares none. A secret typed
+    into a slot ("my password is ...") is shown redacted, as it is stored: never echoed."""
+    slots = {k: redact(str(v)) for k, v in slots.items()}
     template = str(getattr(spec, "confirmation", "") or "")
     if not template:
         title = str(getattr(spec, "title", "") or getattr(spec, "description", "")).rstrip(".")
@@ -192,7 +195,7 @@ def sentence(spec: object, slots: Mapping[str, str], requester: str = "") -> str
         return f"{title} ({shown})?" if shown else f"{title}?"
     user = slots.get("user") or requester
     mine = not user or user == requester
-    values = _Blank({k: str(v) for k, v in slots.items()})
+    values = _Blank(dict(slots))
     values["your"] = "your" if mine else f"{user}'s"
     values["user"] = "you" if mine else user
     return template.format_map(values)

@@ -106,7 +106,8 @@ def _secret_names(text: str) -> set[str]:
         r"\b(CHATOPS_SECRET__\w+|CHATOPS_\w*(?:TOKEN|SECRET|PASSWORD)\w*|CHATOPS_DATABASE_URL"
         r"|SLACK_\w*(?:TOKEN|SECRET)|MicrosoftApp(?:Id|Password|TenantId))\b"
     )
-    return set(re.findall(pattern, text))
+    # A placeholder such as CHATOPS_SECRET__<NAME>__<KEY> documents the form, not a secret.
+    return {name for name in re.findall(pattern, text) if not name.endswith("__")}
 
 
 def test_kustomize_base_renders_and_kubernetes_accepts_it() -> None:

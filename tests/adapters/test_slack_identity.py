@@ -86,7 +86,7 @@ async def test_prod_restarts_only_from_the_ops_channel(
     slack: SlackSide, slack_api: FakeSlackApi
 ) -> None:
     await slack.mention("UBOB", "C0OPS", "restart billing in prod")
-    assert "Shall I run service.restart" in texts(slack_api.posts_to("C0OPS"))
+    assert "Restart billing in prod?" in texts(slack_api.posts_to("C0OPS"))
     await slack.mention("UBOB", "C0RANDOM", "restart billing in prod")
     refused = texts(slack_api.posts_to("C0RANDOM"))
     assert "Sorry, you may not do that" in refused and "(only in C0OPS)" in refused

@@ -82,7 +82,7 @@ async def test_prod_restarts_only_from_the_ops_channel(
 ) -> None:
     await teams.mention("bob", OPS, "restart billing in prod")
     sent = [s for s in connector.sent if s.conversation.startswith(f"{OPS};")]
-    assert any("service.restart" in s.text and s.buttons for s in sent)
+    assert any("Restart billing in prod?" in s.text and s.buttons for s in sent)
     other = "19:random@thread.tacv2"
     await teams.mention("bob", other, "restart billing in prod")
     refused = "\n".join(s.text for s in connector.sent if s.conversation.startswith(f"{other};"))

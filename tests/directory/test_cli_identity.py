@@ -29,9 +29,9 @@ def test_say_as_an_email_of_a_person_provisioned_over_scim(
     monkeypatch.setenv("CHATOPS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CHATOPS_IDENTITY__DOMAINS", '["example.com"]')
     assert main(["say", "--as", "frank@example.com", "reset", "my", "vpn"]) == 0
-    assert "Shall I run vpn.reset (user frank@example.com)" in capsys.readouterr().out
+    assert "Reset your VPN sessions" in capsys.readouterr().out
     assert main(["say", "--as", "alice@example.com", "reset", "my", "vpn"]) == 0
-    assert "user alice" in capsys.readouterr().out
+    assert "Reset your VPN sessions" in capsys.readouterr().out
     assert main(["say", "--as", "nobody@example.com", "hi"]) == 2
     assert "unknown person 'nobody@example.com'" in capsys.readouterr().err
 

@@ -45,7 +45,7 @@ def test_a_person_created_in_engineering_deploys_to_staging_at_once(client: Test
     frank = new_user(client, "frank@example.com")
     new_group(client, "Engineering", [frank["id"]])
     asked = say(client, "frank@example.com", "deploy payments-api 2.3.1 to staging")
-    assert "Shall I run deploy" in text_of(asked)
+    assert "Deploy payments-api 2.3.1 to staging?" in text_of(asked)
     done = say(client, "frank@example.com", press=button(asked, "Confirm"))
     assert "Deployed payments-api 2.3.1 to staging" in text_of(done)
     whoami = text_of(say(client, "frank@example.com", "whoami"))
@@ -104,7 +104,7 @@ def test_a_person_deactivated_over_scim_is_refused_at_once(client: TestClient) -
         "Operations": [{"op": "replace", "path": "active", "value": True}],
     }
     client.patch(f"/scim/v2/Users/{harry['id']}", json=reactivate, headers=AUTH)
-    assert "Shall I run vpn.reset" in text_of(say(client, "harry@example.com", "reset my vpn"))
+    assert "Reset your VPN sessions" in text_of(say(client, "harry@example.com", "reset my vpn"))
 
 
 def test_a_deactivated_approvers_vote_no_longer_counts(client: TestClient) -> None:

@@ -17,6 +17,7 @@ from chatbot.config import Settings
 from chatbot.governance import outbox
 from chatbot.governance.redaction import REDACTED, redact, redact_value
 from chatbot.testing import Chat, chat_harness, text_of
+from chatbot.types import ReplyKind
 from intents import Understander
 from skills.kv import StoreKeyValue
 
@@ -52,7 +53,7 @@ async def _stored_texts(chat: Chat) -> str:
     out = []
     async with chat.runtime.store.transaction() as tx:
         for table in SQLModel.metadata.sorted_tables:
-            rows = await (await tx.connection()).execute(text(f"SELECT * FROM {table.name}"))
+            rows = await tx.execute(text(f"SELECT * FROM {table.name}"))
             out += [f"{table.name}: {tuple(row)}" for row in rows.all()]
     return "\n".join(out)
 
@@ -73,7 +74,8 @@ async def test_a_secret_typed_in_chat_is_stored_nowhere(
     typed, secret = CORPUS[kind]
     async with chat_harness(settings, database_url, understander) as chat:
         asked = await chat.say("alice", f"create a ticket: {typed} does not work")
-        assert "Shall I run ticket.create" in text_of(asked)
+        assert asked[0].kind is ReplyKind.CONFIRM and "ticket" in text_of(asked)
+        assert secret not in text_of(asked), f"{kind} echoed back in the confirmation"
         pending = await _stored_texts(chat)  # conversation state and the action's slots
         assert "conversations" in pending and "actions" in pending
         assert secret not in pending, f"{kind} stored while waiting for confirmation"
@@ -115,7 +117,7 @@ async def test_the_key_value_store_and_notifications_redact_what_skills_write(
         assert f"your new password: {REDACTED} (temporary)" in stored
         async with chat.runtime.store.transaction() as tx:
             raw = (
-                await (await tx.connection()).execute(
+                await tx.execute(
                     text("SELECT value FROM kv_items WHERE key = 'plain'")
                 )
             ).scalar_one()
