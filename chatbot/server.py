@@ -137,6 +137,15 @@ async def metrics(request: Request) -> Response:
     return PlainTextResponse(request.app.state.metrics.render(), media_type=CONTENT_TYPE)
 
 
+def scim_error(status: int, text: str) -> dict[str, object]:
+    """A refusal of the edge guard, in SCIM's error format (RFC 7644 section 3.12)."""
+    return {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": str(status),
+        "detail": text,
+    }
+
+
 def create_app(
     settings: Settings, database_url: str | None = None, understander: Understander | None = None
 ) -> Starlette:
@@ -180,6 +189,7 @@ def create_app(
         max_body=settings.server.max_body_bytes,
         verify_first=SIGNED_PATHS,
         any_host=PROBES,
+        own_bodies={"/scim/": scim_error},
     )
     return Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
 

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,6 +37,10 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-opener-policy", b"same-origin"),
 )
 WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+# How an app under a path writes its errors: (status, text) -> the JSON body.
+ErrorBody = Callable[[int, str], dict[str, object]]
 
 
 class TooLarge(Exception):
@@ -74,10 +78,15 @@ class EdgeGuard:
         max_body: int,
         verify_first: Iterable[str] = (),
         any_host: Iterable[str] = (),
+        own_bodies: Mapping[str, ErrorBody] | None = None,
     ) -> None:
         self.app, self.allowed, self.max_body = app, tuple(allowed_hosts), max_body
         self.verify_first = frozenset(verify_first)
         self.any_host = frozenset(any_host)
+        # Path prefixes whose app checks its own JSON and answers in its own error format
+        # (SCIM's, RFC 7644 section 3.12): the guard still bounds their bodies, and says so in
+        # that format.
+        self.own_bodies = dict(own_bodies or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,10 +113,14 @@ class EdgeGuard:
         if scope["method"] in WITH_BODY:
             problem = await self._read(scope, receive, headers)
             if isinstance(problem, BadBody):
-                await _answer(send_secured, problem.status, problem.text)
+                shape = self._error_shape(scope["path"])
+                await _answer(send_secured, problem.status, problem.text, shape)
                 return
             receive = problem
         await self.app(scope, receive, send_secured)
+
+    def _error_shape(self, path: str) -> ErrorBody | None:
+        return next((f for prefix, f in self.own_bodies.items() if path.startswith(prefix)), None)
 
     async def _read(self, scope: Scope, receive: Receive, headers: Headers) -> Receive | BadBody:
         """The whole body, bounded, and a `receive` that replays it to the route."""
@@ -130,7 +143,8 @@ class EdgeGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        checked = body and scope["path"] not in self.verify_first
+        own = self._error_shape(scope["path"]) is not None
+        checked = body and scope["path"] not in self.verify_first and not own
         if checked and is_json(headers.get("content-type", "")):
             try:
                 parse_json(body)
@@ -148,8 +162,8 @@ class EdgeGuard:
         return replay
 
 
-async def _answer(send: Send, status: int, text: str) -> None:
-    body = json.dumps({"error": text}).encode()
+async def _answer(send: Send, status: int, text: str, shape: ErrorBody | None = None) -> None:
+    body = json.dumps(shape(status, text) if shape else {"error": text}).encode()
     await send(
         {
             "type": "http.response.start",

@@ -262,7 +262,7 @@ async def test_a_full_sqlite_database_is_told_plainly_and_not_ready(
         cursor.execute(f"PRAGMA max_page_count = {pages}")
         cursor.close()
 
-    event.listen(store.engine.sync_engine, "checkout", cap)
+    event.listen(store.engine, "checkout", cap)
     long = "please look at this " * 190  # a few pages of audit text per message
     replies = []
     for _ in range(20):
