@@ -32,6 +32,7 @@ async def test_an_email_of_a_known_person_is_that_person(chat: Chat) -> None:
         ("reset the password of robert", "robert", "bob"),
         ("unlock the account of bobby", "bobby", "bob"),
         ("please unlock bobby's account", "bobby", "bob"),
+        ("unlock bobby", "bobby", "bob"),
         ("reset the vpn for robert", "robert", "bob"),
     ],
 )

@@ -79,6 +79,42 @@ PASSWORD_RESET = SkillSpec(
 )
 
 
+# Words after "unlock" that are not somebody's name.
+NOT_A_NAME = (
+    "my",
+    "the",
+    "your",
+    "his",
+    "her",
+    "our",
+    "their",
+    "a",
+    "an",
+    "it",
+    "this",
+    "that",
+    "me",
+    "account",
+    "accounts",
+    "user",
+    "login",
+    "phone",
+    "iphone",
+    "door",
+    "screen",
+    "computer",
+    "laptop",
+    "card",
+    "sim",
+    "car",
+    "achievement",
+    "achievements",
+    "all",
+    "now",
+    "please",
+)
+
+
 ACCOUNT_UNLOCK = SkillSpec(
     name="account.unlock",
     title="Unlock an account",
@@ -109,6 +145,14 @@ ACCOUNT_UNLOCK = SkillSpec(
         "disabled",
         "suspended",
         "lock",
+    ),
+    # "unlock bobby": unlock and a name, so the person named is asked about (never replaced
+    # by the requester) even when the directory does not know the name.
+    patterns=(
+        (
+            {"LOWER": "unlock"},
+            {"IS_ALPHA": True, "LOWER": {"NOT_IN": list(NOT_A_NAME)}},
+        ),
     ),
     slots=(USER,),
     risk=Risk.LOW,
