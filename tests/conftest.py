@@ -55,10 +55,23 @@ def _pg_schema_url() -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        query = dict(base.query) | {"options": f"-csearch_path={schema}"}
+        # Named after the schema, so what a test leaves connected can be found and closed.
+        query = dict(base.query) | {
+            "options": f"-csearch_path={schema}",
+            "application_name": schema,
+        }
         yield base.set(query=query).render_as_string(hide_password=False)
     finally:
         with admin.begin() as conn:
+            # A runtime a test did not close keeps its pool; closed here, a long run cannot
+            # exhaust the server's max_connections.
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": schema},
+            )
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
