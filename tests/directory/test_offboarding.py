@@ -1,0 +1,106 @@
+"""Issue 18 item 4: a leaver deactivated over SCIM loses, at once, every grant the assistant
+knows of (through the identity back end that made it), their sessions and account; approvals
+waiting for them as a manager go to their manager with a card; one audited report lists each
+step. SCIM goes over HTTP to the real app, chat through Assistant.handle as Slack users, and
+the grants are made by access.request on the sandbox identity back end."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.testclient import TestClient
+
+from chatbot.governance import audit, outbox
+from chatbot.testing import button, text_of
+from skills.kv import StoreKeyValue
+from tests.directory.conftest import ENTERPRISE, USER, new_user
+from tests.directory.test_directory_flows import deactivate, say
+
+
+def _grant(client: TestClient, email: str, resource: str) -> None:
+    asked = say(client, email, f"give me access to {resource} for 2 hours")
+    sent = say(client, email, press=button(asked, "Send for approval"))
+    cards = [r for r in sent if r.to == "dave"]
+    assert cards, text_of(sent)
+    done = text_of(say(client, "dave@example.com", press=button(cards, "Approve")))
+    assert f"has access to {resource} until" in done, done
+
+
+def _run(client: TestClient, fn):  # type: ignore[no-untyped-def]
+    return client.portal.call(fn)  # type: ignore[union-attr]
+
+
+def test_a_leaver_deactivated_over_scim_loses_every_grant_and_the_report_lists_each(
+    client: TestClient,
+) -> None:
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    mia = new_user(client, "mia@example.com")
+    manager_of = {"schemas": [USER, ENTERPRISE]}
+    rick = new_user(
+        client, "rick@example.com", **manager_of, **{ENTERPRISE: {"manager": {"value": mia["id"]}}}
+    )
+    new_user(
+        client, "kim@example.com", **manager_of, **{ENTERPRISE: {"manager": {"value": rick["id"]}}}
+    )
+    for resource in ("grafana", "prod-db", "jenkins"):
+        _grant(client, "rick@example.com", resource)
+    _grant(client, "kim@example.com", "grafana")  # someone else's grant stays
+    asked = say(client, "kim@example.com", "close INC0012345")
+    waiting = say(client, "kim@example.com", press=button(asked, "Send for approval"))
+    assert [r for r in waiting if r.to == "rick@example.com"], text_of(waiting)
+
+    deactivate(client, rick["id"])
+
+    kv = StoreKeyValue(rt.store, "access")
+
+    async def state() -> tuple[dict, dict, bool, list]:
+        members = {r: await kv.get(f"members:{r}") for r in ("grafana", "prod-db", "jenkins")}
+        grants = await kv.items("grant:")
+        disabled = await kv.get("disabled:rick@example.com", False)
+        async with rt.store.transaction() as tx:
+            entries = [e async for e in audit.entries(tx)]
+        return members, grants, disabled, entries
+
+    members, grants, disabled, entries = _run(client, state)
+    assert members == {"grafana": ["kim@example.com"], "prod-db": [], "jenkins": []}
+    assert [g["user"] for g in grants.values()] == ["kim@example.com"]
+    assert disabled is True
+    report = [e for e in entries if e.event == "person.offboarded"]
+    assert len(report) == 1 and report[0].outcome == "ok"
+    items = json.loads(report[0].detail)["items"]
+    removed = {(i["step"], i["target"]) for i in items if i["done"]}
+    assert {("grant", "grafana"), ("grant", "prod-db"), ("grant", "jenkins")} <= removed
+    assert ("sessions", "rick@example.com") in removed
+    assert ("disable", "rick@example.com") in removed
+    assert any(i["step"] == "approval" and "mia@example.com" in i["detail"] for i in items)
+    assert not [i for i in items if not i["done"]]
+    assert "approval.handed_over" in [e.event for e in entries]
+
+    async def mias() -> list:
+        async with rt.store.transaction() as tx:
+            return [outbox.as_reply(n) for n in await outbox.pending(tx, "mia@example.com")]
+
+    notes = _run(client, mias)
+    told = text_of(notes)
+    assert "rick@example.com left the company" in told
+    for resource in ("grafana", "prod-db", "jenkins"):
+        assert f"access to {resource}: removed from the {resource} group" in told
+    cards = [n for n in notes if n.buttons]
+    assert cards and "kim@example.com asks" in text_of(cards)
+    done = text_of(say(client, "mia@example.com", press=button(cards, "Approve")))
+    assert "You approved request" in done, done
+
+
+def test_a_leaver_with_nothing_granted_gets_a_complete_report(client: TestClient) -> None:
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    solo = new_user(client, "solo@example.com")
+    deactivate(client, solo["id"])
+
+    async def report() -> dict:
+        async with rt.store.transaction() as tx:
+            found = [e async for e in audit.entries(tx) if e.event == "person.offboarded"]
+        return json.loads(found[-1].detail)
+
+    detail = _run(client, report)
+    assert detail["person"] == "solo@example.com" and detail["complete"] is True
+    assert [i["step"] for i in detail["items"]] == ["sessions", "disable"]
