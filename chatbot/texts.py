@@ -440,3 +440,10 @@ def offboard_report(report: OffboardReport) -> str:
 
 def handed_over(leaver: str, card: str) -> str:
     return f"{leaver} left the company, so this approval is now yours. {card}"
+
+
+def offboard_config_person(name: str) -> str:
+    return (
+        f"{name} comes from [people] in the config file, which puts them back at the next "
+        f"start: remove [people.{name}] there too"
+    )

@@ -104,3 +104,28 @@ def test_a_leaver_with_nothing_granted_gets_a_complete_report(client: TestClient
     detail = _run(client, report)
     assert detail["person"] == "solo@example.com" and detail["complete"] is True
     assert [i["step"] for i in detail["items"]] == ["sessions", "disable"]
+
+
+def test_employee_offboard_from_the_cli_deactivates_and_removes_every_grant(
+    client: TestClient, database_url: str, tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """`chatops employee offboard` is the same path for a company without SCIM: the person is
+    deactivated (refused from then on) and the report lists each grant; unknown is exit 1."""
+    from chatbot.cli import main
+
+    new_user(client, "lea@example.com")
+    _grant(client, "lea@example.com", "grafana")
+    _grant(client, "lea@example.com", "prod-db")
+    monkeypatch.setenv("CHATOPS_DATABASE_URL", database_url)
+    monkeypatch.setenv("CHATOPS_DATA_DIR", str(tmp_path))
+    capsys.readouterr()
+    assert main(["employee", "offboard", "lea@example.com", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    done = {(i["step"], i["target"]) for i in report["items"] if i["done"]}
+    assert {("grant", "grafana"), ("grant", "prod-db")} <= done and report["complete"]
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    _run(client, lambda: rt.assistant.directory.refresh(rt.store))
+    refused = text_of(say(client, "lea@example.com", "give me access to grafana for 2 hours"))
+    assert "deactivated" in refused or "no longer" in refused, refused
+    assert main(["employee", "offboard", "nobody@example.com"]) == 1
+    assert "unknown person" in capsys.readouterr().err
