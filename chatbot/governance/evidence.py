@@ -186,10 +186,12 @@ async def changes(
 
 
 async def access_events(tx: AsyncSession, since: datetime, until: datetime) -> list[AccessEvent]:
-    """Grants (access.request that ran), removals and offboarding reports, in time order."""
+    """Grants (access.request that ran), removals (access.revoke, the expiry revoker,
+    offboarding) and offboarding reports, in time order."""
     found: list[AccessEvent] = []
+    kinds = {"access.request": "grant", "access.revoke": "removal"}
     query = select(Action).where(
-        Action.skill == "access.request",
+        col(Action.skill).in_(list(kinds)),
         Action.state == "succeeded",
         col(Action.updated_at) >= since,
         col(Action.updated_at) < until,
@@ -199,7 +201,7 @@ async def access_events(tx: AsyncSession, since: datetime, until: datetime) -> l
         person = slots.get("user") or action.requester
         found.append(
             AccessEvent(
-                "grant",
+                kinds[action.skill],
                 person,
                 slots.get("resource", ""),
                 _shown(action.updated_at),

@@ -54,6 +54,9 @@ async def test_the_soc2_report_of_a_month_lists_every_production_change_with_its
     await chat.click("bob", staging, "Confirm")
     await _approved(chat, "alice", "give me access to grafana for 2 hours")
     assert await chat.runtime.revoker.sweep(utcnow() + timedelta(hours=3)) == 1
+    await _approved(chat, "alice", "give me access to prod-db for 2 hours")
+    removed = await chat.say("alice", "remove my access to prod-db")
+    assert "prod-db" in text_of(await chat.click("alice", removed, "Confirm"))
 
     code, out = await _report(capsys, "--framework", "soc2", "--since", "30d", "--format", "json")
     assert code == 0, out
@@ -70,6 +73,7 @@ async def test_the_soc2_report_of_a_month_lists_every_production_change_with_its
     assert all("staging" not in c["target"] for c in found["changes"])
     kinds = [(a["kind"], a["person"], a["resource"]) for a in found["access"]]
     assert ("grant", "alice", "grafana") in kinds and ("removal", "alice", "grafana") in kinds
+    assert ("grant", "alice", "prod-db") in kinds and ("removal", "alice", "prod-db") in kinds
     assert found["self_approvals"] == []
     status = {r["control"]: r["status"] for r in found["controls"]}
     assert status["CC8.1"] == "evidenced" and status["CC6.1"] == "evidenced"
