@@ -23,7 +23,7 @@ from chatbot.governance.actions import State
 from chatbot.governance.rbac import Rbac
 from chatbot.identity import Directory
 from chatbot.store.engine import Store
-from chatbot.store.tables import Action
+from chatbot.store.tables import Action, ScheduledAction
 from chatbot.types import Principal, ReplyKind, utcnow
 
 ACTOR = "directory"
@@ -149,6 +149,12 @@ class Offboarding:
                     continue
                 await audit.append(tx, event)
                 cancelled.append(action.id or 0)
+                if was == State.SCHEDULED:  # its timer row too, so listings drop it
+                    await tx.exec(  # type: ignore[call-overload]
+                        update(ScheduledAction)
+                        .where(col(ScheduledAction.action_id) == action.id)
+                        .values(state="cancelled")
+                    )
                 if was == State.AWAITING_APPROVAL:
                     role = action.approvers_role or "admin"
                     approvers = [p.name for p in self.directory.with_role(role, self.rbac)]

@@ -129,3 +129,27 @@ def test_employee_offboard_from_the_cli_deactivates_and_removes_every_grant(
     assert "deactivated" in refused or "no longer" in refused, refused
     assert main(["employee", "offboard", "nobody@example.com"]) == 1
     assert "unknown person" in capsys.readouterr().err
+
+
+def test_a_leavers_timed_action_is_cancelled_with_its_timer(client: TestClient) -> None:
+    from sqlmodel import select
+
+    from chatbot.store.tables import Action, ScheduledAction
+    from tests.directory.conftest import new_group
+
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    kim = new_user(client, "kim@example.com")
+    new_group(client, "Engineering", [kim["id"]])
+    asked = say(client, "kim@example.com", "restart search in staging in 10 minutes")
+    done = say(client, "kim@example.com", press=button(asked, "Confirm"))
+    assert "Scheduled request" in text_of(done), text_of(done)
+    action_id = asked[0].action_id
+    deactivate(client, kim["id"])
+
+    async def states() -> tuple[str, str]:
+        async with rt.store.transaction() as tx:
+            action = (await tx.exec(select(Action).where(Action.id == action_id))).one()
+            timer = await tx.get(ScheduledAction, action_id)
+            return action.state, timer.state if timer else ""
+
+    assert _run(client, states) == ("cancelled", "cancelled")
