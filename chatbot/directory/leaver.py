@@ -112,7 +112,7 @@ class Leaver:
         ctx = SkillContext(SYSTEM, {"resource": resource, "user": user}, kv, self.http)
         try:
             said = await skill.revoke(ctx, user, resource)
-        except SkillError as exc:
+        except (SkillError, httpx.HTTPError) as exc:  # a connector's or the network's
             return Item(Step.GRANT, resource, False, str(exc))
         await kv.delete(key)  # the expiry revoker has nothing left to do for it
         return Item(Step.GRANT, resource, True, said)
@@ -128,5 +128,5 @@ class Leaver:
             return Item(step, login, False, why)
         try:
             return Item(step, login, True, str(await call(login)))
-        except SkillError as exc:
+        except (SkillError, httpx.HTTPError) as exc:  # a connector's or the network's
             return Item(step, login, False, str(exc))
