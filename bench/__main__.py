@@ -13,6 +13,7 @@ MODULES = (
     "bench.ack",
     "bench.incidents",
     "bench.directory",
+    "bench.offboard",
 )
 
 

@@ -18,8 +18,9 @@ from typing import Any, NoReturn
 
 from chatbot import commands, schedules_cli
 from chatbot.config import Settings, load_settings
+from chatbot.directory import offboard_cli
 from chatbot.errors import ChatOpsError, ConfigError, StorageUnavailable, StoreError, UserError
-from chatbot.governance import audit_cli
+from chatbot.governance import audit_cli, evidence_cli
 from chatbot.incidents import cli as incidents_cli
 from chatbot.jobs import cli as jobs_cli
 from chatbot.logs import configure as configure_logging
@@ -86,6 +87,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "--checkpoints", help="signed checkpoint log to compare with (default: the file sink)"
     )
     audit_cli.register(audit_sub)
+    evidence_cli.register(audit_sub)
+    offboard_cli.register(sub)
     export = audit_sub.add_parser("export", help="every entry as JSON lines")
     export.add_argument("--since", help="ISO date or time; entries at or after it")
     export.set_defaults(handler=commands.cmd_audit_export)

@@ -130,6 +130,21 @@ class Directory:
     def manager_of(self, principal: Principal) -> Principal | None:
         return self.find(principal.manager) if principal.manager else None
 
+    def acting_manager(self, principal: Principal) -> Principal | None:
+        """The manager, or when they left, the first active one above them: a leaver's
+        pending approvals go to their own manager (offboarding hands them over)."""
+        seen = {principal.name}
+        name = principal.manager
+        while name and name not in seen:
+            seen.add(name)
+            person = self.find_any(name)
+            if person is None:
+                return None
+            if self.active(person.name):
+                return person
+            name = person.manager
+        return None
+
     def with_role(self, role: str, roles: RoleSource) -> Iterable[Principal]:
         if role.startswith("@manager:"):
             manager = self.principals.get(role.partition(":")[2])

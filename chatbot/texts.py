@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from chatbot.governance.redaction import redact
 from chatbot.types import Message
+
+if TYPE_CHECKING:
+    from chatbot.directory.leaver import OffboardReport
 
 GUEST = (
     "I don't know you yet, so I can't act for you. Ask an admin to add your email to the directory."
@@ -407,3 +411,39 @@ RECORDED_LATER = (
     "(I couldn't record this yet because the database is unavailable; it will be recorded "
     "as soon as the database is back.)"
 )
+
+
+# Offboarding (chatbot/directory/offboard.py): the report to the leaver's manager, and the
+# approvals handed over to them.
+OFFBOARD_NO_MANAGER = "nobody active manages the leaver, so no one could take it over"
+OFFBOARD_STEPS = {
+    "grant": "access to",
+    "sessions": "sessions of",
+    "disable": "account of",
+    "request": "their request",
+    "approval": "approval of request",
+}
+
+
+def offboard_report(report: OffboardReport) -> str:
+    """What offboarding removed and what it could not, one line each."""
+    done = [f"- {OFFBOARD_STEPS[i.step]} {i.target}: {i.detail}" for i in report.removed]
+    left = [f"- {OFFBOARD_STEPS[i.step]} {i.target}: {i.detail}" for i in report.not_removed]
+    head = f"{report.person} left the company; I took away what I could at once."
+    parts = [head, "Done:", *(done or ["- nothing was on record"])]
+    if left:
+        parts += ["Not done (please finish by hand or ask IT):", *left]
+    else:
+        parts.append("Nothing is left to do.")
+    return "\n".join(parts)
+
+
+def handed_over(leaver: str, card: str) -> str:
+    return f"{leaver} left the company, so this approval is now yours. {card}"
+
+
+def offboard_config_person(name: str) -> str:
+    return (
+        f"{name} comes from [people] in the config file, which puts them back at the next "
+        f"start: remove [people.{name}] there too"
+    )

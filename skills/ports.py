@@ -60,6 +60,13 @@ class IdentityProvider(Protocol):
     async def remove_from_group(self, login: str, resource: str) -> str: ...
 
 
+class AccountLifecycle(Protocol):
+    """Optional beside IdentityProvider: a back end that can disable an account offers it,
+    and offboarding uses it when present (one that cannot is reported, not guessed at)."""
+
+    async def disable(self, login: str) -> str: ...
+
+
 class TicketSystem(Protocol):
     """Incidents and changes: ServiceNow, Jira."""
 

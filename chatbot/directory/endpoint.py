@@ -6,12 +6,14 @@ from typing import Any
 
 from chatbot.app import Runtime
 from chatbot.directory import scim_app
+from chatbot.directory.leaver import Leaver
 from chatbot.directory.offboard import Offboarding
 
 
 def build(rt: Runtime) -> Any:
     directory = rt.assistant.directory
-    offboard = Offboarding(rt.store, directory, rt.assistant.authorizer.rbac)
+    leaver = Leaver(rt.store, rt.assistant.registry, rt.http)
+    offboard = Offboarding(rt.store, directory, rt.assistant.authorizer.rbac, leaver)
     return scim_app.build(rt.settings.scim, rt.store, directory, offboard)
 
 

@@ -4,22 +4,27 @@ Resolving them already gives a guest (the in-memory index drops them on refresh)
 votes stop counting (`Voting` counts only active approvers). This module does the rest, in one
 transaction with its audit entries: every request they made that is still waiting
 (confirmation, approval, or a timed start) is cancelled, and its approvers are told through the
-outbox that no decision is needed any more.
+outbox that no decision is needed any more. Approvals waiting for them as a manager go to
+their own manager, with a card. Then (outside the transaction: remote calls) `Leaver` removes
+every grant, ends sessions and disables the account; the report of every step, done or not
+and why, is one `person.offboarded` audit entry and a note to their manager.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot import texts
-from chatbot.governance import audit, outbox
+from chatbot.directory.leaver import Item, Leaver, OffboardReport, Step
+from chatbot.governance import audit, cards, outbox
 from chatbot.governance.actions import State
 from chatbot.governance.rbac import Rbac
 from chatbot.identity import Directory
 from chatbot.store.engine import Store
-from chatbot.store.tables import Action
-from chatbot.types import utcnow
+from chatbot.store.tables import Action, ScheduledAction
+from chatbot.types import Principal, ReplyKind, utcnow
 
 ACTOR = "directory"
 # States in which an action is still only intended; "scheduled" covers timed starts.
@@ -27,14 +32,85 @@ OPEN = ("awaiting_confirmation", "awaiting_approval", "scheduled")
 
 
 class Offboarding:
-    def __init__(self, store: Store, directory: Directory, rbac: Rbac) -> None:
-        self.store, self.directory, self.rbac = store, directory, rbac
+    def __init__(
+        self, store: Store, directory: Directory, rbac: Rbac, leaver: Leaver | None = None
+    ) -> None:
+        self.store, self.directory, self.rbac, self.leaver = store, directory, rbac, leaver
 
-    async def person(self, person_id: str) -> list[int]:
-        """Cancel what the person left open; the ids of the cancelled actions."""
+    async def person(self, person_id: str) -> OffboardReport | None:
+        """Take everything away from a person who left; the report, None when unknown."""
         name = self.directory.name_of(person_id)
         if name is None:
-            return []
+            return None
+        begun = utcnow()
+        items = [Item(Step.REQUEST, f"#{i}", True, "cancelled") for i in await self._cancel(name)]
+        who = self.directory.find_any(name) or Principal(name, "", name)
+        items += await self._hand_over(who)
+        if self.leaver is not None:
+            items += await self.leaver.remove(who)
+        report = OffboardReport(name, begun, utcnow(), tuple(items))
+        boss = self.directory.acting_manager(who)
+        async with self.store.transaction() as tx:
+            await audit.append(
+                tx,
+                audit.AuditRecord(
+                    actor=ACTOR,
+                    event="person.offboarded",
+                    platform="scim",
+                    channel="-",
+                    outcome="ok" if report.complete else "partial",
+                    detail=report.as_detail(),
+                ),
+            )
+            if boss is not None:
+                outbox.notify(tx, [boss.name], texts.offboard_report(report))
+        return report
+
+    async def _hand_over(self, leaver: Principal) -> list[Item]:
+        """Requests waiting for the leaver's approval as a manager go to their manager."""
+        mine = f"@manager:{leaver.name}"
+        boss = self.directory.acting_manager(leaver)
+        items: list[Item] = []
+        async with self.store.transaction() as tx:
+            query = select(Action).where(
+                Action.approvers_role == mine, Action.state == State.AWAITING_APPROVAL
+            )
+            for action in list((await tx.exec(query)).all()):
+                if boss is None:
+                    items.append(
+                        Item(Step.APPROVAL, f"#{action.id}", False, texts.OFFBOARD_NO_MANAGER)
+                    )
+                    continue
+                await self._reroute(tx, action, leaver.name, boss.name)
+                items.append(Item(Step.APPROVAL, f"#{action.id}", True, f"now with {boss.name}"))
+        return items
+
+    async def _reroute(self, tx: AsyncSession, action: Action, old: str, new: str) -> None:
+        await tx.exec(  # type: ignore[call-overload]
+            update(Action)
+            .where(col(Action.id) == action.id, col(Action.state) == State.AWAITING_APPROVAL)
+            .values(approvers_role=f"@manager:{new}", updated_at=utcnow())
+        )
+        await audit.append(
+            tx,
+            audit.AuditRecord(
+                actor=ACTOR,
+                event="approval.handed_over",
+                platform="scim",
+                channel="-",
+                skill=action.skill,
+                action_id=action.id,
+                outcome="ok",
+                detail={"from": old, "to": new, "reason": "approver deactivated"},
+            ),
+        )
+        shown = Action(**{**action.model_dump(), "approvers_role": f"@manager:{new}"})
+        text = texts.handed_over(old, cards.card_text(shown))
+        outbox.notify(
+            tx, [new], text, action.id, ReplyKind.APPROVAL, buttons=cards.buttons(action.id or 0)
+        )
+
+    async def _cancel(self, name: str) -> list[int]:
         cancelled: list[int] = []
         async with self.store.transaction() as tx:
             await audit.append(
@@ -73,6 +149,12 @@ class Offboarding:
                     continue
                 await audit.append(tx, event)
                 cancelled.append(action.id or 0)
+                if was == State.SCHEDULED:  # its timer row too, so listings drop it
+                    await tx.exec(  # type: ignore[call-overload]
+                        update(ScheduledAction)
+                        .where(col(ScheduledAction.action_id) == action.id)
+                        .values(state="cancelled")
+                    )
                 if was == State.AWAITING_APPROVAL:
                     role = action.approvers_role or "admin"
                     approvers = [p.name for p in self.directory.with_role(role, self.rbac)]

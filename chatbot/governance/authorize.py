@@ -87,7 +87,7 @@ class Authorizer:
             if closed is not None:
                 return Decision(Verdict.DENY, f"{rule}; {closed.rule}", closed.reason, need.risk)
         if need.requires is Requirement.APPROVAL and need.approvers == MANAGER_APPROVER:
-            manager = self.directory.manager_of(principal)
+            manager = self.directory.acting_manager(principal)
             if manager is None or manager.name == principal.name:
                 reason = "it needs your manager's approval, and the directory names no manager"
                 return Decision(Verdict.DENY, rule, f"{reason} for you", need.risk)

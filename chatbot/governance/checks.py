@@ -194,7 +194,7 @@ class ApprovalsValid:
         """A role holder, or for the manager approver kind the requester's manager now."""
         if role.startswith(MANAGER_PREFIX):
             asker = self.directory.find(requester)
-            manager = self.directory.manager_of(asker) if asker is not None else None
+            manager = self.directory.acting_manager(asker) if asker is not None else None
             return manager is not None and manager.name == person.name
         return role in self.rbac.roles_of(person)
 

@@ -50,6 +50,10 @@ class SandboxIdentity:
         await self.kv.put(f"locked:{login}", False)
         return "the account is unlocked" if locked else "the account was not locked"
 
+    async def disable(self, login: str) -> str:
+        await self.kv.put(f"disabled:{login}", True)
+        return "the account is disabled"
+
     async def add_to_group(self, login: str, resource: str) -> str:
         members = set(await self.kv.get(f"members:{resource}", []))
         await self.kv.put(f"members:{resource}", sorted(members | {login}))

@@ -91,8 +91,12 @@ class AccessRequest:
         text = f"{ctx.target} has access to {resource} until {when} ({done}); it is then revoked."
         return Outcome(True, text, {"revoke_at": due.isoformat()}, sandbox=self._sandbox)
 
+    def identity(self, ctx: SkillContext) -> IdentityProvider:
+        """The back end grants go through (offboarding ends sessions and disables there)."""
+        return self._make(ctx)
+
     async def revoke(self, ctx: SkillContext, login: str, resource: str) -> str:
-        """Called by the revoker when a grant's time is up."""
+        """Called by the revoker when a grant's time is up, and by offboarding."""
         return await self._make(ctx).remove_from_group(login, resource)
 
 

@@ -1,0 +1,91 @@
+"""`chatops employee offboard PERSON [--json]`: the leaver path without an identity provider.
+
+It does what a SCIM `active: false` does: deactivates the person in the directory (audited as
+`directory.user.updated`), then runs the same `Offboarding` (requests cancelled, approvals
+handed to their manager, grants removed, sessions ended, account disabled where the back end
+can) and prints the report. Exit 0 when every step was done; 1 when the person is unknown or
+something is left (the report says what and why); 3 when the database cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that fast
+    from chatbot.config import Settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    employee = sub.add_parser("employee", help="joiners and leavers")
+    steps = employee.add_subparsers(dest="employee_command", required=True)
+    offboard = steps.add_parser("offboard", help="take everything away from a leaver, now")
+    offboard.add_argument("person", help="a name or an email from the directory")
+    offboard.add_argument("--json", action="store_true", help="the report as JSON")
+    offboard.set_defaults(handler=cmd_offboard)
+
+
+async def cmd_offboard(settings: Settings, args: argparse.Namespace) -> int:
+    import sys
+
+    from sqlmodel import select
+
+    from chatbot import texts
+    from chatbot.app import runtime
+    from chatbot.directory import records
+    from chatbot.directory.leaver import Leaver
+    from chatbot.directory.offboard import Offboarding
+    from chatbot.governance import audit
+    from chatbot.store.tables import DirectoryPerson
+    from chatbot.types import utcnow
+
+    async with runtime(settings) as rt:
+        directory = rt.assistant.directory
+        known = directory.find_any(args.person)
+        if known is None:
+            print(f"chatops: unknown person {args.person!r}", file=sys.stderr)
+            return 1
+        async with rt.store.transaction() as tx:
+            query = select(DirectoryPerson).where(
+                DirectoryPerson.name == known.name,
+                DirectoryPerson.deleted == False,  # noqa: E712
+            )
+            row = (await tx.exec(query)).first()
+            if row is None:
+                print(f"chatops: {known.name} is not in the directory", file=sys.stderr)
+                return 1
+            person_id, source = row.id, row.source
+            if row.active:
+                version = await records.bump(tx)
+                row.active, row.version, row.updated_at = False, version, utcnow()
+                await records.touch_groups_of(tx, row.id, version)
+                await audit.append(
+                    tx,
+                    audit.AuditRecord(
+                        actor="cli",
+                        event="directory.user.updated",
+                        platform="cli",
+                        channel="-",
+                        outcome="ok",
+                        detail={"id": row.id, "name": row.name, "active": False},
+                    ),
+                )
+        await directory.refresh(rt.store)
+        offboard = Offboarding(
+            rt.store,
+            directory,
+            rt.assistant.authorizer.rbac,
+            Leaver(rt.store, rt.assistant.registry, rt.http),
+        )
+        report = await offboard.person(person_id)
+    if report is None:
+        print(f"chatops: {known.name} is not in the directory", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report.as_detail(), ensure_ascii=False))
+    else:
+        print(texts.offboard_report(report))
+    if source == records.CONFIG:
+        print(f"chatops: {texts.offboard_config_person(known.name)}", file=sys.stderr)
+    return 0 if report.complete else 1
