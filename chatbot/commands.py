@@ -13,12 +13,11 @@ import json
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chatbot.config import Settings
-from chatbot.errors import UserError
+from chatbot.errors import NotFound, UserError
 
 if TYPE_CHECKING:
     from chatbot.identity import Directory
@@ -185,14 +184,10 @@ async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
-    since = None
-    if args.since:
-        try:
-            since = datetime.fromisoformat(args.since)
-        except ValueError:
-            raise UserError(f"--since {args.since!r} is not an ISO date, e.g. 2026-11-01") from None
-        since = since if since.tzinfo else since.replace(tzinfo=UTC)
     from chatbot.governance import audit
+    from chatbot.times import parse_since
+
+    since = parse_since(args.since) if args.since else None
 
     async with open_store(settings) as store, store.snapshot() as tx:
         async for entry in audit.entries(tx):
@@ -210,6 +205,10 @@ async def cmd_approvals_list(settings: Settings, args: argparse.Namespace) -> in
         assert principal is not None
         cards = await approvals.inbox(principal)
         notes = await approvals.deliver(principal.name)
+    if args.json:
+        for line in shell.as_json([*notes, *cards]):
+            print(json.dumps(line, ensure_ascii=False))
+        return 0
     for note in notes:
         print(shell.render(note))
     for card in cards:
@@ -219,17 +218,36 @@ async def cmd_approvals_list(settings: Settings, args: argparse.Namespace) -> in
     return 0
 
 
+async def _votes(store: Store, action_id: int) -> tuple[str, int] | None:
+    """The request's state and approval count, or None when there is no such request."""
+    from chatbot.governance import actions
+
+    async with store.transaction() as tx:
+        action = await actions.get(tx, action_id)
+        if action is None:
+            return None
+        return str(action.state), len(await actions.voters(tx, action_id))
+
+
 async def _decide(settings: Settings, args: argparse.Namespace, verb: str) -> int:
     from chatbot.adapters import shell
     from chatbot.app import runtime
 
     async with runtime(settings) as rt:
         who = _known(rt.assistant.directory, args.who)
+        before = await _votes(rt.store, args.id)
+        if before is None:
+            raise NotFound(
+                f"request {args.id} does not exist; see 'chatops approvals list --as {args.who}'"
+            )
         replies = await rt.assistant.handle(shell.message(who, press=f"{verb}:{args.id}"))
+        after = await _votes(rt.store, args.id)
     for reply in replies:
         print(shell.render(reply))
+    # 0 only when the decision was recorded: the request moved or gained this vote; "already
+    # approved", "you already voted" and refusals change nothing and exit 1.
     failed = any(r.kind == "error" for r in replies)
-    return 1 if failed else 0
+    return 1 if failed or after == before else 0
 
 
 async def cmd_approvals_approve(settings: Settings, args: argparse.Namespace) -> int:
@@ -276,8 +294,8 @@ async def cmd_skills_show(settings: Settings, args: argparse.Namespace) -> int:
         history = await skill_admin.versions(rt.store, args.name)
     if spec is None:
         if history:
-            raise UserError(f"skill {args.name!r} is disabled or removed; see its versions")
-        raise UserError(f"no skill named {args.name!r}; see 'chatops skills list'")
+            raise NotFound(f"skill {args.name!r} is disabled or removed; see its versions")
+        raise NotFound(f"no skill named {args.name!r}; see 'chatops skills list'")
     print(f"{spec.name}: {spec.description}")
     print(f"  risk {spec.risk.value}; requires {spec.requires.value}; permission {spec.permission}")
     for slot in spec.slots:
@@ -351,7 +369,19 @@ async def cmd_skills_versions(settings: Settings, args: argparse.Namespace) -> i
     async with open_store(settings) as store:
         history = await skill_admin.versions(store, args.name)
     if not history:
-        raise UserError(f"skill {args.name!r} has no stored manifest versions")
+        raise NotFound(f"skill {args.name!r} has no stored manifest versions")
+    if args.json:
+        for v in history:
+            row = {
+                "name": v.name,
+                "version": v.version,
+                "created_at": v.created_at.isoformat(),
+                "created_by": v.created_by,
+                "format": v.format,
+                "sha256": v.sha256,
+            }
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
     for v in history:
         print(
             f"{v.version:>4} {v.created_at:%Y-%m-%d %H:%M:%S} {v.created_by:<10} {v.format} "

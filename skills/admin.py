@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot.errors import UserError
+from chatbot.errors import NotFound, Refused, UserError
 from chatbot.governance import audit
 from chatbot.store.engine import Store
 from chatbot.store.tables import SkillRegistryHead, SkillState, SkillVersion
@@ -209,7 +209,7 @@ class SkillAdmin:
     async def restore(self, name: str, version: int, actor: Actor) -> Change:
         old = next((v for v in await versions(self.store, name) if v.version == version), None)
         if old is None:
-            raise UserError(f"skill {name} has no version {version}; see 'chatops skills versions'")
+            raise NotFound(f"skill {name} has no version {version}; see 'chatops skills versions'")
         manifest = await asyncio.to_thread(self.validate, old.source, f"{name} version {version}")
         async with self.store.transaction() as tx:
             await self._lock(tx)
@@ -224,12 +224,12 @@ class SkillAdmin:
             state = await tx.get(SkillState, name)
             if state is None or (state.kind == "manifest" and state.version is None):
                 if not fixed:
-                    raise UserError(f"there is no skill named {name!r}; see 'chatops skills list'")
+                    raise NotFound(f"there is no skill named {name!r}; see 'chatops skills list'")
                 state = SkillState(
                     name=name, kind="builtin", updated_by=actor.name, updated_at=utcnow()
                 )
             if state.enabled == enabled:
-                raise UserError(f"skill {name} is already {'enabled' if enabled else 'disabled'}")
+                raise Refused(f"skill {name} is already {'enabled' if enabled else 'disabled'}")
             state.enabled, state.updated_by, state.updated_at = enabled, actor.name, utcnow()
             tx.add(state)
             event = "skill.enabled" if enabled else "skill.disabled"
@@ -237,12 +237,12 @@ class SkillAdmin:
 
     async def remove(self, name: str, actor: Actor) -> Change:
         if name in set(self._fixed()):
-            raise UserError(f"{name} is a built-in or packaged skill; disable it instead")
+            raise Refused(f"{name} is a built-in or packaged skill; disable it instead")
         async with self.store.transaction() as tx:
             await self._lock(tx)
             state = await tx.get(SkillState, name)
             if state is None or state.version is None:
-                raise UserError(f"there is no manifest skill named {name!r}")
+                raise NotFound(f"there is no manifest skill named {name!r}")
             was = state.version
             state.version, state.updated_by, state.updated_at = None, actor.name, utcnow()
             tx.add(state)

@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from chatbot.adapters.bodies import BadBody, decode, parse_object
 from chatbot.app import Runtime
-from chatbot.errors import UserError
+from chatbot.errors import NotFound, Refused, UserError
 from skills import admin
 from skills.manifest import ManifestError
 
@@ -84,6 +84,10 @@ async def _guarded(request: Request, act: Any) -> Response:
         return await act(rt.skills, _actor(who))
     except ManifestError as exc:
         return _error(422, "manifest refused", problems=list(exc.problems))
+    except NotFound as exc:
+        return _error(404, str(exc))
+    except Refused as exc:  # it exists, and nothing was done
+        return _error(409, str(exc))
     except UserError as exc:
         return _error(400, str(exc))
 

@@ -45,7 +45,12 @@ def _change(method: str, path: str, op_id: str, summary: str, **more: Any) -> Op
         op_id,
         summary,
         TAG,
-        {200: ("what changed", CHANGE), 404: ("no such skill", None), **GUARDED},
+        {
+            200: ("what changed", CHANGE),
+            404: ("no such skill", None),
+            409: ("nothing changed: it is already so, or not allowed", None),
+            **GUARDED,
+        },
         parameters=(NAME,),
         bearer=True,
         **more,

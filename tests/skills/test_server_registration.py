@@ -189,7 +189,7 @@ async def test_the_admin_api(config: Path, cdn: tuple[int, list[Any]]) -> None:
             on = await http.post("/api/skills/kb.search/disable", headers=admin)
             assert on.status_code == 200
             again = await http.post("/api/skills/kb.search/disable", headers=admin)
-            assert again.status_code == 400 and "already disabled" in again.json()["error"]
+            assert again.status_code == 409 and "already disabled" in again.json()["error"]
             back = await http.post(
                 "/api/skills/cache.flush/restore", json={"version": 1}, headers=admin
             )
