@@ -142,6 +142,9 @@ def _build_parser() -> argparse.ArgumentParser:
         cmd.set_defaults(handler=change)
         if verb == "versions":
             cmd.add_argument("--json", action="store_true", help="one JSON object per line")
+            cmd.add_argument(
+                "--diff", action="store_true", help="each version's diff against the one before"
+            )
     restore = sk_sub.add_parser("restore", help="make an earlier manifest version current")
     restore.add_argument("name")
     restore.add_argument("version", type=int)

@@ -339,7 +339,8 @@ async def _change(settings: Settings, args: argparse.Namespace, verb: str) -> in
             change = await rt.skills.remove(args.name, actor)
         else:
             change = await rt.skills.set_enabled(args.name, verb == "enable", actor)
-    print(change.text() + " Running servers pick it up within seconds.")
+    later = " Running servers pick it up within seconds." if change.changed else ""
+    print(change.text() + later)
     return 0
 
 
@@ -370,8 +371,9 @@ async def cmd_skills_versions(settings: Settings, args: argparse.Namespace) -> i
         history = await skill_admin.versions(store, args.name)
     if not history:
         raise NotFound(f"skill {args.name!r} has no stored manifest versions")
+    diffs = [skill_admin.diff(p, v) for p, v in zip([None, *history], history, strict=False)]
     if args.json:
-        for v in history:
+        for v, text in zip(history, diffs, strict=True):
             row = {
                 "name": v.name,
                 "version": v.version,
@@ -379,12 +381,15 @@ async def cmd_skills_versions(settings: Settings, args: argparse.Namespace) -> i
                 "created_by": v.created_by,
                 "format": v.format,
                 "sha256": v.sha256,
+                **({"diff": text} if args.diff else {}),
             }
             print(json.dumps(row, ensure_ascii=False))
         return 0
-    for v in history:
+    for v, text in zip(history, diffs, strict=True):
         print(
             f"{v.version:>4} {v.created_at:%Y-%m-%d %H:%M:%S} {v.created_by:<10} {v.format} "
             f"sha256 {v.sha256[:12]}"
         )
+        if args.diff:
+            print(text, end="")
     return 0

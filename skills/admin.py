@@ -9,6 +9,7 @@ transaction starts: a bad one changes nothing.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,13 +39,25 @@ class Actor:
     channel: str = "admin"
 
 
+UNCHANGED = "skill.unchanged"
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     name: str
     event: str
     version: int | None = None
 
+    @property
+    def changed(self) -> bool:
+        return self.event != UNCHANGED
+
     def text(self) -> str:
+        if not self.changed:
+            return (
+                f"Skill {self.name} is unchanged: version {self.version} is already this "
+                "manifest, so nothing was added."
+            )
         what = self.event.removeprefix("skill.")
         at = f" (version {self.version})" if self.version else ""
         return f"Skill {self.name} {what}{at}."
@@ -165,6 +178,22 @@ class SkillAdmin:
         await audit.append(tx, record)
         return change
 
+    @staticmethod
+    async def _current_if_same(tx: AsyncSession, manifest: Manifest) -> int | None:
+        """The current version's number when it is enabled and holds exactly this manifest."""
+        state = await tx.get(SkillState, manifest.model.name)
+        if state is None or state.version is None or not state.enabled:
+            return None
+        current = (
+            await tx.exec(
+                select(SkillVersion).where(
+                    SkillVersion.name == state.name, SkillVersion.version == state.version
+                )
+            )
+        ).first()
+        sha = hashlib.sha256(manifest.source.encode()).hexdigest()
+        return state.version if current is not None and current.sha256 == sha else None
+
     async def _new_version(self, tx: AsyncSession, manifest: Manifest, actor: Actor) -> int:
         name = manifest.model.name
         last = (
@@ -201,6 +230,9 @@ class SkillAdmin:
         manifest = await asyncio.to_thread(self.validate, text, file)
         async with self.store.transaction() as tx:
             await self._lock(tx)
+            same = await self._current_if_same(tx, manifest)
+            if same is not None:  # re-posting the running manifest: no version, no reload
+                return Change(manifest.model.name, UNCHANGED, same)
             number = await self._new_version(tx, manifest, actor)
             sha = hashlib.sha256(text.encode()).hexdigest()
             change = Change(manifest.model.name, "skill.added", number)
@@ -247,6 +279,18 @@ class SkillAdmin:
             state.version, state.updated_by, state.updated_at = None, actor.name, utcnow()
             tx.add(state)
             return await self._commit(tx, actor, Change(name, "skill.removed", was))
+
+
+def diff(previous: SkillVersion | None, current: SkillVersion) -> str:
+    """A unified diff of a version against the one before it (all added for the first)."""
+    old = previous.source.splitlines(keepends=True) if previous else []
+    lines = difflib.unified_diff(
+        old,
+        current.source.splitlines(keepends=True),
+        f"{current.name} v{previous.version}" if previous else "/dev/null",
+        f"{current.name} v{current.version}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,7 +122,8 @@ async def _manifest_body(request: Request) -> tuple[str, str]:
 async def add_skill(request: Request) -> Response:
     async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
         text, file = await _manifest_body(request)
-        return await _apply(request, await skills.add(text, file, actor), 201)
+        change = await skills.add(text, file, actor)
+        return await _apply(request, change, 201 if change.changed else 200)
 
     return await _guarded(request, act)
 

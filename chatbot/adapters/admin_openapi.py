@@ -84,6 +84,7 @@ operations = (
         "Add or update a manifest skill (TOML or YAML text, or JSON wrapping it)",
         TAG,
         {
+            200: ("nothing changed: the current version is already this manifest", CHANGE),
             201: ("the skill's new version", CHANGE),
             422: ("the manifest is refused", None),
             **GUARDED,
