@@ -108,13 +108,20 @@ async def runtime(
             lambda: source.fixed_names() if source else (),
             settings.skills.allowed_hosts,
             settings.connectors,
+            lambda: load_secrets(settings.secrets_file),  # read afresh: a secret set later counts
         )
         if registry is None:
             base = builtin_skills(settings.backends, settings.connectors, secrets, admin=admin)
             if settings.skills.entry_points:
                 base += packaged_skills()
             base += list(skills)
-            source = SkillSource(base, secrets, settings.skills.allowed_hosts, settings.connectors)
+            source = SkillSource(
+                base,
+                secrets,
+                settings.skills.allowed_hosts,
+                settings.connectors,
+                reread=lambda: load_secrets(settings.secrets_file),
+            )
             registry = SkillRegistry(await source.load(store))
         loaded = await skill_admin.head(store)
         if understander is None or tuple(understander.skills) != registry.specs():

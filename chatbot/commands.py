@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from chatbot.store.engine import Store
     from chatbot.store.tables import AuditEntry
     from skills.admin import Actor
+    from skills.checks import ManifestCheck
 
 
 @asynccontextmanager
@@ -272,14 +273,15 @@ async def cmd_skills_list(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.light import installed_skills
     from skills import admin as skill_admin
 
+    check = manifest_check(settings)
     async with open_store(settings) as store:
-        rows = await skill_admin.listing(store, installed_skills(settings))
+        rows = await skill_admin.listing(store, installed_skills(settings), check)
     for row in rows:
         if args.json:
             print(json.dumps(row.as_json(), ensure_ascii=False))
             continue
         effect = "side effect" if row.side_effect else "read-only"
-        state = "" if row.enabled else " [disabled]"
+        state = "" if row.state == "active" else f" [{row.state}]"
         kind = f"v{row.version}" if row.version else row.kind
         print(f"{row.name:<16} {row.risk:<6} {effect:<11} {kind:<8} {row.description}{state}")
     return 0
@@ -317,10 +319,24 @@ def _read(file: str) -> str:
         raise UserError(f"{file}: cannot be read ({type(exc).__name__})") from None
 
 
-async def cmd_skills_check(settings: Settings, args: argparse.Namespace) -> int:
-    from skills.manifest import parse_manifest
+def manifest_check(settings: Settings) -> ManifestCheck:
+    """What `skills check`, `skills list` and the servers use to tell a manifest that can work
+    here from one that cannot (allowed hosts, connectors, secrets: this machine's)."""
+    from chatbot.light import installed_skills
+    from skills.checks import ManifestCheck
+    from skills.connectors.secrets import load_secrets
 
-    manifest = parse_manifest(_read(args.file), args.file, settings.skills.allowed_hosts)
+    base = installed_skills(settings)
+    return ManifestCheck(
+        lambda: [s.spec.name for s in base],
+        settings.skills.allowed_hosts,
+        settings.connectors,
+        lambda: load_secrets(settings.secrets_file),
+    )
+
+
+async def cmd_skills_check(settings: Settings, args: argparse.Namespace) -> int:
+    manifest = manifest_check(settings).validate(_read(args.file), args.file)
     print(f"{args.file}: ok ({manifest.model.name}, {len(manifest.model.examples)} examples)")
     return 0
 

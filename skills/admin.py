@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +24,8 @@ from chatbot.governance import audit
 from chatbot.store.engine import Store
 from chatbot.store.tables import SkillRegistryHead, SkillState, SkillVersion
 from chatbot.types import utcnow
-from skills.connectors.factory import available
-from skills.connectors.secrets import scope_key
+from skills.checks import ManifestCheck
+from skills.connectors.secrets import Secrets
 from skills.manifest import parse_manifest
 from skills.manifest.load import Manifest
 
@@ -124,34 +124,18 @@ class SkillAdmin:
         store: Store,
         fixed: Callable[[], Iterable[str]],
         allowed_hosts: Iterable[str] = (),
-        connectors: Iterable[str] = (),
+        connectors: Mapping[str, Mapping[str, Any]] | None = None,
+        secrets: Callable[[], Secrets] | None = None,
     ) -> None:
         self.store, self._fixed = store, fixed
         self.allowed_hosts = tuple(allowed_hosts)
-        # Only systems we have a connector for; other [connectors.*] sections mean nothing here.
-        self.connectors = frozenset(connectors) & frozenset(available())
+        self.check = ManifestCheck(
+            fixed, self.allowed_hosts, dict(connectors or {}), secrets or Secrets
+        )
 
     def validate(self, text: str, file: str) -> Manifest:
-        """Parse and check a manifest (CPU work: async callers run it in a worker thread)."""
-        manifest = parse_manifest(text, file, self.allowed_hosts)
-        name = manifest.model.name
-        if name in set(self._fixed()):
-            raise UserError(f"{file}: name: {name} is a built-in or packaged skill; pick another")
-        # A manifest's secrets are those stored under its name; a built-in skill's scope
-        # (vpn.reset is also vpn_reset) is not for a manifest to borrow.
-        owner = next((f for f in self._fixed() if scope_key(f) == scope_key(name)), None)
-        if owner is not None:
-            raise UserError(
-                f"{file}: name: {name} is the secret scope of the built-in skill {owner}; "
-                "pick another"
-            )
-        for step in manifest.model.all_steps():
-            if step.connector is not None and step.connector not in self.connectors:
-                known = ", ".join(sorted(self.connectors)) or "none"
-                raise UserError(
-                    f"{file}: connector: {step.connector} is not configured (configured: {known})"
-                )
-        return manifest
+        """Parse and check that it can work here (CPU work: callers use a worker thread)."""
+        return self.check.validate(text, file)
 
     @staticmethod
     async def _lock(tx: AsyncSession) -> None:
@@ -304,12 +288,14 @@ class Listed:
     description: str
     risk: str
     side_effect: bool
+    state: str = "active"  # active, disabled, or "skipped: why" (cannot work here)
 
     def as_json(self) -> dict[str, object]:
         return {
             "name": self.name,
             "kind": self.kind,
             "enabled": self.enabled,
+            "state": self.state,
             "version": self.version,
             "description": self.description,
             "risk": self.risk,
@@ -337,39 +323,50 @@ async def removed_manifests(store: Store) -> list[str]:
         return list(rows.all())
 
 
-async def listing(store: Store, base: Iterable[object]) -> list[Listed]:
-    """Built-in and packaged skills (`base`), then manifest skills, each with its state."""
+async def listing(
+    store: Store, base: Iterable[object], check: ManifestCheck | None = None
+) -> list[Listed]:
+    """Built-in and packaged skills (`base`), then manifest skills, each with its state: a
+    manifest that cannot work with this process's settings and secrets (`check`) is listed as
+    skipped with the reason, as the servers skip it, instead of vanishing from the list."""
 
     known = await states(store)
     rows: list[Listed] = []
     for skill in base:
         spec = skill.spec  # type: ignore[attr-defined]
         state = known.get(spec.name)
+        enabled = state is None or state.enabled
         rows.append(
             Listed(
                 spec.name,
                 "builtin",
-                state is None or state.enabled,
+                enabled,
                 None,
                 spec.description,
                 spec.risk.value,
                 spec.side_effect,
+                "active" if enabled else "disabled",
             )
         )
     running = await running_manifests(store)
-    specs = await asyncio.to_thread(lambda: [_spec_or_none(row) for row, _ in running])
-    for (row, enabled), spec in zip(running, specs, strict=True):
-        if spec is None:
-            continue
+
+    def examine(row: SkillVersion) -> tuple[Any, str | None]:
+        why = check.reason(row.source, row.name) if check is not None else None
+        return _spec_or_none(row), why
+
+    found = await asyncio.to_thread(lambda: [examine(row) for row, _ in running])
+    for (row, enabled), (spec, why) in zip(running, found, strict=True):
+        state = "disabled" if not enabled else "active" if why is None else f"skipped: {why}"
         rows.append(
             Listed(
                 row.name,
                 "manifest",
                 enabled,
                 row.version,
-                spec.description,
-                spec.risk.value,
-                spec.side_effect,
+                spec.description if spec else "(this version cannot be read)",
+                spec.risk.value if spec else "unknown",
+                spec.side_effect if spec else True,
+                state,
             )
         )
     return rows

@@ -24,6 +24,7 @@ import httpx
 from chatbot.types import Outcome
 from skills import admin
 from skills.api import Skill, SkillContext, SkillSpec
+from skills.checks import ManifestCheck
 from skills.connectors.base import Sleep
 from skills.connectors.factory import available, connector
 from skills.connectors.secrets import Secrets, scope_key
@@ -72,6 +73,9 @@ class SkillSource:
     allowed_hosts: tuple[str, ...]
     connectors: Mapping[str, Mapping[str, Any]]
     sleep: Sleep = asyncio.sleep
+    # Re-reads the secrets file and environment on every load, so a secret set after start-up
+    # reaches manifest skills with the next registry change, without a restart.
+    reread: Callable[[], Secrets] | None = None
 
     def fixed_names(self) -> list[str]:
         return [s.spec.name for s in self.base]
@@ -105,19 +109,27 @@ class SkillSource:
         return self.secrets.scope(name)
 
     def _parse(self, rows: list[Any]) -> list[Any]:
-        """Parse the running manifests (in a worker thread: it is CPU work)."""
+        """Parse the running manifests (in a worker thread: it is CPU work). One that cannot
+        work here (host no longer allowed, secret or connector missing) is skipped, for the
+        reason `skills list` shows."""
+        check = ManifestCheck(list, self.allowed_hosts, self.connectors, lambda: self.secrets)
         parsed = []
         for row in rows:
+            where = f"{row.name} v{row.version}"
             try:
-                parsed.append(
-                    parse_manifest(row.source, f"{row.name} v{row.version}", self.allowed_hosts)
-                )
+                manifest = parse_manifest(row.source, where, self.allowed_hosts)
+                why = check.unusable(manifest, where)
             except Exception as exc:  # settings changed under it (e.g. a host no longer allowed)
-                log.error("manifest skill %s v%s skipped: %s", row.name, row.version, exc)
-                parsed.append(None)
+                manifest, why = None, str(exc)
+            if why is not None:
+                log.error("manifest skill %s skipped: %s", where, why)
+                manifest = None
+            parsed.append(manifest)
         return parsed
 
     async def load(self, store: Any) -> list[Skill]:
+        if self.reread is not None:
+            self.secrets = self.reread()
         states = await admin.states(store)
         makers = self.connector_makers()
         skills: list[Skill] = [

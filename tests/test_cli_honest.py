@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +15,25 @@ from chatbot import cli
 EXAMPLE = Path(__file__).parents[1] / "deploy" / "examples" / "cache-flush.toml"
 
 
+@pytest.fixture(autouse=True)
+def _keep_logging() -> Iterator[None]:
+    """cli.main() sets up logging for a one-shot command; later tests' caplog needs it back."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("CHATOPS_CONFIG", "CHATOPS_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CHATOPS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN", "cdn-test-token")
     return tmp_path
 
 

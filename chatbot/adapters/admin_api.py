@@ -95,7 +95,7 @@ async def _guarded(request: Request, act: Any) -> Response:
 async def list_skills(request: Request) -> Response:
     async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
         base = _runtime(request).reloader.source.base if _runtime(request).reloader else []
-        rows = await admin.listing(skills.store, base)
+        rows = await admin.listing(skills.store, base, skills.check)
         return JSONResponse({"skills": [r.as_json() for r in rows]})
 
     return await _guarded(request, act)

@@ -21,7 +21,11 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     config = tmp_path / "chatops.toml"
     if not config.exists():
         config.write_text('[skills]\nallowed_hosts = ["cdn.example.com"]\n')
-    env = {**os.environ, "CHATOPS_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        **os.environ,
+        "CHATOPS_DATA_DIR": str(tmp_path / "data"),
+        "CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN": "cdn-test-token",
+    }
     return subprocess.run(
         [str(chatops), "--config", str(config), "skills", *args],
         capture_output=True,

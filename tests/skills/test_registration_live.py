@@ -4,7 +4,10 @@ versions carry who, when and a diff; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +22,19 @@ from skills.admin import Actor
 EXAMPLE = Path(__file__).parents[2] / "deploy" / "examples" / "cache-flush.toml"
 CACHE = EXAMPLE.read_text()
 DAVE = Actor("dave", "test")
+
+
+@pytest.fixture(autouse=True)
+def _keep_logging() -> Iterator[None]:
+    """cli.main() sets up logging for a one-shot command; later tests' caplog needs it back."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture
@@ -75,6 +91,7 @@ def test_the_cli_says_unchanged_and_shows_diffs(
     monkeypatch.delenv("CHATOPS_CONFIG", raising=False)
     monkeypatch.delenv("CHATOPS_DATABASE_URL", raising=False)
     monkeypatch.setenv("CHATOPS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN", "cdn-test-token")
     config = tmp_path / "chatops.toml"
     config.write_text('[skills]\nallowed_hosts = ["cdn.example.com"]\n')
     edited = tmp_path / "cache-flush.toml"
@@ -101,3 +118,76 @@ def test_the_cli_says_unchanged_and_shows_diffs(
     code, out = run("versions", "cache.flush", "--json", "--diff")
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["version"] for r in rows] == [1, 2] and "+++ cache.flush v2" in rows[1]["diff"]
+
+
+# --- item 1 and 2: a skill that cannot work is refused, and a skipped one is visible ---------
+def _cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str, str]]:
+    monkeypatch.delenv("CHATOPS_CONFIG", raising=False)
+    monkeypatch.delenv("CHATOPS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN", raising=False)
+    monkeypatch.setenv("CHATOPS_DATA_DIR", str(tmp_path / "data"))
+
+    def run(*argv: str, config: str = '[skills]\nallowed_hosts = ["cdn.example.com"]\n') -> Any:
+        file = tmp_path / "chatops.toml"
+        file.write_text(config)
+        code = cli.main(["--config", str(file), "skills", *argv])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+def test_a_manifest_missing_its_secret_is_refused_with_what_to_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = _cli(tmp_path, monkeypatch, capsys)
+    for verb in ("check", "add"):
+        extra = ("--as", "dave") if verb == "add" else ()
+        code, out, err = run(verb, str(EXAMPLE), *extra)
+        assert code == 2 and out == "", (verb, out)
+        assert "api_token is not set; set CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN" in err
+    assert "cache.flush" not in run("list")[1]  # refused, never "added"
+    # Set in a secrets file, read when checked (no restart of anything).
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[skills."cache.flush"]\napi_token = "from-the-file"\n')
+    config = f'secrets_file = "{secrets}"\n[skills]\nallowed_hosts = ["cdn.example.com"]\n'
+    assert run("check", str(EXAMPLE), config=config)[0] == 0
+    assert run("add", str(EXAMPLE), "--as", "dave", config=config)[0] == 0
+
+
+def test_a_host_or_connector_that_is_not_set_up_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = _cli(tmp_path, monkeypatch, capsys)
+    monkeypatch.setenv("CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN", "t")
+    code, _, err = run("add", str(EXAMPLE), "--as", "dave", config="")
+    assert code == 2 and "host cdn.example.com is not in skills.allowed_hosts" in err
+    change = EXAMPLE.parent / "change-create.toml"
+    code, _, err = run("check", str(change), config="")
+    assert code == 2 and "connector: servicenow is not configured" in err
+    assert "add a [connectors.servicenow] section" in err
+
+
+def test_skills_list_shows_skipped_skills_and_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = _cli(tmp_path, monkeypatch, capsys)
+    monkeypatch.setenv("CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN", "t")
+    assert run("add", str(EXAMPLE), "--as", "dave")[0] == 0
+    line = next(x for x in run("list")[1].splitlines() if x.startswith("cache.flush"))
+    assert "[" not in line  # active: no state shown
+    # The secret goes away (another machine, or it was deleted): the listing says so.
+    monkeypatch.delenv("CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN")
+    line = next(x for x in run("list")[1].splitlines() if x.startswith("cache.flush"))
+    assert "[skipped: cache.flush: secrets: api_token is not set" in line
+    _, out, _ = run("list", "--json")
+    rows = {r["name"]: r for r in map(json.loads, out.splitlines())}
+    assert rows["cache.flush"]["state"].startswith("skipped: ")
+    assert rows["kb.search"]["state"] == "active"
+    assert run("disable", "kb.search", "--as", "dave")[0] == 0
+    _, out, _ = run("list", "--json")
+    assert {r["name"]: r for r in map(json.loads, out.splitlines())}["kb.search"][
+        "state"
+    ] == "disabled"
