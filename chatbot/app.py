@@ -34,6 +34,7 @@ from skills.api import Skill
 from skills.builtin import builtin_skills
 from skills.connectors.secrets import load_secrets
 from skills.loader import Reloader, SkillSource, packaged_skills
+from skills.packages import PackageWatch
 from skills.registry import SkillRegistry
 from skills.revoker import Revoker
 
@@ -112,8 +113,11 @@ async def runtime(
         )
         if registry is None:
             base = builtin_skills(settings.backends, settings.connectors, secrets, admin=admin)
+            watch = None
             if settings.skills.entry_points:
                 base += packaged_skills()
+                watch = PackageWatch(packaged_skills)
+                watch.start(base)
             base += list(skills)
             source = SkillSource(
                 base,
@@ -121,6 +125,7 @@ async def runtime(
                 settings.skills.allowed_hosts,
                 settings.connectors,
                 reread=lambda: load_secrets(settings.secrets_file),
+                packages=watch,
             )
             registry = SkillRegistry(await source.load(store))
         loaded = await skill_admin.head(store)

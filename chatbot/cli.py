@@ -145,6 +145,11 @@ def _build_parser() -> argparse.ArgumentParser:
             cmd.add_argument(
                 "--diff", action="store_true", help="each version's diff against the one before"
             )
+    reload = sk_sub.add_parser(
+        "reload", help="servers reload skills now (new packages' chatops.skills entry points)"
+    )
+    reload.add_argument("--as", dest="who", default="", help="the admin asking")
+    reload.set_defaults(handler=commands.cmd_skills_reload)
     restore = sk_sub.add_parser("restore", help="make an earlier manifest version current")
     restore.add_argument("name")
     restore.add_argument("version", type=int)

@@ -283,7 +283,8 @@ async def cmd_skills_list(settings: Settings, args: argparse.Namespace) -> int:
         effect = "side effect" if row.side_effect else "read-only"
         state = "" if row.state == "active" else f" [{row.state}]"
         kind = f"v{row.version}" if row.version else row.kind
-        print(f"{row.name:<16} {row.risk:<6} {effect:<11} {kind:<8} {row.description}{state}")
+        came = f" (from {row.source})" if row.source.startswith("package") else ""
+        print(f"{row.name:<16} {row.risk:<6} {effect:<11} {kind:<8} {row.description}{state}{came}")
     return 0
 
 
@@ -378,6 +379,29 @@ async def cmd_skills_remove(settings: Settings, args: argparse.Namespace) -> int
 
 async def cmd_skills_restore(settings: Settings, args: argparse.Namespace) -> int:
     return await _change(settings, args, "restore")
+
+
+async def cmd_skills_reload(settings: Settings, args: argparse.Namespace) -> int:
+    """Every running server reloads its skills; the packages this machine sees are listed."""
+    from importlib.metadata import packages_distributions
+
+    from chatbot.app import runtime
+    from skills.packages import described
+
+    actor = _admin(settings, args)
+    async with runtime(settings) as rt:
+        assert rt.skills is not None
+        await rt.skills.reload(actor)
+        base = rt.reloader.source.base if rt.reloader else []
+    dists = packages_distributions()
+    packaged = sorted({described(s, dists) for s in base} - {"builtin"})
+    print("Reload requested: running servers load their skills again within seconds.")
+    print(f"Packages with skills here: {', '.join(packaged) or 'none'}.")
+    print(
+        "A newly installed package is picked up without a restart; a package upgraded in "
+        "place needs a restart of each server that had imported it (its log says so)."
+    )
+    return 0
 
 
 async def cmd_skills_versions(settings: Settings, args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import difflib
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from importlib.metadata import packages_distributions
 from typing import Any
 
 from sqlalchemy import update
@@ -28,6 +29,7 @@ from skills.checks import ManifestCheck
 from skills.connectors.secrets import Secrets
 from skills.manifest import parse_manifest
 from skills.manifest.load import Manifest
+from skills.packages import described
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +235,12 @@ class SkillAdmin:
             change = Change(name, "skill.restored", number)
             return await self._commit(tx, actor, change, restored_from=version)
 
+    async def reload(self, actor: Actor) -> Change:
+        """Make every replica load the skill set again (packages rescanned, secrets re-read)."""
+        async with self.store.transaction() as tx:
+            await self._lock(tx)
+            return await self._commit(tx, actor, Change("*", "skill.reload"))
+
     async def set_enabled(self, name: str, enabled: bool, actor: Actor) -> Change:
         fixed = name in set(self._fixed())
         async with self.store.transaction() as tx:
@@ -289,6 +297,7 @@ class Listed:
     risk: str
     side_effect: bool
     state: str = "active"  # active, disabled, or "skipped: why" (cannot work here)
+    source: str = "builtin"  # builtin, "package NAME VERSION", or manifest
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -296,6 +305,7 @@ class Listed:
             "kind": self.kind,
             "enabled": self.enabled,
             "state": self.state,
+            "source": self.source,
             "version": self.version,
             "description": self.description,
             "risk": self.risk,
@@ -332,20 +342,23 @@ async def listing(
 
     known = await states(store)
     rows: list[Listed] = []
+    dists = packages_distributions()
     for skill in base:
         spec = skill.spec  # type: ignore[attr-defined]
         state = known.get(spec.name)
         enabled = state is None or state.enabled
+        source = described(skill, dists)
         rows.append(
             Listed(
                 spec.name,
-                "builtin",
+                "builtin" if source == "builtin" else "package",
                 enabled,
                 None,
                 spec.description,
                 spec.risk.value,
                 spec.side_effect,
                 "active" if enabled else "disabled",
+                source,
             )
         )
     running = await running_manifests(store)
@@ -367,6 +380,7 @@ async def listing(
                 spec.risk.value if spec else "unknown",
                 spec.side_effect if spec else True,
                 state,
+                "manifest",
             )
         )
     return rows

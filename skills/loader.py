@@ -30,6 +30,7 @@ from skills.connectors.factory import available, connector
 from skills.connectors.secrets import Secrets, scope_key
 from skills.manifest import ManifestSkill, parse_manifest
 from skills.manifest.skill import spec_of
+from skills.packages import PackageWatch
 from skills.registry import Disabled, SkillRegistry
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ class SkillSource:
     # Re-reads the secrets file and environment on every load, so a secret set after start-up
     # reaches manifest skills with the next registry change, without a restart.
     reread: Callable[[], Secrets] | None = None
+    # Rescans the `chatops.skills` entry points on every load: new distributions join `base`.
+    packages: PackageWatch | None = None
 
     def fixed_names(self) -> list[str]:
         return [s.spec.name for s in self.base]
@@ -130,6 +133,11 @@ class SkillSource:
     async def load(self, store: Any) -> list[Skill]:
         if self.reread is not None:
             self.secrets = self.reread()
+        if self.packages is not None:
+            found = await asyncio.to_thread(self.packages.rescan, self.fixed_names())
+            for skill in found:
+                log.info("skill %s from a newly installed package", skill.spec.name)
+            self.base += found
         states = await admin.states(store)
         makers = self.connector_makers()
         skills: list[Skill] = [

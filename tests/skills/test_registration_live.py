@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -191,3 +192,79 @@ def test_skills_list_shows_skipped_skills_and_why(
     assert {r["name"]: r for r in map(json.loads, out.splitlines())}["kb.search"][
         "state"
     ] == "disabled"
+
+
+# --- item 4: packages --------------------------------------------------------------------------
+PACKAGE = """
+from chatbot.types import Outcome
+from skills.api import Requirement, Risk, SkillSpec
+
+
+class Greet:
+    spec = SkillSpec(
+        name="greet.team",
+        description="Say hello to the team.",
+        examples=("say hello to the team", "greet the team", "wave at the team"),
+        side_effect=False,
+        risk=Risk.NONE,
+        requires=Requirement.NOTHING,
+    )
+
+    async def preview(self, ctx):
+        return await self.run(ctx)
+
+    async def run(self, ctx):
+        return Outcome(True, "Hello, team! ({version})")
+"""
+
+
+def _install(site: Path, version: str) -> None:
+    """A distribution as pip leaves it: the module and its dist-info with an entry point."""
+    for old in site.glob("greetpkg_demo-*.dist-info"):
+        for file in old.iterdir():
+            file.unlink()
+        old.rmdir()
+    (site / "greetpkg_demo").mkdir(exist_ok=True)
+    (site / "greetpkg_demo" / "__init__.py").write_text(PACKAGE.replace("{version}", version))
+    info = site / f"greetpkg_demo-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: greetpkg-demo\nVersion: {version}\n"
+    )
+    (info / "entry_points.txt").write_text("[chatops.skills]\ngreet = greetpkg_demo:Greet\n")
+    (info / "top_level.txt").write_text("greetpkg_demo\n")
+    (info / "RECORD").write_text("greetpkg_demo/__init__.py,,\n")
+
+
+async def test_a_newly_installed_package_is_picked_up_on_reload_without_restart(
+    settings: Settings,
+    database_url: str,
+    understander: Understander,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(sys.modules, "greetpkg_demo", raising=False)
+    async with chat_harness(settings, database_url, understander) as chat:
+        names = [s.name for s in chat.assistant.registry.specs()]
+        assert "greet.team" not in names
+        _install(site, "1.0")  # pip install, while the server runs
+        await chat.runtime.skills.reload(DAVE)
+        assert await chat.runtime.reloader.check()
+        assert "greet.team" in [s.name for s in chat.assistant.registry.specs()]
+        base = chat.runtime.reloader.source.base
+        rows = {r.name: r for r in await admin.listing(chat.runtime.store, base)}
+        assert rows["greet.team"].source == "package greetpkg-demo 1.0"
+        assert rows["greet.team"].kind == "package" and rows["vpn.reset"].source == "builtin"
+        # Upgraded in place: the module is already imported, so a restart is needed.
+        _install(site, "1.1")
+        await chat.runtime.skills.reload(DAVE)
+        assert await chat.runtime.reloader.check()
+        watch = chat.runtime.reloader.source.packages
+        assert watch is not None
+        assert watch.restart_needed == [
+            "package greetpkg-demo was upgraded from 1.0 to 1.1: restart to use it"
+        ]
+    sys.modules.pop("greetpkg_demo", None)
