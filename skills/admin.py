@@ -369,7 +369,7 @@ async def listing(
 
     found = await asyncio.to_thread(lambda: [examine(row) for row, _ in running])
     for (row, enabled), (spec, why) in zip(running, found, strict=True):
-        state = "disabled" if not enabled else "active" if why is None else f"skipped: {why}"
+        shown = "disabled" if not enabled else "active" if why is None else f"skipped: {why}"
         rows.append(
             Listed(
                 row.name,
@@ -379,7 +379,7 @@ async def listing(
                 spec.description if spec else "(this version cannot be read)",
                 spec.risk.value if spec else "unknown",
                 spec.side_effect if spec else True,
-                state,
+                shown,
                 "manifest",
             )
         )
