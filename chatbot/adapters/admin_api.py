@@ -159,6 +159,19 @@ async def show_skill(request: Request) -> Response:
     return await _guarded(request, act)
 
 
+async def reload_skills(request: Request) -> Response:
+    async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
+        change = await skills.reload(actor)
+        rt = _runtime(request)
+        if rt.reloader is not None:
+            await rt.reloader.check()
+        watch = rt.reloader.source.packages if rt.reloader else None
+        needed = list(watch.restart_needed) if watch else []
+        return JSONResponse({"event": change.event, "restart_needed": needed})
+
+    return await _guarded(request, act)
+
+
 async def remove_skill(request: Request) -> Response:
     async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
         return await _apply(request, await skills.remove(request.path_params["name"], actor))
@@ -194,6 +207,7 @@ async def restore_skill(request: Request) -> Response:
 routes = [
     Route("/api/skills", list_skills, methods=["GET"]),
     Route("/api/skills", add_skill, methods=["POST"]),
+    Route("/api/skills/reload", reload_skills, methods=["POST"]),
     Route("/api/skills/{name}", show_skill, methods=["GET"]),
     Route("/api/skills/{name}", remove_skill, methods=["DELETE"]),
     Route("/api/skills/{name}/disable", _toggle(False), methods=["POST"]),

@@ -129,6 +129,28 @@ operations = (
         parameters=(NAME,),
         bearer=True,
     ),
+    Operation(
+        "POST",
+        "/api/skills/reload",
+        "reloadSkills",
+        "Every server reloads its skills now, rescanning installed packages",
+        TAG,
+        {
+            200: (
+                "reload requested; what this server could not take without a restart",
+                {
+                    "type": "object",
+                    "required": ["event", "restart_needed"],
+                    "properties": {
+                        "event": {"type": "string"},
+                        "restart_needed": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            ),
+            **GUARDED,
+        },
+        bearer=True,
+    ),
     _change("DELETE", "/api/skills/{name}", "removeSkill", "Remove a manifest skill"),
     _change("POST", "/api/skills/{name}/disable", "disableSkill", "Disable a skill"),
     _change("POST", "/api/skills/{name}/enable", "enableSkill", "Enable a skill"),
