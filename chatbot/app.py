@@ -34,6 +34,7 @@ from skills.api import Skill
 from skills.builtin import builtin_skills
 from skills.connectors.secrets import load_secrets
 from skills.loader import Reloader, SkillSource, packaged_skills
+from skills.packages import PackageWatch
 from skills.registry import SkillRegistry
 from skills.revoker import Revoker
 
@@ -108,13 +109,24 @@ async def runtime(
             lambda: source.fixed_names() if source else (),
             settings.skills.allowed_hosts,
             settings.connectors,
+            lambda: load_secrets(settings.secrets_file),  # read afresh: a secret set later counts
         )
         if registry is None:
             base = builtin_skills(settings.backends, settings.connectors, secrets, admin=admin)
+            watch = None
             if settings.skills.entry_points:
                 base += packaged_skills()
+                watch = PackageWatch(packaged_skills)
+                watch.start(base)
             base += list(skills)
-            source = SkillSource(base, secrets, settings.skills.allowed_hosts, settings.connectors)
+            source = SkillSource(
+                base,
+                secrets,
+                settings.skills.allowed_hosts,
+                settings.connectors,
+                reread=lambda: load_secrets(settings.secrets_file),
+                packages=watch,
+            )
             registry = SkillRegistry(await source.load(store))
         loaded = await skill_admin.head(store)
         if understander is None or tuple(understander.skills) != registry.specs():

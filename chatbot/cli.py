@@ -19,7 +19,15 @@ from typing import Any, NoReturn
 from chatbot import commands, schedules_cli
 from chatbot.config import Settings, load_settings
 from chatbot.directory import offboard_cli
-from chatbot.errors import ChatOpsError, ConfigError, StorageUnavailable, StoreError, UserError
+from chatbot.errors import (
+    ChatOpsError,
+    ConfigError,
+    NotFound,
+    Refused,
+    StorageUnavailable,
+    StoreError,
+    UserError,
+)
 from chatbot.governance import audit_cli, evidence_cli
 from chatbot.incidents import cli as incidents_cli
 from chatbot.jobs import cli as jobs_cli
@@ -90,13 +98,16 @@ def _build_parser() -> argparse.ArgumentParser:
     evidence_cli.register(audit_sub)
     offboard_cli.register(sub)
     export = audit_sub.add_parser("export", help="every entry as JSON lines")
-    export.add_argument("--since", help="ISO date or time; entries at or after it")
+    export.add_argument(
+        "--since", help="entries at or after: ISO date or time, 'yesterday', '2h', '7d'"
+    )
     export.set_defaults(handler=commands.cmd_audit_export)
 
     approvals = sub.add_parser("approvals", help="the approver's view")
     ap_sub = approvals.add_subparsers(dest="approvals_command", required=True, parser_class=_Parser)
     ap_list = ap_sub.add_parser("list", help="requests waiting for you")
     ap_list.add_argument("--as", dest="who", required=True)
+    ap_list.add_argument("--json", action="store_true", help="one JSON object per line")
     ap_list.set_defaults(handler=commands.cmd_approvals_list)
     for verb, decide in (
         ("approve", commands.cmd_approvals_approve),
@@ -132,6 +143,16 @@ def _build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("name")
         cmd.add_argument("--as", dest="who", default="", help="the admin making the change")
         cmd.set_defaults(handler=change)
+        if verb == "versions":
+            cmd.add_argument("--json", action="store_true", help="one JSON object per line")
+            cmd.add_argument(
+                "--diff", action="store_true", help="each version's diff against the one before"
+            )
+    reload = sk_sub.add_parser(
+        "reload", help="servers reload skills now (new packages' chatops.skills entry points)"
+    )
+    reload.add_argument("--as", dest="who", default="", help="the admin asking")
+    reload.set_defaults(handler=commands.cmd_skills_reload)
     restore = sk_sub.add_parser("restore", help="make an earlier manifest version current")
     restore.add_argument("name")
     restore.add_argument("version", type=int)
@@ -187,6 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StorageUnavailable as exc:
         print(f"chatops: {exc}", file=sys.stderr)
         return 3
+    except (NotFound, Refused) as exc:  # well-formed input, nothing done: exit 1
+        print(f"chatops: {exc}", file=sys.stderr)
+        return 1
     except (StoreError, UserError) as exc:
         print(f"chatops: {exc}", file=sys.stderr)
         return 2

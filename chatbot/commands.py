@@ -13,18 +13,18 @@ import json
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chatbot.config import Settings
-from chatbot.errors import UserError
+from chatbot.errors import NotFound, UserError
 
 if TYPE_CHECKING:
     from chatbot.identity import Directory
     from chatbot.store.engine import Store
     from chatbot.store.tables import AuditEntry
     from skills.admin import Actor
+    from skills.checks import ManifestCheck
 
 
 @asynccontextmanager
@@ -185,14 +185,10 @@ async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
-    since = None
-    if args.since:
-        try:
-            since = datetime.fromisoformat(args.since)
-        except ValueError:
-            raise UserError(f"--since {args.since!r} is not an ISO date, e.g. 2026-11-01") from None
-        since = since if since.tzinfo else since.replace(tzinfo=UTC)
     from chatbot.governance import audit
+    from chatbot.times import parse_since
+
+    since = parse_since(args.since) if args.since else None
 
     async with open_store(settings) as store, store.snapshot() as tx:
         async for entry in audit.entries(tx):
@@ -210,6 +206,10 @@ async def cmd_approvals_list(settings: Settings, args: argparse.Namespace) -> in
         assert principal is not None
         cards = await approvals.inbox(principal)
         notes = await approvals.deliver(principal.name)
+    if args.json:
+        for line in shell.as_json([*notes, *cards]):
+            print(json.dumps(line, ensure_ascii=False))
+        return 0
     for note in notes:
         print(shell.render(note))
     for card in cards:
@@ -219,17 +219,36 @@ async def cmd_approvals_list(settings: Settings, args: argparse.Namespace) -> in
     return 0
 
 
+async def _votes(store: Store, action_id: int) -> tuple[str, int] | None:
+    """The request's state and approval count, or None when there is no such request."""
+    from chatbot.governance import actions
+
+    async with store.transaction() as tx:
+        action = await actions.get(tx, action_id)
+        if action is None:
+            return None
+        return str(action.state), len(await actions.voters(tx, action_id))
+
+
 async def _decide(settings: Settings, args: argparse.Namespace, verb: str) -> int:
     from chatbot.adapters import shell
     from chatbot.app import runtime
 
     async with runtime(settings) as rt:
         who = _known(rt.assistant.directory, args.who)
+        before = await _votes(rt.store, args.id)
+        if before is None:
+            raise NotFound(
+                f"request {args.id} does not exist; see 'chatops approvals list --as {args.who}'"
+            )
         replies = await rt.assistant.handle(shell.message(who, press=f"{verb}:{args.id}"))
+        after = await _votes(rt.store, args.id)
     for reply in replies:
         print(shell.render(reply))
+    # 0 only when the decision was recorded: the request moved or gained this vote; "already
+    # approved", "you already voted" and refusals change nothing and exit 1.
     failed = any(r.kind == "error" for r in replies)
-    return 1 if failed else 0
+    return 1 if failed or after == before else 0
 
 
 async def cmd_approvals_approve(settings: Settings, args: argparse.Namespace) -> int:
@@ -254,16 +273,18 @@ async def cmd_skills_list(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.light import installed_skills
     from skills import admin as skill_admin
 
+    check = manifest_check(settings)
     async with open_store(settings) as store:
-        rows = await skill_admin.listing(store, installed_skills(settings))
+        rows = await skill_admin.listing(store, installed_skills(settings), check)
     for row in rows:
         if args.json:
             print(json.dumps(row.as_json(), ensure_ascii=False))
             continue
         effect = "side effect" if row.side_effect else "read-only"
-        state = "" if row.enabled else " [disabled]"
+        state = "" if row.state == "active" else f" [{row.state}]"
         kind = f"v{row.version}" if row.version else row.kind
-        print(f"{row.name:<16} {row.risk:<6} {effect:<11} {kind:<8} {row.description}{state}")
+        came = f" (from {row.source})" if row.source.startswith("package") else ""
+        print(f"{row.name:<16} {row.risk:<6} {effect:<11} {kind:<8} {row.description}{state}{came}")
     return 0
 
 
@@ -276,8 +297,8 @@ async def cmd_skills_show(settings: Settings, args: argparse.Namespace) -> int:
         history = await skill_admin.versions(rt.store, args.name)
     if spec is None:
         if history:
-            raise UserError(f"skill {args.name!r} is disabled or removed; see its versions")
-        raise UserError(f"no skill named {args.name!r}; see 'chatops skills list'")
+            raise NotFound(f"skill {args.name!r} is disabled or removed; see its versions")
+        raise NotFound(f"no skill named {args.name!r}; see 'chatops skills list'")
     print(f"{spec.name}: {spec.description}")
     print(f"  risk {spec.risk.value}; requires {spec.requires.value}; permission {spec.permission}")
     for slot in spec.slots:
@@ -299,10 +320,24 @@ def _read(file: str) -> str:
         raise UserError(f"{file}: cannot be read ({type(exc).__name__})") from None
 
 
-async def cmd_skills_check(settings: Settings, args: argparse.Namespace) -> int:
-    from skills.manifest import parse_manifest
+def manifest_check(settings: Settings) -> ManifestCheck:
+    """What `skills check`, `skills list` and the servers use to tell a manifest that can work
+    here from one that cannot (allowed hosts, connectors, secrets: this machine's)."""
+    from chatbot.light import installed_skills
+    from skills.checks import ManifestCheck
+    from skills.connectors.secrets import load_secrets
 
-    manifest = parse_manifest(_read(args.file), args.file, settings.skills.allowed_hosts)
+    base = installed_skills(settings)
+    return ManifestCheck(
+        lambda: [s.spec.name for s in base],
+        settings.skills.allowed_hosts,
+        settings.connectors,
+        lambda: load_secrets(settings.secrets_file),
+    )
+
+
+async def cmd_skills_check(settings: Settings, args: argparse.Namespace) -> int:
+    manifest = manifest_check(settings).validate(_read(args.file), args.file)
     print(f"{args.file}: ok ({manifest.model.name}, {len(manifest.model.examples)} examples)")
     return 0
 
@@ -321,7 +356,8 @@ async def _change(settings: Settings, args: argparse.Namespace, verb: str) -> in
             change = await rt.skills.remove(args.name, actor)
         else:
             change = await rt.skills.set_enabled(args.name, verb == "enable", actor)
-    print(change.text() + " Running servers pick it up within seconds.")
+    later = " Running servers pick it up within seconds." if change.changed else ""
+    print(change.text() + later)
     return 0
 
 
@@ -345,16 +381,55 @@ async def cmd_skills_restore(settings: Settings, args: argparse.Namespace) -> in
     return await _change(settings, args, "restore")
 
 
+async def cmd_skills_reload(settings: Settings, args: argparse.Namespace) -> int:
+    """Every running server reloads its skills; the packages this machine sees are listed."""
+    from importlib.metadata import packages_distributions
+
+    from chatbot.app import runtime
+    from skills.packages import described
+
+    actor = _admin(settings, args)
+    async with runtime(settings) as rt:
+        assert rt.skills is not None
+        await rt.skills.reload(actor)
+        base = rt.reloader.source.base if rt.reloader else []
+    dists = packages_distributions()
+    packaged = sorted({described(s, dists) for s in base} - {"builtin"})
+    print("Reload requested: running servers load their skills again within seconds.")
+    print(f"Packages with skills here: {', '.join(packaged) or 'none'}.")
+    print(
+        "A newly installed package is picked up without a restart; a package upgraded in "
+        "place needs a restart of each server that had imported it (its log says so)."
+    )
+    return 0
+
+
 async def cmd_skills_versions(settings: Settings, args: argparse.Namespace) -> int:
     from skills import admin as skill_admin
 
     async with open_store(settings) as store:
         history = await skill_admin.versions(store, args.name)
     if not history:
-        raise UserError(f"skill {args.name!r} has no stored manifest versions")
-    for v in history:
+        raise NotFound(f"skill {args.name!r} has no stored manifest versions")
+    diffs = [skill_admin.diff(p, v) for p, v in zip([None, *history], history, strict=False)]
+    if args.json:
+        for v, text in zip(history, diffs, strict=True):
+            row = {
+                "name": v.name,
+                "version": v.version,
+                "created_at": v.created_at.isoformat(),
+                "created_by": v.created_by,
+                "format": v.format,
+                "sha256": v.sha256,
+                **({"diff": text} if args.diff else {}),
+            }
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    for v, text in zip(history, diffs, strict=True):
         print(
             f"{v.version:>4} {v.created_at:%Y-%m-%d %H:%M:%S} {v.created_by:<10} {v.format} "
             f"sha256 {v.sha256[:12]}"
         )
+        if args.diff:
+            print(text, end="")
     return 0

@@ -5,6 +5,8 @@
      ├── StoreError         the database cannot be reached or migrated
      │    └── StorageUnavailable  it cannot be reached, read or written now (exit 3)
      └── UserError          meant for the person; the text says what is wrong and what to do
+          ├── NotFound      what was named does not exist (the CLI exits 1)
+          └── Refused       it exists, but nothing was done: already so, or not allowed (exit 1)
 
 Skill failures meant for the person are `skills.api.SkillError`. Anything else is a bug: it
 is logged with its traceback and the person gets a short apology with an audit reference.
@@ -37,3 +39,12 @@ class UserError(ChatOpsError):
 class StorageUnavailable(StoreError):
     """The database cannot be reached, or is read-only or full, right now: the CLI says so in
     one line and exits 3; a person is told nothing was done."""
+
+
+class NotFound(UserError):
+    """What the person named (a skill, a request, a version) does not exist: exit 1, not 2,
+    because the input was well formed; scripts tell "no such thing" from "bad arguments"."""
+
+
+class Refused(UserError):
+    """The thing exists but nothing was done (already in that state, not allowed): exit 1."""

@@ -9,24 +9,27 @@ transaction starts: a bad one changes nothing.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from importlib.metadata import packages_distributions
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot.errors import UserError
+from chatbot.errors import NotFound, Refused, UserError
 from chatbot.governance import audit
 from chatbot.store.engine import Store
 from chatbot.store.tables import SkillRegistryHead, SkillState, SkillVersion
 from chatbot.types import utcnow
-from skills.connectors.factory import available
-from skills.connectors.secrets import scope_key
+from skills.checks import ManifestCheck
+from skills.connectors.secrets import Secrets
 from skills.manifest import parse_manifest
 from skills.manifest.load import Manifest
+from skills.packages import described
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +41,25 @@ class Actor:
     channel: str = "admin"
 
 
+UNCHANGED = "skill.unchanged"
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     name: str
     event: str
     version: int | None = None
 
+    @property
+    def changed(self) -> bool:
+        return self.event != UNCHANGED
+
     def text(self) -> str:
+        if not self.changed:
+            return (
+                f"Skill {self.name} is unchanged: version {self.version} is already this "
+                "manifest, so nothing was added."
+            )
         what = self.event.removeprefix("skill.")
         at = f" (version {self.version})" if self.version else ""
         return f"Skill {self.name} {what}{at}."
@@ -111,34 +126,18 @@ class SkillAdmin:
         store: Store,
         fixed: Callable[[], Iterable[str]],
         allowed_hosts: Iterable[str] = (),
-        connectors: Iterable[str] = (),
+        connectors: Mapping[str, Mapping[str, Any]] | None = None,
+        secrets: Callable[[], Secrets] | None = None,
     ) -> None:
         self.store, self._fixed = store, fixed
         self.allowed_hosts = tuple(allowed_hosts)
-        # Only systems we have a connector for; other [connectors.*] sections mean nothing here.
-        self.connectors = frozenset(connectors) & frozenset(available())
+        self.check = ManifestCheck(
+            fixed, self.allowed_hosts, dict(connectors or {}), secrets or Secrets
+        )
 
     def validate(self, text: str, file: str) -> Manifest:
-        """Parse and check a manifest (CPU work: async callers run it in a worker thread)."""
-        manifest = parse_manifest(text, file, self.allowed_hosts)
-        name = manifest.model.name
-        if name in set(self._fixed()):
-            raise UserError(f"{file}: name: {name} is a built-in or packaged skill; pick another")
-        # A manifest's secrets are those stored under its name; a built-in skill's scope
-        # (vpn.reset is also vpn_reset) is not for a manifest to borrow.
-        owner = next((f for f in self._fixed() if scope_key(f) == scope_key(name)), None)
-        if owner is not None:
-            raise UserError(
-                f"{file}: name: {name} is the secret scope of the built-in skill {owner}; "
-                "pick another"
-            )
-        for step in manifest.model.all_steps():
-            if step.connector is not None and step.connector not in self.connectors:
-                known = ", ".join(sorted(self.connectors)) or "none"
-                raise UserError(
-                    f"{file}: connector: {step.connector} is not configured (configured: {known})"
-                )
-        return manifest
+        """Parse and check that it can work here (CPU work: callers use a worker thread)."""
+        return self.check.validate(text, file)
 
     @staticmethod
     async def _lock(tx: AsyncSession) -> None:
@@ -164,6 +163,22 @@ class SkillAdmin:
         )
         await audit.append(tx, record)
         return change
+
+    @staticmethod
+    async def _current_if_same(tx: AsyncSession, manifest: Manifest) -> int | None:
+        """The current version's number when it is enabled and holds exactly this manifest."""
+        state = await tx.get(SkillState, manifest.model.name)
+        if state is None or state.version is None or not state.enabled:
+            return None
+        current = (
+            await tx.exec(
+                select(SkillVersion).where(
+                    SkillVersion.name == state.name, SkillVersion.version == state.version
+                )
+            )
+        ).first()
+        sha = hashlib.sha256(manifest.source.encode()).hexdigest()
+        return state.version if current is not None and current.sha256 == sha else None
 
     async def _new_version(self, tx: AsyncSession, manifest: Manifest, actor: Actor) -> int:
         name = manifest.model.name
@@ -201,6 +216,9 @@ class SkillAdmin:
         manifest = await asyncio.to_thread(self.validate, text, file)
         async with self.store.transaction() as tx:
             await self._lock(tx)
+            same = await self._current_if_same(tx, manifest)
+            if same is not None:  # re-posting the running manifest: no version, no reload
+                return Change(manifest.model.name, UNCHANGED, same)
             number = await self._new_version(tx, manifest, actor)
             sha = hashlib.sha256(text.encode()).hexdigest()
             change = Change(manifest.model.name, "skill.added", number)
@@ -209,13 +227,19 @@ class SkillAdmin:
     async def restore(self, name: str, version: int, actor: Actor) -> Change:
         old = next((v for v in await versions(self.store, name) if v.version == version), None)
         if old is None:
-            raise UserError(f"skill {name} has no version {version}; see 'chatops skills versions'")
+            raise NotFound(f"skill {name} has no version {version}; see 'chatops skills versions'")
         manifest = await asyncio.to_thread(self.validate, old.source, f"{name} version {version}")
         async with self.store.transaction() as tx:
             await self._lock(tx)
             number = await self._new_version(tx, manifest, actor)
             change = Change(name, "skill.restored", number)
             return await self._commit(tx, actor, change, restored_from=version)
+
+    async def reload(self, actor: Actor) -> Change:
+        """Make every replica load the skill set again (packages rescanned, secrets re-read)."""
+        async with self.store.transaction() as tx:
+            await self._lock(tx)
+            return await self._commit(tx, actor, Change("*", "skill.reload"))
 
     async def set_enabled(self, name: str, enabled: bool, actor: Actor) -> Change:
         fixed = name in set(self._fixed())
@@ -224,12 +248,12 @@ class SkillAdmin:
             state = await tx.get(SkillState, name)
             if state is None or (state.kind == "manifest" and state.version is None):
                 if not fixed:
-                    raise UserError(f"there is no skill named {name!r}; see 'chatops skills list'")
+                    raise NotFound(f"there is no skill named {name!r}; see 'chatops skills list'")
                 state = SkillState(
                     name=name, kind="builtin", updated_by=actor.name, updated_at=utcnow()
                 )
             if state.enabled == enabled:
-                raise UserError(f"skill {name} is already {'enabled' if enabled else 'disabled'}")
+                raise Refused(f"skill {name} is already {'enabled' if enabled else 'disabled'}")
             state.enabled, state.updated_by, state.updated_at = enabled, actor.name, utcnow()
             tx.add(state)
             event = "skill.enabled" if enabled else "skill.disabled"
@@ -237,16 +261,28 @@ class SkillAdmin:
 
     async def remove(self, name: str, actor: Actor) -> Change:
         if name in set(self._fixed()):
-            raise UserError(f"{name} is a built-in or packaged skill; disable it instead")
+            raise Refused(f"{name} is a built-in or packaged skill; disable it instead")
         async with self.store.transaction() as tx:
             await self._lock(tx)
             state = await tx.get(SkillState, name)
             if state is None or state.version is None:
-                raise UserError(f"there is no manifest skill named {name!r}")
+                raise NotFound(f"there is no manifest skill named {name!r}")
             was = state.version
             state.version, state.updated_by, state.updated_at = None, actor.name, utcnow()
             tx.add(state)
             return await self._commit(tx, actor, Change(name, "skill.removed", was))
+
+
+def diff(previous: SkillVersion | None, current: SkillVersion) -> str:
+    """A unified diff of a version against the one before it (all added for the first)."""
+    old = previous.source.splitlines(keepends=True) if previous else []
+    lines = difflib.unified_diff(
+        old,
+        current.source.splitlines(keepends=True),
+        f"{current.name} v{previous.version}" if previous else "/dev/null",
+        f"{current.name} v{current.version}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,12 +296,16 @@ class Listed:
     description: str
     risk: str
     side_effect: bool
+    state: str = "active"  # active, disabled, or "skipped: why" (cannot work here)
+    source: str = "builtin"  # builtin, "package NAME VERSION", or manifest
 
     def as_json(self) -> dict[str, object]:
         return {
             "name": self.name,
             "kind": self.kind,
             "enabled": self.enabled,
+            "state": self.state,
+            "source": self.source,
             "version": self.version,
             "description": self.description,
             "risk": self.risk,
@@ -293,39 +333,54 @@ async def removed_manifests(store: Store) -> list[str]:
         return list(rows.all())
 
 
-async def listing(store: Store, base: Iterable[object]) -> list[Listed]:
-    """Built-in and packaged skills (`base`), then manifest skills, each with its state."""
+async def listing(
+    store: Store, base: Iterable[object], check: ManifestCheck | None = None
+) -> list[Listed]:
+    """Built-in and packaged skills (`base`), then manifest skills, each with its state: a
+    manifest that cannot work with this process's settings and secrets (`check`) is listed as
+    skipped with the reason, as the servers skip it, instead of vanishing from the list."""
 
     known = await states(store)
     rows: list[Listed] = []
+    dists = packages_distributions()
     for skill in base:
         spec = skill.spec  # type: ignore[attr-defined]
         state = known.get(spec.name)
+        enabled = state is None or state.enabled
+        source = described(skill, dists)
         rows.append(
             Listed(
                 spec.name,
-                "builtin",
-                state is None or state.enabled,
+                "builtin" if source == "builtin" else "package",
+                enabled,
                 None,
                 spec.description,
                 spec.risk.value,
                 spec.side_effect,
+                "active" if enabled else "disabled",
+                source,
             )
         )
     running = await running_manifests(store)
-    specs = await asyncio.to_thread(lambda: [_spec_or_none(row) for row, _ in running])
-    for (row, enabled), spec in zip(running, specs, strict=True):
-        if spec is None:
-            continue
+
+    def examine(row: SkillVersion) -> tuple[Any, str | None]:
+        why = check.reason(row.source, row.name) if check is not None else None
+        return _spec_or_none(row), why
+
+    found = await asyncio.to_thread(lambda: [examine(row) for row, _ in running])
+    for (row, enabled), (spec, why) in zip(running, found, strict=True):
+        shown = "disabled" if not enabled else "active" if why is None else f"skipped: {why}"
         rows.append(
             Listed(
                 row.name,
                 "manifest",
                 enabled,
                 row.version,
-                spec.description,
-                spec.risk.value,
-                spec.side_effect,
+                spec.description if spec else "(this version cannot be read)",
+                spec.risk.value if spec else "unknown",
+                spec.side_effect if spec else True,
+                shown,
+                "manifest",
             )
         )
     return rows

@@ -24,11 +24,13 @@ import httpx
 from chatbot.types import Outcome
 from skills import admin
 from skills.api import Skill, SkillContext, SkillSpec
+from skills.checks import ManifestCheck
 from skills.connectors.base import Sleep
 from skills.connectors.factory import available, connector
 from skills.connectors.secrets import Secrets, scope_key
 from skills.manifest import ManifestSkill, parse_manifest
 from skills.manifest.skill import spec_of
+from skills.packages import PackageWatch
 from skills.registry import Disabled, SkillRegistry
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,11 @@ class SkillSource:
     allowed_hosts: tuple[str, ...]
     connectors: Mapping[str, Mapping[str, Any]]
     sleep: Sleep = asyncio.sleep
+    # Re-reads the secrets file and environment on every load, so a secret set after start-up
+    # reaches manifest skills with the next registry change, without a restart.
+    reread: Callable[[], Secrets] | None = None
+    # Rescans the `chatops.skills` entry points on every load: new distributions join `base`.
+    packages: PackageWatch | None = None
 
     def fixed_names(self) -> list[str]:
         return [s.spec.name for s in self.base]
@@ -105,19 +112,32 @@ class SkillSource:
         return self.secrets.scope(name)
 
     def _parse(self, rows: list[Any]) -> list[Any]:
-        """Parse the running manifests (in a worker thread: it is CPU work)."""
+        """Parse the running manifests (in a worker thread: it is CPU work). One that cannot
+        work here (host no longer allowed, secret or connector missing) is skipped, for the
+        reason `skills list` shows."""
+        check = ManifestCheck(list, self.allowed_hosts, self.connectors, lambda: self.secrets)
         parsed = []
         for row in rows:
+            where = f"{row.name} v{row.version}"
             try:
-                parsed.append(
-                    parse_manifest(row.source, f"{row.name} v{row.version}", self.allowed_hosts)
-                )
+                manifest = parse_manifest(row.source, where, self.allowed_hosts)
+                why = check.unusable(manifest, where)
             except Exception as exc:  # settings changed under it (e.g. a host no longer allowed)
-                log.error("manifest skill %s v%s skipped: %s", row.name, row.version, exc)
-                parsed.append(None)
+                manifest, why = None, str(exc)
+            if why is not None:
+                log.error("manifest skill %s skipped: %s", where, why)
+                manifest = None
+            parsed.append(manifest)
         return parsed
 
     async def load(self, store: Any) -> list[Skill]:
+        if self.reread is not None:
+            self.secrets = self.reread()
+        if self.packages is not None:
+            found = await asyncio.to_thread(self.packages.rescan, self.fixed_names())
+            for skill in found:
+                log.info("skill %s from a newly installed package", skill.spec.name)
+            self.base += found
         states = await admin.states(store)
         makers = self.connector_makers()
         skills: list[Skill] = [

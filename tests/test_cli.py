@@ -72,7 +72,7 @@ def test_parse_prints_one_json_object_per_line(tmp_path: Path) -> None:
         (("say", "hello"), "--as"),
         (("say", "--as", "zed", "hi"), "unknown person 'zed'"),
         (("say", "--as", "alice"), "nothing to say"),
-        (("audit", "export", "--since", "yesterday"), "not an ISO date"),
+        (("audit", "export", "--since", "next blue moon"), "is not a time"),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(

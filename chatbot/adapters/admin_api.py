@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from chatbot.adapters.bodies import BadBody, decode, parse_object
 from chatbot.app import Runtime
-from chatbot.errors import UserError
+from chatbot.errors import NotFound, Refused, UserError
 from skills import admin
 from skills.manifest import ManifestError
 
@@ -84,6 +84,10 @@ async def _guarded(request: Request, act: Any) -> Response:
         return await act(rt.skills, _actor(who))
     except ManifestError as exc:
         return _error(422, "manifest refused", problems=list(exc.problems))
+    except NotFound as exc:
+        return _error(404, str(exc))
+    except Refused as exc:  # it exists, and nothing was done
+        return _error(409, str(exc))
     except UserError as exc:
         return _error(400, str(exc))
 
@@ -91,7 +95,7 @@ async def _guarded(request: Request, act: Any) -> Response:
 async def list_skills(request: Request) -> Response:
     async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
         base = _runtime(request).reloader.source.base if _runtime(request).reloader else []
-        rows = await admin.listing(skills.store, base)
+        rows = await admin.listing(skills.store, base, skills.check)
         return JSONResponse({"skills": [r.as_json() for r in rows]})
 
     return await _guarded(request, act)
@@ -118,7 +122,8 @@ async def _manifest_body(request: Request) -> tuple[str, str]:
 async def add_skill(request: Request) -> Response:
     async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
         text, file = await _manifest_body(request)
-        return await _apply(request, await skills.add(text, file, actor), 201)
+        change = await skills.add(text, file, actor)
+        return await _apply(request, change, 201 if change.changed else 200)
 
     return await _guarded(request, act)
 
@@ -150,6 +155,19 @@ async def show_skill(request: Request) -> Response:
                 "source": current.source if current else None,
             }
         )
+
+    return await _guarded(request, act)
+
+
+async def reload_skills(request: Request) -> Response:
+    async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
+        change = await skills.reload(actor)
+        rt = _runtime(request)
+        if rt.reloader is not None:
+            await rt.reloader.check()
+        watch = rt.reloader.source.packages if rt.reloader else None
+        needed = list(watch.restart_needed) if watch else []
+        return JSONResponse({"event": change.event, "restart_needed": needed})
 
     return await _guarded(request, act)
 
@@ -189,6 +207,7 @@ async def restore_skill(request: Request) -> Response:
 routes = [
     Route("/api/skills", list_skills, methods=["GET"]),
     Route("/api/skills", add_skill, methods=["POST"]),
+    Route("/api/skills/reload", reload_skills, methods=["POST"]),
     Route("/api/skills/{name}", show_skill, methods=["GET"]),
     Route("/api/skills/{name}", remove_skill, methods=["DELETE"]),
     Route("/api/skills/{name}/disable", _toggle(False), methods=["POST"]),

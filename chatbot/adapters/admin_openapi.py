@@ -45,7 +45,12 @@ def _change(method: str, path: str, op_id: str, summary: str, **more: Any) -> Op
         op_id,
         summary,
         TAG,
-        {200: ("what changed", CHANGE), 404: ("no such skill", None), **GUARDED},
+        {
+            200: ("what changed", CHANGE),
+            404: ("no such skill", None),
+            409: ("nothing changed: it is already so, or not allowed", None),
+            **GUARDED,
+        },
         parameters=(NAME,),
         bearer=True,
         **more,
@@ -79,6 +84,7 @@ operations = (
         "Add or update a manifest skill (TOML or YAML text, or JSON wrapping it)",
         TAG,
         {
+            200: ("nothing changed: the current version is already this manifest", CHANGE),
             201: ("the skill's new version", CHANGE),
             422: ("the manifest is refused", None),
             **GUARDED,
@@ -121,6 +127,28 @@ operations = (
             **GUARDED,
         },
         parameters=(NAME,),
+        bearer=True,
+    ),
+    Operation(
+        "POST",
+        "/api/skills/reload",
+        "reloadSkills",
+        "Every server reloads its skills now, rescanning installed packages",
+        TAG,
+        {
+            200: (
+                "reload requested; what this server could not take without a restart",
+                {
+                    "type": "object",
+                    "required": ["event", "restart_needed"],
+                    "properties": {
+                        "event": {"type": "string"},
+                        "restart_needed": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            ),
+            **GUARDED,
+        },
         bearer=True,
     ),
     _change("DELETE", "/api/skills/{name}", "removeSkill", "Remove a manifest skill"),

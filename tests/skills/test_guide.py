@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -85,3 +90,55 @@ async def test_my_manifest(settings: Settings, tmp_path: Path, monkeypatch) -> N
         await chat.runtime.reloader.check()  # what the server does every 2 seconds
         replies = await confirmed(chat, "dave", "flush the cache of web in prod")
         assert text_of(replies) == "Purged the CDN cache of web in prod (purge p-9)."
+
+
+# --- the guide's commands, exactly as printed --------------------------------------------------
+README = Path(__file__).parents[2] / "README.md"
+
+
+def _guide() -> tuple[str, str]:
+    """The guide's settings file and its console session, as the README prints them."""
+    text = README.read_text("utf-8")
+    guide = text[text.index("## Write your first skill") :]
+    settings = guide[guide.index("```toml\n# chatops.toml\n") + len("```toml\n") :]
+    console = guide[guide.index("```console\n") + len("```console\n") :]
+    return settings[: settings.index("```")], console[: console.index("```")]
+
+
+def test_the_guide_runs_as_written(tmp_path: Path) -> None:
+    """From an empty folder: the settings step, then every command, each output as shown."""
+    settings_file, session = _guide()
+    (tmp_path / "chatops.toml").write_text(settings_file)
+    shutil.copytree(MANIFEST.parent, tmp_path / "deploy" / "examples")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATOPS_")}
+    chatops = str(Path(sys.executable).with_name("chatops"))
+    lines = session.splitlines()
+    ran = 0
+    for i, line in enumerate(lines):
+        if not line.startswith("$ "):
+            continue
+        words = shlex.split(line[2:])
+        expected = []
+        for out in lines[i + 1 :]:
+            if out.startswith("$ "):
+                break
+            expected.append(out)
+        if words[0] == "export":
+            name, _, value = words[1].partition("=")
+            env[name] = value
+            continue
+        assert words[0] == "chatops", line
+        done = subprocess.run(
+            [chatops, *words[1:]],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert done.returncode == 0, (line, done.stderr)
+        assert done.stdout.splitlines() == expected, line
+        assert done.stderr == "", (line, done.stderr)
+        ran += 1
+    assert ran >= 3

@@ -174,13 +174,23 @@ async def test_the_admin_api(config: Path, cdn: tuple[int, list[Any]]) -> None:
                 headers={**admin, "Content-Type": "application/toml"},
             )
             assert added.status_code == 201 and added.json()["version"] == 1
+            same = await http.post(
+                "/api/skills",
+                content=_manifest(port),
+                headers={**admin, "Content-Type": "application/toml"},
+            )
+            assert same.status_code == 200 and same.json()["event"] == "skill.unchanged"
             listed = (await http.get("/api/skills", headers=admin)).json()["skills"]
             assert {
                 "name": "cache.flush",
                 "kind": "manifest",
                 "enabled": True,
                 "version": 1,
+                "state": "active",
             }.items() <= next(s for s in listed if s["name"] == "cache.flush").items()
+            reloaded = await http.post("/api/skills/reload", headers=admin)
+            assert reloaded.status_code == 200
+            assert reloaded.json() == {"event": "skill.reload", "restart_needed": []}
             shown = (await http.get("/api/skills/cache.flush", headers=admin)).json()
             assert shown["source"] == _manifest(port) and len(shown["versions"]) == 1
 
@@ -189,7 +199,7 @@ async def test_the_admin_api(config: Path, cdn: tuple[int, list[Any]]) -> None:
             on = await http.post("/api/skills/kb.search/disable", headers=admin)
             assert on.status_code == 200
             again = await http.post("/api/skills/kb.search/disable", headers=admin)
-            assert again.status_code == 400 and "already disabled" in again.json()["error"]
+            assert again.status_code == 409 and "already disabled" in again.json()["error"]
             back = await http.post(
                 "/api/skills/cache.flush/restore", json={"version": 1}, headers=admin
             )
