@@ -29,6 +29,7 @@ from chatbot.governance.authorize import Authorizer
 from chatbot.governance.rbac import channel_kind
 from chatbot.governance.redaction import redact
 from chatbot.identity import Directory
+from chatbot.incidents import chat as incident_chat
 from chatbot.incidents.book import IncidentBook
 from chatbot.incidents.desk import IncidentDesk
 from chatbot.metrics import Metrics
@@ -327,6 +328,11 @@ class Assistant(Conversing):
             choices = self.understander.choices(slot)
             buttons = tuple(Button(c, str(ButtonValue(ButtonVerb.SLOT, c))) for c in choices[:8])
             return [Reply(slot.question(), ReplyKind.QUESTION, buttons)]
+        if spec.name in incident_chat.CHAT_SKILLS:  # answered by the incident desk
+            text = await incident_chat.answer(
+                self.incidents, principal, spec.name, plain, message.event_id
+            )
+            return [Reply(text, ReplyKind.RESULT)]
         if when is not None and not dry_run:
             return await self._proceed_timed(principal, message, spec, plain, when)
         slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}

@@ -407,3 +407,11 @@ RECORDED_LATER = (
     "(I couldn't record this yet because the database is unavailable; it will be recorded "
     "as soon as the database is back.)"
 )
+
+# -- incidents in chat (issue 14) -----------------------------------------------------------
+NOTHING_ON_FIRE = "Nothing is on fire: there are no open incidents."
+
+
+def open_incidents(lines: list[str], more: bool = False) -> str:
+    tail = "\n(and more: `chatops incidents list` shows them all)" if more else ""
+    return "Open incidents:\n" + "\n".join(lines) + tail

@@ -21,10 +21,9 @@ from chatbot.errors import UserError
 from chatbot.governance.rbac import Rbac
 from chatbot.incidents.book import IncidentBook, IncidentState, incident_ref
 from chatbot.types import Button, ButtonStyle, ButtonValue, ButtonVerb, Principal
-from skills.api import SkillSpec
+from skills.builtin.catalog.incidents import INCIDENT_ACK as ACK
+from skills.builtin.catalog.incidents import INCIDENT_RESOLVE as RESOLVE
 
-ACK = SkillSpec(name="incident.ack", description="Acknowledge an incident.")
-RESOLVE = SkillSpec(name="incident.resolve", description="Resolve an incident.")
 _MOVES = {
     ButtonVerb.INCIDENT_ACK: (ACK, IncidentState.ACKNOWLEDGED),
     ButtonVerb.INCIDENT_RESOLVE: (RESOLVE, IncidentState.RESOLVED),
