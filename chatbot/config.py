@@ -346,6 +346,9 @@ class Runbook(Frozen):
     skill: str
     slots: dict[str, str] = Field(default_factory=dict)
     title: str = ""
+    # Run it as soon as an incident opens, as `incidents.auto_as`, through RBAC and policy
+    # like a person's request, at most `incidents.auto_per_hour` times per service.
+    auto: bool = False
 
 
 class IncidentSettings(Frozen):
@@ -361,6 +364,10 @@ class IncidentSettings(Frozen):
     responders: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     dependencies: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     runbooks: tuple[Runbook, ...] = ()
+    # Automatic remediation: the directory person whose grants bound what the assistant may
+    # run by itself (absent from the directory: nothing runs), and how often per service.
+    auto_as: str = "assistant"
+    auto_per_hour: int = Field(default=3, ge=0)
 # -- identity: directory, SCIM, groups -> roles ---------------------------------------------
 
 # The approver kind "the requester's manager", next to role names in `policy.approvers`.

@@ -415,3 +415,24 @@ NOTHING_ON_FIRE = "Nothing is on fire: there are no open incidents."
 def open_incidents(lines: list[str], more: bool = False) -> str:
     tail = "\n(and more: `chatops incidents list` shows them all)" if more else ""
     return "Open incidents:\n" + "\n".join(lines) + tail
+
+
+def auto_ran(title: str, answer: str) -> str:
+    first = answer.splitlines()[0] if answer else ""
+    return f"assistant ran the runbook automatically: {title[:1].lower()}{title[1:]}: {first}"
+
+
+def auto_skipped(title: str, why: str) -> str:
+    return f"automatic runbook not run ({title[:1].lower()}{title[1:]}): {why}"
+
+
+def auto_unset(who: str) -> str:
+    return f"no directory entry {who!r} to act as; add it with the grants it may use alone"
+
+
+def auto_limit(per_hour: int, service: str) -> str:
+    return f"already {per_hour} automatic runs for {service} in the last hour; use the button"
+
+
+def auto_needs_approval() -> str:
+    return "policy needs an approval for it; use the button on the incident card"

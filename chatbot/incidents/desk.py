@@ -36,13 +36,14 @@ class Remedy:
     title: str
     skill: str
     slots: dict[str, str] = field(default_factory=dict)
+    auto: bool = False
 
 
 def remedies(settings: IncidentSettings, alert: str, service: str, env: str) -> list[Remedy]:
     """Configured runbooks for this alert or service first, then a rollback and a restart of
     the service where the incident names one."""
     found = [
-        Remedy(book.title or book.skill, book.skill, dict(book.slots))
+        Remedy(book.title or book.skill, book.skill, dict(book.slots), book.auto)
         for book in settings.runbooks
         if fnmatchcase(alert, book.alert) and fnmatchcase(service, book.service)
     ]
