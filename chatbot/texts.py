@@ -436,3 +436,16 @@ def auto_limit(per_hour: int, service: str) -> str:
 
 def auto_needs_approval() -> str:
     return "policy needs an approval for it; use the button on the incident card"
+
+# -- health-gated deploys (issue 14) --------------------------------------------------------
+GATE_ROLLBACK = "Roll back"
+_GATE_HEAD = {
+    "pass": "Health check after deploying {what}: looks healthy.",
+    "fail": "Health check after deploying {what}: worse than before. Roll it back?",
+    "inconclusive": "Health check after deploying {what}: not enough data to tell; "
+    "nothing was rolled back, keep an eye on it.",
+}
+
+
+def gate_verdict(what: str, verdict: str, reason: str) -> str:
+    return _GATE_HEAD[verdict].format(what=what) + f" ({reason})"
