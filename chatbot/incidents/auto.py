@@ -85,7 +85,8 @@ async def _one(assistant: Assistant, incident_id: int) -> None:
     message = Message("incidents", principal.name, channel=incident_ref(incident_id), event_id=key)
     decision = assistant.authorizer.decide(principal, spec, remedy.slots)
     if decision.verdict in (Verdict.DENY, Verdict.APPROVE):
-        why = decision.reason or texts.auto_needs_approval()
+        approve = decision.verdict is Verdict.APPROVE
+        why = texts.auto_needs_approval() if approve else decision.reason
         await book.note(incident_id, ACTOR, texts.auto_skipped(remedy.title, why), key)
         return
     async with book.store.transaction() as tx:

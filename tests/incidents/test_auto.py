@@ -26,7 +26,22 @@ RESTART = Runbook(
 )
 
 
-def app_for(settings: Settings, database_url: str, understander: Understander, role: str | None):
+ROLLBACK_PROD = Runbook(
+    alert="High*",
+    skill="deploy.rollback",
+    slots={"service": "checkout", "env": "prod"},
+    title="Roll back checkout in prod",
+    auto=True,
+)
+
+
+def app_for(
+    settings: Settings,
+    database_url: str,
+    understander: Understander,
+    role: str | None,
+    runbook: Runbook = RESTART,
+):
     people = dict(settings.people)
     if role is not None:
         people["assistant"] = Person(email="assistant@example.com", roles=(role,))
@@ -35,7 +50,7 @@ def app_for(settings: Settings, database_url: str, understander: Understander, r
             "people": people,
             "alerts": AlertSettings(alertmanager_token=SecretStr(TOKEN)),
             "incidents": IncidentSettings(
-                responders={"*": ("carol",)}, runbooks=(RESTART,), auto_per_hour=1
+                responders={"*": ("carol",)}, runbooks=(runbook,), auto_per_hour=1
             ),
         }
     )
@@ -88,13 +103,26 @@ def test_an_automatic_runbook_runs_once_as_the_assistant_and_is_bounded_per_hour
     assert any("already 1 automatic runs for checkout" in t[2] for t in lines), lines
 
 
-@pytest.mark.parametrize(("role", "why"), [(None, "no directory entry"), ("employee", "")])
+@pytest.mark.parametrize(
+    ("role", "runbook", "why"),
+    [
+        (None, RESTART, "no directory entry"),
+        ("employee", RESTART, "grants service.restart"),
+        # Production rollbacks need an approval in the demo policy: left to the button.
+        ("release-manager", ROLLBACK_PROD, "needs an approval"),
+    ],
+)
 def test_without_rights_nothing_runs_and_the_timeline_says_why(
-    settings: Settings, database_url: str, understander: Understander, role: str | None, why: str
+    settings: Settings,
+    database_url: str,
+    understander: Understander,
+    role: str | None,
+    runbook: Runbook,
+    why: str,
 ) -> None:
-    with TestClient(app_for(settings, database_url, understander, role)) as client:
+    with TestClient(app_for(settings, database_url, understander, role, runbook)) as client:
         fire(client)
         lines = timeline(client, 1)
         assert not [t for t in lines if t[0] == "action"], lines
         (note,) = [t for t in lines if t[2].startswith("automatic runbook not run")]
-        assert note[1] == "assistant" and why in note[2]
+        assert note[1] == "assistant" and why in note[2], note
