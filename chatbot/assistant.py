@@ -29,6 +29,8 @@ from chatbot.governance.authorize import Authorizer
 from chatbot.governance.rbac import channel_kind
 from chatbot.governance.redaction import redact
 from chatbot.identity import Directory
+from chatbot.incidents import chat as incident_chat
+from chatbot.incidents import gating
 from chatbot.incidents.book import IncidentBook
 from chatbot.incidents.desk import IncidentDesk
 from chatbot.metrics import Metrics
@@ -327,6 +329,11 @@ class Assistant(Conversing):
             choices = self.understander.choices(slot)
             buttons = tuple(Button(c, str(ButtonValue(ButtonVerb.SLOT, c))) for c in choices[:8])
             return [Reply(slot.question(), ReplyKind.QUESTION, buttons)]
+        if spec.name in incident_chat.CHAT_SKILLS:  # answered by the incident desk
+            text = await incident_chat.answer(
+                self.incidents, principal, spec.name, plain, message.event_id or ""
+            )
+            return [Reply(text, ReplyKind.RESULT)]
         if when is not None and not dry_run:
             return await self._proceed_timed(principal, message, spec, plain, when)
         slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}
@@ -385,6 +392,13 @@ class Assistant(Conversing):
             return [Reply(await self.incidents.move(principal, verb, int(arg), message.event_id))]
         if verb is ButtonVerb.REMEDY:
             return await self._remedy(principal, message, arg)
+        if verb is ButtonVerb.ROLLBACK:  # a deploy whose health gate failed
+            deployed = await self.approvals.finish.load(int(arg))
+            wanted = gating.rollback_slots(deployed)
+            spec = self.registry.spec("deploy.rollback")
+            if wanted is None or spec is None:
+                return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+            return await self._proceed(principal, message, spec, wanted, dry_run=False)
         async with self.store.transaction() as tx:
             pending = await dialogue.load(tx, dialogue.conversation_key(principal, message))
         if verb is ButtonVerb.SLOT and pending is not None and pending.slot:

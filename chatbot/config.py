@@ -346,6 +346,22 @@ class Runbook(Frozen):
     skill: str
     slots: dict[str, str] = Field(default_factory=dict)
     title: str = ""
+    # Run it as soon as an incident opens, as `incidents.auto_as`, through RBAC and policy
+    # like a person's request, at most `incidents.auto_per_hour` times per service.
+    auto: bool = False
+
+
+class GateSignal(Frozen):
+    """One signal a deploy's health gate reads from Prometheus: a PromQL query with
+    `{service}` and `{env}` placeholders; larger values are worse (chatbot/incidents/health)."""
+
+    name: str
+    query: str
+    min_points: int = Field(default=5, ge=2)
+    alpha: float = Field(default=0.01, gt=0, lt=1)
+    min_ratio: float = Field(default=1.5, ge=1)
+    min_delta: float = Field(default=0.0, ge=0)
+    slo_max: float | None = None
 
 
 class IncidentSettings(Frozen):
@@ -361,6 +377,16 @@ class IncidentSettings(Frozen):
     responders: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     dependencies: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     runbooks: tuple[Runbook, ...] = ()
+    # Automatic remediation: the directory person whose grants bound what the assistant may
+    # run by itself (absent from the directory: nothing runs), and how often per service.
+    auto_as: str = "assistant"
+    auto_per_hour: int = Field(default=3, ge=0)
+    # Health-gated deploys: after a successful deploy, compare `gate_window_minutes` after it
+    # with as long before it, on each signal; a fail offers the deployer "Roll back".
+    prometheus_url: str = ""
+    gate_signals: tuple[GateSignal, ...] = ()
+    gate_window_minutes: int = Field(default=10, ge=1)
+    gate_step: str = "30s"
 # -- identity: directory, SCIM, groups -> roles ---------------------------------------------
 
 # The approver kind "the requester's manager", next to role names in `policy.approvers`.

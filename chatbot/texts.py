@@ -447,3 +447,44 @@ def offboard_config_person(name: str) -> str:
         f"{name} comes from [people] in the config file, which puts them back at the next "
         f"start: remove [people.{name}] there too"
     )
+# -- incidents in chat (issue 14) -----------------------------------------------------------
+NOTHING_ON_FIRE = "Nothing is on fire: there are no open incidents."
+
+
+def open_incidents(lines: list[str], more: bool = False) -> str:
+    tail = "\n(and more: `chatops incidents list` shows them all)" if more else ""
+    return "Open incidents:\n" + "\n".join(lines) + tail
+
+
+def auto_ran(title: str, answer: str) -> str:
+    first = answer.splitlines()[0] if answer else ""
+    return f"assistant ran the runbook automatically: {title[:1].lower()}{title[1:]}: {first}"
+
+
+def auto_skipped(title: str, why: str) -> str:
+    return f"automatic runbook not run ({title[:1].lower()}{title[1:]}): {why}"
+
+
+def auto_unset(who: str) -> str:
+    return f"no directory entry {who!r} to act as; add it with the grants it may use alone"
+
+
+def auto_limit(per_hour: int, service: str) -> str:
+    return f"already {per_hour} automatic runs for {service} in the last hour; use the button"
+
+
+def auto_needs_approval() -> str:
+    return "policy needs an approval for it; use the button on the incident card"
+
+# -- health-gated deploys (issue 14) --------------------------------------------------------
+GATE_ROLLBACK = "Roll back"
+_GATE_HEAD = {
+    "pass": "Health check after deploying {what}: looks healthy.",
+    "fail": "Health check after deploying {what}: worse than before. Roll it back?",
+    "inconclusive": "Health check after deploying {what}: not enough data to tell; "
+    "nothing was rolled back, keep an eye on it.",
+}
+
+
+def gate_verdict(what: str, verdict: str, reason: str) -> str:
+    return _GATE_HEAD[verdict].format(what=what) + f" ({reason})"

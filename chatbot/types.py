@@ -37,6 +37,7 @@ class ButtonVerb(StrEnum):
     INCIDENT_ACK = "incident-ack"  # an incident's id
     INCIDENT_RESOLVE = "incident-resolve"  # an incident's id
     REMEDY = "remedy"  # "12.0": incident 12, its first remediation
+    ROLLBACK = "rollback"  # a deploy's action id whose health gate failed: roll it back
 
 
 ACTION_VERBS = frozenset(
@@ -52,6 +53,7 @@ ID_VERBS = ACTION_VERBS | {
     ButtonVerb.UNSCHEDULE,
     ButtonVerb.INCIDENT_ACK,
     ButtonVerb.INCIDENT_RESOLVE,
+    ButtonVerb.ROLLBACK,
 }
 # Action ids are 64-bit signed integers in every database we run on; larger ones name nothing.
 MAX_ACTION_ID = 2**63 - 1

@@ -30,7 +30,7 @@ RISKY = frozenset({Risk.MEDIUM, Risk.HIGH})
 HELP_SKILL = "help"
 VAGUE_CONFIDENCE = 0.3
 QUESTION_WORDS = frozenset({"how", "what", "who", "which", "any", "anything"})
-ID_LABELS = frozenset({"TICKET", "CHANGE"})
+ID_LABELS = frozenset({"TICKET", "CHANGE", "INCIDENT"})
 Keywords = tuple[tuple[str, ...], ...]
 
 

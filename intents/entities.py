@@ -30,6 +30,8 @@ ABBREVIATIONS = {"db": "database", "prod": "production", "api": "api", "gw": "ga
 SELF_WORDS = frozenset({"me", "my", "myself", "mine", "i"})
 
 TICKET_RE = re.compile(r"\binc[\s#-]?(\d{1,7})\b", re.I)
+# An incident of the alert desk, INC-12: a hyphen and at most 6 digits (tickets have 7).
+INCIDENT_RE = re.compile(r"\binc-(\d{1,6})\b", re.I)
 CHANGE_RE = re.compile(r"\bchg[\s#-]?(\d{1,7})\b", re.I)
 VERSION_RE = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)?(?:-[0-9a-z.]+)?)(?![\w.]*\d)", re.I)
 # Durations read the same unit and number words as dates ("in 2 hours"), plus a few more.
@@ -128,6 +130,10 @@ class EntityFinder:
         found = [Entity("DATE", d.value, text[d.start : d.end], d.start, d.end)
                  for d in find_dates(text, now)]
         dates = [(e.start, e.end) for e in found]
+        for m in INCIDENT_RE.finditer(text):
+            found.append(Entity("INCIDENT", f"INC-{int(m.group(1))}", m.group(0), m.start(),
+                                m.end()))
+        # INC-12 is also read as a ticket ("close ticket inc-42"); the skill's slot picks.
         for label, regex in (("TICKET", TICKET_RE), ("CHANGE", CHANGE_RE)):
             for m in regex.finditer(text):
                 value = label[:3].replace("TIC", "INC").replace("CHA", "CHG") + m.group(1).zfill(7)

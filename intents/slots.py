@@ -17,7 +17,7 @@ LABELS = {
     SlotType.SERVICE: "SERVICE", SlotType.ENV: "ENV", SlotType.RESOURCE: "RESOURCE",
     SlotType.PERSON: "PERSON", SlotType.VERSION: "VERSION", SlotType.DURATION: "DURATION",
     SlotType.TICKET: "TICKET", SlotType.CHANGE: "CHANGE", SlotType.PRIORITY: "PRIORITY",
-    SlotType.DATE: "DATE",
+    SlotType.DATE: "DATE", SlotType.INCIDENT: "INCIDENT",
 }
 CATALOG_TYPES = frozenset({SlotType.SERVICE, SlotType.ENV, SlotType.RESOURCE, SlotType.VERSION})
 _LEAD = (

@@ -35,7 +35,7 @@ from intents.text import Corrector, Token, tokenize
 from skills.api import SkillSpec, SlotSpec, SlotType
 
 PLACEHOLDERS = {"TICKET": "ticketid", "CHANGE": "changeid", "VERSION": "versionnumber",
-                "DURATION": "timespan"}
+                "DURATION": "timespan", "INCIDENT": "incidentid"}
 WORD_RE = re.compile(r"[a-z]+")
 PAYLOAD_MARKS = frozenset({":", "about", "because", "regarding", "-", "saying"})
 TRAINING_NOW = datetime(2000, 1, 3, tzinfo=UTC)  # examples never depend on today's date

@@ -45,6 +45,7 @@ class SlotType(StrEnum):
     PRIORITY = "priority"
     DATE = "date"  # ISO 8601: a date, or a UTC datetime when a time was given
     TEXT = "text"
+    INCIDENT = "incident"  # an alert-desk incident, INC-12
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from chatbot.governance.authorize import Authorizer
 from chatbot.governance.checks import Refusal
 from chatbot.governance.lifecycle import abandoned, lease_held, runner_id, running_actions
 from chatbot.identity import Directory
+from chatbot.incidents import gating
 from chatbot.jobs.port import Enqueue, NoEngine
 from chatbot.store.engine import Store
 from chatbot.store.tables import Action
@@ -78,6 +79,7 @@ class Finisher:
         self.authorizer, self.executor = authorizer, executor
         self.clock = authorizer.clock
         self.channel = settings.approvals.channel
+        self.incidents = settings.incidents  # health-gated deploys (incidents/gating.py)
         self.lease = timedelta(seconds=settings.limits.run_lease_seconds)
         # Outcomes of skills that finished while the database was away, until it is back
         # (retried by the `outcomes.record` job, and once more when the runtime stops).
@@ -264,6 +266,8 @@ class Finisher:
             )
             self.unrecorded.keep(action.id or 0, write)
             text = f"{text} {texts.RECORDED_LATER}"
+        if outcome.ok and gating.wanted(self.incidents, action.skill):
+            await gating.schedule(self.jobs, self.incidents, action, self.clock())
         return [Reply(text, ReplyKind.RESULT, action_id=action.id)]
 
     async def _close(

@@ -21,10 +21,9 @@ from chatbot.errors import UserError
 from chatbot.governance.rbac import Rbac
 from chatbot.incidents.book import IncidentBook, IncidentState, incident_ref
 from chatbot.types import Button, ButtonStyle, ButtonValue, ButtonVerb, Principal
-from skills.api import SkillSpec
+from skills.builtin.catalog.incidents import INCIDENT_ACK as ACK
+from skills.builtin.catalog.incidents import INCIDENT_RESOLVE as RESOLVE
 
-ACK = SkillSpec(name="incident.ack", description="Acknowledge an incident.")
-RESOLVE = SkillSpec(name="incident.resolve", description="Resolve an incident.")
 _MOVES = {
     ButtonVerb.INCIDENT_ACK: (ACK, IncidentState.ACKNOWLEDGED),
     ButtonVerb.INCIDENT_RESOLVE: (RESOLVE, IncidentState.RESOLVED),
@@ -37,13 +36,14 @@ class Remedy:
     title: str
     skill: str
     slots: dict[str, str] = field(default_factory=dict)
+    auto: bool = False
 
 
 def remedies(settings: IncidentSettings, alert: str, service: str, env: str) -> list[Remedy]:
     """Configured runbooks for this alert or service first, then a rollback and a restart of
     the service where the incident names one."""
     found = [
-        Remedy(book.title or book.skill, book.skill, dict(book.slots))
+        Remedy(book.title or book.skill, book.skill, dict(book.slots), book.auto)
         for book in settings.runbooks
         if fnmatchcase(alert, book.alert) and fnmatchcase(service, book.service)
     ]

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from pydantic import SecretStr
 from sqlalchemy.exc import DBAPIError, OperationalError
-from starlette.background import BackgroundTask
+from starlette.background import BackgroundTasks
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -26,6 +26,7 @@ from starlette.routing import Route
 from chatbot.adapters.bodies import BadBody, parse_json
 from chatbot.config import AlertSettings
 from chatbot.errors import StoreError
+from chatbot.incidents import auto
 from chatbot.incidents.book import Intake, incident_ref
 from chatbot.incidents.payloads import BadPayload, Notice, Source, parse
 from chatbot.openapi import Operation, Schema
@@ -140,8 +141,12 @@ def endpoint(source: Source) -> Callable[[Request], Awaitable[Response]]:
             "incidents": [incident_ref(i) for i in intake.touched],
         }
         announce: Announce | None = getattr(request.app.state, "announce_incidents", None)
-        task = BackgroundTask(announce, intake) if announce and intake.opened else None
-        return JSONResponse(answer, 200, background=task)
+        tasks = BackgroundTasks()
+        if announce and intake.opened:
+            tasks.add_task(announce, intake)
+        if intake.opened:  # after answering: Alertmanager waits for nobody's restart
+            tasks.add_task(auto.remediate, runtime.assistant, intake.opened)
+        return JSONResponse(answer, 200, background=tasks)
 
     return receive
 

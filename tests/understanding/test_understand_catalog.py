@@ -36,6 +36,11 @@ PHRASES = [
     ("what can you help me with", "help"),
     ("who am i", "whoami"),
     ("let me talk to a real human", "handoff"),
+    ("is anything on fire right now", "incident.list"),
+    ("any open incidents?", "incident.list"),
+    ("acknowledge inc-33", "incident.ack"),
+    ("please ack INC-2", "incident.ack"),
+    ("resolve inc-33 please", "incident.resolve"),
 ]
 
 

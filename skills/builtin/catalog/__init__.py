@@ -17,6 +17,7 @@ from skills.builtin.catalog.desk import (
     TICKET_STATUS,
     TICKET_UPDATE,
 )
+from skills.builtin.catalog.incidents import INCIDENT_ACK, INCIDENT_LIST, INCIDENT_RESOLVE
 from skills.builtin.catalog.info import HELP, WHOAMI
 from skills.builtin.catalog.ops import DEPLOY, DEPLOY_ROLLBACK, DEPLOY_STATUS, SERVICE_RESTART
 from skills.builtin.catalog.selfservice import (
@@ -48,6 +49,9 @@ BUILTIN_SPECS: tuple[SkillSpec, ...] = (
     HELP,
     WHOAMI,
     HANDOFF,
+    INCIDENT_LIST,
+    INCIDENT_ACK,
+    INCIDENT_RESOLVE,
 )
 
 __all__ = [
@@ -62,6 +66,9 @@ __all__ = [
     "ENV",
     "HANDOFF",
     "HELP",
+    "INCIDENT_ACK",
+    "INCIDENT_LIST",
+    "INCIDENT_RESOLVE",
     "KB_SEARCH",
     "ONCALL_WHO",
     "PASSWORD_RESET",
