@@ -78,16 +78,25 @@ class TextFormatter(logging.Formatter):
         return redact(text)
 
 
+_OURS = "chatops_handler"  # marks the handler `configure` installed
+
+
 def configure(level: str, fmt: str, stream: TextIO | None = None) -> None:
-    """Replace the root logger's handlers with one that writes `fmt` lines at `level`.
-    Both were validated by the settings; third-party loggers keep their own levels."""
+    """Install one root handler that writes `fmt` lines at `level`, replacing the one an
+    earlier call installed. Both were validated by the settings; third-party loggers keep
+    their own levels. Handlers someone else put on the root (an embedding application, a
+    test's log capture) stay, and the root level is only ever lowered, never raised: a
+    one-shot command that asks for CRITICAL quiets its own output, not theirs."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(_Context())
+    handler.setLevel(level)
+    setattr(handler, _OURS, True)
     root = logging.getLogger()
-    for old in list(root.handlers):
+    for old in [h for h in root.handlers if getattr(h, _OURS, False)]:
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(level)
+    if logging.getLevelName(level) < root.getEffectiveLevel():
+        root.setLevel(level)
     # Alembic says "Context impl SQLiteImpl" on every start at INFO: noise below DEBUG.
     logging.getLogger("alembic").setLevel(level if level == "DEBUG" else "WARNING")
