@@ -97,7 +97,7 @@ def test_replica_killed_mid_run_and_worker_killed_mid_action(
                 wait_for(db, ids, {"succeeded"}, timeout=90)
                 assert {remote.calls[f"chatops-{i}"] for i in ids} == {1}
                 assert set(started_events(db, ids).values()) == {1}
-                notes = client.get(f"{b}/api/inbox", params={"as": "dave"}).json()
+                notes = client.post(f"{b}/api/inbox", json={"as": "dave"}).json()
                 told = " ".join(n["text"] for n in notes["notifications"])
                 assert all(f"Request #{i} " in told for i in ids), told
 
