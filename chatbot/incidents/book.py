@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.config import IncidentSettings
-from chatbot.errors import UserError
+from chatbot.errors import NotFound, Refused, UserError
 from chatbot.governance import audit, outbox
 from chatbot.governance.clock import Clock, system_clock
 from chatbot.incidents.payloads import AlertStatus, Notice
@@ -311,9 +311,9 @@ class IncidentBook:
         async with self.store.transaction() as tx:
             incident = await tx.get(Incident, incident_id, populate_existing=True)
             if incident is None:
-                raise UserError(f"there is no incident {incident_ref(incident_id)}")
+                raise NotFound(f"there is no incident {incident_ref(incident_id)}")
             if incident.state not in _MOVES[to]:
-                raise UserError(
+                raise Refused(
                     f"{incident_ref(incident_id)} is {incident.state}; it cannot become {to} now"
                 )
             now = self.clock()
@@ -369,7 +369,7 @@ class IncidentBook:
         """A line for the timeline (a reply in the incident thread, an action, a deploy)."""
         async with self.store.transaction() as tx:
             if await tx.get(Incident, incident_id) is None:
-                raise UserError(f"there is no incident {incident_ref(incident_id)}")
+                raise NotFound(f"there is no incident {incident_ref(incident_id)}")
             await self._event(tx, incident_id, EventKind.NOTE, who, text, key, self.clock())
 
     async def record_action(
@@ -406,7 +406,7 @@ class IncidentBook:
         async with self.store.transaction() as tx:
             incident = await tx.get(Incident, incident_id)
         if incident is None:
-            raise UserError(f"there is no incident {incident_ref(incident_id)}")
+            raise NotFound(f"there is no incident {incident_ref(incident_id)}")
         return incident
 
     async def listing(self, open_only: bool = True, limit: int = 50) -> list[Incident]:

@@ -68,8 +68,8 @@ async def _move(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.incidents.book import IncidentState, incident_ref, parse_ref
     from chatbot.incidents.service import open_book, person
 
-    who = person(settings, args.who)
     async with open_book(settings) as book:
+        who = await person(settings, book, args.who)
         incident = await book.move(parse_ref(args.id), IncidentState(args.state), who)
     assert incident.id is not None
     print(f"{incident_ref(incident.id)} is now {incident.state}.")

@@ -6,20 +6,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from chatbot.commands import open_store
 from chatbot.config import Settings
 from chatbot.errors import UserError
+from chatbot.identity import Directory
 from chatbot.incidents.book import IncidentBook
-from chatbot.store.engine import Store
-
-
-@asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[Store]:
-    store = Store(settings.database)
-    try:
-        await store.migrate()
-        yield store
-    finally:
-        await store.close()
 
 
 @asynccontextmanager
@@ -28,10 +19,15 @@ async def open_book(settings: Settings) -> AsyncIterator[IncidentBook]:
         yield IncidentBook(store, settings.incidents)
 
 
-def person(settings: Settings, who: str) -> str:
-    """A directory name from a name or an email."""
-    wanted = who.strip().lower()
-    for name, entry in settings.people.items():
-        if wanted in (name, entry.email.lower()):
-            return name
-    raise UserError(f"unknown person {who!r}; give a name or email from the directory")
+async def person(settings: Settings, book: IncidentBook, who: str) -> str:
+    """The directory name of `--as` (a name or an email), from the directory in the database,
+    so people provisioned over SCIM can act from a terminal too."""
+    directory = Directory(settings)
+    await directory.load(book.store)
+    found = directory.find_any(who)
+    if found is None:
+        raise UserError(f"unknown person {who!r}; give a name or email from the directory")
+    return found.name
+
+
+__all__ = ["open_book", "open_store", "person"]

@@ -207,10 +207,14 @@ async def test_cli_verify_and_export(chat: Chat, database_url: str, tmp_path: Pa
         cli, tmp_path, database_url, "audit", "export", "--since", future
     )
     assert code == 0 and out == ""
-    code, _, err = await asyncio.to_thread(
+    code, out, _ = await asyncio.to_thread(
         cli, tmp_path, database_url, "audit", "export", "--since", "yesterday"
     )
-    assert code == 2 and "not an ISO date" in err
+    assert code == 0 and len(out.splitlines()) == len(lines)  # everything is from today
+    code, _, err = await asyncio.to_thread(
+        cli, tmp_path, database_url, "audit", "export", "--since", "last tuesday"
+    )
+    assert code == 2 and "is not a time" in err
     await run_sql(chat, "UPDATE audit_entries SET outcome = 'ok' WHERE seq = 3")
     code, _, err = await asyncio.to_thread(cli, tmp_path, database_url, "audit", "verify")
     assert code == 1 and "broken at entry 3" in err and "edited" in err

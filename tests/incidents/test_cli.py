@@ -95,7 +95,7 @@ def test_people_ack_and_resolve_from_the_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("CHATOPS_DATA_DIR", str(tmp_path))
-    assert main(["incidents", "ack", "INC-4", "--as", "carol@example.com"]) != 0
+    assert main(["incidents", "ack", "INC-4", "--as", "carol@example.com"]) == 1  # not found
     assert "no incident INC-4" in capsys.readouterr().err
     assert main(["incidents", "ack", "x", "--as", "carol"]) == 2
     assert main(["incidents", "ack", "1", "--as", "mallory"]) == 2
