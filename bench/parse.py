@@ -22,12 +22,22 @@ from skills.api import SkillSpec
 from skills.builtin.catalog import BUILTIN_SPECS
 
 MESSAGES = (
-    "reset my vpn", "ship web v5.2.0 to production", "bounce checkout on stg",
-    "don't restart billing", "what's the weather like in oslo", "open a ticket: printer jam",
-    "did someone restart checkout?", "what is the status of INC0012345", "yes go ahead",
-    "i need access to grafana for 2 hours", "deploy chekout 1.2.3 to prd --dry-run",
-    "book me a table for two at seven", "who is on call for payments-api", "help",
-    "roll back search in prod", "how do i set up email on my phone",
+    "reset my vpn",
+    "ship web v5.2.0 to production",
+    "bounce checkout on stg",
+    "don't restart billing",
+    "what's the weather like in oslo",
+    "open a ticket: printer jam",
+    "did someone restart checkout?",
+    "what is the status of INC0012345",
+    "yes go ahead",
+    "i need access to grafana for 2 hours",
+    "deploy chekout 1.2.3 to prd --dry-run",
+    "book me a table for two at seven",
+    "who is on call for payments-api",
+    "help",
+    "roll back search in prod",
+    "how do i set up email on my phone",
 )
 SYLLABLES = ("ka", "lo", "mi", "ren", "tas", "vo", "zu", "pel", "dri", "no", "qua", "sen")
 VERBS = ("sync", "purge", "rotate", "scale", "archive", "export", "audit", "refresh")
@@ -43,11 +53,22 @@ def generated_skills(count: int, seed: int = 7) -> tuple[SkillSpec, ...]:
     specs = []
     for i in range(count):
         verb, thing = VERBS[i % len(VERBS)], _word(rng)
-        examples = (f"{verb} the {thing}", f"please {verb} my {thing}", f"can you {verb} {thing}",
-                    f"{thing} needs a {verb}", f"i want to {verb} the {thing} now",
-                    f"{verb} {thing} for bob")
-        specs.append(SkillSpec(name=f"gen.{thing}.{i}", description=f"{verb} {thing}",
-                               examples=examples, keywords=(verb, thing)))
+        examples = (
+            f"{verb} the {thing}",
+            f"please {verb} my {thing}",
+            f"can you {verb} {thing}",
+            f"{thing} needs a {verb}",
+            f"i want to {verb} the {thing} now",
+            f"{verb} {thing} for bob",
+        )
+        specs.append(
+            SkillSpec(
+                name=f"gen.{thing}.{i}",
+                description=f"{verb} {thing}",
+                examples=examples,
+                keywords=(verb, thing),
+            )
+        )
     return tuple(specs)
 
 
@@ -72,8 +93,10 @@ def _line(label: str, samples: list[float]) -> str:
     times = sorted(samples)
     p50 = statistics.median(times) * 1000
     p99 = times[int(len(times) * 0.99) - 1] * 1000
-    return f"  parse ({label}): p50 {p50:.3f} ms, p99 {p99:.3f} ms, " \
-           f"{len(times) / sum(times):,.0f} msg/s on one core"
+    return (
+        f"  parse ({label}): p50 {p50:.3f} ms, p99 {p99:.3f} ms, "
+        f"{len(times) / sum(times):,.0f} msg/s on one core"
+    )
 
 
 def _report(name: str, skills: Sequence[SkillSpec], messages: Sequence[str]) -> None:

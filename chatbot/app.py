@@ -199,9 +199,7 @@ async def background(rt: Runtime) -> AsyncIterator[None]:
     if rt.reloader is not None:
         tasks.append(asyncio.create_task(rt.reloader.run(rt.settings.skills.reload_seconds)))
     directory = rt.assistant.directory
-    tasks.append(
-        asyncio.create_task(directory.run(rt.store, rt.settings.identity.refresh_seconds))
-    )
+    tasks.append(asyncio.create_task(directory.run(rt.store, rt.settings.identity.refresh_seconds)))
     try:
         yield
     finally:

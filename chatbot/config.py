@@ -304,6 +304,8 @@ class ConversationSettings(Frozen):
     timezone: str = "UTC"
 
     check_zone = field_validator("timezone")(_zone)
+
+
 class JobSettings(Frozen):
     """Where background jobs (actions, expiry, revocation, checkpoints, the sweep) run.
 
@@ -387,6 +389,8 @@ class IncidentSettings(Frozen):
     gate_signals: tuple[GateSignal, ...] = ()
     gate_window_minutes: int = Field(default=10, ge=1)
     gate_step: str = "30s"
+
+
 # -- identity: directory, SCIM, groups -> roles ---------------------------------------------
 
 # The approver kind "the requester's manager", next to role names in `policy.approvers`.
@@ -414,6 +418,8 @@ class ScimSettings(Frozen):
 
     token: SecretStr = SecretStr("")
     max_results: int = Field(default=200, ge=1, le=10000)
+
+
 class CheckpointSettings(Frozen):
     """Signed audit checkpoints (`chatbot.governance.checkpoint`): every `every_entries`
     entries and every `every_minutes` minutes the chain's head is signed with the Ed25519 key
@@ -480,6 +486,7 @@ class Settings(BaseSettings):
         """(level, format) for `chatbot.logs.configure`: `logging.level` when set, else
         `log_level` (CHATOPS_LOG_LEVEL)."""
         return self.logging.level or self.log_level, self.logging.format
+
     audit_checkpoints: CheckpointSettings = CheckpointSettings()
 
     @field_validator("people")

@@ -128,8 +128,7 @@ def denied(reason: str, skill: str = "", title: str = "") -> str:
 
 def no_backend(title: str) -> str:
     return (
-        f"I understood that (\"{title}\"), but that system is not connected yet, "
-        "so nothing was done."
+        f'I understood that ("{title}"), but that system is not connected yet, so nothing was done.'
     )
 
 
@@ -241,12 +240,12 @@ def it_problem(articles: str) -> str:
 NO_SUCH_SCHEDULE = "There is no scheduled request #{id} waiting to start."
 NO_SCHEDULES = "You have nothing scheduled."
 RECURRING = (
-    "I can't do repeating requests (\"every Monday\") yet, so nothing was done. Ask for one "
-    "time, for example \"restart search at 8pm\"."
+    'I can\'t do repeating requests ("every Monday") yet, so nothing was done. Ask for one '
+    'time, for example "restart search at 8pm".'
 )
 NO_WINDOW = (
-    "No change window applies to that request, so \"the next change window\" names no "
-    "time. Say a time instead, for example \"at 8pm\"."
+    'No change window applies to that request, so "the next change window" names no '
+    'time. Say a time instead, for example "at 8pm".'
 )
 
 
@@ -258,7 +257,7 @@ def timed(when: str, question: str) -> str:
 def scheduled(what: str, when: str, action_id: int) -> str:
     return (
         f"Scheduled request #{action_id} for {when}: {what.rstrip('?')}. It starts then, "
-        "after the usual checks. Say \"what is scheduled\" to see it, or cancel it."
+        'after the usual checks. Say "what is scheduled" to see it, or cancel it.'
     )
 
 
@@ -266,10 +265,7 @@ def when_unclear(problem: str, said: str, when: str) -> str:
     """A time we must not guess: asked about, nothing done."""
     match problem:
         case "past":
-            return (
-                f"\"{said}\" ({when}) has already passed, so nothing was done. "
-                "When should it run?"
-            )
+            return f'"{said}" ({when}) has already passed, so nothing was done. When should it run?'
         case "ambiguous":
             return (
                 f"Did you mean {said} in the morning or the evening? Nothing was done; say it "
@@ -277,8 +273,8 @@ def when_unclear(problem: str, said: str, when: str) -> str:
             )
         case _:
             return (
-                f"At what time \"{said}\"? Nothing was done; say it again with a time, "
-                "like \"on Friday at 17:00\"."
+                f'At what time "{said}"? Nothing was done; say it again with a time, '
+                'like "on Friday at 17:00".'
             )
 
 
@@ -312,6 +308,8 @@ def incident_refused(state: str, reason: str) -> str:
 def remedy_requested(who: str, title: str, answer: str) -> str:
     first = answer.splitlines()[0] if answer else ""
     return f"{who} asked to {title[:1].lower()}{title[1:]}: {first}"
+
+
 # --- connectors (issue 15): which system refused, and what a person can do about it ---
 CONNECTOR_REFUSED = "{system} refused ({status}): {detail}"
 CONNECTOR_ADVICE = {
@@ -349,6 +347,8 @@ def connector_error(system: str, status: int | None, detail: str, name: str = ""
     said = CONNECTOR_REFUSED.format(system=system, status=status, detail=detail.rstrip("."))
     advice = CONNECTOR_ADVICE[kind].format(system=system, name=name or system.lower())
     return f"{said}. {advice}"
+
+
 # -- identity: the directory, deactivation, where roles come from ---------------------------
 
 DEACTIVATED = (
@@ -382,6 +382,8 @@ def offboarded_note(action_id: int, requester: str, skill: str) -> str:
         f"Request #{action_id} ({skill}) from {requester} was cancelled: {requester} was "
         "deactivated in the company directory. Nothing was done; no decision is needed."
     )
+
+
 # Jobs (chatbot/jobs): what people read when a worker, not this reply, runs their action.
 def queued(action_id: int) -> str:
     return f"Request #{action_id} is on its way; I will tell you here when it has run."
@@ -389,6 +391,8 @@ def queued(action_id: int) -> str:
 
 def ran_later(action_id: int, what: str, result_text: str) -> str:
     return f"Request #{action_id} ({what}): {result_text}"
+
+
 # -- governance: start checks, preview rights, named targets, storage (sec-gov) ------------
 
 
@@ -447,6 +451,8 @@ def offboard_config_person(name: str) -> str:
         f"{name} comes from [people] in the config file, which puts them back at the next "
         f"start: remove [people.{name}] there too"
     )
+
+
 # -- incidents in chat (issue 14) -----------------------------------------------------------
 NOTHING_ON_FIRE = "Nothing is on fire: there are no open incidents."
 
@@ -475,6 +481,7 @@ def auto_limit(per_hour: int, service: str) -> str:
 
 def auto_needs_approval() -> str:
     return "policy needs an approval for it; use the button on the incident card"
+
 
 # -- health-gated deploys (issue 14) --------------------------------------------------------
 GATE_ROLLBACK = "Roll back"

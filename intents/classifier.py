@@ -47,11 +47,46 @@ TEXTCAT_CONFIG = {
     }
 }
 POLITE = ("please ", "can you ", "i would like to ", "i want to ", "i need to ")
-NOT_IMPERATIVE = frozenset({
-    "my", "i", "i'm", "im", "the", "a", "an", "what", "what's", "who", "who's", "how", "is",
-    "are", "any", "which", "where", "why", "when", "do", "does", "can", "could", "please",
-    "it", "this", "that", "there", "you", "your", "we", "our", "no", "yes", "hi", "hello",
-})
+NOT_IMPERATIVE = frozenset(
+    {
+        "my",
+        "i",
+        "i'm",
+        "im",
+        "the",
+        "a",
+        "an",
+        "what",
+        "what's",
+        "who",
+        "who's",
+        "how",
+        "is",
+        "are",
+        "any",
+        "which",
+        "where",
+        "why",
+        "when",
+        "do",
+        "does",
+        "can",
+        "could",
+        "please",
+        "it",
+        "this",
+        "that",
+        "there",
+        "you",
+        "your",
+        "we",
+        "our",
+        "no",
+        "yes",
+        "hi",
+        "hello",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +96,17 @@ class TrainingSet:
     texts: tuple[tuple[str, str], ...]
 
     def digest(self) -> str:
-        settings = [MODEL_VERSION, spacy.__version__, EPOCHS, BATCH, LEARN_RATE, STEP_BUDGET,
-                    MIN_STEPS, MIN_EPOCHS, PLATEAU]
+        settings = [
+            MODEL_VERSION,
+            spacy.__version__,
+            EPOCHS,
+            BATCH,
+            LEARN_RATE,
+            STEP_BUDGET,
+            MIN_STEPS,
+            MIN_EPOCHS,
+            PLATEAU,
+        ]
         payload = json.dumps([settings, self.texts])
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

@@ -15,25 +15,72 @@ from intents.text import Token
 
 DRY_RUN_RE = re.compile(r"(--dry-run\b|\bdry[\s-]?run\b)", re.I)
 NEGATORS = frozenset({"dont", "never", "shouldnt", "mustnt", "without", "avoid", "stop"})
-NEGATOR_PAIRS = frozenset({
-    ("do", "n't"), ("do", "not"), ("no", "need"), ("not", "to"), ("should", "not"),
-    ("should", "n't"), ("must", "not"), ("must", "n't"), ("please", "dont"),
-})
+NEGATOR_PAIRS = frozenset(
+    {
+        ("do", "n't"),
+        ("do", "not"),
+        ("no", "need"),
+        ("not", "to"),
+        ("should", "not"),
+        ("should", "n't"),
+        ("must", "not"),
+        ("must", "n't"),
+        ("please", "dont"),
+    }
+)
 # Anywhere in the message, these say the action is not wanted ("my vpn works again, no need
 # to reset it"): the negation need not stand right before the command word.
-NOT_NEEDED = (("no", "need"), ("works", "again"), ("working", "again"), ("fixed", "itself"),
-              ("not", "needed"), ("no", "longer"), ("never", "mind"))
-PAST_QUESTION_START = frozenset({
-    "did", "has", "have", "had", "was", "were", "why", "when", "who", "whom", "didnt",
-    "hasnt", "wasnt",
-})
-INFO_QUESTION_START = frozenset({"how", "what", "what's", "whats", "where", "which", "is", "are",
-                                 "does", "do"})
+NOT_NEEDED = (
+    ("no", "need"),
+    ("works", "again"),
+    ("working", "again"),
+    ("fixed", "itself"),
+    ("not", "needed"),
+    ("no", "longer"),
+    ("never", "mind"),
+)
+PAST_QUESTION_START = frozenset(
+    {
+        "did",
+        "has",
+        "have",
+        "had",
+        "was",
+        "were",
+        "why",
+        "when",
+        "who",
+        "whom",
+        "didnt",
+        "hasnt",
+        "wasnt",
+    }
+)
+INFO_QUESTION_START = frozenset(
+    {"how", "what", "what's", "whats", "where", "which", "is", "are", "does", "do"}
+)
 REQUEST_OPENERS = frozenset({"can", "could", "would", "will", "please", "may"})
-REPORT_VERBS = frozenset({
-    "went", "was", "were", "worked", "succeeded", "finished", "completed", "happened", "is",
-    "looks", "looked", "seems", "seemed", "passed", "failed", "broke", "took",
-})
+REPORT_VERBS = frozenset(
+    {
+        "went",
+        "was",
+        "were",
+        "worked",
+        "succeeded",
+        "finished",
+        "completed",
+        "happened",
+        "is",
+        "looks",
+        "looked",
+        "seems",
+        "seemed",
+        "passed",
+        "failed",
+        "broke",
+        "took",
+    }
+)
 
 
 # Phrases that only soften a request; blanked (offsets stay) so the request stands out.
@@ -62,8 +109,9 @@ def negated(tokens: Sequence[Token], at: int) -> bool:
     """A negation cue within the three tokens before the command word at index `at`."""
     words = [t.norm.replace("'", "") if t.norm == "don't" else t.norm for t in tokens]
     for i in range(max(0, at - 3), at):
-        if words[i] in NEGATORS or (i + 1 < len(words) and (words[i], words[i + 1]) in
-                                    NEGATOR_PAIRS):
+        if words[i] in NEGATORS or (
+            i + 1 < len(words) and (words[i], words[i + 1]) in NEGATOR_PAIRS
+        ):
             return True
         if words[i] == "not" and i == at - 1:
             return True
@@ -71,7 +119,7 @@ def negated(tokens: Sequence[Token], at: int) -> bool:
 
 
 def not_needed(tokens: Sequence[Token]) -> bool:
-    """"no need to reset it", "it works again": the person says the action is not wanted."""
+    """ "no need to reset it", "it works again": the person says the action is not wanted."""
     words = [t.norm for t in tokens]
     return any(pair in NOT_NEEDED for pair in pairwise(words))
 
@@ -87,7 +135,7 @@ def question_about_action(tokens: Sequence[Token]) -> bool:
 
 
 def _asks_for_action(tokens: Sequence[Token]) -> bool:
-    """"who can help me", "why can't i log in, reset my password" still ask for something."""
+    """ "who can help me", "why can't i log in, reset my password" still ask for something."""
     words = {t.norm for t in tokens[1:4]}
     return bool(words & {"can", "could", "will", "would", "ca"})
 
@@ -107,6 +155,8 @@ def reported(tokens: Sequence[Token], at: int, past_form: bool) -> bool:
     if past_form:
         return True
     follow = [t.norm for t in tokens[at + 1 : at + 3]]
-    return at > 0 and tokens[at - 1].norm in {"the", "that", "this", "our", "last"} and any(
-        w in REPORT_VERBS for w in follow
+    return (
+        at > 0
+        and tokens[at - 1].norm in {"the", "that", "this", "our", "last"}
+        and any(w in REPORT_VERBS for w in follow)
     )

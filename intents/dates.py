@@ -17,18 +17,72 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
-            "saturday": 5, "sunday": 6}
-SHORT_DAYS = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3,
-              "fri": 4, "sat": 5, "sun": 6}
-DAY_WORDS = {"today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "tomorow": 1,
-             "tommorow": 1, "tommorrow": 1, "yesterday": -1}
+WEEKDAYS = {
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+}
+SHORT_DAYS = {
+    "mon": 0,
+    "tue": 1,
+    "tues": 1,
+    "wed": 2,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "fri": 4,
+    "sat": 5,
+    "sun": 6,
+}
+DAY_WORDS = {
+    "today": 0,
+    "tonight": 0,
+    "tomorrow": 1,
+    "tmrw": 1,
+    "tmr": 1,
+    "tomorow": 1,
+    "tommorow": 1,
+    "tommorrow": 1,
+    "yesterday": -1,
+}
 UNIT_MINUTES = {"m": 1, "h": 60, "d": 1440, "w": 10080}
-UNITS = {"m": "m", "h": "h", "d": "d", "w": "w", "min": "m", "mins": "m", "minute": "m",
-         "minutes": "m", "hr": "h", "hrs": "h", "hour": "h", "hours": "h", "day": "d", "days": "d",
-         "week": "w", "weeks": "w"}
-COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-          "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
+UNITS = {
+    "m": "m",
+    "h": "h",
+    "d": "d",
+    "w": "w",
+    "min": "m",
+    "mins": "m",
+    "minute": "m",
+    "minutes": "m",
+    "hr": "h",
+    "hrs": "h",
+    "hour": "h",
+    "hours": "h",
+    "day": "d",
+    "days": "d",
+    "week": "w",
+    "weeks": "w",
+}
+COUNTS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+}
 
 _DAY = "|".join(sorted(DAY_WORDS, key=len, reverse=True))
 _WEEK = "|".join(WEEKDAYS)
@@ -111,8 +165,14 @@ def _pieces(text: str, now: datetime, loose: bool) -> list[Piece]:
     out: list[Piece] = []
     for m in DAY_RE.finditer(text):
         word = m.group(0).lower()
-        out.append(Piece(m.start(), m.end(), today + timedelta(days=DAY_WORDS[word]),
-                         evening=word == "tonight"))
+        out.append(
+            Piece(
+                m.start(),
+                m.end(),
+                today + timedelta(days=DAY_WORDS[word]),
+                evening=word == "tonight",
+            )
+        )
     for m in WEEKDAY_RE.finditer(text):
         day = _next_weekday(today, WEEKDAYS[m.group(2).lower()], (m.group(1) or "") == "next")
         out.append(Piece(m.start(), m.end(), day))
@@ -140,8 +200,9 @@ def _pieces(text: str, now: datetime, loose: bool) -> list[Piece]:
         if delta.days and not delta.seconds:  # "in 3 days": a day, not a minute of it
             out.append(Piece(m.start(), m.end(), today + delta))
         else:
-            out.append(Piece(m.start(), m.end(), moment=now.replace(second=0, microsecond=0)
-                             + delta))
+            out.append(
+                Piece(m.start(), m.end(), moment=now.replace(second=0, microsecond=0) + delta)
+            )
     out.sort(key=lambda p: (p.start, -p.end))
     kept: list[Piece] = []
     for piece in out:  # the longest piece wins an overlap ("next friday" over "friday")
@@ -176,8 +237,11 @@ def find_dates(text: str, now: datetime, loose: bool = False) -> list[Found]:
     groups: list[list[Piece]] = []
     for piece in _pieces(text, now, loose):
         last = groups[-1] if groups else None
-        if (last is not None and JOIN_RE.match(text[last[-1].end : piece.start])
-                and _fits(last, piece)):
+        if (
+            last is not None
+            and JOIN_RE.match(text[last[-1].end : piece.start])
+            and _fits(last, piece)
+        ):
             last.append(piece)
         else:
             groups.append([piece])

@@ -67,7 +67,8 @@ class SkillTable:
                 self._first.setdefault(words[0], []).append((spec.name, order, words))
         self._read_only = tuple(spec.name for spec in self.specs if not spec.side_effect)
         self._id_labels = {
-            spec.name: labels for spec in self.specs
+            spec.name: labels
+            for spec in self.specs
             if (labels := frozenset(LABELS.get(s.type) for s in spec.slots) & ID_LABELS)
         }
         self._slot_labels = {
@@ -75,7 +76,8 @@ class SkillTable:
             for spec in self.specs
         }
         self._needs_thing = {
-            spec.name for spec in self.specs
+            spec.name
+            for spec in self.specs
             if spec.risk in RISKY and any(s.type in CATALOG_TYPES for s in spec.slots)
         }
 
@@ -185,7 +187,7 @@ def decide(
 
 
 def _vague_question(tokens: Sequence[Token], help_words: Sequence[tuple[str, ...]]) -> bool:
-    """"how to do it", "is there any help": no content words at all, so say what we can do."""
+    """ "how to do it", "is there any help": no content words at all, so say what we can do."""
     words = [t.norm for t in tokens if t.norm.isalpha() or "'" in t.norm]
     helpers = {w for k in help_words for w in k}
     if not words or len(words) > 6 or not (set(words) & (QUESTION_WORDS | helpers)):

@@ -95,8 +95,12 @@ class EntityFinder:
             for part, owner in _unique_parts(names, reserved).items():
                 table.setdefault(part, owner)
             phrases[label] = table
-        self._words = {w for table in phrases.values() for p in table for w in re.findall(
-            r"[a-z0-9]+", p.lower())}
+        self._words = {
+            w
+            for table in phrases.values()
+            for p in table
+            for w in re.findall(r"[a-z0-9]+", p.lower())
+        }
         for label, table in phrases.items():
             for phrase, canonical in table.items():
                 key = f"{label}:{canonical}"
@@ -121,18 +125,22 @@ class EntityFinder:
                 label, value = self._canonical[self._nlp.vocab.strings[span.label]]
                 corrected = any(t.corrected for t in tokens[span.start : span.end])
                 found.append(
-                    Entity(label, value, text[first.start : last.end], first.start, last.end,
-                           corrected)
+                    Entity(
+                        label, value, text[first.start : last.end], first.start, last.end, corrected
+                    )
                 )
         return sorted(found, key=lambda e: e.start)
 
     def _patterns(self, text: str, now: datetime) -> list[Entity]:
-        found = [Entity("DATE", d.value, text[d.start : d.end], d.start, d.end)
-                 for d in find_dates(text, now)]
+        found = [
+            Entity("DATE", d.value, text[d.start : d.end], d.start, d.end)
+            for d in find_dates(text, now)
+        ]
         dates = [(e.start, e.end) for e in found]
         for m in INCIDENT_RE.finditer(text):
-            found.append(Entity("INCIDENT", f"INC-{int(m.group(1))}", m.group(0), m.start(),
-                                m.end()))
+            found.append(
+                Entity("INCIDENT", f"INC-{int(m.group(1))}", m.group(0), m.start(), m.end())
+            )
         # INC-12 is also read as a ticket ("close ticket inc-42"); the skill's slot picks.
         for label, regex in (("TICKET", TICKET_RE), ("CHANGE", CHANGE_RE)):
             for m in regex.finditer(text):

@@ -183,9 +183,19 @@ def evaluate(
                 misses.append(f"{row.path}:{row.line}: {row.text!r} -> {got}")
     skills = sorted(set(tp) | set(fp) | set(fn))
     return EvalReport(
-        **{k: counts[k] for k in ("lines", "correct", "reply_lines", "reply_correct",
-                                  "unsafe_yes", "nothing_lines", "false_triggers",
-                                  "high_risk_triggers")},
+        **{
+            k: counts[k]
+            for k in (
+                "lines",
+                "correct",
+                "reply_lines",
+                "reply_correct",
+                "unsafe_yes",
+                "nothing_lines",
+                "false_triggers",
+                "high_risk_triggers",
+            )
+        },
         per_skill=tuple((s, tp[s], fp[s], fn[s]) for s in skills),
         confusions=tuple((e, g, n) for (e, g), n in confusions.most_common(15)),
         examples=tuple(misses),

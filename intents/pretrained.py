@@ -69,8 +69,9 @@ class ModelEntities:
                 return None  # no ISO value to give: a slot never holds an unresolved date
             return Entity("DATE", dates[0].value, typed, start, start + len(typed))
         if label in {"ORG", "PRODUCT"}:
-            best = process.extractOne(typed.lower(), self._services, scorer=fuzz.ratio,
-                                      score_cutoff=SERVICE_CUTOFF)
+            best = process.extractOne(
+                typed.lower(), self._services, scorer=fuzz.ratio, score_cutoff=SERVICE_CUTOFF
+            )
             if best is not None:
                 return Entity("SERVICE", best[0], typed, start, start + len(typed), True)
         return None
@@ -81,8 +82,9 @@ class ModelEntities:
         if not words:
             return None
         for candidate in (" ".join(words), words[0]):
-            best = process.extractOne(candidate, self._people, scorer=fuzz.ratio,
-                                      score_cutoff=PERSON_CUTOFF)
+            best = process.extractOne(
+                candidate, self._people, scorer=fuzz.ratio, score_cutoff=PERSON_CUTOFF
+            )
             if best is not None:
                 return str(best[0])
         return None

@@ -32,8 +32,10 @@ def plain(value: Any, key: str = "") -> Any:
     """A pattern as spaCy wants it: lists, not tuples (SkillSpec keeps tuples to stay
     frozen), and text values lower-case, since patterns see the lower-case tokens."""
     if isinstance(value, Mapping):
-        return {k: plain(v, str(k).upper() if str(k).upper() in TEXT_KEYS else key)
-                for k, v in value.items()}
+        return {
+            k: plain(v, str(k).upper() if str(k).upper() in TEXT_KEYS else key)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [plain(v, key) for v in value]
     return value.lower() if key and isinstance(value, str) else value
@@ -49,8 +51,9 @@ def pattern_problem(pattern: Any) -> str | None:
         Matcher(Vocab(), validate=True).add("check", [plain(pattern)])
     except (MatchPatternError, ValueError, TypeError, KeyError) as exc:
         return " ".join(str(exc).split())[:300]
-    if not any(TEXT_KEYS & {str(k).upper() for k in t} and t.get("OP", "1") in ("1", "+")
-               for t in pattern):
+    if not any(
+        TEXT_KEYS & {str(k).upper() for k in t} and t.get("OP", "1") in ("1", "+") for t in pattern
+    ):
         return "the pattern must require at least one word (LOWER, ORTH, TEXT or NORM)"
     return None
 
@@ -97,8 +100,10 @@ class SkillRules:
 
     def match(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> dict[str, int]:
         """Per skill, the token index where its first pattern match starts."""
-        if not self.active or not tokens or (
-            self._gate and self._needed.isdisjoint([t.norm for t in tokens])
+        if (
+            not self.active
+            or not tokens
+            or (self._gate and self._needed.isdisjoint([t.norm for t in tokens]))
         ):
             return {}  # most messages: no Doc, no Matcher
         doc = Doc(self._vocab, words=[t.norm for t in tokens])

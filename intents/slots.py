@@ -14,10 +14,17 @@ from intents.entities import SELF_WORDS, Entity
 from skills.api import SlotSpec, SlotType
 
 LABELS = {
-    SlotType.SERVICE: "SERVICE", SlotType.ENV: "ENV", SlotType.RESOURCE: "RESOURCE",
-    SlotType.PERSON: "PERSON", SlotType.VERSION: "VERSION", SlotType.DURATION: "DURATION",
-    SlotType.TICKET: "TICKET", SlotType.CHANGE: "CHANGE", SlotType.PRIORITY: "PRIORITY",
-    SlotType.DATE: "DATE", SlotType.INCIDENT: "INCIDENT",
+    SlotType.SERVICE: "SERVICE",
+    SlotType.ENV: "ENV",
+    SlotType.RESOURCE: "RESOURCE",
+    SlotType.PERSON: "PERSON",
+    SlotType.VERSION: "VERSION",
+    SlotType.DURATION: "DURATION",
+    SlotType.TICKET: "TICKET",
+    SlotType.CHANGE: "CHANGE",
+    SlotType.PRIORITY: "PRIORITY",
+    SlotType.DATE: "DATE",
+    SlotType.INCIDENT: "INCIDENT",
 }
 CATALOG_TYPES = frozenset({SlotType.SERVICE, SlotType.ENV, SlotType.RESOURCE, SlotType.VERSION})
 _LEAD = (
@@ -51,8 +58,14 @@ def fill(specs: Sequence[SlotSpec], entities: Sequence[Entity], text: str) -> di
             for i, entity in enumerate(entities):
                 if entity.label == label and i not in used:
                     used.add(i)
-                    slots[spec.name] = Slot(spec.name, entity.value, entity.text, entity.start,
-                                            entity.end, entity.corrected)
+                    slots[spec.name] = Slot(
+                        spec.name,
+                        entity.value,
+                        entity.text,
+                        entity.start,
+                        entity.end,
+                        entity.corrected,
+                    )
                     break
         elif spec.type is SlotType.TEXT:
             found = free_text(spec.name, text, entities)
@@ -81,5 +94,5 @@ def free_text(name: str, text: str, entities: Sequence[Entity]) -> Slot | None:
 
 
 def self_reference(text: str) -> bool:
-    """"me", "my", "myself": the requester, so the user slot stays absent."""
+    """ "me", "my", "myself": the requester, so the user slot stays absent."""
     return text.strip().lower() in SELF_WORDS

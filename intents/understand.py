@@ -34,19 +34,62 @@ from intents.slots import LABELS, fill, self_reference
 from intents.text import Corrector, Token, tokenize
 from skills.api import SkillSpec, SlotSpec, SlotType
 
-PLACEHOLDERS = {"TICKET": "ticketid", "CHANGE": "changeid", "VERSION": "versionnumber",
-                "DURATION": "timespan", "INCIDENT": "incidentid"}
+PLACEHOLDERS = {
+    "TICKET": "ticketid",
+    "CHANGE": "changeid",
+    "VERSION": "versionnumber",
+    "DURATION": "timespan",
+    "INCIDENT": "incidentid",
+}
 WORD_RE = re.compile(r"[a-z]+")
 PAYLOAD_MARKS = frozenset({":", "about", "because", "regarding", "-", "saying"})
 TRAINING_NOW = datetime(2000, 1, 3, tzinfo=UTC)  # examples never depend on today's date
 # Politeness and filler carry no request ("Hello! Could you kindly ...? Thanks a lot!").
-POLITE = frozenset({"hello", "hi", "hey", "yo", "hiya", "thanks", "thank", "thx", "cheers",
-                    "plz", "kindly", "?", "mate", "folks", "team"})
+POLITE = frozenset(
+    {
+        "hello",
+        "hi",
+        "hey",
+        "yo",
+        "hiya",
+        "thanks",
+        "thank",
+        "thx",
+        "cheers",
+        "plz",
+        "kindly",
+        "?",
+        "mate",
+        "folks",
+        "team",
+    }
+)
 ASKING = frozenset({"could", "would", "can", "will", "ca", "wo"})
 CLAUSE_ENDS = frozenset({".", "!", "?", ";"})
 MAX_CLAUSE_TOKENS = 80
-NOISE = frozenset({"a", "an", "the", "my", "me", "our", "your", "this", "these", "those",
-                   "some", "please", "pls", "just", "kindly", "'s", ",", ".", "!"})
+NOISE = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "my",
+        "me",
+        "our",
+        "your",
+        "this",
+        "these",
+        "those",
+        "some",
+        "please",
+        "pls",
+        "just",
+        "kindly",
+        "'s",
+        ",",
+        ".",
+        "!",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +202,11 @@ class Understander:
             i + 1
             for i, t in enumerate(tokens)
             if t.norm in CLAUSE_ENDS
-            or (t.norm in {",", "-", ":"} and i + 1 < len(tokens)
-                and tokens[i + 1].norm in ASKING | {"please", "pls", "kindly"})
+            or (
+                t.norm in {",", "-", ":"}
+                and i + 1 < len(tokens)
+                and tokens[i + 1].norm in ASKING | {"please", "pls", "kindly"}
+            )
         ]
         if not cuts or len(tokens) > MAX_CLAUSE_TOKENS:
             return []
@@ -197,10 +243,17 @@ class Understander:
             other = self._decide(part, inside)
             if other.declined == "negated":
                 return Decision(None, other.confidence, decision.ranked, declined="negated")
-            if (other.skill not in (None, decision.skill)
-                    and self._table.by_name[other.skill or ""].side_effect):
-                return Decision(None, decision.confidence, decision.ranked, ambiguous=True,
-                                declined="out_of_scope")
+            if (
+                other.skill not in (None, decision.skill)
+                and self._table.by_name[other.skill or ""].side_effect
+            ):
+                return Decision(
+                    None,
+                    decision.confidence,
+                    decision.ranked,
+                    ambiguous=True,
+                    declined="out_of_scope",
+                )
         return decision
 
     def _joined(self, tokens: list[Token]) -> list[Token]:
@@ -212,8 +265,13 @@ class Understander:
                 skip = False
                 continue
             joined = here.norm + after.norm if after is not None else ""
-            if (after is not None and len(joined) >= 6 and joined.isalpha()
-                    and joined in self._vocabulary and after.start - here.end <= 1):
+            if (
+                after is not None
+                and len(joined) >= 6
+                and joined.isalpha()
+                and joined in self._vocabulary
+                and after.start - here.end <= 1
+            ):
                 out.append(Token(f"{here.text} {after.text}", here.start, after.end, joined))
                 skip = True
             else:
@@ -310,8 +368,9 @@ class Understander:
         """What the classifier reads: corrected lower-case words without articles and
         politeness, plurals of vocabulary words made singular, and placeholders for ids,
         versions and durations, so that the words that carry the request stand together."""
-        spans = [(e.start, e.end, PLACEHOLDERS[e.label]) for e in entities
-                 if e.label in PLACEHOLDERS]
+        spans = [
+            (e.start, e.end, PLACEHOLDERS[e.label]) for e in entities if e.label in PLACEHOLDERS
+        ]
         words: list[str] = []
         norms = [t.norm for t in tokens]
         for i, tok in enumerate(tokens):

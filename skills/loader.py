@@ -89,9 +89,7 @@ class SkillSource:
         for name in self.connectors:
             if name in known:
                 try:
-                    makers[name] = connector(
-                        name, self.connectors, self.secrets, self.sleep, known
-                    )
+                    makers[name] = connector(name, self.connectors, self.secrets, self.sleep, known)
                 except Exception:
                     log.warning(
                         "connector %s is not usable by manifests (settings or secret)", name

@@ -21,9 +21,7 @@ log = logging.getLogger(__name__)
 OWN = "chatops-assistant"
 
 
-def origin(
-    skill: object, dists: Mapping[str, list[str]] | None = None
-) -> tuple[str, str] | None:
+def origin(skill: object, dists: Mapping[str, list[str]] | None = None) -> tuple[str, str] | None:
     """(distribution, version) a skill's code came from; None for this project's own.
     `dists` is `packages_distributions()` (a tenth of a second: pass it in for many)."""
     inner = getattr(skill, "inner", skill)  # WithSecrets wraps it

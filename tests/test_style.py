@@ -1,4 +1,4 @@
-"""The code stays ruff clean: a lint finding fails the suite, not a later review."""
+"""The code stays ruff clean and ruff formatted: a finding fails the suite, not a later review."""
 
 from __future__ import annotations
 
@@ -12,6 +12,16 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_ruff_finds_nothing() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--output-format", "concise", str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_would_change_nothing() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", str(ROOT)],
         capture_output=True,
         text=True,
         check=False,

@@ -115,9 +115,7 @@ def _append(session: Session, prepared: Sequence[_Prepared]) -> list[Written]:
 
 
 # Locked for the transaction: FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already is.
-_HEAD = (
-    select(AuditHead.seq, AuditHead.hash).where(col(AuditHead.id) == 1).with_for_update()
-)
+_HEAD = select(AuditHead.seq, AuditHead.hash).where(col(AuditHead.id) == 1).with_for_update()
 _INSERT = AuditEntry.__table__.insert()  # type: ignore[attr-defined]
 _MOVE_HEAD = (
     update(AuditHead)

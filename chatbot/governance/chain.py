@@ -98,7 +98,20 @@ class Walk:
         sha256, end, body_of = hashlib.sha256, self.end, hash_body
         prev, before_prev, expected = self.prev, self.before_prev, self.expected
         try:
-            for seq, at, actor, event, platform, channel, skill, action, outcome, detail, back, own in rows:  # noqa: E501
+            for (
+                seq,
+                at,
+                actor,
+                event,
+                platform,
+                channel,
+                skill,
+                action,
+                outcome,
+                detail,
+                back,
+                own,
+            ) in rows:
                 if end is not None and seq == expected > end:
                     self.done = True  # the next range begins here
                     return None

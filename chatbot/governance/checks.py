@@ -189,7 +189,6 @@ class ApprovalsValid:
             f"still hold it, and has {len(valid)}",
         )
 
-
     def _may_decide(self, person: Principal, role: str, requester: str) -> bool:
         """A role holder, or for the manager approver kind the requester's manager now."""
         if role.startswith(MANAGER_PREFIX):

@@ -194,9 +194,7 @@ class Finisher:
             await self.audit(tx, step)
         to, lease = (State.RUNNING, self.run_lease()) if here else self.start_move()
         if to is State.RUNNING:
-            event = record(
-                who, message, "action.started", action, to, runner=str(lease["runner"])
-            )
+            event = record(who, message, "action.started", action, to, runner=str(lease["runner"]))
         else:
             event = record(who, message, "action.queued", action, to)
         return await actions.transition(tx, action_id, allowed_from, to, event, extra=lease)

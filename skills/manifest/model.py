@@ -82,9 +82,7 @@ class ManifestModel(_Strict):
     confirmation: str = Field(default="", max_length=300)
     examples: tuple[str, ...] = Field(min_length=1, max_length=LIMITS.examples)
     keywords: tuple[str, ...] = Field(default=(), max_length=LIMITS.keywords)
-    patterns: tuple[tuple[dict[str, Any], ...], ...] = Field(
-        default=(), max_length=LIMITS.patterns
-    )
+    patterns: tuple[tuple[dict[str, Any], ...], ...] = Field(default=(), max_length=LIMITS.patterns)
     slots: tuple[SlotModel, ...] = Field(default=(), max_length=LIMITS.slots)
     permission: str = ""
     risk: Risk = Risk.LOW

@@ -91,6 +91,8 @@ def test_the_page_runs_under_its_content_security_policy(served: str, browser) -
     page.select_option("#person", "dave")
     page.locator("#inbox-items li.approval").first.wait_for(timeout=15_000)
     assert not [c for c in complaints if "Content Security Policy" in c], complaints
+
+
 def test_thanks_is_not_consent_and_a_timed_request_waits_in_the_web_chat(  # type: ignore[no-untyped-def]
     served: str, browser
 ) -> None:

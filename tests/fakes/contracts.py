@@ -125,9 +125,11 @@ class Contract:
             assert not response.content, f"{self.name}: a 204 answer with a body"
             return
         status = response.status_code
-        if not response.content and self._operation(request).get("responses", {}).get(
-            str(status), {}
-        ).get("content") == {}:
+        if (
+            not response.content
+            and self._operation(request).get("responses", {}).get(str(status), {}).get("content")
+            == {}
+        ):
             return  # documented as bodiless (`content: {}`), which openapi-core misreads
         if status >= 400 and self.errors is not None and not self._documents(request, status):
             Draft202012Validator(self.errors).validate(response.json())

@@ -126,7 +126,7 @@ async def test_roles_through_groups_and_nobody_without_a_role(make_chat: MakeCha
 
 async def test_deny_when_nobody_else_can_approve(make_chat: MakeChat) -> None:
     only_carol = (
-        '[people]\nreplace = true\n'
+        "[people]\nreplace = true\n"
         '[people.carol]\nemail = "carol@example.com"\nroles = ["release-manager"]\n'
     )
     chat = await make_chat(only_carol)

@@ -117,8 +117,6 @@ async def test_the_key_value_store_and_notifications_redact_what_skills_write(
         assert f"your new password: {REDACTED} (temporary)" in stored
         async with chat.runtime.store.transaction() as tx:
             raw = (
-                await tx.execute(
-                    text("SELECT value FROM kv_items WHERE key = 'plain'")
-                )
+                await tx.execute(text("SELECT value FROM kv_items WHERE key = 'plain'"))
             ).scalar_one()
         assert raw == json.dumps({"b": 1, "a": "deploy web 2.3.1 to prod"}, sort_keys=True)

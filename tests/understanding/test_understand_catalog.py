@@ -103,7 +103,7 @@ def test_dry_run_is_flagged_and_ignored_for_meaning(nlu: Understander) -> None:
 
 
 def test_high_risk_needs_a_catalog_thing(nlu: Understander) -> None:
-    """"undo" or "release" alone names no service: no high-risk action is guessed."""
+    """ "undo" or "release" alone names no service: no high-risk action is guessed."""
     for text in ("undo", "release the hounds", "revert to factory settings"):
         assert nlu.parse(text).skill is None
 

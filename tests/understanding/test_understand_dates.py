@@ -18,9 +18,13 @@ PEOPLE = ("alice", "bob", "carol", "dave", "erin")
 SCHEDULE = SkillSpec(
     name="restart.schedule",
     description="Schedule a restart of a service for later.",
-    examples=("schedule a restart of web tomorrow", "plan a restart of billing on friday",
-              "schedule restart of checkout at 9am", "book a restart for search next monday",
-              "schedule a reboot of payments-api"),
+    examples=(
+        "schedule a restart of web tomorrow",
+        "plan a restart of billing on friday",
+        "schedule restart of checkout at 9am",
+        "book a restart for search next monday",
+        "schedule a reboot of payments-api",
+    ),
     keywords=("schedule", "plan"),
     slots=(SlotSpec("service", SlotType.SERVICE), SlotSpec("when", SlotType.DATE)),
     risk=Risk.MEDIUM,
@@ -61,8 +65,17 @@ def test_dates_resolve(text: str, value: str, typed: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["12/01", "2026-13-45", "for 2 hours", "deploy web 5.2.0", "close INC0012345", "at 25:00",
-     "the sun is out", "i sat down", "13pm"],
+    [
+        "12/01",
+        "2026-13-45",
+        "for 2 hours",
+        "deploy web 5.2.0",
+        "close INC0012345",
+        "at 25:00",
+        "the sun is out",
+        "i sat down",
+        "13pm",
+    ],
 )
 def test_not_dates(text: str) -> None:
     assert find_dates(text, NOW) == []
@@ -96,8 +109,9 @@ def test_date_slot_through_parse(scheduler: Understander) -> None:
 
 
 def test_clock_is_injected(demo_catalog: Catalog) -> None:
-    later = Understander(demo_catalog, PEOPLE, (SCHEDULE,),
-                         clock=lambda: datetime(2027, 1, 1, tzinfo=UTC))
+    later = Understander(
+        demo_catalog, PEOPLE, (SCHEDULE,), clock=lambda: datetime(2027, 1, 1, tzinfo=UTC)
+    )
     assert later.parse("schedule restart of web tomorrow").slots["when"].value == "2027-01-02"
 
 

@@ -8,13 +8,40 @@ from chatbot.types import ReplyIntent
 from intents import Understander
 from skills.api import SlotSpec, SlotType
 
-YES = ["yes", "yeah go ahead", "do it", "sure thing", "ok", "yep, confirmed", "sounds good",
-       "of course", "no problem", "yess"]
+YES = [
+    "yes",
+    "yeah go ahead",
+    "do it",
+    "sure thing",
+    "ok",
+    "yep, confirmed",
+    "sounds good",
+    "of course",
+    "no problem",
+    "yess",
+]
 NO = ["no", "nope", "no thanks", "not now", "i don't want that", "negative", "nah, leave it"]
-CANCEL = ["never mind", "cancel", "forget about it", "stop", "just abort", "cancle that",
-          "no, cancel it"]
-UNSURE = ["maybe", "hmm", "yes but only in staging", "ok?", "wait", "yes no", "what?", "",
-          "which one is safer", "deploy web to prod"]
+CANCEL = [
+    "never mind",
+    "cancel",
+    "forget about it",
+    "stop",
+    "just abort",
+    "cancle that",
+    "no, cancel it",
+]
+UNSURE = [
+    "maybe",
+    "hmm",
+    "yes but only in staging",
+    "ok?",
+    "wait",
+    "yes no",
+    "what?",
+    "",
+    "which one is safer",
+    "deploy web to prod",
+]
 
 
 @pytest.mark.parametrize("text", YES)

@@ -22,8 +22,27 @@ from intents.text import Token, plain_forms
 from skills.api import SkillSpec, SlotSpec, SlotType
 from skills.builtin.catalog import BUILTIN_SPECS
 
-WORDS = ("reset", "resets", "vpn", "ticket", "close", "closed", "the", "deploy", "deployed",
-         "roll", "back", "rolled", "be", "on", "call", "who", "is", "my", "restart")
+WORDS = (
+    "reset",
+    "resets",
+    "vpn",
+    "ticket",
+    "close",
+    "closed",
+    "the",
+    "deploy",
+    "deployed",
+    "roll",
+    "back",
+    "rolled",
+    "be",
+    "on",
+    "call",
+    "who",
+    "is",
+    "my",
+    "restart",
+)
 
 
 def _reference_hit(tokens: Sequence[Token], keywords: Sequence[tuple[str, ...]]) -> Hit | None:
@@ -48,8 +67,7 @@ def _tokens(words: Sequence[str]) -> list[Token]:
 
 
 def _keywords(specs: Sequence[SkillSpec]) -> dict[str, tuple[tuple[str, ...], ...]]:
-    return {s.name: tuple(tuple(k.lower().split()) for k in s.keywords if k.strip())
-            for s in specs}
+    return {s.name: tuple(tuple(k.lower().split()) for k in s.keywords if k.strip()) for s in specs}
 
 
 @settings(max_examples=300, deadline=None)
@@ -64,8 +82,12 @@ def test_keyword_index_matches_the_plain_scan(words: list[str]) -> None:
 
 
 def test_ids_count_as_hits_only_for_skills_that_take_them() -> None:
-    spec = SkillSpec(name="t.close", description="", keywords=("shut",),
-                     slots=(SlotSpec("ticket", SlotType.TICKET),))
+    spec = SkillSpec(
+        name="t.close",
+        description="",
+        keywords=("shut",),
+        slots=(SlotSpec("ticket", SlotType.TICKET),),
+    )
     other = SkillSpec(name="other", description="", keywords=("zap",))
     table = SkillTable((spec, other), _keywords((spec, other)))
     tokens = _tokens(["please", "inc1234567"])
@@ -95,9 +117,15 @@ def _reference_nearest(rows: Sequence[tuple[str, str]], text: str) -> dict[str, 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from((*WORDS, "zebra")), max_size=6))
 def test_nearest_vectors_match_the_plain_loop(words: list[str]) -> None:
-    rows = [("reset vpn", "vpn"), ("reset my vpn", "vpn"), ("close the ticket", "close"),
-            ("closed ticket", "close"), ("who is on call", "oncall"), ("the weather", "none"),
-            ("   ", "none")]
+    rows = [
+        ("reset vpn", "vpn"),
+        ("reset my vpn", "vpn"),
+        ("close the ticket", "close"),
+        ("closed ticket", "close"),
+        ("who is on call", "oncall"),
+        ("the weather", "none"),
+        ("   ", "none"),
+    ]
     labels = ("close", "none", "oncall", "vpn")
     text = " ".join(words)
     got = dict(zip(labels, NearestExamples(rows, labels).scores(text).tolist(), strict=True))

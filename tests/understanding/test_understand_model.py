@@ -18,8 +18,13 @@ PEOPLE = ("alice", "bob", "carol", "dave", "erin")
 COFFEE = SkillSpec(
     name="coffee.order",
     description="Order coffee for the team.",
-    examples=("order coffee", "get us some coffee", "brew a pot of coffee",
-              "i want an espresso from the machine", "coffee for the meeting room please"),
+    examples=(
+        "order coffee",
+        "get us some coffee",
+        "brew a pot of coffee",
+        "i want an espresso from the machine",
+        "coffee for the meeting room please",
+    ),
     keywords=("coffee", "espresso", "brew"),
 )
 

@@ -24,11 +24,19 @@ PEOPLE = ("alice", "bob", "carol", "dave", "erin")
 NOTIFY = SkillSpec(
     name="notify.person",
     description="Send a reminder to someone at a time.",
-    examples=("remind bob about the review tomorrow", "ping carol at 10am",
-              "remind alice on friday", "send a reminder to dave", "ping erin about the deploy"),
+    examples=(
+        "remind bob about the review tomorrow",
+        "ping carol at 10am",
+        "remind alice on friday",
+        "send a reminder to dave",
+        "ping erin about the deploy",
+    ),
     keywords=("remind", "ping", "reminder"),
-    slots=(SlotSpec("user", SlotType.PERSON), SlotSpec("when", SlotType.DATE, required=False),
-           SlotSpec("service", SlotType.SERVICE, required=False)),
+    slots=(
+        SlotSpec("user", SlotType.PERSON),
+        SlotSpec("when", SlotType.DATE, required=False),
+        SlotSpec("service", SlotType.SERVICE, required=False),
+    ),
     side_effect=False,
     risk=Risk.NONE,
 )
@@ -50,14 +58,16 @@ class Notify:
 def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler")
-    ruler.add_patterns([  # type: ignore[attr-defined]
-        {"label": "PERSON", "pattern": "Karol Smith"},
-        {"label": "PERSON", "pattern": "Zed Unknown"},
-        {"label": "DATE", "pattern": [{"LOWER": "next"}, {"LOWER": "thu"}]},
-        {"label": "DATE", "pattern": "the holidays"},
-        {"label": "ORG", "pattern": "Chekout Inc"},
-        {"label": "ORG", "pattern": "Acme"},
-    ])
+    ruler.add_patterns(
+        [  # type: ignore[attr-defined]
+            {"label": "PERSON", "pattern": "Karol Smith"},
+            {"label": "PERSON", "pattern": "Zed Unknown"},
+            {"label": "DATE", "pattern": [{"LOWER": "next"}, {"LOWER": "thu"}]},
+            {"label": "DATE", "pattern": "the holidays"},
+            {"label": "ORG", "pattern": "Chekout Inc"},
+            {"label": "ORG", "pattern": "Acme"},
+        ]
+    )
     path = tmp_path_factory.mktemp("pipeline") / "model"
     nlp.to_disk(path)
     return path
@@ -108,5 +118,4 @@ def test_setting_reaches_the_understander(
     settings = load_settings()
     assert settings.understanding.model == str(model_path)
     nlu = build_understander(settings, SkillRegistry([Notify()]))
-    assert any(e.label == "PERSON" and e.value == "carol"
-               for e in nlu.entities("ask Karol Smith"))
+    assert any(e.label == "PERSON" and e.value == "carol" for e in nlu.entities("ask Karol Smith"))

@@ -9,17 +9,56 @@ from intents import Understander
 
 LIMIT = 4000
 WORDS = st.sampled_from(
-    ["restart", "deploy", "chekout", "prod", "vpn", "don't", "INC0012345", "v1.2.3", "ticket",
-     "yes", "no", "--dry-run", "for", "bob", "2h", "?", ":", "é", "🚀", "\u200b", "", " ",
-     "tomorrow", "at", "10pm", "in", "on", "sat", "next", "friday", "2026-02-30", "٢٠٢٦-١٢-٠١",
-     "23:59", "9999", "weeks", "bounce", "roll", "back", "raise", "issue"]
+    [
+        "restart",
+        "deploy",
+        "chekout",
+        "prod",
+        "vpn",
+        "don't",
+        "INC0012345",
+        "v1.2.3",
+        "ticket",
+        "yes",
+        "no",
+        "--dry-run",
+        "for",
+        "bob",
+        "2h",
+        "?",
+        ":",
+        "é",
+        "🚀",
+        "\u200b",
+        "",
+        " ",
+        "tomorrow",
+        "at",
+        "10pm",
+        "in",
+        "on",
+        "sat",
+        "next",
+        "friday",
+        "2026-02-30",
+        "٢٠٢٦-١٢-٠١",
+        "23:59",
+        "9999",
+        "weeks",
+        "bounce",
+        "roll",
+        "back",
+        "raise",
+        "issue",
+    ]
 )
 TEXTS = st.one_of(
     st.text(max_size=LIMIT),
     st.lists(WORDS, max_size=40).map(" ".join),
 )
-SETTINGS = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @SETTINGS

@@ -21,8 +21,13 @@ PEOPLE = ("alice", "bob", "carol", "dave", "erin")
 CACHE_FLUSH = SkillSpec(
     name="cache.flush",
     description="Flush the cache of a service.",
-    examples=("flush the cache of web", "clear the checkout cache", "empty the billing cache",
-              "flush search caches in prod", "wipe the cache for payments-api"),
+    examples=(
+        "flush the cache of web",
+        "clear the checkout cache",
+        "empty the billing cache",
+        "flush search caches in prod",
+        "wipe the cache for payments-api",
+    ),
     keywords=("flush", "cache"),
     patterns=(
         ({"LOWER": "purge"}, {"ENT_TYPE": "SERVICE", "OP": "+"}, {"LOWER": "cache"}),
@@ -47,8 +52,9 @@ def test_a_pattern_counts_like_a_keyword(ruled: Understander) -> None:
 
 
 def test_a_pattern_raises_the_score(ruled: Understander, demo_catalog: Catalog) -> None:
-    plain = Understander(demo_catalog, PEOPLE, (*BUILTIN_SPECS, replace(CACHE_FLUSH, patterns=())),
-                         clock=lambda: NOW)
+    plain = Understander(
+        demo_catalog, PEOPLE, (*BUILTIN_SPECS, replace(CACHE_FLUSH, patterns=())), clock=lambda: NOW
+    )
     text = "clear cache on web"
     assert ruled.parse(text).confidence > plain.parse(text).confidence
 

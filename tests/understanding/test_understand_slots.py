@@ -6,10 +6,20 @@ import pytest
 
 from intents import Understander
 
-ENV_ALIASES = [("dev", "dev"), ("development", "dev"), ("staging", "staging"),
-               ("stage", "staging"), ("stg", "staging"), ("prod", "prod"),
-               ("production", "prod"), ("prd", "prod"), ("live", "prod"),
-               ("stagign", "staging"), ("prodution", "prod"), ("developmnet", "dev")]
+ENV_ALIASES = [
+    ("dev", "dev"),
+    ("development", "dev"),
+    ("staging", "staging"),
+    ("stage", "staging"),
+    ("stg", "staging"),
+    ("prod", "prod"),
+    ("production", "prod"),
+    ("prd", "prod"),
+    ("live", "prod"),
+    ("stagign", "staging"),
+    ("prodution", "prod"),
+    ("developmnet", "dev"),
+]
 
 
 @pytest.mark.parametrize(("typed", "env"), ENV_ALIASES)
@@ -20,12 +30,20 @@ def test_env_aliases_and_typos(nlu: Understander, typed: str, env: str) -> None:
     assert got.slots["env"].text == typed
 
 
-SERVICES = [("checkout", "checkout", False), ("chekout", "checkout", True),
-            ("biling", "billing", True), ("payments-api", "payments-api", False),
-            ("payments api", "payments-api", False), ("payment api", "payments-api", False),
-            ("paymnets-api", "payments-api", True), ("api-gateway", "api-gateway", False),
-            ("api gateway", "api-gateway", False), ("gateway", "api-gateway", False),
-            ("search", "search", False), ("web", "web", False)]
+SERVICES = [
+    ("checkout", "checkout", False),
+    ("chekout", "checkout", True),
+    ("biling", "billing", True),
+    ("payments-api", "payments-api", False),
+    ("payments api", "payments-api", False),
+    ("payment api", "payments-api", False),
+    ("paymnets-api", "payments-api", True),
+    ("api-gateway", "api-gateway", False),
+    ("api gateway", "api-gateway", False),
+    ("gateway", "api-gateway", False),
+    ("search", "search", False),
+    ("web", "web", False),
+]
 
 
 @pytest.mark.parametrize(("typed", "service", "corrected"), SERVICES)
@@ -42,8 +60,11 @@ def test_services_typed_and_misspelled(
 
 @pytest.mark.parametrize(
     ("text", "version"),
-    [("deploy web v5.2.0 to prod", "5.2.0"), ("deploy web 5.2 to prod", "5.2"),
-     ("deploy web V1.0.0-rc.1 to dev", "1.0.0-rc.1")],
+    [
+        ("deploy web v5.2.0 to prod", "5.2.0"),
+        ("deploy web 5.2 to prod", "5.2"),
+        ("deploy web V1.0.0-rc.1 to dev", "1.0.0-rc.1"),
+    ],
 )
 def test_version_without_v(nlu: Understander, text: str, version: str) -> None:
     got = nlu.parse(text)
@@ -52,8 +73,12 @@ def test_version_without_v(nlu: Understander, text: str, version: str) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "ticket"),
-    [("INC0012345", "INC0012345"), ("inc0012345", "INC0012345"), ("INC 0012345", "INC0012345"),
-     ("inc-42", "INC0000042")],
+    [
+        ("INC0012345", "INC0012345"),
+        ("inc0012345", "INC0012345"),
+        ("INC 0012345", "INC0012345"),
+        ("inc-42", "INC0000042"),
+    ],
 )
 def test_ticket_ids_upper_case(nlu: Understander, typed: str, ticket: str) -> None:
     got = nlu.parse(f"close ticket {typed}")
@@ -67,8 +92,16 @@ def test_change_ids_upper_case(nlu: Understander) -> None:
 
 @pytest.mark.parametrize(
     ("word", "priority"),
-    [("low", "low"), ("minor", "low"), ("medium", "medium"), ("normal", "medium"),
-     ("high", "high"), ("critical", "critical"), ("urgent", "critical"), ("p1", "critical")],
+    [
+        ("low", "low"),
+        ("minor", "low"),
+        ("medium", "medium"),
+        ("normal", "medium"),
+        ("high", "high"),
+        ("critical", "critical"),
+        ("urgent", "critical"),
+        ("p1", "critical"),
+    ],
 )
 def test_priority_aliases(nlu: Understander, word: str, priority: str) -> None:
     got = nlu.parse(f"set INC0012345 to {word} priority")
@@ -77,9 +110,17 @@ def test_priority_aliases(nlu: Understander, word: str, priority: str) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "duration"),
-    [("2 hours", "2h"), ("2h", "2h"), ("30 minutes", "30m"), ("1 day", "1d"),
-     ("a week", "7d"), ("two hours", "2h"), ("half an hour", "30m"), ("2 wks", "14d"),
-     ("1 wk", "7d")],
+    [
+        ("2 hours", "2h"),
+        ("2h", "2h"),
+        ("30 minutes", "30m"),
+        ("1 day", "1d"),
+        ("a week", "7d"),
+        ("two hours", "2h"),
+        ("half an hour", "30m"),
+        ("2 wks", "14d"),
+        ("1 wk", "7d"),
+    ],
 )
 def test_durations_canonical(nlu: Understander, typed: str, duration: str) -> None:
     got = nlu.parse(f"give me access to grafana for {typed}")
@@ -89,9 +130,17 @@ def test_durations_canonical(nlu: Understander, typed: str, duration: str) -> No
 
 @pytest.mark.parametrize(
     ("typed", "resource"),
-    [("grafana", "grafana"), ("jenkins", "jenkins"), ("github", "github"),
-     ("aws-prod", "aws-prod"), ("aws prod", "aws-prod"), ("prod-db", "prod-db"),
-     ("prod db", "prod-db"), ("grafanna", "grafana"), ("jenkns", "jenkins")],
+    [
+        ("grafana", "grafana"),
+        ("jenkins", "jenkins"),
+        ("github", "github"),
+        ("aws-prod", "aws-prod"),
+        ("aws prod", "aws-prod"),
+        ("prod-db", "prod-db"),
+        ("prod db", "prod-db"),
+        ("grafanna", "grafana"),
+        ("jenkns", "jenkins"),
+    ],
 )
 def test_resources(nlu: Understander, typed: str, resource: str) -> None:
     got = nlu.parse(f"i need access to {typed}")
