@@ -208,6 +208,9 @@ class Understander:
                 and tokens[i + 1].norm in ASKING | {"please", "pls", "kindly"}
             )
         ]
+        # A mark that ends the message cuts nothing: the one "clause" would be the message
+        # itself, decided again for the same answer.
+        cuts = [cut for cut in cuts if cut < len(tokens)]
         if not cuts or len(tokens) > MAX_CLAUSE_TOKENS:
             return []
         out = []
