@@ -13,6 +13,7 @@ neither reply words nor function words is about something else, and is None.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -237,15 +238,23 @@ MAX_YES_WORDS = 8
 VOCABULARY = tuple(sorted(w for w in CANCEL_WORDS | NO_WORDS | YES_WORDS if len(w) >= 4))
 
 
+WORD = re.compile(r"[a-z']+")
+KNOWN = frozenset(VOCABULARY)
+REPLY_WORDS = CANCEL_WORDS | NO_WORDS | YES_WORDS | FILLER
+
+
+@lru_cache(maxsize=4096)
+def _as_reply_word(word: str) -> str:
+    """One typo from a reply word ("yess", "cancle") is that word. Remembered per word: the
+    same few thousand words come back all day."""
+    if len(word) < 5 or word in KNOWN or word in STOP_WORDS:
+        return word
+    found = process.extractOne(word, VOCABULARY, scorer=OSA.distance, score_cutoff=1)
+    return found[0] if found and found[0][0] == word[0] else word
+
+
 def _words(text: str) -> list[str]:
-    raw = re.findall(r"[a-z']+", text.lower().replace("’", "'"))
-    out = []
-    for word in raw:
-        if len(word) >= 5 and word not in VOCABULARY and word not in STOP_WORDS:
-            found = process.extractOne(word, VOCABULARY, scorer=OSA.distance, score_cutoff=1)
-            word = found[0] if found and found[0][0] == word[0] else word
-        out.append(word)
-    return out
+    return [_as_reply_word(w) for w in WORD.findall(text.lower().replace("’", "'"))]
 
 
 def read_reply(text: str) -> str | None:
@@ -278,11 +287,10 @@ def _doubtful(text: str, words: list[str]) -> bool:
 
 def _about_something_else(words: list[str]) -> bool:
     """More words than a reply has that no reply is made of: a sentence of its own."""
-    reply_words = CANCEL_WORDS | NO_WORDS | YES_WORDS | FILLER
     rest = " " + " ".join(words) + " "
     for phrase in (*CANCEL_PHRASES, *NO_PHRASES, *YES_PHRASES, *YES_OVERRIDES):
         rest = rest.replace(f" {phrase} ", " ")
-    other = [w for w in rest.split() if w not in reply_words and w not in STOP_WORDS]
+    other = [w for w in rest.split() if w not in REPLY_WORDS and w not in STOP_WORDS]
     limit = MAX_OTHER_WORDS_CANCEL if CANCEL_WORDS & set(words) else MAX_OTHER_WORDS
     return len(other) > limit
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -29,8 +30,10 @@ class Token:
     corrected: bool = False
 
 
+@lru_cache(maxsize=MEMO_LIMIT)
 def plain_forms(word: str) -> tuple[str, ...]:
-    """The word and its likely base forms (plural, -ing, -ed): cheap stemming for matching."""
+    """The word and its likely base forms (plural, -ing, -ed): cheap stemming for matching.
+    Remembered per word: every token of every message and every keyword asks."""
     forms = [word]
     for suffix in ("ies", "es", "s", "ing", "ed", "d"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
