@@ -38,7 +38,6 @@ from skills.api import SkillSpec
 from skills.registry import SkillRegistry
 
 
-
 class Conversing:
     settings: Settings
     store: Store
