@@ -88,7 +88,8 @@ def _zone(cls: type, name: str) -> str:
     return name
 
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class ChangeWindow(Frozen):
@@ -101,7 +102,7 @@ class ChangeWindow(Frozen):
     name: str
     skill: str
     where: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = DAYS[:5]
+    days: tuple[Day, ...] = DAYS[:5]
     start: time
     end: time
     timezone: str = "UTC"
@@ -610,16 +611,16 @@ def undefined_role(settings: Settings) -> tuple[str, str] | None:
     for name, group in settings.groups.items():
         named += [(f"groups.{name}.roles", r) for r in group.roles]
     named += [("identity.default_roles", r) for r in settings.identity.default_roles]
-    for group, roles in settings.identity.group_roles.items():
-        named += [(f"identity.group_roles.{group}", r) for r in roles]
+    for group_name, roles in settings.identity.group_roles.items():
+        named += [(f"identity.group_roles.{group_name}", r) for r in roles]
     for index, rule in enumerate(settings.policy):
         if rule.approvers and rule.approvers != MANAGER_APPROVER:
             named.append((f"policy.{index}.approvers", rule.approvers))
     for name, resource in settings.catalog.resources.items():
         named.append((f"catalog.resources.{name}.owner_role", resource.owner_role))
-    for key, role in named:
-        if role not in defined:
-            return key, role
+    for key, named_role in named:
+        if named_role not in defined:
+            return key, named_role
     return None
 
 

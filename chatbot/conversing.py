@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from chatbot import consent, dialogue, schedules, support, texts, timing
 from chatbot.config import Settings
@@ -38,9 +37,6 @@ from intents.topics import about_it
 from skills.api import SkillSpec
 from skills.registry import SkillRegistry
 
-if TYPE_CHECKING:
-    from chatbot.assistant import Assistant
-
 
 class Conversing:
     settings: Settings
@@ -53,8 +49,43 @@ class Conversing:
     schedules: Schedules
     _question_ttl: timedelta
 
+    # The pipeline's own stages live in Assistant (assistant.py); they are declared here so
+    # the handlers below are checked against their real signatures.
+    async def _start(
+        self, principal: Principal, message: Message, meant: Interpretation
+    ) -> list[Reply]:
+        raise NotImplementedError
+
+    async def _proceed(
+        self,
+        principal: Principal,
+        message: Message,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        dry_run: bool,
+    ) -> list[Reply]:
+        raise NotImplementedError
+
+    async def _remember(self, principal: Principal, message: Message, pending: Pending) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _confirm_buttons(pending: Pending, approval: bool = False) -> tuple[Button, ...]:
+        raise NotImplementedError
+
+    @staticmethod
+    def _record(
+        principal: Principal,
+        message: Message,
+        event: str,
+        outcome: str,
+        skill: str | None = None,
+        detail: Mapping[str, object] | None = None,
+    ) -> audit.AuditRecord:
+        raise NotImplementedError
+
     async def _answer_confirm(
-        self: Assistant,
+        self,
         principal: Principal,
         message: Message,
         pending: Pending,
@@ -99,11 +130,11 @@ class Conversing:
         replies = await self._start(principal, message, meant)
         return [*replies, await self._still_open(pending, texts.STILL_OPEN)]
 
-    def _risky(self: Assistant, pending: Pending) -> bool:
+    def _risky(self, pending: Pending) -> bool:
         spec = self.registry.spec(pending.skill)
         return spec is not None and consent.high_risk(spec, pending.slots)
 
-    async def _still_open(self: Assistant, pending: Pending, lead: str) -> Reply:
+    async def _still_open(self, pending: Pending, lead: str) -> Reply:
         """The open question shown again, with its buttons (Confirm or Send for approval)."""
         action = await self.approvals.load(pending.action_id or 0)
         needs = action is not None and action.approvals_needed > 0
@@ -116,12 +147,12 @@ class Conversing:
             action_id=pending.action_id,
         )
 
-    def _sentence(self: Assistant, skill: str, slots: Mapping[str, str], requester: str) -> str:
+    def _sentence(self, skill: str, slots: Mapping[str, str], requester: str) -> str:
         spec = self.registry.spec(skill)
         return texts.sentence(spec, slots, requester) if spec is not None else texts.SOMETHING
 
     async def _proceed_timed(
-        self: Assistant,
+        self,
         principal: Principal,
         message: Message,
         spec: SkillSpec,
@@ -160,7 +191,7 @@ class Conversing:
         return [first, *asked[1:]]
 
     async def _scheduled(
-        self: Assistant, principal: Principal, meant: Interpretation, cancel: bool = False
+        self, principal: Principal, meant: Interpretation, cancel: bool = False
     ) -> list[Reply]:
         """ "what is scheduled" lists; "cancel the restart at 8pm" cancels the one it names
         (several named: they are listed, each with its Cancel button)."""
@@ -191,7 +222,7 @@ class Conversing:
         ]
 
     async def _offer_support(
-        self: Assistant, principal: Principal, message: Message, text: str
+        self, principal: Principal, message: Message, text: str
     ) -> list[Reply]:
         """An IT problem no skill fits: articles, a ticket, a person (support.py)."""
         offered = await self.support.offer(principal, text)
@@ -208,7 +239,7 @@ class Conversing:
         return [offered.reply]
 
     async def _offer_taken(
-        self: Assistant, principal: Principal, message: Message, choice: str
+        self, principal: Principal, message: Message, choice: str
     ) -> list[Reply]:
         event = support.EVENTS.get(choice)
         key = support.offer_key(dialogue.conversation_key(principal, message))

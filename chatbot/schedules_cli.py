@@ -54,7 +54,11 @@ async def cmd_cancel(settings: Settings, args: argparse.Namespace) -> int:
         before = await rt.assistant.approvals.load(args.id)
         said = await rt.assistant.schedules.cancel(principal, args.id)
         after = await rt.assistant.approvals.load(args.id)
-    done = before is not None and after is not None and after.state == State.CANCELLED
-    done = done and before.state == State.SCHEDULED
+    done = (
+        before is not None
+        and before.state == State.SCHEDULED
+        and after is not None
+        and after.state == State.CANCELLED
+    )
     print(said, file=sys.stdout if done else sys.stderr)
     return 0 if done else 1

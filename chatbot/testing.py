@@ -13,16 +13,29 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import httpx
 import pytest
 
 from chatbot.app import Runtime, runtime
+from chatbot.assistant import Assistant
 from chatbot.config import Settings, load_settings
 from chatbot.types import ButtonPress, Message, Reply
 from intents import Understander
 from skills.api import Skill
+
+
+class MessageExtras(TypedDict, total=False):
+    """What a test may set on a message besides who, what and where."""
+
+    thread: str | None
+    event_id: str | None
+    email: str | None
+    received_at: datetime
+    tenant: str
 
 
 class Chat:
@@ -33,23 +46,25 @@ class Chat:
         self._events = itertools.count(1)
 
     @property
-    def assistant(self):
+    def assistant(self) -> Assistant:
         return self.runtime.assistant
 
-    def message(self, who: str, text: str = "", press: str | None = None, **kw: object) -> Message:
+    def message(
+        self, who: str, text: str = "", press: str | None = None, **kw: Unpack[MessageExtras]
+    ) -> Message:
         return Message(
             platform=self.platform,
             user_id=who,
             text=text,
             channel=self.channel,
             press=ButtonPress(press) if press else None,
-            **kw,  # type: ignore[arg-type]
+            **kw,
         )
 
-    async def say(self, who: str, text: str, **kw: object) -> list[Reply]:
+    async def say(self, who: str, text: str, **kw: Unpack[MessageExtras]) -> list[Reply]:
         return await self.assistant.handle(self.message(who, text, **kw))
 
-    async def press(self, who: str, value: str, **kw: object) -> list[Reply]:
+    async def press(self, who: str, value: str, **kw: Unpack[MessageExtras]) -> list[Reply]:
         return await self.assistant.handle(self.message(who, press=value, **kw))
 
     async def click(self, who: str, replies: Sequence[Reply], label: str) -> list[Reply]:

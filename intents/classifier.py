@@ -17,12 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import spacy
+from spacy.about import __version__ as SPACY_VERSION
 from spacy.language import Language
+from spacy.pipeline import TextCategorizer
 from spacy.training import Example
-from spacy.util import fix_random_seed, minibatch
-from thinc.api import set_dropout_rate
+from thinc.api import fix_random_seed, set_dropout_rate
 
 from intents.knn import NearestExamples
 
@@ -98,7 +98,7 @@ class TrainingSet:
     def digest(self) -> str:
         settings = [
             MODEL_VERSION,
-            spacy.__version__,
+            SPACY_VERSION,
             EPOCHS,
             BATCH,
             LEARN_RATE,
@@ -141,10 +141,19 @@ def build_training_set(
 
 def _blank(labels: Sequence[str]) -> Language:
     nlp = spacy.blank("en")
-    textcat = nlp.add_pipe("textcat", config=TEXTCAT_CONFIG)
+    nlp.add_pipe("textcat", config=TEXTCAT_CONFIG)
+    textcat = _textcat(nlp)
     for label in labels:
         textcat.add_label(label)
     return nlp
+
+
+def _textcat(nlp: Language) -> TextCategorizer:
+    """The pipeline's text classifier, typed: spaCy's get_pipe returns any component."""
+    pipe = nlp.get_pipe("textcat")
+    if not isinstance(pipe, TextCategorizer):
+        raise TypeError(f"the textcat pipe is a {type(pipe).__name__}, not a TextCategorizer")
+    return pipe
 
 
 def batch_size(rows: int, labels: int) -> int:
@@ -167,12 +176,13 @@ def train(data: TrainingSet) -> Language:
     of the training time."""
     fix_random_seed(SEED)
     nlp = _blank(data.labels)
-    textcat = nlp.get_pipe("textcat")
+    textcat = _textcat(nlp)
     labels = data.labels
     docs = [nlp.make_doc(text) for text, _ in data.texts]
     column = {label: j for j, label in enumerate(labels)}
-    truths = np.zeros((len(docs), len(labels)), dtype="f")
-    truths[np.arange(len(docs)), [column[label] for _, label in data.texts]] = 1.0
+    truths = textcat.model.ops.alloc2f(len(docs), len(labels))  # zeros, typed as thinc's
+    for row, (_, label) in enumerate(data.texts):
+        truths[row, column[label]] = 1.0
     sample = [  # what initialize infers shapes from, as spaCy would take it
         Example.from_dict(doc, {"cats": {lb: float(lb == label) for lb in labels}})
         for doc, (_, label) in zip(docs[:10], data.texts, strict=False)
@@ -191,7 +201,8 @@ def train(data: TrainingSet) -> Language:
     for epoch in range(1, EPOCHS + 1):
         rng.shuffle(order)
         loss = 0.0
-        for batch in minibatch(order, size=size):
+        for start in range(0, len(order), size):
+            batch = order[start : start + size]
             batch_docs = [docs[i] for i in batch]
             if not any(len(doc) for doc in batch_docs):
                 continue
@@ -221,7 +232,7 @@ class Classifier:
             if path is not None:
                 _save(nlp, path)
         self._nlp = nlp
-        self._textcat = nlp.get_pipe("textcat")
+        self._textcat = _textcat(nlp)
         self._labels = tuple(self._textcat.labels)
         self._nearest = NearestExamples(data.texts, self._labels)
 

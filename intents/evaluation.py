@@ -25,7 +25,8 @@ FALSE_TRIGGER_LIMIT = 0.003
 
 
 class Reader(Protocol):
-    skills: Sequence[object]
+    @property
+    def skills(self) -> Sequence[object]: ...
 
     def parse(self, text: str) -> Interpretation: ...
 

@@ -263,7 +263,10 @@ def read_reply(text: str) -> str | None:
     if not words or _about_something_else(words):
         return None
     joined = " " + " ".join(words) + " "
-    has = lambda phrases: any(f" {p} " in joined for p in phrases)  # noqa: E731
+
+    def has(phrases: tuple[str, ...]) -> bool:
+        return any(f" {p} " in joined for p in phrases)
+
     if has(UNSURE_PHRASES):
         return None
     if has(CANCEL_PHRASES) or CANCEL_WORDS & set(words):

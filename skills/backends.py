@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
+import httpx
+
 from chatbot.errors import ConfigError
 from skills.api import Skill, SkillContext, SkillSpec
 from skills.builtin import catalog as c
@@ -95,6 +97,11 @@ def _check(backends: Mapping[str, str], options_of: Mapping[str, tuple[str, ...]
                 )
 
 
+def _per_action(build: Callable[[httpx.AsyncClient], Any]) -> Make:
+    """A connector built on each action's own HTTP client."""
+    return lambda ctx: build(ctx.http)
+
+
 def builtin_backed(
     backends: Mapping[str, str] | None = None,
     connectors: Mapping[str, Mapping[str, Any]] | None = None,
@@ -112,11 +119,12 @@ def builtin_backed(
         if name == SANDBOX:
             return on_sandbox, True
         if name not in makers:
-            build = connector(name, connectors, secrets, sleep, known)
-            makers[name] = lambda ctx, build=build: build(ctx.http)
+            makers[name] = _per_action(connector(name, connectors, secrets, sleep, known))
         return makers[name], False
 
-    def ported(spec: SkillSpec, cls: Any, on_sandbox: Make) -> Skill:
+    def ported(
+        spec: SkillSpec, cls: Callable[[SkillSpec, Make, bool], Skill], on_sandbox: Make
+    ) -> Skill:
         maker, is_sandbox = make(spec.name, on_sandbox)
         return cls(spec, maker, is_sandbox)
 

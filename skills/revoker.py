@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import delete, update
@@ -41,7 +42,7 @@ class Revoker:
         inner = getattr(skill, "inner", skill)
         return inner if isinstance(inner, AccessRequest) else None
 
-    async def _claim(self, namespace: str, key: str, old: dict, now: datetime) -> bool:
+    async def _claim(self, namespace: str, key: str, old: dict[str, Any], now: datetime) -> bool:
         leased = {**old, "due": (now + LEASE).isoformat()}
         async with self.store.transaction() as tx:
             moved = await tx.exec(  # type: ignore[call-overload]

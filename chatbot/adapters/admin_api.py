@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -40,7 +41,8 @@ def _error(status: int, text: str, **more: Any) -> JSONResponse:
 
 
 def _runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
+    runtime: Runtime = request.app.state.runtime  # set by the lifespan; State is untyped
+    return runtime
 
 
 def _caller(request: Request) -> str | JSONResponse:
@@ -73,7 +75,9 @@ async def _apply(request: Request, change: admin.Change, status: int = 200) -> R
     return JSONResponse(body, status_code=status)
 
 
-async def _guarded(request: Request, act: Any) -> Response:
+async def _guarded(
+    request: Request, act: Callable[[admin.SkillAdmin, admin.Actor], Awaitable[Response]]
+) -> Response:
     who = _caller(request)
     if isinstance(who, JSONResponse):
         return who
@@ -94,7 +98,8 @@ async def _guarded(request: Request, act: Any) -> Response:
 
 async def list_skills(request: Request) -> Response:
     async def act(skills: admin.SkillAdmin, actor: admin.Actor) -> Response:
-        base = _runtime(request).reloader.source.base if _runtime(request).reloader else []
+        reloader = _runtime(request).reloader
+        base = reloader.source.base if reloader else []
         rows = await admin.listing(skills.store, base, skills.check)
         return JSONResponse({"skills": [r.as_json() for r in rows]})
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.types import Receive, Scope, Send
+
 from chatbot.app import Runtime
 from chatbot.directory import scim_app
 from chatbot.directory.leaver import Leaver
@@ -17,6 +19,6 @@ def build(rt: Runtime) -> Any:
     return scim_app.build(rt.settings.scim, rt.store, directory, offboard)
 
 
-async def endpoint(scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     """Hand the request to the SCIM app the lifespan built (Starlette puts itself in scope)."""
     await scope["app"].state.scim(scope, receive, send)

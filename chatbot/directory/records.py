@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import delete, update
+from sqlalchemy import select as select_columns  # sqlmodel's select types four at most
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -98,17 +99,17 @@ async def head(tx: AsyncSession) -> int:
 
 
 PERSON_COLUMNS = (
-    DirectoryPerson.id,
-    DirectoryPerson.name,
-    DirectoryPerson.email,
-    DirectoryPerson.display_name,
-    DirectoryPerson.active,
-    DirectoryPerson.deleted,
-    DirectoryPerson.manager_id,
-    DirectoryPerson.tz,
-    DirectoryPerson.department,
-    DirectoryPerson.roles,
-    DirectoryPerson.source,
+    col(DirectoryPerson.id),
+    col(DirectoryPerson.name),
+    col(DirectoryPerson.email),
+    col(DirectoryPerson.display_name),
+    col(DirectoryPerson.active),
+    col(DirectoryPerson.deleted),
+    col(DirectoryPerson.manager_id),
+    col(DirectoryPerson.tz),
+    col(DirectoryPerson.department),
+    col(DirectoryPerson.roles),
+    col(DirectoryPerson.source),
 )
 
 
@@ -118,7 +119,7 @@ async def changes(tx: AsyncSession, since: int) -> Changes:
     now = await head(tx)
     if now <= since:
         return Changes(now, (), ())
-    query = select(*PERSON_COLUMNS).where(DirectoryPerson.version > since)
+    people_query = select_columns(*PERSON_COLUMNS).where(col(DirectoryPerson.version) > since)
     people = tuple(
         PersonRecord(
             id=r[0],
@@ -133,7 +134,8 @@ async def changes(tx: AsyncSession, since: int) -> Changes:
             roles=tuple(json.loads(r[9])) if r[9] != "[]" else (),
             source=r[10],
         )
-        for r in (await tx.exec(query)).all()  # type: ignore[call-overload]
+        # sqlmodel types exec() for its own select only, which types four columns at most.
+        for r in (await tx.exec(people_query)).all()  # type: ignore[call-overload]
     )
     groups = list(
         (
@@ -214,12 +216,11 @@ async def seed(tx: AsyncSession, people: Mapping[str, Person]) -> bool:
         version_now = await stamp()
         if row is None:
             row = DirectoryPerson(
-                id=ids[name], name=name, source=CONFIG, created_at=now, updated_at=now, **fields
+                id=ids[name], name=name, source=CONFIG, created_at=now, updated_at=now
             )
             tx.add(row)
-        else:
-            for key, value in fields.items():
-                setattr(row, key, value)
+        for key, value in fields.items():
+            setattr(row, key, value)
         row.version, row.updated_at = version_now, now
     for gone in set(rows) - set(people):
         row = rows[gone]

@@ -134,6 +134,8 @@ class DirectoryStorage(AsyncScimStorage):
         if len(resource_types) != 1:
             raise NotImplementedException(detail="search /Users or /Groups, not the root")
         kind = resource_types[0].name
+        if kind is None:
+            raise NotImplementedException(detail="search /Users or /Groups, not the root")
         table: Any = DirectoryPerson if kind == "User" else DirectoryGroup
         columns = USER_COLUMNS if kind == "User" else GROUP_COLUMNS
         query = select(table).where(col(table.deleted).is_(False))

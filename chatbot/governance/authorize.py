@@ -54,8 +54,6 @@ class Authorizer:
         ]
         if limiter is not None:
             self.start_checks.append(checks.RateLimit(limiter))
-        # Whom to ask, per permission: the directory is fixed for the process's life.
-        self._ask: dict[str, str] = {}
 
     def may(self, principal: Principal, spec: SkillSpec) -> bool:
         """Whether the person may use the skill at all (for help and whoami)."""

@@ -24,6 +24,7 @@ from chatbot.config import Settings
 from chatbot.execute import Executor
 from chatbot.governance import actions, audit, cards, outbox, storage
 from chatbot.governance.actions import State
+from chatbot.governance.audit import AuditRecord
 from chatbot.governance.authorize import Authorizer
 from chatbot.governance.checks import Refusal
 from chatbot.governance.lifecycle import abandoned, lease_held, runner_id, running_actions
@@ -164,7 +165,7 @@ class Finisher:
         allowed_from: frozenset[State] | set[State],
         who: str,
         message: Message | None,
-        step: audit.AuditRecord | None = None,
+        step: AuditRecord | None = None,
         here: bool = False,
     ) -> Action | Refusal | None:
         """Under the action's row lock, run the start checks and move the action to
@@ -269,7 +270,7 @@ class Finisher:
         return [Reply(text, ReplyKind.RESULT, action_id=action.id)]
 
     async def _close(
-        self, action: Action, to: State, event: audit.AuditRecord, told: str, at: datetime
+        self, action: Action, to: State, event: AuditRecord, told: str, at: datetime
     ) -> Action | None:
         """Move a waiting or running action to a final state and tell everyone involved
         (requester, approvers, the approvals channel) through the outbox, atomically."""

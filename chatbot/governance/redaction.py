@@ -21,7 +21,7 @@ chat never reaches the database, even cut in half.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -60,13 +60,17 @@ _CREDENTIAL_KEY = re.compile(
 def _detector_patterns() -> list[str]:
     """The denylist regexes of every regex-based detect-secrets plugin, flags kept inline."""
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
 
     found: list[str] = []
-    for secret_type, plugin in sorted(get_mapping_from_secret_type_to_class().items()):
+    # detect-secrets annotates this with a TypeVar bound to nothing (mypy reads type[Never]).
+    plugins: dict[str, type[BasePlugin]] = get_mapping_from_secret_type_to_class()  # type: ignore[assignment]
+    for secret_type, plugin in sorted(plugins.items()):
         if secret_type in _LEFT_OUT or not issubclass(plugin, RegexBasedDetector):
             continue
-        for pattern in plugin.denylist:
+        # detect-secrets declares denylist an abstract property; every plugin sets it on the class.
+        denylist: Iterable[re.Pattern[str]] = plugin.denylist  # type: ignore[assignment]
+        for pattern in denylist:
             flags = "".join(v for k, v in _VERBOSE_FLAGS.items() if pattern.flags & k)
             found.append(f"(?{flags}:{pattern.pattern})" if flags else f"(?:{pattern.pattern})")
     return found

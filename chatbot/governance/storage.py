@@ -117,7 +117,7 @@ class Unrecorded:
 
     async def retry(self) -> list[int]:
         """Write what can be written now; the ids written."""
-        done = []
+        done: list[int] = []
         for action_id, write in list(self.waiting.items()):
             try:
                 await write()

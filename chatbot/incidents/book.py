@@ -221,9 +221,10 @@ class IncidentBook:
         )
         new_id = inserted.scalar()
         if new_id is None:  # a concurrent delivery opened it first
-            return (
-                await tx.exec(select(Incident.id).where(col(Incident.open_key) == key))
-            ).one(), False
+            first = (await tx.exec(select(Incident.id).where(col(Incident.open_key) == key))).one()
+            if first is None:  # a primary key is never NULL; the column is typed optional
+                raise LookupError(f"incident {key} has no id")
+            return first, False
         await audit.append(
             tx,
             audit.AuditRecord(

@@ -83,7 +83,7 @@ class IncidentDesk:
         self.book, self.rbac = book, rbac
 
     async def move(
-        self, principal: Principal, verb: ButtonVerb, incident_id: int, event_id: str = ""
+        self, principal: Principal, verb: ButtonVerb, incident_id: int, event_id: str | None = None
     ) -> str:
         spec, state = _MOVES[verb]
         access = self.rbac.check(principal, spec, {})
@@ -115,12 +115,12 @@ class IncidentDesk:
         return (ref[0], offered[ref[1]]) if ref[1] < len(offered) else None
 
     async def requested(
-        self, incident_id: int, who: str, remedy: Remedy, answer: str, event_id: str = ""
+        self, incident_id: int, who: str, remedy: Remedy, answer: str, event_id: str | None = None
     ) -> None:
         text = texts.remedy_requested(who, remedy.title, answer)
         await self._note(incident_id, who, text, event_id)
 
-    async def _note(self, incident_id: int, who: str, text: str, event_id: str) -> None:
+    async def _note(self, incident_id: int, who: str, text: str, event_id: str | None) -> None:
         """A timeline line keyed by the platform's event: a redelivered click adds nothing."""
         key = f"act:{incident_id}:{event_id or uuid.uuid4().hex}"
         async with self.book.store.transaction() as tx:

@@ -90,7 +90,7 @@ async def _incident_figures(tx: AsyncSession, since: datetime) -> dict[str, obje
     ).scalar_one()
     acted = (
         await tx.execute(
-            select(IncidentEvent.incident_id, IncidentEvent.actor)
+            select(col(IncidentEvent.incident_id), col(IncidentEvent.actor))
             .join(Incident, col(Incident.id) == col(IncidentEvent.incident_id))
             .where(col(Incident.created_at) >= since, col(IncidentEvent.kind) == "action")
             .distinct()
@@ -118,7 +118,7 @@ async def _change_figures(
     dialect = tx.sync_session.get_bind().dialect.name
     changes = (
         await tx.execute(
-            select(Action.skill, Action.slots, _epoch(Action.updated_at, dialect))
+            select(col(Action.skill), col(Action.slots), _epoch(Action.updated_at, dialect))
             .where(
                 col(Action.skill).in_(("deploy", "deploy.rollback")),
                 col(Action.state) == "succeeded",
@@ -130,8 +130,8 @@ async def _change_figures(
     incidents = (
         await tx.execute(
             select(
-                Incident.service,
-                Incident.env,
+                col(Incident.service),
+                col(Incident.env),
                 _epoch(Incident.started_at, dialect),
                 _epoch(Incident.resolved_at, dialect),
             ).where(col(Incident.started_at) >= since)
@@ -173,7 +173,7 @@ async def _change_figures(
 async def _request_figures(tx: AsyncSession, since: datetime) -> dict[str, object]:
     votes = (
         await tx.execute(
-            select(Action.created_at, func.min(ApprovalVote.at))
+            select(col(Action.created_at), func.min(ApprovalVote.at))
             .join(ApprovalVote, col(ApprovalVote.action_id) == col(Action.id))
             .where(col(Action.created_at) >= since)
             .group_by(col(Action.id), col(Action.created_at))
@@ -183,7 +183,7 @@ async def _request_figures(tx: AsyncSession, since: datetime) -> dict[str, objec
     said = aliased(AuditEntry)
     unserved = (
         await tx.execute(
-            select(said.detail)
+            select(col(said.detail))
             .join(
                 AuditEntry,
                 and_(col(AuditEntry.seq) == said.seq + 1, col(AuditEntry.actor) == said.actor),
@@ -191,7 +191,7 @@ async def _request_figures(tx: AsyncSession, since: datetime) -> dict[str, objec
             .where(
                 col(AuditEntry.event) == "understood",
                 col(AuditEntry.outcome) == "none",
-                said.event == "message.received",
+                col(said.event) == "message.received",
                 col(AuditEntry.at) >= since,
             )
         )

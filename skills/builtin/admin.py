@@ -80,7 +80,9 @@ SKILL_ENABLE = SkillSpec(
 
 
 def skill_name(text: str) -> str:
-    words = [w for w in re.findall(r"[a-z][a-z0-9_.-]*", text.lower()) if w not in _WORDS]
+    words: list[str] = [
+        w for w in re.findall(r"[a-z][a-z0-9_.-]*", text.lower()) if w not in _WORDS
+    ]
     if not words:
         raise SkillError("Say which skill, e.g. 'disable skill kb.search'.")
     return words[-1].rstrip(".")

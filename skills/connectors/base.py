@@ -300,7 +300,9 @@ class Connector:
     def failure(self, response: httpx.Response) -> ConnectorError:
         status = response.status_code
         retryable = rate_limited(response) or status >= 500
-        detail = detail_of(response) or response.reason_phrase or httpx.codes(status).phrase
+        detail = (
+            detail_of(response) or response.reason_phrase or httpx.codes.get_reason_phrase(status)
+        )
         return ConnectorError(self.system, status, retryable, detail, name=self.endpoint.name)
 
     async def json(self, method: str, path: str, **kw: Any) -> Any:

@@ -31,6 +31,7 @@ async def list_connectors(settings: Any, args: argparse.Namespace) -> int:
     from skills.connectors.factory import available
 
     for name, cls in sorted(available().items()):
+        ports = ", ".join(p.__name__ for p in cls.ports)
         row = {
             "name": name,
             "system": cls.title or name,
@@ -41,7 +42,7 @@ async def list_connectors(settings: Any, args: argparse.Namespace) -> int:
             print(json.dumps(row))
         else:
             mark = "configured" if row["configured"] else "not configured"
-            print(f"{name:14} {row['system']:22} {', '.join(row['ports']):28} {mark}")
+            print(f"{name:14} {row['system']:22} {ports:28} {mark}")
     return 0
 
 

@@ -125,7 +125,8 @@ class GitHubActions(Connector):
                 f"{self._repo()}/actions/workflows/{wf}/runs",
                 params={"event": "workflow_dispatch", "per_page": 10},
             )
-            for run in found.get("workflow_runs", []):
+            runs: list[dict[str, Any]] = found.get("workflow_runs", [])
+            for run in runs:
                 title = run.get("display_title") or run.get("name") or ""
                 if request_id in title.split():
                     return run
@@ -135,7 +136,7 @@ class GitHubActions(Connector):
     async def _wait(self, run: dict[str, Any]) -> str:
         for _ in range(self.settings.poll_limit):
             if run.get("status") == "completed":
-                url = run.get("html_url", "")
+                url = str(run.get("html_url", ""))
                 if run.get("conclusion") == "success":
                     return url
                 raise SkillError(

@@ -98,6 +98,10 @@ async def cluster(settings: KubernetesSettings, token: str) -> Cluster:
         verify = ssl.create_default_context(cafile=cfg.ssl_ca_cert or None)
         if cfg.cert_file:
             verify.load_cert_chain(cfg.cert_file, cfg.key_file)
+    if not cfg.host:
+        raise ConfigError(
+            "settings", f"connectors.kubernetes.auth={settings.auth}", "no API server address"
+        )
     return Cluster(cfg.host, bearer, verify, True)
 
 

@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from chatbot.types import Principal
 from skills.connectors.base import Connector
@@ -46,7 +46,7 @@ class Webhook(Connector):
     title = "the webhook receiver"
     settings_model = WebhookSettings
     ports = (Desk,)
-    idempotency_header = "X-Idempotency-Key"
+    idempotency_header: ClassVar[str | None] = "X-Idempotency-Key"
     settings: WebhookSettings
 
     @classmethod

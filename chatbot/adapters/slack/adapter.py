@@ -178,8 +178,10 @@ class SlackAdapter:
         if card and event_id and await tracking.delivered(self.runtime.store, PLATFORM, event_id):
             return  # a redelivered click: it was handled, and its card already says so
         principal = self.runtime.assistant.directory.resolve(message)
-        early = bool(card and decision) and await tracking.answers_own(
-            self.runtime.store, decision, principal.name
+        early = (
+            bool(card)
+            and decision is not None
+            and await tracking.answers_own(self.runtime.store, decision, principal.name)
         )
         if early and decision and card:  # only the requester's own Confirm / Cancel
             line = tracking.status_line("awaiting_confirmation", decision.verb, who, now)

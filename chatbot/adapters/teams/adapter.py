@@ -96,6 +96,24 @@ def reference_from(text: str) -> ConversationReference:
     return ConversationReference().deserialize(json.loads(text))
 
 
+def _updating(activity: Activity) -> Callable[[TurnContext], Awaitable[Any]]:
+    """A proactive turn that replaces a posted card with `activity`."""
+
+    async def act(turn: TurnContext) -> Any:
+        return await turn.update_activity(activity)
+
+    return act
+
+
+def _sending(activity: Activity) -> Callable[[TurnContext], Awaitable[Any]]:
+    """A proactive turn that posts `activity`."""
+
+    async def act(turn: TurnContext) -> Any:
+        return await turn.send_activity(activity)
+
+    return act
+
+
 class TeamsAdapter:
     def __init__(self, settings: TeamsSettings, runtime: Runtime) -> None:
         self.settings, self.runtime = settings, runtime
@@ -163,7 +181,7 @@ class TeamsAdapter:
         for edit in edits:
             await self.in_conversation(
                 reference_from(edit.post.reference),
-                lambda t, e=edit: t.update_activity(cards.settled(e.post.message_id, e.text)),
+                _updating(cards.settled(edit.post.message_id, edit.text)),
             )
 
     async def on_progress(self, action_id: int, text: str) -> None:
@@ -175,7 +193,7 @@ class TeamsAdapter:
                 shown = f"{post.text}\n⏳ {text}"
                 await self.in_conversation(
                     reference_from(post.reference),
-                    lambda t, p=post, s=shown: t.update_activity(cards.settled(p.message_id, s)),
+                    _updating(cards.settled(post.message_id, shown)),
                 )
 
     async def _remember_where(self, activity: Activity, person: str, guest: bool) -> None:
@@ -238,9 +256,7 @@ class TeamsAdapter:
                     continue
                 carded.add(reply.action_id or 0)
                 where = reference_from(stored)
-                sent = await self.in_conversation(
-                    where, lambda t, r=reply: t.send_activity(cards.activity(r))
-                )
+                sent = await self.in_conversation(where, _sending(cards.activity(reply)))
             await self._remember(reply, where, sent)
         if unreachable:
             names = ", ".join(sorted(set(unreachable)))

@@ -54,6 +54,5 @@ def settled(message_id: str, text: str) -> Activity:
 
 def pressed(value: object) -> str | None:
     """The button value of an Action.Submit click, or None for a typed message."""
-    if isinstance(value, dict) and isinstance(value.get(DATA_KEY), str):
-        return value[DATA_KEY]
-    return None
+    data = value.get(DATA_KEY) if isinstance(value, dict) else None
+    return data if isinstance(data, str) else None

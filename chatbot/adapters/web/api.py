@@ -35,7 +35,8 @@ def _error(status: int, text: str) -> JSONResponse:
 
 
 def _runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
+    runtime: Runtime = request.app.state.runtime  # set by the lifespan; State is untyped
+    return runtime
 
 
 def _same_origin(request: Request) -> bool:
@@ -129,11 +130,12 @@ async def inbox(request: Request) -> Response:
     taking = request.method == "POST"
     if taking and not _same_origin(request):
         return _error(403, "cross-site request refused")
-    body: dict[str, Any] | JSONResponse = {"as": request.query_params.get("as", "")}
+    body: dict[str, Any] = {"as": request.query_params.get("as", "")}
     if taking:
-        body = await _body(request)
-        if isinstance(body, JSONResponse):
-            return body
+        sent = await _body(request)
+        if isinstance(sent, JSONResponse):
+            return sent
+        body = sent
     who = _who(request, body)
     if isinstance(who, JSONResponse):
         return who
