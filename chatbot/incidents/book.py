@@ -57,6 +57,7 @@ class EventKind(StrEnum):
     STATE = "state"
     NOTE = "note"
     ACTION = "action"
+    RESPONDERS = "responders"  # who was asked to respond (on call, configured)
 
 
 def incident_ref(incident_id: int) -> str:
@@ -252,13 +253,13 @@ class IncidentBook:
         pick = self.settings
         people = pick.responders.get(notice.service) or pick.responders.get("*", ())
         channel = pick.channels.get(notice.service) or pick.channels.get("*")
-        where = " ".join(part for part in (notice.service, notice.env) if part)
-        ref = incident_ref(incident_id)
-        text = (
-            f"Incident {ref}: {_title(notice)}"
-            + (f" on {where}" if where else "")
-            + f", since {notice.starts_at:%H:%M} UTC."
-            + (f" {notice.annotations['summary']}." if notice.annotations.get("summary") else "")
+        text = desk.card_text(
+            incident_id,
+            _title(notice),
+            notice.service,
+            notice.env,
+            notice.starts_at,
+            notice.annotations.get("summary", ""),
         )
         offered = desk.remedies(self.settings, _title(notice), notice.service, notice.env)
         buttons = desk.card_buttons(incident_id, offered)
@@ -378,6 +379,13 @@ class IncidentBook:
         """An action requested, decided, run or failed for an incident, in the caller's
         transaction so the timeline and the action change commit together."""
         await self._event(tx, incident_id, EventKind.ACTION, who, text, key, self.clock())
+
+    async def record(
+        self, tx: AsyncSession, incident_id: int, kind: EventKind, who: str, text: str, key: str
+    ) -> None:
+        """Any timeline line in the caller's transaction (a thread note with its audit entry,
+        the responders of a new incident)."""
+        await self._event(tx, incident_id, kind, who, text, key, self.clock())
 
     async def _event(
         self,

@@ -93,21 +93,6 @@ def authenticate(request: Request, source: Source, body: bytes, settings: AlertS
         _grafana_signature(request, body, settings)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refusing before reading when declared too large and while streaming when
-    the sender lied about its length."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise Refused(413, f"the body is larger than {limit:,} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Refused(413, f"the body is larger than {limit:,} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def decode(body: bytes) -> object:
     try:
         return parse_json(body)
@@ -122,7 +107,7 @@ def endpoint(source: Source) -> Callable[[Request], Awaitable[Response]]:
     async def receive(request: Request) -> Response:
         settings: AlertSettings = request.app.state.runtime.settings.alerts
         try:
-            body = await read_body(request, settings.max_body_bytes)
+            body = await request.body()  # bounded by the edge guard (server.max_body_bytes)
             authenticate(request, source, body, settings)
             notices: list[Notice] = parse(source, decode(body))
         except Refused as refused:
@@ -180,6 +165,7 @@ _DELIVERY: Schema = {
 _ANSWERS: dict[int, tuple[str, Schema | None]] = {
     200: ("recorded; the incidents it touched", ACCEPTED),
     401: ("no valid token or signature; nothing was recorded", None),
+    413: ("the body is larger than server.max_body_bytes", None),
     422: ("not a delivery of this source's format", None),
     503: ("storage unavailable; retry", None),
 }

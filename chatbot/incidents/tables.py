@@ -1,4 +1,4 @@
-"""The incident tables. Their migration is 0005_incidents."""
+"""The incident tables. Their migrations are 0005_incidents and 0006_incidents."""
 
 from __future__ import annotations
 
@@ -78,3 +78,21 @@ class IncidentEvent(SQLModel, table=True):
     actor: str = ""
     text: str = ""
     idem_key: str
+
+
+class IncidentPost(SQLModel, table=True):
+    """Where an incident's card was posted (a Slack channel and message ts, a Teams
+    conversation and activity id), so a reply in its thread is known to be about it.
+    Migration 0006_incidents."""
+
+    __tablename__ = "incident_posts"
+    __table_args__ = (
+        UniqueConstraint("platform", "message_id", "conversation", name="uq_incident_posts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(index=True)
+    platform: str
+    conversation: str
+    message_id: str
+    created_at: datetime = _when(nullable=False)  # type: ignore[assignment]
