@@ -15,6 +15,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -27,7 +28,8 @@ from chatbot.adapters.bodies import BadBody, parse_json
 from chatbot.config import AlertSettings
 from chatbot.errors import StoreError
 from chatbot.incidents import auto
-from chatbot.incidents.book import Intake, incident_ref
+from chatbot.incidents.announce import Announcer
+from chatbot.incidents.book import incident_ref
 from chatbot.incidents.payloads import BadPayload, Notice, Source, parse
 from chatbot.openapi import Operation, Schema
 
@@ -100,7 +102,15 @@ def decode(body: bytes) -> object:
         raise Refused(bad.status, bad.text) from None
 
 
-Announce = Callable[[Intake], Awaitable[None]]
+def announcer(runtime: Any) -> Announcer:
+    """The new incidents' cards and on-call look-up, with the running server's parts."""
+    return Announcer(
+        runtime.incidents,
+        runtime.settings,
+        runtime.http,
+        runtime.assistant.directory,
+        runtime.relay,
+    )
 
 
 def endpoint(source: Source) -> Callable[[Request], Awaitable[Response]]:
@@ -125,11 +135,9 @@ def endpoint(source: Source) -> Callable[[Request], Awaitable[Response]]:
             "alerts": len(notices),
             "incidents": [incident_ref(i) for i in intake.touched],
         }
-        announce: Announce | None = getattr(request.app.state, "announce_incidents", None)
         tasks = BackgroundTasks()
-        if announce and intake.opened:
-            tasks.add_task(announce, intake)
-        if intake.opened:  # after answering: Alertmanager waits for nobody's restart
+        if intake.opened:  # after answering: Alertmanager waits for nobody's chat platform
+            tasks.add_task(announcer(runtime).announce, intake.opened)
             tasks.add_task(auto.remediate, runtime.assistant, intake.opened)
         return JSONResponse(answer, 200, background=tasks)
 
