@@ -68,6 +68,11 @@ class Relay:
                 return other
         return None
 
+    @property
+    def joined_any(self) -> bool:
+        """Whether any chat platform runs in this process (else there is nobody to post to)."""
+        return bool(self._platforms)
+
     async def announce(self, reply: Reply) -> list[tuple[str, str, str]]:
         """An incident card: in a channel on every platform that has it; to a person on the
         first platform that reaches them. (platform, conversation, message id) per post."""

@@ -100,7 +100,12 @@ class Announcer:
         self.directory, self.relay = directory, relay
 
     async def announce(self, opened: Sequence[int]) -> None:
-        """Each new incident in turn; one failing is logged and the others still go out."""
+        """Each new incident in turn; one failing is logged and the others still go out.
+        With no chat platform running and no on-call look-up, the outbox written with the
+        incident already said everything there is to say."""
+        asks = chosen(self.settings.backends, "oncall.who") == PAGERDUTY
+        if not asks and not self.relay.joined_any:
+            return
         for incident_id in opened:
             try:
                 await self.one(incident_id)
@@ -158,6 +163,8 @@ class Announcer:
         outbox (the configured ones got theirs with the incident), in one transaction."""
         assert incident.id is not None
         ref = incident_ref(incident.id)
+        if not team.lines and not extra:
+            return
         async with self.book.store.transaction() as tx:
             for i, line in enumerate(team.lines):
                 key = f"inc:{incident.id}:responders:{i}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from chatbot.store.tables import UTCDateTime
@@ -19,7 +19,11 @@ class Incident(SQLModel, table=True):
     constraint makes concurrent deliveries of one group share one open incident."""
 
     __tablename__ = "incidents"
-    __table_args__ = (UniqueConstraint("open_key", name="uq_incidents_open_key"),)
+    __table_args__ = (
+        UniqueConstraint("open_key", name="uq_incidents_open_key"),
+        # The incidents that followed a deploy, for the change failure rate (0006_incidents).
+        Index("ix_incidents_service_env_started", "service", "env", "started_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     open_key: str | None = None

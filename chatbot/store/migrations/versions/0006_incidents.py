@@ -1,4 +1,5 @@
-"""Incidents: where each incident's card was posted, so replies in its thread reach it.
+"""Incidents: where each incident's card was posted, so replies in its thread reach it; and
+an index that finds the incidents following a deploy (service, env, start) for the KPIs.
 
 Revision ID: 0006_incidents
 Revises: 0005_identity (the lead re-chains this at merge)
@@ -25,7 +26,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("platform", "message_id", "conversation", name="uq_incident_posts"),
     )
     op.create_index("ix_incident_posts_incident_id", "incident_posts", ["incident_id"])
+    op.create_index(
+        "ix_incidents_service_env_started", "incidents", ["service", "env", "started_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_incidents_service_env_started", table_name="incidents")
     op.drop_table("incident_posts")
