@@ -30,8 +30,8 @@ from chatbot.governance.rbac import channel_kind
 from chatbot.governance.redaction import redact
 from chatbot.identity import Directory
 from chatbot.incidents import chat as incident_chat
-from chatbot.incidents import gating
-from chatbot.incidents.book import IncidentBook
+from chatbot.incidents import gating, threads
+from chatbot.incidents.book import IncidentBook, incident_ref
 from chatbot.incidents.desk import IncidentDesk
 from chatbot.metrics import Metrics
 from chatbot.schedules import Schedules
@@ -106,6 +106,9 @@ class Assistant(Conversing):
         logs.bind(person=principal.name, skill=None, action_id=None)
         problem = texts.check_text(message, self.settings.limits.max_message_chars)
         try:
+            incident_id = await threads.incident_of(self.store, message)
+            if message.ambient and (incident_id is None or principal.guest):
+                return []  # not said to the assistant, nor in a thread of an incident it knows
             meant = None
             if problem is None and message.press is None and not principal.guest:
                 meant = self.understander.parse(texts.printable(message.text).strip())
@@ -114,7 +117,7 @@ class Assistant(Conversing):
             if received is None:
                 return []  # the platform delivered this event before
             if problem:
-                return [Reply(problem, ReplyKind.ERROR)]
+                return [] if message.ambient else [Reply(problem, ReplyKind.ERROR)]
             if principal.guest:
                 refused = texts.GUEST if principal.active else texts.DEACTIVATED
                 return [Reply(refused, ReplyKind.ERROR)]
@@ -123,6 +126,9 @@ class Assistant(Conversing):
             if meant is None:
                 assert message.press is not None
                 return await self._on_press(principal, message, message.press.value)
+            # An open question is answered only by someone talking to the assistant.
+            if incident_id is not None and (message.ambient or received.pending is None):
+                return await self._in_incident(principal, message, meant, incident_id)
             return await self._on_text(principal, message, meant, received)
         except Exception as exc:
             if storage.unavailable(exc):
@@ -238,11 +244,43 @@ class Assistant(Conversing):
         slots = {**pending.slots, slot.name: reading.value}
         return await self._proceed(principal, message, spec, slots, dry_run=False)
 
+    async def _in_incident(
+        self, principal: Principal, message: Message, meant: Interpretation, incident_id: int
+    ) -> list[Reply]:
+        """Said in an incident's thread: "ack it", "resolve it", "roll it back" act on that
+        incident by the card's own paths; anything else is a timeline note, and when said to
+        the assistant, also read as a request of its own."""
+        said = threads.command(meant.text)
+        if said is threads.ThreadCommand.ROLLBACK:
+            arg = await self.incidents.rollback_arg(incident_id)
+            if arg is None:
+                return [Reply(texts.no_rollback_offered(incident_ref(incident_id)))]
+            return await self._remedy(principal, message, arg)
+        if said is not None:
+            verb = ButtonVerb.INCIDENT_ACK
+            if said is threads.ThreadCommand.RESOLVE:
+                verb = ButtonVerb.INCIDENT_RESOLVE
+            moved = await self.incidents.move(principal, verb, incident_id, message.event_id or "")
+            return [Reply(moved)]
+        noted = await threads.note(self.incidents.book, incident_id, principal, message)
+        named = meant.skill in incident_chat.MOVES and meant.slot_values().get("incident")
+        if named and not meant.ambiguous:  # "ack INC-7" names its incident, thread or not
+            return await self._start(principal, message, meant)
+        if message.ambient:
+            return []
+        if meant.skill is None:
+            return [Reply(noted)]
+        return await self._start(principal, message, meant)
+
     async def _start(
         self, principal: Principal, message: Message, meant: Interpretation
     ) -> list[Reply]:
         if SCHEDULED_RE.search(meant.text):
             return await self._scheduled(principal, meant)
+        said = threads.command(meant.text) if meant.skill is None else None
+        spec = self.registry.spec(threads.SKILL_OF[said]) if said else None
+        if spec is not None:  # "resolve it" with no thread to say which: asked, not guessed
+            return await self._proceed(principal, message, spec, {}, dry_run=False)
         if meant.skill is None:
             if meant.reply is ReplyIntent.CANCEL and len(meant.text.split()) > 1:
                 return await self._scheduled(principal, meant, cancel=True)
@@ -373,7 +411,7 @@ class Assistant(Conversing):
         replies = await self._proceed(principal, message, spec, remedy.slots, dry_run=False)
         answer = replies[0].text if replies else ""
         await self.incidents.requested(
-            incident_id, principal.name, remedy, answer, message.event_id
+            incident_id, principal.name, remedy, answer, message.event_id or ""
         )
         return replies
 
@@ -389,7 +427,8 @@ class Assistant(Conversing):
         if verb is ButtonVerb.OFFER:
             return await self._offer_taken(principal, message, arg)
         if verb in (ButtonVerb.INCIDENT_ACK, ButtonVerb.INCIDENT_RESOLVE):
-            return [Reply(await self.incidents.move(principal, verb, int(arg), message.event_id))]
+            moved = await self.incidents.move(principal, verb, int(arg), message.event_id or "")
+            return [Reply(moved)]
         if verb is ButtonVerb.REMEDY:
             return await self._remedy(principal, message, arg)
         if verb is ButtonVerb.ROLLBACK:  # a deploy whose health gate failed

@@ -8,6 +8,7 @@ was expected.
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
@@ -338,7 +339,18 @@ class AlertSettings(Frozen):
     grafana_signature_header: str = "X-Grafana-Alerting-Signature"
     grafana_timestamp_header: str = "X-Grafana-Alerting-Signature-Timestamp"
     max_signature_age_seconds: int = Field(default=300, ge=1)
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Deprecated and ignored: the edge guard's `server.max_body_bytes` bounds every body,
+    # the hooks' included. Still accepted, so an existing config keeps loading.
+    max_body_bytes: int | None = Field(default=None, ge=1024)
+
+    @model_validator(mode="after")
+    def _deprecated_body_limit(self) -> AlertSettings:
+        if self.max_body_bytes is not None:
+            logging.getLogger(__name__).warning(
+                "alerts.max_body_bytes is deprecated and ignored: alert deliveries are bounded "
+                "by server.max_body_bytes like every request; set that instead"
+            )
+        return self
 
 
 class Runbook(Frozen):

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from importlib.metadata import version
 from pathlib import Path
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -147,14 +148,18 @@ def scim_error(status: int, text: str) -> dict[str, object]:
 
 
 def create_app(
-    settings: Settings, database_url: str | None = None, understander: Understander | None = None
+    settings: Settings,
+    database_url: str | None = None,
+    understander: Understander | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
-    """The app; tests pass a database and a trained model to share across apps."""
+    """The app; tests pass a database and a trained model to share across apps, and the
+    transport of the outbound HTTP client (fakes of remote systems)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with (
-            runtime(settings, database_url, understander) as rt,
+            runtime(settings, database_url, understander, transport) as rt,
             background(rt),
             slack.running(app.state, rt),
             teams.running(app.state, rt),

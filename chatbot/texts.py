@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from chatbot.governance.redaction import redact
@@ -495,3 +495,39 @@ _GATE_HEAD = {
 
 def gate_verdict(what: str, verdict: str, reason: str) -> str:
     return _GATE_HEAD[verdict].format(what=what) + f" ({reason})"
+
+
+# -- incident threads and on-call responders (issue 14) --------------------------------------
+
+
+def responders_line(names: Sequence[str]) -> str:
+    return "Responders: " + ", ".join(names) + "."
+
+
+def oncall_found(names: Sequence[str]) -> str:
+    return "on call in PagerDuty, asked to respond: " + ", ".join(names)
+
+
+def oncall_strangers(names: Sequence[str]) -> str:
+    return (
+        "on call in PagerDuty but not in the directory (no person with their email), so not "
+        "notified here: " + ", ".join(names)
+    )
+
+
+def oncall_failed(why: str) -> str:
+    return f"could not ask PagerDuty who is on call ({why}); the configured responders were told"
+
+
+ONCALL_NOBODY = "PagerDuty says nobody is on call for this service right now"
+
+
+def thread_noted(ref: str) -> str:
+    return f"Noted on {ref}'s timeline."
+
+
+def no_rollback_offered(ref: str) -> str:
+    return (
+        f"{ref} names no single service and environment to roll back; use a button on its "
+        "card or say what to roll back (like `roll back checkout in prod`)."
+    )

@@ -130,6 +130,10 @@ class Message:
     # The Slack workspace (team id) or Teams tenant the sender belongs to; chat identity
     # links are kept per tenant.
     tenant: str = ""
+    # Said in a thread without addressing the assistant (a reply under an incident's card
+    # in a channel): it may become a timeline note, and never starts anything but the
+    # incident thread's own short commands.
+    ambient: bool = False
 
     @property
     def where(self) -> str:

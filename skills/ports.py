@@ -91,6 +91,23 @@ class OnCall(Protocol):
     async def who(self, service: str | None) -> list[str]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class OnCallPerson:
+    """Someone on call, as the paging system knows them: the email finds them in the
+    directory; `level` is their escalation level (1 is paged first)."""
+
+    name: str
+    email: str
+    level: int
+
+
+class OnCallResponders(Protocol):
+    """Who responds to a service's incident now, with emails (PagerDuty can say; a system
+    that only knows display names cannot)."""
+
+    async def responders(self, service: str) -> list[OnCallPerson]: ...
+
+
 class Desk(Protocol):
     """Brings a human in: a webhook to the service desk's channel or queue."""
 

@@ -30,6 +30,11 @@ class Platform(Protocol):
         """Edit this platform's messages about an action to show where it now stands."""
         ...
 
+    async def announce(self, reply: Reply) -> list[tuple[str, str]]:
+        """Post an incident's card to `reply.channel` or to `reply.to`'s direct chat; the
+        (conversation, message id) of each post, so replies in its thread can be placed."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Decided:
@@ -62,6 +67,21 @@ class Relay:
             if other != name and await platform.reach(person, reply):
                 return other
         return None
+
+    @property
+    def joined_any(self) -> bool:
+        """Whether any chat platform runs in this process (else there is nobody to post to)."""
+        return bool(self._platforms)
+
+    async def announce(self, reply: Reply) -> list[tuple[str, str, str]]:
+        """An incident card: in a channel on every platform that has it; to a person on the
+        first platform that reaches them. (platform, conversation, message id) per post."""
+        posted: list[tuple[str, str, str]] = []
+        for name, platform in list(self._platforms.items()):
+            posted += [(name, *where) for where in await platform.announce(reply)]
+            if posted and reply.channel is None:
+                break
+        return posted
 
     async def settle(self, origin: str, decided: Decided) -> None:
         """Every action the replies moved: each platform edits the messages it posted about

@@ -57,6 +57,7 @@ class EventKind(StrEnum):
     STATE = "state"
     NOTE = "note"
     ACTION = "action"
+    RESPONDERS = "responders"  # who was asked to respond (on call, configured)
 
 
 def incident_ref(incident_id: int) -> str:
@@ -92,6 +93,7 @@ class IncidentBook:
         opened: list[int] = []
         touched: list[int] = []
         resolved: list[int] = []
+        ending: set[int] = set()
         async with self.store.transaction() as tx:
             now = self.clock()
             for notice in notices:
@@ -100,55 +102,25 @@ class IncidentBook:
                     opened.append(incident_id)
                 if incident_id not in touched:
                     touched.append(incident_id)
-            for incident_id in touched:
-                if await self._settle(tx, incident_id, now):
+                if notice.status is AlertStatus.RESOLVED:
+                    ending.add(incident_id)
+            for incident_id in touched:  # only a resolved notice can end an incident
+                if incident_id in ending and await self._settle(tx, incident_id, now):
                     resolved.append(incident_id)
         return Intake(tuple(opened), tuple(touched), tuple(resolved))
 
     async def _take(self, tx: AsyncSession, notice: Notice, now: datetime) -> tuple[int, bool]:
-        """Record one alert notice; returns its incident and whether that incident is new."""
-        existing = await self._open_alert(tx, notice)
+        """Record one alert notice; returns its incident and whether that incident is new.
+        A repeat (most deliveries) is one UPDATE: counted, and nothing else to do."""
+        existing = await self._bump_open(tx, notice, now)
         if existing is None and notice.status is AlertStatus.RESOLVED:
-            existing = await self._resolved_alert(tx, notice)
-            if existing is not None:  # a repeat of a resolved notice: count it only
-                await _count(tx, existing, now)
-                return existing.incident_id, False
+            found = await self._resolved_alert(tx, notice)
+            if found is not None:  # a repeat of a resolved notice: count it only
+                await _count(tx, _Seen.of(found), now)
+                return found.incident_id, False
+        new = False
         if existing is None:
-            incident_id, new = await self._incident_for(tx, notice, now)
-            await tx.execute(
-                upsert_insert(self.store.dialect)(Alert)
-                .values(
-                    source=notice.source.value,
-                    fingerprint=notice.fingerprint,
-                    open_key=notice.fingerprint,
-                    incident_id=incident_id,
-                    name=notice.name,
-                    status=AlertStatus.FIRING.value,
-                    labels=json.dumps(notice.labels, sort_keys=True),
-                    annotations=json.dumps(notice.annotations, sort_keys=True),
-                    starts_at=notice.starts_at,
-                    first_received_at=now,
-                    last_received_at=now,
-                    deliveries=0,
-                )
-                .on_conflict_do_nothing()
-            )
-            existing = await self._open_alert(tx, notice)
-            assert existing is not None  # inserted now or by a concurrent delivery
-            await self._event(
-                tx,
-                existing.incident_id,
-                EventKind.ALERT_FIRED,
-                notice.source.value,
-                _fired_text(notice),
-                f"{notice.source}:{notice.fingerprint}:{notice.starts_at.isoformat()}:fired",
-                notice.starts_at,
-            )
-            await _pull_start(tx, existing.incident_id, notice.starts_at)
-            new = new and existing.incident_id == incident_id
-        else:
-            new = False
-        await _count(tx, existing, now)
+            existing, new = await self._first(tx, notice, now)
         if notice.partial:
             await tx.execute(
                 update(Incident)
@@ -159,13 +131,64 @@ class IncidentBook:
             await self._resolve_alert(tx, existing, notice, now)
         return existing.incident_id, new
 
-    async def _open_alert(self, tx: AsyncSession, notice: Notice) -> Alert | None:
-        rows = await tx.exec(
-            select(Alert).where(
-                col(Alert.source) == notice.source.value, col(Alert.open_key) == notice.fingerprint
+    async def _first(self, tx: AsyncSession, notice: Notice, now: datetime) -> tuple[_Seen, bool]:
+        """An alert not open yet: its incident (found or opened), the alert counted once,
+        and its "fired" line. A concurrent delivery may record the same alert first; the
+        unique open key makes that one row, counted twice."""
+        incident_id, new = await self._incident_for(tx, notice, now)
+        inserted = await tx.execute(
+            upsert_insert(self.store.dialect)(Alert)
+            .values(
+                source=notice.source.value,
+                fingerprint=notice.fingerprint,
+                open_key=notice.fingerprint,
+                incident_id=incident_id,
+                name=notice.name,
+                status=AlertStatus.FIRING.value,
+                labels=json.dumps(notice.labels, sort_keys=True),
+                annotations=json.dumps(notice.annotations, sort_keys=True),
+                starts_at=notice.starts_at,
+                first_received_at=now,
+                last_received_at=now,
+                deliveries=1,
             )
+            .on_conflict_do_nothing()
+            .returning(col(Alert.id))
         )
-        return rows.first()
+        alert_id = inserted.scalar()
+        if alert_id is not None:
+            seen = _Seen(alert_id, incident_id, notice.starts_at)
+        else:  # recorded meanwhile by a concurrent delivery: count this one on it
+            bumped = await self._bump_open(tx, notice, now)
+            assert bumped is not None
+            seen = bumped
+        await self._event(
+            tx,
+            seen.incident_id,
+            EventKind.ALERT_FIRED,
+            notice.source.value,
+            _fired_text(notice),
+            f"{notice.source}:{notice.fingerprint}:{notice.starts_at.isoformat()}:fired",
+            notice.starts_at,
+        )
+        if not new:
+            await _pull_start(tx, seen.incident_id, notice.starts_at)
+        return seen, new and seen.incident_id == incident_id
+
+    async def _bump_open(self, tx: AsyncSession, notice: Notice, now: datetime) -> _Seen | None:
+        """Count a delivery of an open alert; None when it is not open (first or resolved)."""
+        row = (
+            await tx.execute(
+                update(Alert)
+                .where(
+                    col(Alert.source) == notice.source.value,
+                    col(Alert.open_key) == notice.fingerprint,
+                )
+                .values(deliveries=col(Alert.deliveries) + 1, last_received_at=now)
+                .returning(col(Alert.id), col(Alert.incident_id), col(Alert.starts_at))
+            )
+        ).first()
+        return None if row is None else _Seen(row[0], row[1], row[2])
 
     async def _resolved_alert(self, tx: AsyncSession, notice: Notice) -> Alert | None:
         rows = await tx.exec(
@@ -253,20 +276,20 @@ class IncidentBook:
         pick = self.settings
         people = pick.responders.get(notice.service) or pick.responders.get("*", ())
         channel = pick.channels.get(notice.service) or pick.channels.get("*")
-        where = " ".join(part for part in (notice.service, notice.env) if part)
-        ref = incident_ref(incident_id)
-        text = (
-            f"Incident {ref}: {_title(notice)}"
-            + (f" on {where}" if where else "")
-            + f", since {notice.starts_at:%H:%M} UTC."
-            + (f" {notice.annotations['summary']}." if notice.annotations.get("summary") else "")
+        text = desk.card_text(
+            incident_id,
+            _title(notice),
+            notice.service,
+            notice.env,
+            notice.starts_at,
+            notice.annotations.get("summary", ""),
         )
         offered = desk.remedies(self.settings, _title(notice), notice.service, notice.env)
         buttons = desk.card_buttons(incident_id, offered)
         outbox.notify(tx, people, text, channel=channel, buttons=buttons)
 
     async def _resolve_alert(
-        self, tx: AsyncSession, alert: Alert, notice: Notice, now: datetime
+        self, tx: AsyncSession, alert: _Seen, notice: Notice, now: datetime
     ) -> None:
         ends = notice.ends_at or now
         await tx.execute(
@@ -380,6 +403,13 @@ class IncidentBook:
         transaction so the timeline and the action change commit together."""
         await self._event(tx, incident_id, EventKind.ACTION, who, text, key, self.clock())
 
+    async def record(
+        self, tx: AsyncSession, incident_id: int, kind: EventKind, who: str, text: str, key: str
+    ) -> None:
+        """Any timeline line in the caller's transaction (a thread note with its audit entry,
+        the responders of a new incident)."""
+        await self._event(tx, incident_id, kind, who, text, key, self.clock())
+
     async def _event(
         self,
         tx: AsyncSession,
@@ -434,7 +464,21 @@ class IncidentBook:
             return list(rows.all())
 
 
-async def _count(tx: AsyncSession, alert: Alert, now: datetime) -> None:
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """An alert row as intake needs it: which one, its incident, and when it started."""
+
+    id: int
+    incident_id: int
+    starts_at: datetime
+
+    @classmethod
+    def of(cls, alert: Alert) -> _Seen:
+        assert alert.id is not None
+        return cls(alert.id, alert.incident_id, alert.starts_at)
+
+
+async def _count(tx: AsyncSession, alert: _Seen, now: datetime) -> None:
     await tx.execute(
         update(Alert)
         .where(col(Alert.id) == alert.id)

@@ -19,6 +19,7 @@ from chatbot.types import ButtonVerb, Principal
 
 LIST, ACK, RESOLVE = "incident.list", "incident.ack", "incident.resolve"
 CHAT_SKILLS = frozenset({LIST, ACK, RESOLVE})
+MOVES = frozenset({ACK, RESOLVE})
 MAX_LISTED = 20
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from fnmatch import fnmatchcase
 
 from chatbot import texts
 from chatbot.config import IncidentSettings
 from chatbot.errors import UserError
+from chatbot.governance import audit
 from chatbot.governance.rbac import Rbac
 from chatbot.incidents.book import IncidentBook, IncidentState, incident_ref
 from chatbot.types import Button, ButtonStyle, ButtonValue, ButtonVerb, Principal
@@ -52,6 +54,33 @@ def remedies(settings: IncidentSettings, alert: str, service: str, env: str) -> 
         found.append(Remedy(f"Roll back {service} in {env}", "deploy.rollback", where))
         found.append(Remedy(f"Restart {service} in {env}", "service.restart", where))
     return found[:MAX_REMEDIES]
+
+
+def card_text(
+    incident_id: int,
+    title: str,
+    service: str,
+    env: str,
+    starts_at: datetime,
+    summary: str = "",
+    responders: Sequence[str] = (),
+) -> str:
+    """The card's words: what, where, since when, and who was asked to respond."""
+    where = " ".join(part for part in (service, env) if part)
+    return (
+        f"Incident {incident_ref(incident_id)}: {title}"
+        + (f" on {where}" if where else "")
+        + f", since {starts_at:%H:%M} UTC."
+        + (f" {summary}." if summary else "")
+        + (f" {texts.responders_line(responders)}" if responders else "")
+    )
+
+
+def rollback_of(offered: Sequence[Remedy]) -> int | None:
+    """Which offered remediation "roll it back" means: the rollback of the incident's service,
+    when one is offered; never a guess among others."""
+    found = [i for i, r in enumerate(offered) if r.skill == "deploy.rollback"]
+    return found[0] if len(found) == 1 else None
 
 
 def card_buttons(incident_id: int, offered: Sequence[Remedy]) -> tuple[Button, ...]:
@@ -94,7 +123,15 @@ class IncidentDesk:
             return str(exc)
         if not access.allowed:
             text = texts.incident_refused(state, access.reason)
-            await self._note(incident_id, principal.name, text, event_id)
+            refused = audit.AuditRecord(
+                actor=principal.name,
+                event=f"incident.{state.value}",
+                platform="chat",
+                channel="",
+                outcome="denied",
+                detail={"incident": ref, "reason": access.reason},
+            )
+            await self._note(incident_id, principal.name, text, event_id, refused)
             return texts.denied(access.reason)
         try:
             await self.book.move(incident_id, state, principal.name)
@@ -114,14 +151,32 @@ class IncidentDesk:
         offered = remedies(self.book.settings, incident.title, incident.service, incident.env)
         return (ref[0], offered[ref[1]]) if ref[1] < len(offered) else None
 
+    async def rollback_arg(self, incident_id: int) -> str | None:
+        """The remediation button "roll it back" in the incident's thread stands for (as
+        "12.0"), so it takes exactly the button's path; None when there is none to take."""
+        incident = await self.book.get(incident_id)
+        offered = remedies(self.book.settings, incident.title, incident.service, incident.env)
+        index = rollback_of(offered)
+        return None if index is None else f"{incident_id}.{index}"
+
     async def requested(
         self, incident_id: int, who: str, remedy: Remedy, answer: str, event_id: str | None = None
     ) -> None:
         text = texts.remedy_requested(who, remedy.title, answer)
         await self._note(incident_id, who, text, event_id)
 
-    async def _note(self, incident_id: int, who: str, text: str, event_id: str | None) -> None:
-        """A timeline line keyed by the platform's event: a redelivered click adds nothing."""
+    async def _note(
+        self,
+        incident_id: int,
+        who: str,
+        text: str,
+        event_id: str | None,
+        audited: audit.AuditRecord | None = None,
+    ) -> None:
+        """A timeline line keyed by the platform's event: a redelivered click adds nothing.
+        `audited` is written in the same transaction (a refusal)."""
         key = f"act:{incident_id}:{event_id or uuid.uuid4().hex}"
         async with self.book.store.transaction() as tx:
             await self.book.record_action(tx, incident_id, who, text, key)
+            if audited is not None:
+                await audit.append(tx, audited)

@@ -15,6 +15,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -27,7 +28,8 @@ from chatbot.adapters.bodies import BadBody, parse_json
 from chatbot.config import AlertSettings
 from chatbot.errors import StoreError
 from chatbot.incidents import auto
-from chatbot.incidents.book import Intake, incident_ref
+from chatbot.incidents.announce import Announcer
+from chatbot.incidents.book import incident_ref
 from chatbot.incidents.payloads import BadPayload, Notice, Source, parse
 from chatbot.openapi import Operation, Schema
 
@@ -93,21 +95,6 @@ def authenticate(request: Request, source: Source, body: bytes, settings: AlertS
         _grafana_signature(request, body, settings)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refusing before reading when declared too large and while streaming when
-    the sender lied about its length."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise Refused(413, f"the body is larger than {limit:,} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Refused(413, f"the body is larger than {limit:,} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def decode(body: bytes) -> object:
     try:
         return parse_json(body)
@@ -115,14 +102,22 @@ def decode(body: bytes) -> object:
         raise Refused(bad.status, bad.text) from None
 
 
-Announce = Callable[[Intake], Awaitable[None]]
+def announcer(runtime: Any) -> Announcer:
+    """The new incidents' cards and on-call look-up, with the running server's parts."""
+    return Announcer(
+        runtime.incidents,
+        runtime.settings,
+        runtime.http,
+        runtime.assistant.directory,
+        runtime.relay,
+    )
 
 
 def endpoint(source: Source) -> Callable[[Request], Awaitable[Response]]:
     async def receive(request: Request) -> Response:
         settings: AlertSettings = request.app.state.runtime.settings.alerts
         try:
-            body = await read_body(request, settings.max_body_bytes)
+            body = await request.body()  # bounded by the edge guard (server.max_body_bytes)
             authenticate(request, source, body, settings)
             notices: list[Notice] = parse(source, decode(body))
         except Refused as refused:
@@ -140,11 +135,9 @@ def endpoint(source: Source) -> Callable[[Request], Awaitable[Response]]:
             "alerts": len(notices),
             "incidents": [incident_ref(i) for i in intake.touched],
         }
-        announce: Announce | None = getattr(request.app.state, "announce_incidents", None)
         tasks = BackgroundTasks()
-        if announce and intake.opened:
-            tasks.add_task(announce, intake)
-        if intake.opened:  # after answering: Alertmanager waits for nobody's restart
+        if intake.opened:  # after answering: Alertmanager waits for nobody's chat platform
+            tasks.add_task(announcer(runtime).announce, intake.opened)
             tasks.add_task(auto.remediate, runtime.assistant, intake.opened)
         return JSONResponse(answer, 200, background=tasks)
 
@@ -180,6 +173,7 @@ _DELIVERY: Schema = {
 _ANSWERS: dict[int, tuple[str, Schema | None]] = {
     200: ("recorded; the incidents it touched", ACCEPTED),
     401: ("no valid token or signature; nothing was recorded", None),
+    413: ("the body is larger than server.max_body_bytes", None),
     422: ("not a delivery of this source's format", None),
     503: ("storage unavailable; retry", None),
 }

@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from chatbot.incidents import kpi_sql
 from chatbot.incidents.tables import Alert, Incident, IncidentEvent
 from chatbot.store.engine import Store
 from chatbot.store.tables import Action, ApprovalVote, AuditEntry
@@ -69,8 +70,13 @@ def _epoch(column: Any, dialect: str) -> Any:
     return (func.julianday(column) - 2440587.5) * 86400.0
 
 
-async def _incident_figures(tx: AsyncSession, since: datetime) -> dict[str, object]:
-    dialect = tx.sync_session.get_bind().dialect.name
+async def _spreads(
+    tx: AsyncSession, since: datetime, dialect: str
+) -> tuple[int, dict[str, float | None], dict[str, float | None]]:
+    """(incidents, MTTA spread, MTTR spread): aggregated by PostgreSQL, counted here on
+    SQLite."""
+    if dialect == "postgresql":
+        return await kpi_sql.incident_spreads(tx, since)
     rows = (
         await tx.execute(
             select(
@@ -81,6 +87,12 @@ async def _incident_figures(tx: AsyncSession, since: datetime) -> dict[str, obje
     ).all()
     ack = [float(a) for a, _ in rows if a is not None]
     repair = [float(r) for _, r in rows if r is not None]
+    return len(rows), spread(ack), spread(repair)
+
+
+async def _incident_figures(tx: AsyncSession, since: datetime) -> dict[str, object]:
+    dialect = tx.sync_session.get_bind().dialect.name
+    count, mtta, mttr = await _spreads(tx, since, dialect)
     deliveries = (
         await tx.execute(
             select(func.coalesce(func.sum(Alert.deliveries), 0)).where(
@@ -98,15 +110,14 @@ async def _incident_figures(tx: AsyncSession, since: datetime) -> dict[str, obje
     ).all()
     automated = {incident for incident, _ in acted}
     automatic = {incident for incident, actor in acted if actor == "assistant"}
-    mtta, mttr = spread(ack), spread(repair)
     return {
-        "incidents": len(rows),
+        "incidents": count,
         "alert_deliveries": int(deliveries),
         "mtta_seconds": mtta,
         "mttr_seconds": mttr,
-        "automation_rate": _rate(len(automated), len(rows)),
-        "auto_remediation_rate": _rate(len(automatic), len(rows)),
-        "noise_reduction": round(1 - len(rows) / deliveries, 4) if deliveries else None,
+        "automation_rate": _rate(len(automated), count),
+        "auto_remediation_rate": _rate(len(automatic), count),
+        "noise_reduction": round(1 - count / deliveries, 4) if deliveries else None,
     }
 
 
@@ -127,6 +138,47 @@ async def _change_figures(
             .order_by(col(Action.updated_at))
         )
     ).all()
+    window = lookback_minutes * 60.0
+    wheres = _wheres([slots for _, slots, _ in changes])
+    deploys = [
+        (where, float(at))
+        for (skill, _, at), where in zip(changes, wheres, strict=True)
+        if skill == "deploy"
+    ]
+    rollbacks: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for (skill, _, at), where in zip(changes, wheres, strict=True):
+        if skill == "deploy.rollback":
+            rollbacks[where].append(float(at))  # already in time order
+    if dialect == "postgresql":
+        followed = await kpi_sql.deploy_hits(tx, deploys, since, window)
+    else:
+        followed = await _deploy_hits(tx, deploys, since, window, dialect)
+    failed, recovery = 0, []
+    for n, (where, at) in enumerate(deploys):
+        backs = rollbacks.get(where, [])
+        back = backs[bisect_right(backs, at)] if bisect_right(backs, at) < len(backs) else None
+        hits, first_end = followed.get(n, (0, None))
+        if not back and not hits:
+            continue
+        failed += 1
+        ends = ([back] if back else []) + ([first_end] if first_end is not None else [])
+        if ends:
+            recovery.append(min(ends) - at)
+    return {
+        "deploys": len(deploys),
+        "change_failure_rate": _rate(failed, len(deploys)),
+        "failed_deployment_recovery_seconds": spread(recovery),
+    }
+
+
+async def _deploy_hits(
+    tx: AsyncSession,
+    deploys: list[tuple[tuple[str, str], float]],
+    since: datetime,
+    window: float,
+    dialect: str,
+) -> dict[int, tuple[int, float | None]]:
+    """`kpi_sql.deploy_hits` read the plain way (SQLite): every incident, sorted by start."""
     incidents = (
         await tx.execute(
             select(
@@ -137,12 +189,6 @@ async def _change_figures(
             ).where(col(Incident.started_at) >= since)
         )
     ).all()
-    window = lookback_minutes * 60.0
-    deploys = [(_where(slots), float(at)) for skill, slots, at in changes if skill == "deploy"]
-    rollbacks: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for skill, slots, at in changes:
-        if skill == "deploy.rollback":
-            rollbacks[_where(slots)].append(float(at))  # already in time order
     starts: dict[tuple[str, str], list[tuple[float, float | None]]] = defaultdict(list)
     for service, env, started, resolved in incidents:
         starts[(service, env)].append(
@@ -150,24 +196,15 @@ async def _change_figures(
         )
     for found in starts.values():
         found.sort(key=lambda row: row[0])
-    failed, recovery = 0, []
-    for where, at in deploys:
-        backs = rollbacks.get(where, [])
-        back = backs[bisect_right(backs, at)] if bisect_right(backs, at) < len(backs) else None
+    followed: dict[int, tuple[int, float | None]] = {}
+    for n, (where, at) in enumerate(deploys):
         hits = _between(starts.get(where, []), at, at + window)
         if where[1]:  # an incident that names no environment may be this one's
             hits += _between(starts.get((where[0], ""), []), at, at + window)
-        if not back and not hits:
-            continue
-        failed += 1
-        ends = ([back] if back else []) + [r for _, r in hits if r is not None]
-        if ends:
-            recovery.append(min(ends) - at)
-    return {
-        "deploys": len(deploys),
-        "change_failure_rate": _rate(failed, len(deploys)),
-        "failed_deployment_recovery_seconds": spread(recovery),
-    }
+        if hits:
+            ends = [r for _, r in hits if r is not None]
+            followed[n] = (len(hits), min(ends) if ends else None)
+    return followed
 
 
 async def _request_figures(tx: AsyncSession, since: datetime) -> dict[str, object]:
@@ -215,10 +252,27 @@ def _between(
 
 def _where(slots: str) -> tuple[str, str]:
     try:
-        value = json.loads(slots or "{}")
+        return _pair(json.loads(slots or "{}"))
     except ValueError:
         return "", ""
+
+
+def _pair(value: object) -> tuple[str, str]:
+    if not isinstance(value, dict):
+        return "", ""
     return str(value.get("service", "")), str(value.get("env", ""))
+
+
+def _wheres(slots: Sequence[str]) -> list[tuple[str, str]]:
+    """Each action's (service, env). One parse of them all is several times faster than one
+    per action; should any of them not be JSON, each is read on its own."""
+    try:
+        values = json.loads("[" + ",".join(s or "{}" for s in slots) + "]")
+    except ValueError:
+        values = None
+    if not isinstance(values, list) or len(values) != len(slots):
+        return [_where(s) for s in slots]
+    return [_pair(v) for v in values]
 
 
 def _text(detail: str) -> str:

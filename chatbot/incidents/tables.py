@@ -1,10 +1,10 @@
-"""The incident tables. Their migration is 0005_incidents."""
+"""The incident tables. Their migrations are 0005_incidents and 0006_incidents."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from chatbot.store.tables import UTCDateTime
@@ -19,7 +19,11 @@ class Incident(SQLModel, table=True):
     constraint makes concurrent deliveries of one group share one open incident."""
 
     __tablename__ = "incidents"
-    __table_args__ = (UniqueConstraint("open_key", name="uq_incidents_open_key"),)
+    __table_args__ = (
+        UniqueConstraint("open_key", name="uq_incidents_open_key"),
+        # The incidents that followed a deploy, for the change failure rate (0006_incidents).
+        Index("ix_incidents_service_env_started", "service", "env", "started_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     open_key: str | None = None
@@ -78,3 +82,21 @@ class IncidentEvent(SQLModel, table=True):
     actor: str = ""
     text: str = ""
     idem_key: str
+
+
+class IncidentPost(SQLModel, table=True):
+    """Where an incident's card was posted (a Slack channel and message ts, a Teams
+    conversation and activity id), so a reply in its thread is known to be about it.
+    Migration 0006_incidents."""
+
+    __tablename__ = "incident_posts"
+    __table_args__ = (
+        UniqueConstraint("platform", "message_id", "conversation", name="uq_incident_posts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(index=True)
+    platform: str
+    conversation: str
+    message_id: str
+    created_at: datetime = _when(nullable=False)  # type: ignore[assignment]

@@ -16,7 +16,7 @@ from pydantic import Field
 from skills.api import SkillError
 from skills.connectors.base import Connector
 from skills.connectors.config import ConnectorSettings
-from skills.ports import OnCall
+from skills.ports import OnCall, OnCallPerson, OnCallResponders
 
 ACCEPT = {"Accept": "application/vnd.pagerduty+json;version=2"}
 
@@ -31,7 +31,7 @@ class PagerDutySettings(ConnectorSettings):
 class PagerDuty(Connector):
     title = "PagerDuty"
     settings_model = PagerDutySettings
-    ports = (OnCall,)
+    ports = (OnCall, OnCallResponders)
     settings: PagerDutySettings
 
     @classmethod
@@ -55,20 +55,44 @@ class PagerDuty(Connector):
             offset += len(rows)
         return found
 
+    def _policy(self, service: str) -> str:
+        policy = self.settings.escalation_policies.get(service)
+        if not policy:
+            raise SkillError(
+                f"PagerDuty has no escalation policy mapped for {service}; ask an admin to "
+                f"add it under [connectors.pagerduty.escalation_policies]."
+            )
+        return policy
+
     async def who(self, service: str | None) -> list[str]:
         params: dict[str, object] = {"earliest": "true"}
         if service:
-            policy = self.settings.escalation_policies.get(service)
-            if not policy:
-                raise SkillError(
-                    f"PagerDuty has no escalation policy mapped for {service}; ask an admin to "
-                    f"add it under [connectors.pagerduty.escalation_policies]."
-                )
-            params["escalation_policy_ids[]"] = policy
+            params["escalation_policy_ids[]"] = self._policy(service)
         oncalls = await self._oncalls(params)
         first = [o for o in oncalls if o.get("escalation_level") == 1]
         names = [(o.get("user") or {}).get("summary", "") for o in first or oncalls]
         return list(dict.fromkeys(n for n in names if n))
+
+    async def responders(self, service: str) -> list[OnCallPerson]:
+        """Who is paged first for `service` now, with their emails: `include[]=users` makes
+        PagerDuty answer whole user objects instead of references, so the people can be found
+        in the directory by email rather than guessed from a display name."""
+        params: dict[str, object] = {
+            "earliest": "true",
+            "escalation_policy_ids[]": self._policy(service),
+            "include[]": "users",
+        }
+        oncalls = await self._oncalls(params)
+        first = [o for o in oncalls if o.get("escalation_level") == 1] or oncalls
+        found: dict[str, OnCallPerson] = {}
+        for entry in first:
+            user = entry.get("user") or {}
+            email = str(user.get("email") or "").strip().lower()
+            name = str(user.get("name") or user.get("summary") or email)
+            level = entry.get("escalation_level")
+            if email and email not in found:
+                found[email] = OnCallPerson(name, email, level if isinstance(level, int) else 0)
+        return list(found.values())
 
     async def check(self) -> str:
         page = await self.json(

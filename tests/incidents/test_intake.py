@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from hashlib import sha256
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
-from chatbot.config import AlertSettings, ApiToken, IncidentSettings, Settings
+from chatbot.config import AlertSettings, ApiToken, IncidentSettings, Settings, load_settings
 from chatbot.server import create_app
 from intents import Understander
 from tests.incidents.payloads import alert, alertmanager, grafana, minutes
@@ -177,6 +179,33 @@ def test_an_oversized_body_is_refused_before_it_is_read(client: TestClient) -> N
         headers={"Authorization": f"Bearer {AM_TOKEN}"},
     )
     assert answer.status_code == 413
+
+
+def test_the_old_alerts_body_limit_still_loads_but_the_edge_guard_is_the_one_limit(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    database_url: str,
+    understander: Understander,
+) -> None:
+    config = tmp_path / "chatops.toml"
+    config.write_text(
+        f'[alerts]\nalertmanager_token = "{AM_TOKEN}"\nmax_body_bytes = 2048\n'
+        "[server]\nmax_body_bytes = 65536\n",
+        "utf-8",
+    )
+    with caplog.at_level(logging.WARNING):
+        loaded = load_settings(config)
+    assert "alerts.max_body_bytes is deprecated and ignored" in caplog.text
+    settings = loaded.model_copy(update={"data_dir": tmp_path})
+    padded = alertmanager([alert("firing", START)]) | {"padding": "x" * 10_000}
+    with TestClient(create_app(settings, database_url, understander)) as c:
+        assert post_am(c, padded).status_code == 200  # over the old 2 KiB, under the guard's
+        huge = c.post(
+            "/hooks/alertmanager",
+            content=b"x" * 70_000,
+            headers={"Authorization": f"Bearer {AM_TOKEN}"},
+        )
+        assert huge.status_code == 413 and "65,536" in huge.json()["error"]
 
 
 def test_grafana_needs_its_token_and_a_fresh_signature(client: TestClient) -> None:

@@ -89,6 +89,7 @@ class SlackAdapter:
         )
         self._emails: dict[str, str | None] = {}
         self._dms: dict[str, str] = {}
+        self.bot_user = ""  # the assistant's own Slack user id, as Bolt's context tells it
         self.work = BackgroundWork("slack", CONCURRENT_WORK)
         self.app.event("message")(self._ack_then(self._on_event))
         self.app.event("app_mention")(self._ack_then(self._on_event))
@@ -103,6 +104,7 @@ class SlackAdapter:
     def _ack_then(self, work: Any) -> Any:
         async def listener(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
             await ack()
+            self.bot_user = context.bot_user_id or self.bot_user
             if not workspace.ours(self.settings, context.team_id, context.enterprise_id):
                 log.warning(
                     "slack: ignored a request from workspace %s (enterprise %s); this server "
@@ -128,13 +130,18 @@ class SlackAdapter:
         event = body.get("event", {})
         if event.get("bot_id") or event.get("subtype") or not event.get("user"):
             return
-        if event.get("type") == "message" and event.get("channel_type") != "im":
-            return  # channel messages arrive as app_mention when they are meant for us
-        channel, ts = event.get("channel", ""), event.get("ts")
-        thread = thread_for(channel, ts, event.get("thread_ts"))
+        channel, ts, parent = event.get("channel", ""), event.get("ts"), event.get("thread_ts")
+        ambient = event.get("type") == "message" and event.get("channel_type") != "im"
+        if ambient:
+            # Channel messages meant for us arrive as app_mention; a plain reply in a thread
+            # may still be about an incident whose card we posted there (the pipeline knows).
+            mentioned = bool(self.bot_user) and f"<@{self.bot_user}" in event.get("text", "")
+            if not parent or parent == ts or mentioned:
+                return
+        thread = thread_for(channel, ts, parent)
         origin = Origin(channel, thread, event["user"], team)
         text = MENTION.sub("", event.get("text", "")).strip()
-        await self._converse(origin, text, None, body.get("event_id"))
+        await self._converse(origin, text, None, body.get("event_id"), ambient=ambient)
 
     async def _on_command(self, body: dict[str, Any], team: str) -> None:
         origin = Origin(body.get("channel_id", ""), None, body.get("user_id", ""), team)
@@ -159,6 +166,7 @@ class SlackAdapter:
         press: str | None,
         event_id: str | None,
         clicked: dict[str, Any] | None = None,
+        ambient: bool = False,
     ) -> None:
         message = Message(
             platform=PLATFORM,
@@ -170,6 +178,7 @@ class SlackAdapter:
             email=await self.email_of(origin.user, origin.team),
             press=ButtonPress(press) if press else None,
             tenant=origin.team,
+            ambient=ambient,
         )
         decision = tracking.decision_of(message.press)
         who, now = f"<@{origin.user}>", utcnow()
@@ -286,6 +295,16 @@ class SlackAdapter:
             await calls.post(
                 self.client, origin.channel, origin.thread, Reply(note, ReplyKind.ERROR)
             )
+
+    async def announce(self, reply: Reply) -> list[tuple[str, str]]:
+        """An incident's card in its channel, or in a responder's DM: where it was posted
+        (channel id, ts), so replies in its thread are known to be about the incident."""
+        if reply.channel:
+            posted = await calls.post(self.client, reply.channel, None, reply)
+        else:
+            dm = await self.dm_of(reply.to) if reply.to else None
+            posted = await calls.post(self.client, dm, None, reply) if dm else None
+        return [posted] if posted else []
 
     async def reach(self, person: str, reply: Reply) -> bool:
         """A reply another platform could not deliver: a DM here, if `person` has Slack."""

@@ -114,6 +114,26 @@ def _sending(activity: Activity) -> Callable[[TurnContext], Awaitable[Any]]:
     return act
 
 
+def thread_of(activity: Activity) -> str | None:
+    """The message a reply hangs under: a channel thread's root (its conversation id ends in
+    `;messageid=<root>`), else the activity it answers (`replyToId`)."""
+    _, found, root = (activity.conversation.id or "").partition(";messageid=")
+    return root if found and root else activity.reply_to_id or None
+
+
+def addressed(activity: Activity) -> bool:
+    """Said to the bot: in a personal chat, or with an @mention of the bot in a channel."""
+    if activity.conversation.conversation_type in (None, "personal"):
+        return True
+    bot = activity.recipient.id if activity.recipient else None
+    for mention in TurnContext.get_mentions(activity):
+        # Entities arrive untyped: the mentioned account sits in their extra properties.
+        extra = getattr(mention, "additional_properties", None) or {}
+        if bot and (extra.get("mentioned") or {}).get("id") == bot:
+            return True
+    return False
+
+
 class TeamsAdapter:
     def __init__(self, settings: TeamsSettings, runtime: Runtime) -> None:
         self.settings, self.runtime = settings, runtime
@@ -145,15 +165,18 @@ class TeamsAdapter:
         press = cards.pressed(activity.value)
         text = "" if press else (TurnContext.remove_recipient_mention(activity) or "").strip()
         sender = activity.from_property
+        thread = thread_of(activity)
         message = Message(
             platform=PLATFORM,
             user_id=sender.id,
             text=text,
             channel=activity.conversation.id,
+            thread=thread,
             event_id=f"{activity.conversation.id}|{activity.id}",
             email=await self.email_of(turn),
             press=ButtonPress(press) if press else None,
             tenant=getattr(activity.conversation, "tenant_id", None) or "",
+            ambient=bool(thread) and not press and not addressed(activity),
         )
         principal = self.runtime.assistant.directory.resolve(message)
         await self._remember_where(activity, principal.name, principal.guest)
@@ -267,6 +290,18 @@ class TeamsAdapter:
             )
             log.warning("teams: %s", note)
             await turn.send_activity(cards.activity(Reply(note, ReplyKind.ERROR)))
+
+    async def announce(self, reply: Reply) -> list[tuple[str, str]]:
+        """An incident's card in its channel or a responder's personal chat, where the bot
+        was spoken to before: (conversation id, activity id), so replies to it are placed."""
+        key = f"#{reply.channel}" if reply.channel else reply.to or ""
+        async with self.runtime.store.transaction() as tx:
+            stored = await channels.reference_of(tx, PLATFORM, key)
+        if stored is None:
+            return []
+        where = reference_from(stored)
+        sent = await self.in_conversation(where, lambda t: t.send_activity(cards.activity(reply)))
+        return [(where.conversation.id, sent.id)] if sent is not None and sent.id else []
 
     async def reach(self, person: str, reply: Reply) -> bool:
         """A reply another platform could not deliver: in `person`'s personal chat with the
