@@ -272,7 +272,6 @@ def _admin(settings: Settings, args: argparse.Namespace) -> Actor:
 async def cmd_skills_list(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.light import installed_skills
     from skills import admin as skill_admin
-
     from skills import replicas
 
     check = manifest_check(settings)
