@@ -50,7 +50,7 @@ def check_text(message: Message, limit: int) -> str | None:
             f"Your message is {len(text):,} characters long; I read at most {limit:,}. "
             "Please send a shorter request."
         )
-    if not printable(text).strip():
+    if not printable(text).strip() and not message.attachments:
         return EMPTY
     return None
 
@@ -495,3 +495,13 @@ _GATE_HEAD = {
 
 def gate_verdict(what: str, verdict: str, reason: str) -> str:
     return _GATE_HEAD[verdict].format(what=what) + f" ({reason})"
+
+
+# -- adding a skill from chat (issue 17) ---------------------------------------------------
+
+MANIFEST_ONLY_ADMINS = "Only admins can add skills. Ask an admin if this one is needed."
+MANIFEST_OK = (
+    "{file}: ok ({name}, {examples} examples). Add it, preview what it would send for its "
+    "first example, or cancel."
+)
+MANIFEST_REFUSED = "{problems}\nFix these and send the manifest again; nothing was added."

@@ -110,6 +110,15 @@ class ButtonPress:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A text file sent with a message (a web chat upload, a Slack file share, a Teams
+    attachment), already fetched by the adapter: its name and its text."""
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """One platform-neutral message: what an adapter hands to `Assistant.handle`.
 
@@ -130,6 +139,7 @@ class Message:
     # The Slack workspace (team id) or Teams tenant the sender belongs to; chat identity
     # links are kept per tenant.
     tenant: str = ""
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def where(self) -> str:

@@ -188,6 +188,20 @@ class SkillReplica(SQLModel, table=True):
     seen_at: datetime = _when(nullable=False)
 
 
+class SkillDraft(SQLModel, table=True):
+    """A manifest an admin sent in chat, checked and waiting for their Add button: kept
+    verbatim here (action slots are redacted, a manifest must not be), named by its sha256."""
+
+    __tablename__ = "skill_drafts"
+
+    sha256: str = Field(primary_key=True)
+    name: str
+    file: str
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    created_by: str
+    created_at: datetime = _when(nullable=False)
+
+
 class RateCount(SQLModel, table=True):
     """Requests one person made under one rate-limit rule in one fixed time bucket."""
 

@@ -1,4 +1,5 @@
-"""Skills: the hosts a manifest version carries, and each replica's loaded registry state.
+"""Skills: the hosts a manifest version carries, each replica's loaded registry state, and
+manifests sent in chat that wait for their Add button.
 
 Revision ID: 0006_skills
 Revises: 0005_identity
@@ -27,9 +28,20 @@ def upgrade() -> None:
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("replica"),
     )
+    op.create_table(
+        "skill_drafts",
+        sa.Column("sha256", sa.String(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("file", sa.String(), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("sha256"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("skill_drafts")
     op.drop_table("skill_replicas")
     with op.batch_alter_table("skill_versions") as batch:
         batch.drop_column("hosts")
