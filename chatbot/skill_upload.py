@@ -22,6 +22,8 @@ from chatbot.governance.rbac import channel_kind
 from chatbot.types import Message, Principal, Reply, ReplyKind, Verdict
 from skills import drafts
 from skills.builtin.admin import SKILL_ADD, SkillAdd
+from skills.api import SlotType
+from skills.manifest.load import Manifest
 from skills.manifest.skill import spec_of
 
 if TYPE_CHECKING:
@@ -99,6 +101,19 @@ async def offer(
     )
     asked = await assistant._proceed(principal, message, spec, slots, dry_run=False)
     return [Reply(said), *asked]
+
+
+def _example_values(assistant: Assistant, manifest: Manifest, example: str) -> dict[str, str]:
+    """Slot values read from the manifest's first example, as understanding reads a request
+    (catalog entities), or the slot's default: what the Preview button sends them with."""
+    values = {}
+    for slot in spec_of(manifest).slots:
+        read = None
+        if slot.type is not SlotType.TEXT:
+            read = assistant.understander.read_slot(slot, example).value
+        if read or slot.default:
+            values[slot.name] = read or slot.default or ""
+    return values
 
 
 async def _audit(
