@@ -21,8 +21,8 @@ from chatbot.governance import audit
 from chatbot.governance.rbac import channel_kind
 from chatbot.types import Message, Principal, Reply, ReplyKind, Verdict
 from skills import drafts
-from skills.builtin.admin import SKILL_ADD, SkillAdd
 from skills.api import SlotType
+from skills.builtin.admin import SKILL_ADD, SkillAdd
 from skills.manifest.load import Manifest
 from skills.manifest.skill import spec_of
 
