@@ -28,11 +28,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from chatbot.adapters import tracking
 from chatbot.adapters.background import BackgroundWork
 from chatbot.adapters.relay import Decided
-from chatbot.adapters.slack import blocks, calls, workspace
+from chatbot.adapters.slack import blocks, calls, files, workspace
 from chatbot.app import Runtime
 from chatbot.config import SlackSettings
 from chatbot.store import channels
-from chatbot.types import ButtonPress, ButtonVerb, Message, Reply, ReplyKind, utcnow
+from chatbot.types import Attachment, ButtonPress, ButtonVerb, Message, Reply, ReplyKind, utcnow
 
 PLATFORM = "slack"
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -126,7 +126,8 @@ class SlackAdapter:
 
     async def _on_event(self, body: dict[str, Any], team: str) -> None:
         event = body.get("event", {})
-        if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+        subtype = event.get("subtype")
+        if event.get("bot_id") or (subtype and subtype != "file_share") or not event.get("user"):
             return
         if event.get("type") == "message" and event.get("channel_type") != "im":
             return  # channel messages arrive as app_mention when they are meant for us
@@ -134,7 +135,9 @@ class SlackAdapter:
         thread = thread_for(channel, ts, event.get("thread_ts"))
         origin = Origin(channel, thread, event["user"], team)
         text = MENTION.sub("", event.get("text", "")).strip()
-        await self._converse(origin, text, None, body.get("event_id"))
+        token = self.settings.bot_token.get_secret_value()
+        shared = await files.manifests(event, token, self.settings.api_url) if subtype else ()
+        await self._converse(origin, text, None, body.get("event_id"), attachments=shared)
 
     async def _on_command(self, body: dict[str, Any], team: str) -> None:
         origin = Origin(body.get("channel_id", ""), None, body.get("user_id", ""), team)
@@ -159,6 +162,7 @@ class SlackAdapter:
         press: str | None,
         event_id: str | None,
         clicked: dict[str, Any] | None = None,
+        attachments: tuple[Attachment, ...] = (),
     ) -> None:
         message = Message(
             platform=PLATFORM,
@@ -170,6 +174,7 @@ class SlackAdapter:
             email=await self.email_of(origin.user, origin.team),
             press=ButtonPress(press) if press else None,
             tenant=origin.team,
+            attachments=attachments,
         )
         decision = tracking.decision_of(message.press)
         who, now = f"<@{origin.user}>", utcnow()
