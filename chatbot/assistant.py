@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot import consent, dialogue, logs, support, texts, timing
+from chatbot import consent, dialogue, logs, skill_upload, support, texts, timing
 from chatbot.config import Settings
 from chatbot.conversing import Conversing
 from chatbot.dialogue import Pending
@@ -204,6 +204,9 @@ class Assistant(Conversing):
         received: Received,
     ) -> list[Reply]:
         pending = received.pending
+        upload = skill_upload.found(message)  # an admin sent a manifest: check it, offer it
+        if upload is not None:
+            return await skill_upload.offer(self, principal, message, upload)
         if pending is not None:
             answered = await self._answer(principal, message, pending, meant)
             if answered is not None:

@@ -272,10 +272,14 @@ def _admin(settings: Settings, args: argparse.Namespace) -> Actor:
 async def cmd_skills_list(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.light import installed_skills
     from skills import admin as skill_admin
+    from skills import replicas
 
     check = manifest_check(settings)
     async with open_store(settings) as store:
         rows = await skill_admin.listing(store, installed_skills(settings), check)
+        live = await replicas.live(store)
+        head = await skill_admin.head(store)
+    rows = replicas.annotate(rows, live)
     for row in rows:
         if args.json:
             print(json.dumps(row.as_json(), ensure_ascii=False))
@@ -284,7 +288,13 @@ async def cmd_skills_list(settings: Settings, args: argparse.Namespace) -> int:
         state = "" if row.state == "active" else f" [{row.state}]"
         kind = f"v{row.version}" if row.version else row.kind
         came = f" (from {row.source})" if row.source.startswith("package") else ""
-        print(f"{row.name:<16} {row.risk:<6} {effect:<11} {kind:<8} {row.description}{state}{came}")
+        # Replicas that see this skill otherwise than "active" are named with their state.
+        odd = "".join(f" [on {r}: {s}]" for r, s in row.replicas if s != "active")
+        line = f"{row.name:<16} {row.risk:<6} {effect:<11} {kind:<8} {row.description}"
+        print(f"{line}{state}{came}{odd}")
+    if not args.json:
+        for line in replicas.summary(live, head):
+            print(line)
     return 0
 
 

@@ -50,7 +50,7 @@ def check_text(message: Message, limit: int) -> str | None:
             f"Your message is {len(text):,} characters long; I read at most {limit:,}. "
             "Please send a shorter request."
         )
-    if not printable(text).strip():
+    if not printable(text).strip() and not message.attachments:
         return EMPTY
     return None
 
@@ -531,3 +531,13 @@ def no_rollback_offered(ref: str) -> str:
         f"{ref} names no single service and environment to roll back; use a button on its "
         "card or say what to roll back (like `roll back checkout in prod`)."
     )
+
+
+# -- adding a skill from chat (issue 17) ---------------------------------------------------
+
+MANIFEST_ONLY_ADMINS = "Only admins can add skills. Ask an admin if this one is needed."
+MANIFEST_OK = (
+    "{file}: ok ({name}, {examples} examples). Add it, preview what it would send for its "
+    "first example, or cancel."
+)
+MANIFEST_REFUSED = "{problems}\nFix these and send the manifest again; nothing was added."

@@ -110,6 +110,15 @@ class ButtonPress:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A text file sent with a message (a web chat upload, a Slack file share, a Teams
+    attachment), already fetched by the adapter: its name and its text."""
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """One platform-neutral message: what an adapter hands to `Assistant.handle`.
 
@@ -134,6 +143,7 @@ class Message:
     # in a channel): it may become a timeline note, and never starts anything but the
     # incident thread's own short commands.
     ambient: bool = False
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def where(self) -> str:

@@ -25,7 +25,7 @@ from chatbot.governance import audit
 from chatbot.store.engine import Store
 from chatbot.store.tables import SkillRegistryHead, SkillState, SkillVersion
 from chatbot.types import utcnow
-from skills.checks import ManifestCheck
+from skills.checks import ManifestCheck, carried, hosts_of
 from skills.connectors.secrets import Secrets
 from skills.manifest import parse_manifest
 from skills.manifest.load import Manifest
@@ -135,9 +135,9 @@ class SkillAdmin:
             fixed, self.allowed_hosts, dict(connectors or {}), secrets or Secrets
         )
 
-    def validate(self, text: str, file: str) -> Manifest:
+    def validate(self, text: str, file: str, hosts: Iterable[str] = ()) -> Manifest:
         """Parse and check that it can work here (CPU work: callers use a worker thread)."""
-        return self.check.validate(text, file)
+        return self.check.validate(text, file, hosts)
 
     @staticmethod
     async def _lock(tx: AsyncSession) -> None:
@@ -180,7 +180,11 @@ class SkillAdmin:
         sha = hashlib.sha256(manifest.source.encode()).hexdigest()
         return state.version if current is not None and current.sha256 == sha else None
 
-    async def _new_version(self, tx: AsyncSession, manifest: Manifest, actor: Actor) -> int:
+    async def _new_version(
+        self, tx: AsyncSession, manifest: Manifest, actor: Actor, hosts: Iterable[str] = ()
+    ) -> int:
+        """A new version carrying the hosts it calls (allowed by the settings that checked
+        it, plus `hosts` a restored version brought): replicas accept them as allowed."""
         name = manifest.model.name
         last = (
             await tx.exec(
@@ -199,6 +203,7 @@ class SkillAdmin:
                 sha256=hashlib.sha256(manifest.source.encode()).hexdigest(),
                 created_by=actor.name,
                 created_at=utcnow(),
+                hosts=" ".join(sorted({*hosts_of(manifest), *hosts})),
             )
         )
         state = await tx.get(SkillState, name)
@@ -228,10 +233,12 @@ class SkillAdmin:
         old = next((v for v in await versions(self.store, name) if v.version == version), None)
         if old is None:
             raise NotFound(f"skill {name} has no version {version}; see 'chatops skills versions'")
-        manifest = await asyncio.to_thread(self.validate, old.source, f"{name} version {version}")
+        hosts = carried(old.hosts)
+        where = f"{name} version {version}"
+        manifest = await asyncio.to_thread(self.validate, old.source, where, hosts)
         async with self.store.transaction() as tx:
             await self._lock(tx)
-            number = await self._new_version(tx, manifest, actor)
+            number = await self._new_version(tx, manifest, actor, hosts)
             change = Change(name, "skill.restored", number)
             return await self._commit(tx, actor, change, restored_from=version)
 
@@ -298,6 +305,7 @@ class Listed:
     side_effect: bool
     state: str = "active"  # active, disabled, or "skipped: why" (cannot work here)
     source: str = "builtin"  # builtin, "package NAME VERSION", or manifest
+    replicas: tuple[tuple[str, str], ...] = ()  # (replica, its state of this skill)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -310,6 +318,7 @@ class Listed:
             "description": self.description,
             "risk": self.risk,
             "side_effect": self.side_effect,
+            "replicas": dict(self.replicas),
         }
 
 
@@ -364,7 +373,7 @@ async def listing(
     running = await running_manifests(store)
 
     def examine(row: SkillVersion) -> tuple[Any, str | None]:
-        why = check.reason(row.source, row.name) if check is not None else None
+        why = check.reason(row.source, row.name, carried(row.hosts)) if check else None
         return _spec_or_none(row), why
 
     found = await asyncio.to_thread(lambda: [examine(row) for row, _ in running])

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from chatbot.errors import ChatOpsError, UserError
 from skills.connectors.factory import available, connector
@@ -35,9 +36,10 @@ class ManifestCheck:
     connectors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     secrets: Callable[[], Secrets] = _no_secrets
 
-    def validate(self, text: str, file: str) -> Manifest:
-        """Parse and check (CPU work: async callers run it in a worker thread)."""
-        manifest = parse_manifest(text, file, self.allowed_hosts)
+    def validate(self, text: str, file: str, carried: Iterable[str] = ()) -> Manifest:
+        """Parse and check (CPU work: async callers run it in a worker thread). `carried`:
+        hosts a stored version brings with it (a restore brings back that version's)."""
+        manifest = parse_manifest(text, file, (*self.allowed_hosts, *carried))
         problem = self.unusable(manifest, file)
         if problem is not None:
             raise UserError(problem)
@@ -84,9 +86,24 @@ class ManifestCheck:
                 )
         return None
 
-    def reason(self, source: str, name: str) -> str | None:
+    def reason(self, source: str, name: str, carried: Iterable[str] = ()) -> str | None:
         """For a stored version: why it would be skipped here, or None when it works."""
         try:
-            return self.unusable(parse_manifest(source, name, self.allowed_hosts), name)
+            hosts = (*self.allowed_hosts, *carried)
+            return self.unusable(parse_manifest(source, name, hosts), name)
         except UserError as exc:
             return str(exc)
+
+
+def hosts_of(manifest: Manifest) -> tuple[str, ...]:
+    """The hosts a manifest's URL steps call (its rollback included), sorted: what a version
+    carries, since the settings that allowed them allowed them for this manifest."""
+    model = manifest.model
+    steps = (*model.all_steps(), *((model.rollback,) if model.rollback else ()))
+    found = {(urlsplit(s.url).hostname or "").lower() for s in steps if s.url}
+    return tuple(sorted(h for h in found if h))
+
+
+def carried(hosts: str) -> tuple[str, ...]:
+    """A stored version's `hosts` column (space-separated) as a tuple."""
+    return tuple(hosts.split())

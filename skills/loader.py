@@ -13,18 +13,20 @@ a worker thread, and swaps both in one step, so no message sees half a change.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from typing import Any
 
 import httpx
 
 from chatbot.types import Outcome
-from skills import admin
+from skills import admin, replicas
 from skills.api import Skill, SkillContext, SkillSpec
-from skills.checks import ManifestCheck
+from skills.checks import ManifestCheck, carried
 from skills.connectors.base import Sleep
 from skills.connectors.factory import available, connector
 from skills.connectors.secrets import Secrets, scope_key
@@ -79,6 +81,8 @@ class SkillSource:
     reread: Callable[[], Secrets] | None = None
     # Rescans the `chatops.skills` entry points on every load: new distributions join `base`.
     packages: PackageWatch | None = None
+    # What the last load skipped and why, by name (this replica's row in skill_replicas).
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def fixed_names(self) -> list[str]:
         return [s.spec.name for s in self.base]
@@ -115,15 +119,18 @@ class SkillSource:
         reason `skills list` shows."""
         check = ManifestCheck(list, self.allowed_hosts, self.connectors, lambda: self.secrets)
         parsed = []
+        self.skipped = {}
         for row in rows:
             where = f"{row.name} v{row.version}"
             try:
-                manifest = parse_manifest(row.source, where, self.allowed_hosts)
+                hosts = (*self.allowed_hosts, *carried(row.hosts))
+                manifest = parse_manifest(row.source, where, hosts)
                 why = check.unusable(manifest, where)
             except Exception as exc:  # settings changed under it (e.g. a host no longer allowed)
                 manifest, why = None, str(exc)
             if why is not None:
                 log.error("manifest skill %s skipped: %s", where, why)
+                self.skipped[row.name] = why
                 manifest = None
             parsed.append(manifest)
         return parsed
@@ -153,7 +160,8 @@ class SkillSource:
             if not enabled:
                 skills.append(Disabled(spec_of(manifest)))
                 continue
-            skill = ManifestSkill(manifest, self.allowed_hosts, makers, self.sleep, row.version)
+            hosts = (*self.allowed_hosts, *carried(row.hosts))
+            skill = ManifestSkill(manifest, hosts, makers, self.sleep, row.version)
             skills.append(WithSecrets(skill, self.manifest_secrets(row.name)))
         # A removed manifest stays known by name (waiting requests end cleanly) but its text
         # is never parsed again: whatever it held, it costs nothing from now on.
@@ -164,7 +172,8 @@ class SkillSource:
 
 
 class Reloader:
-    """Keeps one replica's registry and understanding in step with the database."""
+    """Keeps one replica's registry and understanding in step with the database, and writes
+    what it loaded to the replica's row (skills.replicas) for listings on any machine."""
 
     def __init__(
         self,
@@ -177,13 +186,16 @@ class Reloader:
         self.store, self.registry, self.source = store, registry, source
         self._retrain, self._swap = retrain, swap
         self.loaded = -1
+        self.replica = replicas.replica_id()
         self._lock = asyncio.Lock()
+        self._touched = 0.0
 
     async def check(self) -> bool:
         """Reload when the registry head moved; True when something changed."""
         async with self._lock:
             current = await admin.head(self.store)
             if current == self.loaded:
+                await self._touch()
                 return False
             fresh = SkillRegistry(await self.source.load(self.store))
             understander = await asyncio.to_thread(self._retrain, fresh)
@@ -191,12 +203,49 @@ class Reloader:
             self._swap(understander)
             self.loaded = current
             log.info("skill registry %s loaded: %d skills", current, len(fresh))
+            await self.report()
             return True
 
+    async def report(self) -> None:
+        """Write this replica's row: the version loaded, what runs, what was skipped."""
+        watch = self.source.packages
+        await replicas.record(
+            self.store,
+            self.replica,
+            self.loaded,
+            running_versions(self.registry),
+            dict(self.source.skipped),
+            list(watch.restart_needed) if watch else [],
+        )
+        self._touched = time.monotonic()
+
+    async def _touch(self) -> None:
+        if time.monotonic() - self._touched >= replicas.TOUCH_SECONDS:
+            await replicas.touch(self.store, self.replica)
+            self._touched = time.monotonic()
+
     async def run(self, every: float) -> None:
-        while True:
-            await asyncio.sleep(every)
-            try:
-                await self.check()
-            except Exception:
-                log.exception("skill registry reload failed; the running set is unchanged")
+        try:
+            await self.report()
+        except Exception:
+            log.exception("could not record this replica's skill registry state")
+        try:
+            while True:
+                await asyncio.sleep(every)
+                try:
+                    await self.check()
+                except Exception:
+                    log.exception("skill registry reload failed; the running set is unchanged")
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(replicas.forget(self.store, self.replica))
+
+
+def running_versions(registry: SkillRegistry) -> dict[str, int]:
+    """Skills in service on this replica: manifest version, 0 for code."""
+    found = {}
+    for spec in registry.specs():
+        skill = registry.get(spec.name)
+        inner = getattr(skill, "inner", skill)
+        found[spec.name] = inner.version if isinstance(inner, ManifestSkill) else 0
+    return found

@@ -1,6 +1,7 @@
 """The admin API for skills, on the one server:
 
-    GET    /api/skills                    every skill with kind, state, version
+    GET    /api/skills                    every skill with kind, state, version, and each
+                                          replica's state of it; the replicas themselves
     POST   /api/skills                    add (or update) a manifest: TOML/YAML body, or JSON
                                           {"manifest": "...", "format": "toml", "file": "x"}
     GET    /api/skills/{name}             declaration, versions, current manifest source
@@ -29,7 +30,7 @@ from starlette.routing import Route
 from chatbot.adapters.bodies import BadBody, decode, parse_object
 from chatbot.app import Runtime
 from chatbot.errors import NotFound, Refused, UserError
-from skills import admin
+from skills import admin, replicas
 from skills.manifest import ManifestError
 
 MAX_MANIFEST = 128 * 1024
@@ -101,7 +102,15 @@ async def list_skills(request: Request) -> Response:
         reloader = _runtime(request).reloader
         base = reloader.source.base if reloader else []
         rows = await admin.listing(skills.store, base, skills.check)
-        return JSONResponse({"skills": [r.as_json() for r in rows]})
+        live = await replicas.live(skills.store)
+        head = await admin.head(skills.store)
+        return JSONResponse(
+            {
+                "skills": [r.as_json() for r in replicas.annotate(rows, live)],
+                "registry_version": head,
+                "replicas": [r.as_json(head) for r in live],
+            }
+        )
 
     return await _guarded(request, act)
 

@@ -143,6 +143,10 @@ class SkillVersion(SQLModel, table=True):
     sha256: str
     created_by: str
     created_at: datetime = _when(nullable=False)
+    # The hosts this version may call that the settings of whoever added it allowed
+    # (space-separated): the change carries them, so a replica whose settings file predates
+    # the change runs it anyway (migration 0006_skills).
+    hosts: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class SkillState(SQLModel, table=True):
@@ -166,6 +170,36 @@ class SkillRegistryHead(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     version: int = 0
+
+
+class SkillReplica(SQLModel, table=True):
+    """Per running server: which registry version it loaded, when it last looked, what it
+    runs (JSON {name: manifest version, 0 for code}) and what it skipped and why (JSON
+    {name: reason}), so `skills list` shows where replicas disagree."""
+
+    __tablename__ = "skill_replicas"
+
+    replica: str = Field(primary_key=True)
+    registry_version: int = 0
+    loaded: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # {name: version}
+    skipped: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    restart_needed: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    loaded_at: datetime = _when(nullable=False)
+    seen_at: datetime = _when(nullable=False)
+
+
+class SkillDraft(SQLModel, table=True):
+    """A manifest an admin sent in chat, checked and waiting for their Add button: kept
+    verbatim here (action slots are redacted, a manifest must not be), named by its sha256."""
+
+    __tablename__ = "skill_drafts"
+
+    sha256: str = Field(primary_key=True)
+    name: str
+    file: str
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    created_by: str
+    created_at: datetime = _when(nullable=False)
 
 
 class RateCount(SQLModel, table=True):

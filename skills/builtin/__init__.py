@@ -8,7 +8,7 @@ from typing import Any
 
 from skills.admin import SkillAdmin
 from skills.api import Skill
-from skills.builtin.admin import SKILL_DISABLE, SKILL_ENABLE, SkillToggle
+from skills.builtin.admin import SKILL_DISABLE, SKILL_ENABLE, SkillAdd, SkillToggle
 from skills.builtin.catalog import BUILTIN_SPECS
 from skills.builtin.deploy import SandboxDeployStatus
 from skills.builtin.info import Help, WhoAmI
@@ -37,6 +37,7 @@ def builtin_skills(
         WhoAmI(),
         SkillToggle(SKILL_DISABLE, admin, enable=False),
         SkillToggle(SKILL_ENABLE, admin, enable=True),
+        SkillAdd(admin),
     ]
     names = {skill.spec.name for skill in implemented}
     return implemented + [Unconnected(spec) for spec in BUILTIN_SPECS if spec.name not in names]

@@ -1,4 +1,5 @@
-"""Chat skills for admins: "disable skill kb.search", "enable skill weather.report".
+"""Chat skills for admins: "disable skill kb.search", "enable skill weather.report", and
+adding a manifest sent in chat.
 
 Only the pipeline decides who may use them (the admin role's grants); the change itself goes
 through skills.admin like the CLI and the API, so it is audited, versioned and picked up by
@@ -7,12 +8,19 @@ every replica's reloader.
 
 from __future__ import annotations
 
+import asyncio
 import re
+from dataclasses import replace
 
 from chatbot.errors import UserError
+from chatbot.store.tables import SkillDraft
 from chatbot.types import Outcome
+from skills import drafts
 from skills.admin import Actor, SkillAdmin
 from skills.api import Requirement, Risk, SkillContext, SkillError, SkillSpec, SlotSpec, SlotType
+from skills.checks import hosts_of
+from skills.manifest.load import Manifest
+from skills.manifest.skill import ManifestSkill
 
 _SKILL = SlotSpec("skill", SlotType.TEXT, prompt="Which skill (e.g. kb.search)?")
 _WORDS = {
@@ -108,4 +116,75 @@ class SkillToggle:
             )
         except UserError as exc:
             raise SkillError(str(exc)) from None
+        return Outcome(True, change.text() + " Every replica picks it up within seconds.")
+
+
+# -- adding a skill from chat: a manifest sent as a code block or a file (issue 17) ---------
+
+SKILL_ADD = SkillSpec(
+    name="skills.add",
+    title="Add a skill",
+    confirmation="Add the skill {skill} from {file} for everyone?",
+    # No examples: understanding never picks it from words. It is offered only when an admin
+    # sends a manifest (chatbot/skill_upload.py), and then runs through the pipeline.
+    description="Add or update a manifest skill sent in chat (admins).",
+    slots=(
+        SlotSpec("skill", SlotType.TEXT),
+        SlotSpec("file", SlotType.TEXT),
+        SlotSpec("draft", SlotType.TEXT),
+        SlotSpec("example", SlotType.TEXT, required=False, default=""),
+        SlotSpec("values", SlotType.TEXT, required=False, default=""),
+    ),
+    risk=Risk.MEDIUM,
+    requires=Requirement.CONFIRM,
+)
+
+
+class SkillAdd:
+    """Adds the checked draft (`draft` is its sha256) through skills.admin, as the CLI does;
+    the dry run checks it again and shows what it would send for its first example."""
+
+    spec = SKILL_ADD
+
+    def __init__(self, admin: SkillAdmin | None) -> None:
+        self._admin = admin
+
+    def _needed(self) -> SkillAdmin:
+        if self._admin is None:
+            raise SkillError("Skills can be added from chat only on the server.")
+        return self._admin
+
+    async def check(self, text: str, file: str) -> Manifest:
+        """The same check as `chatops skills check` (raises UserError with every reason)."""
+        admin = self._needed()
+        return await asyncio.to_thread(admin.validate, text, file)
+
+    async def _draft(self, ctx: SkillContext) -> SkillDraft:
+        draft = await drafts.load(self._needed().store, ctx.slots["draft"])
+        if draft is None:
+            raise SkillError("That manifest is no longer here; send it again.")
+        return draft
+
+    async def preview(self, ctx: SkillContext) -> Outcome:
+        draft = await self._draft(ctx)
+        try:
+            manifest = await self.check(draft.source, draft.file)
+        except UserError as exc:
+            raise SkillError(str(exc)) from None
+        values = dict(drafts.values_of(ctx.slots.get("values", "")))
+        trial = ManifestSkill(manifest, hosts_of(manifest))
+        shown = await trial.preview(replace(ctx, slots=values, secrets={}))
+        example = ctx.slots.get("example") or manifest.model.examples[0]
+        return Outcome(True, f'Would add {manifest.model.name}. For "{example}": {shown.summary}')
+
+    async def run(self, ctx: SkillContext) -> Outcome:
+        draft = await self._draft(ctx)
+        try:
+            change = await self._needed().add(
+                draft.source, draft.file, Actor(ctx.principal.name, "chat")
+            )
+        except UserError as exc:
+            raise SkillError(str(exc)) from None
+        if not change.changed:
+            return Outcome(True, change.text())
         return Outcome(True, change.text() + " Every replica picks it up within seconds.")

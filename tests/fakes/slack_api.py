@@ -36,6 +36,7 @@ class FakeSlackApi:
     rate_limit: dict[str, int] = field(default_factory=dict)  # method -> Retry-After, once
     delay: dict[str, float] = field(default_factory=dict)  # method -> seconds before answering
     acks: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # name -> text, at files_url(name)
     url: str = ""
     _runner: web.AppRunner | None = None
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -45,6 +46,7 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/files/{name}", self._file)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -73,6 +75,25 @@ class FakeSlackApi:
             for c in self.named("chat.update")
             if c.args.get("channel") == posted["channel"] and c.args.get("ts") == posted["ts"]
         ]
+
+    def files_url(self, name: str) -> str:
+        """A shared file's `url_private_download`, on this server (as Slack's file host)."""
+        return self.url.removesuffix("api/") + f"files/{name}"
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """Slack serves private files to the bot token only (Authorization: Bearer)."""
+        name = request.match_info["name"]
+        self.calls.append(
+            Call(
+                "files.get",
+                {"name": name},
+                dict(request.headers),
+                asyncio.get_running_loop().time(),
+            )
+        )
+        if request.headers.get("Authorization") != "Bearer xoxb-test" or name not in self.files:
+            return web.Response(status=404)
+        return web.Response(text=self.files[name])
 
     # -- the Web API ----------------------------------------------------------------------
 

@@ -28,11 +28,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from chatbot.adapters import tracking
 from chatbot.adapters.background import BackgroundWork
 from chatbot.adapters.relay import Decided
-from chatbot.adapters.slack import blocks, calls, workspace
+from chatbot.adapters.slack import blocks, calls, files, workspace
 from chatbot.app import Runtime
 from chatbot.config import SlackSettings
 from chatbot.store import channels
-from chatbot.types import ButtonPress, ButtonVerb, Message, Reply, ReplyKind, utcnow
+from chatbot.types import Attachment, ButtonPress, ButtonVerb, Message, Reply, ReplyKind, utcnow
 
 PLATFORM = "slack"
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -128,7 +128,8 @@ class SlackAdapter:
 
     async def _on_event(self, body: dict[str, Any], team: str) -> None:
         event = body.get("event", {})
-        if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+        subtype = event.get("subtype")
+        if event.get("bot_id") or (subtype and subtype != "file_share") or not event.get("user"):
             return
         channel, ts, parent = event.get("channel", ""), event.get("ts"), event.get("thread_ts")
         ambient = event.get("type") == "message" and event.get("channel_type") != "im"
@@ -141,7 +142,11 @@ class SlackAdapter:
         thread = thread_for(channel, ts, parent)
         origin = Origin(channel, thread, event["user"], team)
         text = MENTION.sub("", event.get("text", "")).strip()
-        await self._converse(origin, text, None, body.get("event_id"), ambient=ambient)
+        token = self.settings.bot_token.get_secret_value()
+        shared = await files.manifests(event, token, self.settings.api_url) if subtype else ()
+        await self._converse(
+            origin, text, None, body.get("event_id"), ambient=ambient, attachments=shared
+        )
 
     async def _on_command(self, body: dict[str, Any], team: str) -> None:
         origin = Origin(body.get("channel_id", ""), None, body.get("user_id", ""), team)
@@ -167,6 +172,7 @@ class SlackAdapter:
         event_id: str | None,
         clicked: dict[str, Any] | None = None,
         ambient: bool = False,
+        attachments: tuple[Attachment, ...] = (),
     ) -> None:
         message = Message(
             platform=PLATFORM,
@@ -179,6 +185,7 @@ class SlackAdapter:
             press=ButtonPress(press) if press else None,
             tenant=origin.team,
             ambient=ambient,
+            attachments=attachments,
         )
         decision = tracking.decision_of(message.press)
         who, now = f"<@{origin.user}>", utcnow()

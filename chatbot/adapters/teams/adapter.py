@@ -33,7 +33,7 @@ from botframework.connector.auth import AuthenticationConstants
 from chatbot.adapters import tracking
 from chatbot.adapters.background import BackgroundWork
 from chatbot.adapters.relay import Decided
-from chatbot.adapters.teams import cards
+from chatbot.adapters.teams import cards, files
 from chatbot.app import Runtime
 from chatbot.config import TeamsSettings
 from chatbot.store import channels
@@ -177,6 +177,7 @@ class TeamsAdapter:
             press=ButtonPress(press) if press else None,
             tenant=getattr(activity.conversation, "tenant_id", None) or "",
             ambient=bool(thread) and not press and not addressed(activity),
+            attachments=() if press else await files.manifests(activity.attachments),
         )
         principal = self.runtime.assistant.directory.resolve(message)
         await self._remember_where(activity, principal.name, principal.guest)

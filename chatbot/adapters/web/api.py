@@ -24,7 +24,7 @@ from chatbot.adapters.bodies import BadBody, parse_object
 from chatbot.adapters.shell import as_json
 from chatbot.app import Runtime
 from chatbot.openapi import Operation, Schema, query_parameter
-from chatbot.types import ButtonPress, ButtonStyle, Message, ReplyKind
+from chatbot.types import Attachment, ButtonPress, ButtonStyle, Message, ReplyKind
 
 PLATFORM = "web"
 MAX_BODY = 256 * 1024
@@ -83,6 +83,17 @@ async def _body(request: Request) -> dict[str, Any] | JSONResponse:
         return _error(exc.status, exc.text)
 
 
+def _files(sent: Any) -> tuple[Attachment, ...] | JSONResponse:
+    """An uploaded text file: {"name": "cache-flush.toml", "text": "..."} (the page reads it)."""
+    if sent is None:
+        return ()
+    if not isinstance(sent, dict) or not all(
+        isinstance(sent.get(k), str) for k in ("name", "text")
+    ):
+        return _error(400, '"file" must be {"name": "...", "text": "..."}')
+    return (Attachment(sent["name"][:200], sent["text"]),)
+
+
 async def chat(request: Request) -> Response:
     if not _same_origin(request):
         return _error(403, "cross-site request refused")
@@ -95,6 +106,9 @@ async def chat(request: Request) -> Response:
     text, press = body.get("text", ""), body.get("press")
     if not isinstance(text, str) or (press is not None and not isinstance(press, str)):
         return _error(400, '"text" and "press" must be strings')
+    files = _files(body.get("file"))
+    if isinstance(files, JSONResponse):
+        return files
     runtime = _runtime(request)
     proxy = runtime.settings.web.auth == "proxy"
     message = Message(
@@ -104,6 +118,7 @@ async def chat(request: Request) -> Response:
         text=text,
         channel="web",
         press=ButtonPress(press) if press else None,
+        attachments=files,
     )
     if not proxy and runtime.assistant.directory.find(who) is None:
         return _error(400, f"unknown person {who!r}; pick one of the demo people")
@@ -211,6 +226,12 @@ operations = (
                     "as": WHO,
                     "text": {"type": "string"},
                     "press": {"type": "string", "description": "a button's value"},
+                    "file": {
+                        "type": "object",
+                        "description": "an uploaded text file (a skill manifest, by admins)",
+                        "required": ["name", "text"],
+                        "properties": {"name": {"type": "string"}, "text": {"type": "string"}},
+                    },
                 },
             }
         },
