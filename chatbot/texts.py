@@ -617,3 +617,9 @@ def review_done(person: str, resource: str, decision: str, outcome: str) -> str:
     if decision == "keep":
         return f"Noted: {person} keeps access to {resource}."
     return f"Noted: access of {person} to {resource}: {outcome}."
+
+
+JML_NO_REQUESTER = (
+    "jml.onboard_as names nobody active in the directory, so no onboarding was asked for; "
+    "set it to the person whose requests onboard joiners (HR or IT)."
+)

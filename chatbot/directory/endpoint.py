@@ -14,7 +14,9 @@ def build(rt: Runtime) -> Any:
     directory = rt.assistant.directory
     leaver = Leaver(rt.store, rt.assistant.registry, rt.http)
     offboard = Offboarding(rt.store, directory, rt.assistant.authorizer.rbac, leaver)
-    return scim_app.build(rt.settings.scim, rt.store, directory, offboard)
+    return scim_app.build(
+        rt.settings.scim, rt.store, directory, offboard, rt.assistant.jml.joiners.directory_changed
+    )
 
 
 async def endpoint(scope: dict[str, Any], receive: Any, send: Any) -> None:

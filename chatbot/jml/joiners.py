@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from chatbot import texts
 from chatbot.errors import NotFound, Refused
-from chatbot.governance import actions, outbox
+from chatbot.governance import actions, audit, outbox
+from chatbot.governance.rbac import DIRECT
 from chatbot.jml import bundles, grants
 from chatbot.jml.grants import GrantState
 from chatbot.jml.reviews import Reviews
@@ -26,9 +27,14 @@ from chatbot.schedules import timed_rule
 from chatbot.store.tables import JmlGrant
 from chatbot.types import Decision, Message, Principal, Reply, Verdict
 from intents.when import When
+from skills.api import Requirement
 
 if TYPE_CHECKING:  # the assistant builds this module's objects: no import cycle
     from chatbot.assistant import Assistant
+
+
+class NoBundle(Refused):
+    """No bundle matches the person: nothing to ask for (not worth an audit entry)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,45 @@ class Joiners:
     def __init__(self, assistant: Assistant, reviews: Reviews) -> None:
         self.assistant, self.reviews = assistant, reviews
         self.settings = assistant.settings
+
+    async def directory_changed(self, person_ids: list[str]) -> None:
+        """SCIM created or changed these people: ask for what their bundles now give and
+        propose removing what only their old ones did, as `jml.onboard_as`. Never raises
+        into the SCIM response: what could not be asked is audited with the reason."""
+        if not self.settings.bundles:
+            return
+        directory = self.assistant.directory
+        requester = directory.find(self.settings.jml.onboard_as or "-")
+        for person_id in person_ids:
+            name = directory.name_of(person_id)
+            if name is None:
+                continue
+            if requester is None or requester.guest:
+                await self._not_asked(name, texts.JML_NO_REQUESTER)
+                continue
+            message = Message(platform="scim", user_id=requester.name, channel="scim")
+            try:
+                # SCIM has no start date attribute (scim2-models refuses unknown ones): the
+                # access is granted once the manager approves; `--start` sets a date.
+                await self.onboard(requester, name, None, message)
+            except NoBundle:
+                continue
+            except (NotFound, Refused) as exc:
+                await self._not_asked(name, str(exc))
+
+    async def _not_asked(self, person: str, why: str) -> None:
+        async with self.assistant.store.transaction() as tx:
+            await audit.append(
+                tx,
+                audit.AuditRecord(
+                    actor="directory",
+                    event="jml.not_asked",
+                    platform="scim",
+                    channel="-",
+                    outcome="refused",
+                    detail={"person": person, "reason": why},
+                ),
+            )
 
     async def onboard(
         self,
@@ -87,7 +132,7 @@ class Joiners:
         proposed = await self.reviews.propose(who.name, who.manager, stale, requester.name)
         if not new:
             if not want and not proposed:
-                raise Refused(texts.jml_no_bundle(who.name))
+                raise NoBundle(texts.jml_no_bundle(who.name))
             said = texts.jml_nothing_new(who.name, [r.resource for r in stale])
             return Asked(who.name, None, (), tuple(r.resource for r in stale), (Reply(said),))
         if who.manager is None:
@@ -117,10 +162,7 @@ class Joiners:
         }
         if start is not None:
             slots["start_date"] = start.date().isoformat()
-        decision = a.authorizer.decide(requester, ONBOARD, slots)
-        if decision.verdict is Verdict.DENY:
-            raise Refused(texts.jml_refused(decision.reason))
-        decision = self._routed(decision, who)
+        decision = self._decide(requester, who, slots)
         when = None
         if start is not None and start > a.approvals.clock():
             when = When(said=start.date().isoformat(), zone="UTC", at=start)
@@ -138,13 +180,23 @@ class Joiners:
         replies = await a.approvals.confirm(requester, message, action_id)
         return action_id, await self._deliver(replies)
 
-    @staticmethod
-    def _routed(decision: Decision, who: bundles.Profile) -> Decision:
-        """An onboarding is approved by the joiner's manager (the approver kind of the
-        identity issue), whoever asked; a policy that asks for nothing keeps that."""
-        if decision.verdict is not Verdict.APPROVE:
-            return decision
-        return replace(decision, approvers_role=f"@manager:{who.manager}", approvals_needed=1)
+    def _decide(
+        self, requester: Principal, who: bundles.Profile, slots: dict[str, str]
+    ) -> Decision:
+        """RBAC for who asks and the policy for the skill, as for any request; the approver
+        is the joiner's manager (the approver kind of the identity issue), whoever asks.
+        Windows and freezes are checked at the start, by the start gate."""
+        authorizer = self.assistant.authorizer
+        access = authorizer.rbac.check(requester, ONBOARD, slots, DIRECT)
+        if not access.allowed:
+            raise Refused(texts.jml_refused(access.reason))
+        need = authorizer.policy.requirements(ONBOARD, slots)
+        rule = f"{access.rule}; {need.rule}"
+        if need.requires is not Requirement.APPROVAL:
+            verdict = Verdict.CONFIRM if need.requires is Requirement.CONFIRM else Verdict.ALLOW
+            return Decision(verdict, rule, "", need.risk)
+        manager = f"@manager:{who.manager}"
+        return Decision(Verdict.APPROVE, rule, "", need.risk, manager, 1)
 
     async def _deliver(self, replies: list[Reply]) -> list[Reply]:
         """Cards for other people go to their inbox (the asker may be a SCIM client or a
