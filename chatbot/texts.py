@@ -623,3 +623,7 @@ JML_NO_REQUESTER = (
     "jml.onboard_as names nobody active in the directory, so no onboarding was asked for; "
     "set it to the person whose requests onboard joiners (HR or IT)."
 )
+BY_HAND = (
+    "its bundle says it is removed by hand; open a ticket with the team that runs it, then "
+    "record it as done"
+)

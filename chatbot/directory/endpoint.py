@@ -12,7 +12,7 @@ from chatbot.directory.offboard import Offboarding
 
 def build(rt: Runtime) -> Any:
     directory = rt.assistant.directory
-    leaver = Leaver(rt.store, rt.assistant.registry, rt.http)
+    leaver = Leaver(rt.store, rt.assistant.registry, rt.http, rt.assistant.jml.backends)
     offboard = Offboarding(rt.store, directory, rt.assistant.authorizer.rbac, leaver)
     return scim_app.build(
         rt.settings.scim, rt.store, directory, offboard, rt.assistant.jml.joiners.directory_changed

@@ -79,7 +79,7 @@ async def cmd_offboard(settings: Settings, args: argparse.Namespace) -> int:
             rt.store,
             directory,
             rt.assistant.authorizer.rbac,
-            Leaver(rt.store, rt.assistant.registry, rt.http),
+            Leaver(rt.store, rt.assistant.registry, rt.http, rt.assistant.jml.backends),
         )
         report = await offboard.person(person_id)
     if report is None:

@@ -17,6 +17,7 @@ import httpx
 from chatbot.config import Bundle, Settings
 from chatbot.errors import ConfigError
 from chatbot.store.engine import Store
+from chatbot.store.tables import JmlGrant
 from skills.api import SkillError
 from skills.builtin.sandbox import SandboxIdentity
 from skills.connectors.factory import Make, available, connector
@@ -57,8 +58,15 @@ class Backends:
     """The identity back ends of the bundles, each call one short remote call."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
-        self.store = store
+        self.store, self.bundles = store, settings.bundles
         self._makers = makers(settings, settings.bundles)
+
+    def removable(self, row: JmlGrant) -> bool:
+        """False for an item its bundle says is removed by hand (`remove = "ticket"`)."""
+        bundle = self.bundles.get(row.bundle)
+        items = bundle.items if bundle else ()
+        found = [i for i in items if i.backend == row.backend and i.group == row.grant]
+        return not found or found[0].remove == "group"
 
     def identity(self, backend: str, http: httpx.AsyncClient) -> IdentityProvider:
         if backend == SANDBOX:

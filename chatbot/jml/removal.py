@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import httpx
 from sqlmodel import col, select
 
+from chatbot import texts
 from chatbot.governance import audit
 from chatbot.jml import grants
 from chatbot.jml.grants import GrantState
@@ -115,6 +116,8 @@ class Removal:
             row = await tx.get(JmlGrant, grant_id)
         if row is None or row.state == GrantState.REMOVED:
             return True, "already removed"
+        if not self.backends.removable(row):
+            return False, texts.BY_HAND
         ok, said = await self.backends.remove(row.backend, row.person, row.grant, self.http)
         if ok:
             async with self.store.transaction() as tx:
