@@ -522,7 +522,8 @@ def onboard_failed(
     granted = ", ".join(done) or "nothing"
     waiting = f" Not tried yet: {', '.join(left)}." if left else ""
     return (
-        f"Onboarding of {person} stopped at step {step} of {total} ({resource}): {why}. "
+        f"Onboarding of {person} stopped at step {step} of {total} ({resource}): "
+        f"{why.rstrip('.')}. "
         f"Granted so far: {granted}.{waiting} To retry, run `chatops employee onboard "
         f"{person}` again; to take back what was granted, `chatops employee undo {person}`."
     )

@@ -125,7 +125,7 @@ class Joiners:
             held = await grants.of(tx, who.name, grants.HELD)
         want = bundles.wanted(self.settings.bundles, who)
         have = {(r.backend, r.grant) for r in held}
-        new = [w for key, w in sorted(want.items()) if key not in have]
+        new = [w for key, w in want.items() if key not in have]  # in declared order
         stale = [
             r for r in held if (r.backend, r.grant) not in want and r.state == GrantState.GRANTED
         ]
@@ -135,8 +135,6 @@ class Joiners:
                 raise NoBundle(texts.jml_no_bundle(who.name))
             said = texts.jml_nothing_new(who.name, [r.resource for r in stale])
             return Asked(who.name, None, (), tuple(r.resource for r in stale), (Reply(said),))
-        if who.manager is None:
-            raise Refused(texts.jml_no_manager(who.name))
         action_id, replies = await self._request(requester, who, new, start, message)
         return Asked(
             who.name,
@@ -195,6 +193,8 @@ class Joiners:
         if need.requires is not Requirement.APPROVAL:
             verdict = Verdict.CONFIRM if need.requires is Requirement.CONFIRM else Verdict.ALLOW
             return Decision(verdict, rule, "", need.risk)
+        if who.manager is None:
+            raise Refused(texts.jml_no_manager(who.name))
         manager = f"@manager:{who.manager}"
         return Decision(Verdict.APPROVE, rule, "", need.risk, manager, 1)
 
