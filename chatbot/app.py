@@ -112,7 +112,15 @@ async def runtime(
             lambda: load_secrets(settings.secrets_file),  # read afresh: a secret set later counts
         )
         if registry is None:
-            base = builtin_skills(settings.backends, settings.connectors, secrets, admin=admin)
+            from chatbot.jml.skill import Onboarder
+
+            base = builtin_skills(
+                settings.backends,
+                settings.connectors,
+                secrets,
+                admin=admin,
+                onboarder=Onboarder(settings, store),
+            )
             watch = None
             if settings.skills.entry_points:
                 base += packaged_skills()

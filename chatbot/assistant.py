@@ -91,6 +91,9 @@ class Assistant(Conversing):
         self.schedules = Schedules(self.approvals)
         self.incidents = IncidentDesk(IncidentBook(store, settings.incidents), authorizer.rbac)
         self.metrics = Metrics()  # this process's; the runtime shares it with executor, store
+        from chatbot.jml.wiring import Jml  # joiners, movers, access reviews
+
+        self.jml = Jml(self)
 
     async def handle(self, message: Message) -> list[Reply]:
         """One message in, the replies out; counted by channel and outcome (the first
@@ -429,6 +432,8 @@ class Assistant(Conversing):
             return await self.approvals.press(principal, message, str(verb), pressed.action_id)
         if verb is ButtonVerb.OFFER:
             return await self._offer_taken(principal, message, arg)
+        if verb in (ButtonVerb.REVIEW_KEEP, ButtonVerb.REVIEW_REVOKE):
+            return await self.jml.press(principal, verb, int(arg))
         if verb in (ButtonVerb.INCIDENT_ACK, ButtonVerb.INCIDENT_RESOLVE):
             moved = await self.incidents.move(principal, verb, int(arg), message.event_id or "")
             return [Reply(moved)]

@@ -30,6 +30,7 @@ from chatbot.errors import (
 )
 from chatbot.governance import audit_cli, evidence_cli
 from chatbot.incidents import cli as incidents_cli
+from chatbot.jml import cli as jml_cli
 from chatbot.jobs import cli as jobs_cli
 from chatbot.logs import configure as configure_logging
 from skills.connectors import cli as connectors_cli
@@ -162,6 +163,7 @@ def _build_parser() -> argparse.ArgumentParser:
     schedules_cli.register(sub)
     connectors_cli.register(sub)
     jobs_cli.register(sub)
+    jml_cli.register(sub)
     return parser
 
 

@@ -488,6 +488,8 @@ class Settings(BaseSettings):
     scim: ScimSettings = ScimSettings()
     jobs: JobSettings = JobSettings()
     logging: LoggingSettings = Field(default_factory=lambda: LoggingSettings())
+    bundles: dict[str, Bundle] = Field(default_factory=lambda: {})
+    jml: JmlSettings = Field(default_factory=lambda: JmlSettings())
 
     @field_validator("log_level")
     @classmethod
@@ -584,6 +586,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
         known = ", ".join(sorted(settings.roles)) or "none"
         expected = f"names role {role!r}, which is not defined (roles: {known})"
         raise ConfigError(source, key, expected)
+    wrong = bundle_problem(settings)
+    if wrong is not None:
+        raise ConfigError(source, *wrong)
     return settings
 
 
@@ -661,4 +666,72 @@ class LoggingSettings(Frozen):
         return None if level is None else _log_level(level)
 
 
-Settings.model_rebuild()  # LoggingSettings is defined after Settings
+# -- joiners, movers, leavers and access reviews (jml) ------------------------------------
+
+
+class BundleItem(Frozen):
+    """One thing a bundle gives: `resource` is what people read and reviews name (a catalog
+    resource or a system's own name); `backend` the identity back end that grants it
+    ("sandbox" or an installed connector implementing IdentityProvider: okta, keycloak,
+    entra); `grant` the group there (default: the resource); `remove` how it is taken away:
+    "group" (out of the group on the same back end) or "ticket" (by hand: the report asks)."""
+
+    resource: str = Field(min_length=1)
+    backend: str = "sandbox"
+    grant: str = ""
+    remove: Literal["group", "ticket"] = "group"
+
+    @property
+    def group(self) -> str:
+        return self.grant or self.resource
+
+
+class Bundle(Frozen):
+    """`[bundles.NAME]`: the access a role, department or job title comes with. A person gets
+    the bundle when any of their roles is in `roles`, their department in `departments` or
+    their title in `titles` (compared without case)."""
+
+    description: str = ""
+    roles: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    items: tuple[BundleItem, ...] = Field(min_length=1)
+
+
+class JmlSettings(Frozen):
+    """`[jml]`: `onboard_as` is the directory person whose requests onboard joiners and movers
+    that SCIM reports (their RBAC must allow employee.onboard; unset: SCIM starts none);
+    `review_resources` get a review campaign every `review_every_days`; an unanswered item is
+    reminded after `review_remind_hours`, then escalated to the reviewer's manager after
+    `review_escalate_hours`."""
+
+    onboard_as: str = ""
+    review_resources: tuple[str, ...] = ()
+    review_every_days: float = Field(default=90.0, gt=0)
+    review_remind_hours: float = Field(default=24.0, gt=0)
+    review_escalate_hours: float = Field(default=72.0, gt=0)
+    review_check_seconds: float = Field(default=300.0, gt=0)
+
+
+def bundle_problem(settings: Settings) -> tuple[str, str] | None:
+    """The first (key, what is wrong) of the bundles: a bundle nobody can match, a role that
+    is not defined, one resource granted twice; None when they are all usable. (Back end
+    names are checked when the runtime builds them, against the installed connectors.)"""
+    for name, bundle in settings.bundles.items():
+        key = f"bundles.{name}"
+        if not (bundle.roles or bundle.departments or bundle.titles):
+            return key, "matches nobody; give roles, departments or titles"
+        for role in bundle.roles:
+            if role not in settings.roles:
+                known = ", ".join(sorted(settings.roles)) or "none"
+                return f"{key}.roles", f"names role {role!r}, which is not defined ({known})"
+        seen: set[tuple[str, str]] = set()
+        for index, item in enumerate(bundle.items):
+            pair = (item.backend, item.group)
+            if pair in seen:
+                return f"{key}.items.{index}", f"grants {item.group!r} on {item.backend} twice"
+            seen.add(pair)
+    return None
+
+
+Settings.model_rebuild()  # LoggingSettings and the jml models are defined after Settings

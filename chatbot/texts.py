@@ -541,3 +541,136 @@ MANIFEST_OK = (
     "first example, or cancel."
 )
 MANIFEST_REFUSED = "{problems}\nFix these and send the manifest again; nothing was added."
+
+
+# -- joiners, movers and access reviews (jml) ---------------------------------------------
+
+ONBOARD_UNCONNECTED = "Onboarding is not set up here (no access bundles are configured)."
+KEEP_BUTTON = "Keep"
+REVOKE_BUTTON = "Revoke"
+REVIEW_KEPT = "kept"
+REVIEW_OWN_ACCESS = (
+    "You cannot review your own access; another reviewer of this resource has to decide."
+)
+
+
+def onboard_would(person: str, listed: str) -> str:
+    return f"Would give {person}: {listed}."
+
+
+def onboard_step(step: int, total: int, resource: str) -> str:
+    return f"Step {step} of {total}: {resource}"
+
+
+def onboard_failed(
+    person: str, step: int, total: int, resource: str, why: str, done: list[str], left: list[str]
+) -> str:
+    granted = ", ".join(done) or "nothing"
+    waiting = f" Not tried yet: {', '.join(left)}." if left else ""
+    return (
+        f"Onboarding of {person} stopped at step {step} of {total} ({resource}): "
+        f"{why.rstrip('.')}. "
+        f"Granted so far: {granted}.{waiting} To retry, run `chatops employee onboard "
+        f"{person}` again; to take back what was granted, `chatops employee undo {person}`."
+    )
+
+
+def onboarded(person: str, done: list[str]) -> str:
+    return f"{person} now has {', '.join(done) or 'nothing new'}."
+
+
+def welcome(person: str, held: list[str]) -> str:
+    have = ", ".join(sorted(set(held))) or "no extra access yet"
+    return (
+        f"Welcome, {person}! You have access to: {have}. To ask for more, just tell me, "
+        'for example "I need access to grafana for 2 days".'
+    )
+
+
+def jml_unknown(person: str) -> str:
+    return f"{person!r} is not an active person in the directory; check the name or email."
+
+
+def jml_no_bundle(person: str) -> str:
+    return (
+        f"No access bundle matches {person} (by role, department or title), so there is "
+        "nothing to give; declare one under [bundles.NAME] in the settings."
+    )
+
+
+def jml_nothing_new(person: str, proposed: list[str]) -> str:
+    if proposed:
+        return (
+            f"{person} already has or is waiting for everything their bundles give; "
+            f"removing {', '.join(proposed)} was proposed to their manager."
+        )
+    return f"{person} already has or is waiting for everything their bundles give."
+
+
+def jml_no_manager(person: str) -> str:
+    return (
+        f"{person} has no manager in the directory, and their manager approves their access; "
+        "set the manager (SCIM, or --manager) and ask again."
+    )
+
+
+def jml_refused(reason: str) -> str:
+    return f"Onboarding may not be asked for: {reason}"
+
+
+def review_nothing(resource: str) -> str:
+    return f"Nobody has access to {resource} through me, so there is nothing to review."
+
+
+def review_no_owner(resource: str) -> str:
+    return (
+        f"Nobody holds the owner role of {resource}, so there is nobody to ask; "
+        "set catalog.resources.<name>.owner_role to a role people hold."
+    )
+
+
+def review_card(kind: str, person: str, resource: str, campaign: int) -> str:
+    if kind == "mover":
+        return (
+            f"{person} changed role, and their new role no longer includes {resource} "
+            f"(review #{campaign}). Keep it, or revoke it?"
+        )
+    return f"Access review #{campaign}: {person} has access to {resource}. Keep or revoke?"
+
+
+def review_nudge(card: str, escalated: bool) -> str:
+    if escalated:
+        return f"Still unanswered, so it comes to you as the reviewer's manager. {card}"
+    return f"Reminder, still waiting for your answer. {card}"
+
+
+def review_no_item(item: int) -> str:
+    return f"There is no review item {item}; `chatops reviews show ID` lists a campaign's items."
+
+
+def review_not_yours(item: int, reviewers: list[str]) -> str:
+    return f"Review item {item} is for {', '.join(reviewers)} to decide, not you."
+
+
+def review_already(item: int, decision: str, by: str) -> str:
+    return f"Review item {item} was already decided: {decision} by {by}."
+
+
+def review_removed(ok: bool, said: str) -> str:
+    return f"revoked ({said})" if ok else f"revoke failed: {said}"
+
+
+def review_done(person: str, resource: str, decision: str, outcome: str) -> str:
+    if decision == "keep":
+        return f"Noted: {person} keeps access to {resource}."
+    return f"Noted: access of {person} to {resource}: {outcome}."
+
+
+JML_NO_REQUESTER = (
+    "jml.onboard_as names nobody active in the directory, so no onboarding was asked for; "
+    "set it to the person whose requests onboard joiners (HR or IT)."
+)
+BY_HAND = (
+    "its bundle says it is removed by hand; open a ticket with the team that runs it, then "
+    "record it as done"
+)

@@ -38,6 +38,8 @@ class ButtonVerb(StrEnum):
     INCIDENT_RESOLVE = "incident-resolve"  # an incident's id
     REMEDY = "remedy"  # "12.0": incident 12, its first remediation
     ROLLBACK = "rollback"  # a deploy's action id whose health gate failed: roll it back
+    REVIEW_KEEP = "review-keep"  # an access review item's id: the grant stays
+    REVIEW_REVOKE = "review-revoke"  # an access review item's id: the grant is removed
 
 
 ACTION_VERBS = frozenset(
@@ -54,6 +56,8 @@ ID_VERBS = ACTION_VERBS | {
     ButtonVerb.INCIDENT_ACK,
     ButtonVerb.INCIDENT_RESOLVE,
     ButtonVerb.ROLLBACK,
+    ButtonVerb.REVIEW_KEEP,
+    ButtonVerb.REVIEW_REVOKE,
 }
 # Action ids are 64-bit signed integers in every database we run on; larger ones name nothing.
 MAX_ACTION_ID = 2**63 - 1

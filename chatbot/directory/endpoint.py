@@ -14,9 +14,11 @@ from chatbot.directory.offboard import Offboarding
 
 def build(rt: Runtime) -> Any:
     directory = rt.assistant.directory
-    leaver = Leaver(rt.store, rt.assistant.registry, rt.http)
+    leaver = Leaver(rt.store, rt.assistant.registry, rt.http, rt.assistant.jml.backends)
     offboard = Offboarding(rt.store, directory, rt.assistant.authorizer.rbac, leaver)
-    return scim_app.build(rt.settings.scim, rt.store, directory, offboard)
+    return scim_app.build(
+        rt.settings.scim, rt.store, directory, offboard, rt.assistant.jml.joiners.directory_changed
+    )
 
 
 async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:

@@ -17,7 +17,12 @@ from enum import StrEnum
 
 import httpx
 
+from chatbot import texts
+from chatbot.jml import grants
+from chatbot.jml.grants import GrantState
+from chatbot.jml.provision import Backends
 from chatbot.store.engine import Store
+from chatbot.store.tables import JmlGrant
 from chatbot.types import Principal
 from skills.api import SkillContext, SkillError
 from skills.builtin.selfservice import AccessRequest
@@ -80,8 +85,15 @@ class OffboardReport:
 class Leaver:
     """Removes what the identity back end holds for a person (grants, sessions, account)."""
 
-    def __init__(self, store: Store, registry: SkillRegistry, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        store: Store,
+        registry: SkillRegistry,
+        http: httpx.AsyncClient,
+        bundles: Backends | None = None,
+    ) -> None:
         self.store, self.registry, self.http = store, registry, http
+        self.bundles = bundles  # the access bundles' back ends (chatbot/jml)
 
     def _skill(self) -> AccessRequest | None:
         skill = self.registry.get("access.request")
@@ -92,7 +104,7 @@ class Leaver:
         skill = self._skill()
         if skill is None:
             why = "access.request is not installed, so no identity back end is known"
-            return [Item(Step.GRANT, "-", False, why)]
+            return [Item(Step.GRANT, "-", False, why), *await self._bundle_items(person.name)]
         kv = StoreKeyValue(self.store, skill.spec.namespace)
         logins = {x.lower() for x in (person.name, person.email) if x}
         items: list[Item] = []
@@ -101,9 +113,32 @@ class Leaver:
             if user.lower() not in logins:
                 continue
             items.append(await self._revoke(skill, kv, key, user, str(grant["resource"])))
+        items += await self._bundle_items(person.name)
         ctx = SkillContext(SYSTEM, {"user": person.name}, kv, self.http)
         items.append(await self._call(skill, ctx, Step.SESSIONS, person.name, "end_sessions"))
         items.append(await self._call(skill, ctx, Step.DISABLE, person.name, "disable"))
+        return items
+
+    async def _bundle_items(self, name: str) -> list[Item]:
+        """Bundle items (joiners and movers) go through the back end each item names; one
+        removed by hand ("ticket") is reported as left, with what to do."""
+        if self.bundles is None:
+            return []
+        async with self.store.transaction() as tx:
+            rows = await grants.of(tx, name, (GrantState.GRANTED, GrantState.PROPOSED))
+        items: list[Item] = []
+        for row in rows:
+            if not self.bundles.removable(row):
+                items.append(Item(Step.GRANT, row.resource, False, texts.BY_HAND))
+                continue
+            ok, said = await self.bundles.remove(row.backend, name, row.grant, self.http)
+            if ok:
+                async with self.store.transaction() as tx:
+                    fresh = await tx.get(JmlGrant, row.id)
+                    if fresh is not None:
+                        grants.move(fresh, GrantState.REMOVED, said)
+                        tx.add(fresh)
+            items.append(Item(Step.GRANT, row.resource, ok, said))
         return items
 
     async def _revoke(

@@ -24,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     offboard.add_argument("person", help="a name or an email from the directory")
     offboard.add_argument("--json", action="store_true", help="the report as JSON")
     offboard.set_defaults(handler=cmd_offboard)
+    from chatbot.jml import cli as jml_cli  # onboard and undo share `chatops employee`
+
+    jml_cli.register_employee(steps)
 
 
 async def cmd_offboard(settings: Settings, args: argparse.Namespace) -> int:
@@ -76,7 +79,7 @@ async def cmd_offboard(settings: Settings, args: argparse.Namespace) -> int:
             rt.store,
             directory,
             rt.assistant.authorizer.rbac,
-            Leaver(rt.store, rt.assistant.registry, rt.http),
+            Leaver(rt.store, rt.assistant.registry, rt.http, rt.assistant.jml.backends),
         )
         report = await offboard.person(person_id)
     if report is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from scim2_models import (
@@ -105,7 +106,14 @@ class ScimApp(ASGIApplication):
             raise UnauthorizedException(detail="missing or wrong bearer token")
 
 
-def build(settings: ScimSettings, store: Store, directory: Directory, offboard: Offboarding) -> Any:
+def build(
+    settings: ScimSettings,
+    store: Store,
+    directory: Directory,
+    offboard: Offboarding,
+    changed: Callable[[list[str]], Awaitable[None]] | None = None,
+) -> Any:
+    """`changed` hears of people whose record or groups changed (joiners and movers)."""
     scim = provider(settings)
 
     async def after(gone: list[str]) -> None:
@@ -115,4 +123,5 @@ def build(settings: ScimSettings, store: Store, directory: Directory, offboard: 
 
     models = {"User": scim.model_for("User"), "Group": scim.model_for("Group")}
     storage = DirectoryStorage(store, models, after)  # type: ignore[arg-type]
+    storage.changed = changed
     return ScimApp(storage, scim, settings.token.get_secret_value())

@@ -107,6 +107,18 @@ async def _audit(tx: AsyncSession, event: str, kind: str, **detail: object) -> N
 class DirectoryStorage(AsyncScimStorage):
     def __init__(self, store: Store, models: dict[str, type[Resource[Any]]], after: AfterWrite):
         self.store, self.models, self.after = store, models, after
+        # Set by the app: people whose record or groups changed (joiners and movers, whose
+        # access bundles are worked out again), called after `after`.
+        self.changed: AfterWrite | None = None
+
+    async def _changed(self, people: list[str]) -> None:
+        if self.changed is not None and people:
+            await self.changed(list(dict.fromkeys(people)))
+
+    @staticmethod
+    async def _members(tx: AsyncSession, group_id: str) -> list[str]:
+        query = select(DirectoryMember.person_id).where(DirectoryMember.group_id == group_id)
+        return [str(p) for p in (await tx.exec(query)).all()]
 
     # -- reading ------------------------------------------------------------------------
 
@@ -215,6 +227,7 @@ class DirectoryStorage(AsyncScimStorage):
 
     async def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
         now = utcnow()
+        people: list[str] = []
         async with self.store.transaction() as tx:
             version = await records.bump(tx)
             meta = Meta(
@@ -232,6 +245,7 @@ class DirectoryStorage(AsyncScimStorage):
                 await tx.flush()
                 created = await self._user(tx, row)
                 await _audit(tx, "created", "User", id=row.id, name=row.name)
+                people = [row.id] if row.active else []
             else:
                 group = DirectoryGroup(
                     id=records.new_id(),
@@ -244,7 +258,9 @@ class DirectoryStorage(AsyncScimStorage):
                 await self._fill_group(tx, group, resource, meta)
                 created = await self._group_resource(tx, group)
                 await _audit(tx, "created", "Group", id=group.id, name=group.display_name)
+                people = await self._members(tx, group.id)
         await self.after([])
+        await self._changed(people)
         return created
 
     async def update(
@@ -255,6 +271,7 @@ class DirectoryStorage(AsyncScimStorage):
         expected_version: str | None = None,
     ) -> Resource[Any]:
         gone: list[str] = []
+        people: list[str] = []
         async with self.store.transaction() as tx:
             if resource_type.name == "User":
                 row = await self._person(tx, str(resource.id))
@@ -275,6 +292,7 @@ class DirectoryStorage(AsyncScimStorage):
                 await tx.flush()
                 updated = await self._user(tx, row)
                 await _audit(tx, "updated", "User", id=row.id, name=row.name, active=row.active)
+                people = [row.id] if row.active else []
             else:
                 group = await self._group(tx, str(resource.id))
                 self._check(group.version, expected_version)
@@ -286,10 +304,13 @@ class DirectoryStorage(AsyncScimStorage):
                     version=_version(version),
                 )
                 group.version, group.updated_at = version, utcnow()
+                people = await self._members(tx, group.id)  # those leaving it too
                 await self._fill_group(tx, group, resource, meta)
+                people += await self._members(tx, group.id)
                 updated = await self._group_resource(tx, group)
                 await _audit(tx, "updated", "Group", id=group.id, name=group.display_name)
         await self.after(gone)
+        await self._changed(people)
         return updated
 
     async def delete(

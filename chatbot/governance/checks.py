@@ -179,7 +179,7 @@ class ApprovalsValid:
             for name in await actions.approvals(tx, action.id or 0)
             if name != action.requester
             and (person := self.directory.find(name)) is not None
-            and self._may_decide(person, role, action.requester)
+            and self._may_decide(person, role, attempt.slots.get("person") or action.requester)
         ]
         if len(valid) >= action.approvals_needed:
             return None
@@ -190,7 +190,8 @@ class ApprovalsValid:
         )
 
     def _may_decide(self, person: Principal, role: str, requester: str) -> bool:
-        """A role holder, or for the manager approver kind the requester's manager now."""
+        """A role holder, or for the manager approver kind the manager now of the person the
+        request is about: the `person` slot (a joiner or mover), else the requester."""
         if role.startswith(MANAGER_PREFIX):
             asker = self.directory.find(requester)
             manager = self.directory.acting_manager(asker) if asker is not None else None

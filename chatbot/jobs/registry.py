@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from chatbot.config import Settings
 from chatbot.incidents import gating
+from chatbot.jml import jobs as jml_jobs
 from chatbot.jobs import functions
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ JOBS: tuple[Job, ...] = (
         functions.checkpoint_due,
         every=lambda s: min(5.0, s.audit_checkpoints.every_minutes * 30),
     ),
+    Job(jml_jobs.JOB, jml_jobs.check_reviews, every=lambda s: s.jml.review_check_seconds),
 )
 
 

@@ -321,3 +321,61 @@ class ChatLink(SQLModel, table=True):
     user_id: str = Field(primary_key=True)
     person_id: str = Field(index=True)
     created_at: datetime = _when(nullable=False)
+
+
+# -- joiners, movers, leavers and access reviews (chatbot/jml) ----------------------------
+
+
+class JmlGrant(SQLModel, table=True):
+    """One bundle item for one person: asked for (`pending`, with the onboarding action that
+    will grant it), `granted`, `failed` (the back end's words in `detail`), `proposed` for
+    removal (a mover's old bundle: its review item), or `removed`."""
+
+    __tablename__ = "jml_grants"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person: str = Field(index=True)
+    bundle: str
+    resource: str = Field(index=True)
+    backend: str
+    grant: str
+    state: str = Field(index=True)
+    action_id: int | None = Field(default=None, index=True)
+    detail: str = ""
+    created_at: datetime = _when(nullable=False)
+    updated_at: datetime = _when(nullable=False)
+
+
+class ReviewCampaign(SQLModel, table=True):
+    """An access review: `kind` "review" (every grant of a resource, to its owners) or
+    "mover" (what only a mover's old bundles gave, to their new manager)."""
+
+    __tablename__ = "review_campaigns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = "review"
+    resource: str = Field(index=True)
+    started_by: str
+    reviewers: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    state: str = Field(index=True)
+    started_at: datetime = _when(nullable=False)
+    closed_at: datetime | None = _when(nullable=True)
+
+
+class ReviewItem(SQLModel, table=True):
+    """One grant under review: keep or revoke, who decided and when, what the removal did."""
+
+    __tablename__ = "review_items"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(index=True)
+    person: str
+    resource: str
+    source: str  # "request" (access.request, its kv key in `ref`) or "bundle" (a jml grant id)
+    ref: str
+    decision: str = Field(index=True)  # pending, keep, revoke
+    decided_by: str = ""
+    decided_at: datetime | None = _when(nullable=True)
+    reminded_at: datetime | None = _when(nullable=True)
+    escalated_to: str = ""
+    outcome: str = ""

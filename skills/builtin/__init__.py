@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skills.admin import SkillAdmin
 from skills.api import Skill
@@ -16,6 +16,9 @@ from skills.connectors.base import Sleep
 from skills.connectors.secrets import Secrets
 from skills.registry import Unconnected
 
+if TYPE_CHECKING:
+    from chatbot.jml.skill import Onboarder
+
 
 def builtin_skills(
     backends: Mapping[str, str] | None = None,
@@ -23,11 +26,14 @@ def builtin_skills(
     secrets: Secrets | None = None,
     sleep: Sleep = asyncio.sleep,
     admin: SkillAdmin | None = None,
+    onboarder: Onboarder | None = None,
 ) -> list[Skill]:
     """The built-in catalog, each skill on the back end its settings choose (sandbox default).
 
     `admin` lets the chat skills that enable and disable skills change the registry; without
-    it (parse, eval) they are declared, so understanding is the same, but cannot act."""
+    it (parse, eval) they are declared, so understanding is the same, but cannot act; so is
+    employee.onboard without the runtime's `onboarder` (chatbot/jml)."""
+    from chatbot.jml.skill import OnboardSkill
     from skills.backends import builtin_backed
 
     implemented: list[Skill] = [
@@ -38,6 +44,7 @@ def builtin_skills(
         SkillToggle(SKILL_DISABLE, admin, enable=False),
         SkillToggle(SKILL_ENABLE, admin, enable=True),
         SkillAdd(admin),
+        OnboardSkill(onboarder),
     ]
     names = {skill.spec.name for skill in implemented}
     return implemented + [Unconnected(spec) for spec in BUILTIN_SPECS if spec.name not in names]

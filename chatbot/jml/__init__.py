@@ -1,0 +1,1 @@
+"""Joiners, movers and leavers: access bundles, onboarding, movers and access reviews."""

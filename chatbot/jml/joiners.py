@@ -1,0 +1,223 @@
+"""Joiners and movers: what a person's bundles give that they do not hold yet is asked for
+as one employee.onboard request; what only their old bundles gave is proposed for removal.
+
+A joiner (SCIM create, `chatops employee onboard`) and a mover (a SCIM change of department,
+title, manager or groups) are the same question: `wanted` (their bundles now) against their
+`jml_grants` rows. New items become `pending` rows and one request, decided like any request
+(RBAC for who asks, policy, the start date as a timed start, the start gate at the start) and
+approved by the person's manager. Items no bundle justifies any more are not taken away on
+a guess: they go to the manager as a review (keep or revoke), through `Reviews.propose`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from chatbot import texts
+from chatbot.errors import NotFound, Refused
+from chatbot.governance import actions, audit, outbox
+from chatbot.governance.rbac import DIRECT
+from chatbot.jml import bundles, grants
+from chatbot.jml.grants import GrantState
+from chatbot.jml.reviews import Reviews
+from chatbot.jml.skill import ONBOARD
+from chatbot.schedules import timed_rule
+from chatbot.store.tables import JmlGrant
+from chatbot.types import Decision, Message, Principal, Reply, Verdict
+from intents.when import When
+from skills.api import Requirement
+
+if TYPE_CHECKING:  # the assistant builds this module's objects: no import cycle
+    from chatbot.assistant import Assistant
+
+
+class NoBundle(Refused):
+    """No bundle matches the person: nothing to ask for (not worth an audit entry)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What an onboarding request did: the request (None when nothing was new), the items it
+    asks for, the items proposed for removal, and what to tell the one who asked."""
+
+    person: str
+    action_id: int | None
+    asked: tuple[str, ...]
+    proposed: tuple[str, ...]
+    replies: tuple[Reply, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "person": self.person,
+            "request": self.action_id,
+            "asked": list(self.asked),
+            "proposed_for_removal": list(self.proposed),
+            "said": [r.text for r in self.replies if r.to is None],
+        }
+
+
+class Joiners:
+    def __init__(self, assistant: Assistant, reviews: Reviews) -> None:
+        self.assistant, self.reviews = assistant, reviews
+        self.settings = assistant.settings
+
+    async def directory_changed(self, person_ids: list[str]) -> None:
+        """SCIM created or changed these people: ask for what their bundles now give and
+        propose removing what only their old ones did, as `jml.onboard_as`. Never raises
+        into the SCIM response: what could not be asked is audited with the reason."""
+        if not self.settings.bundles:
+            return
+        directory = self.assistant.directory
+        requester = directory.find(self.settings.jml.onboard_as or "-")
+        for person_id in person_ids:
+            name = directory.name_of(person_id)
+            if name is None:
+                continue
+            if requester is None or requester.guest:
+                await self._not_asked(name, texts.JML_NO_REQUESTER)
+                continue
+            message = Message(platform="scim", user_id=requester.name, channel="scim")
+            try:
+                # SCIM has no start date attribute (scim2-models refuses unknown ones): the
+                # access is granted once the manager approves; `--start` sets a date.
+                await self.onboard(requester, name, None, message)
+            except NoBundle:
+                continue
+            except (NotFound, Refused) as exc:
+                await self._not_asked(name, str(exc))
+
+    async def _not_asked(self, person: str, why: str) -> None:
+        async with self.assistant.store.transaction() as tx:
+            await audit.append(
+                tx,
+                audit.AuditRecord(
+                    actor="directory",
+                    event="jml.not_asked",
+                    platform="scim",
+                    channel="-",
+                    outcome="refused",
+                    detail={"person": person, "reason": why},
+                ),
+            )
+
+    async def onboard(
+        self,
+        requester: Principal,
+        person: str,
+        start: datetime | None,
+        message: Message,
+        manager: str | None = None,
+    ) -> Asked:
+        """Ask for what the person's bundles give and they lack; propose what they no longer
+        need. Refused when nothing may be asked (no bundle, no manager, RBAC says no)."""
+        directory = self.assistant.directory
+        async with self.assistant.store.transaction() as tx:
+            who = await bundles.profile(tx, directory, person)
+            if who is None:
+                raise NotFound(texts.jml_unknown(person))
+            if manager:
+                boss = directory.find_any(manager)
+                if boss is None:
+                    raise NotFound(texts.jml_unknown(manager))
+                who = replace(who, manager=boss.name)
+            held = await grants.of(tx, who.name, grants.HELD)
+        want = bundles.wanted(self.settings.bundles, who)
+        have = {(r.backend, r.grant) for r in held}
+        new = [w for key, w in want.items() if key not in have]  # in declared order
+        stale = [
+            r for r in held if (r.backend, r.grant) not in want and r.state == GrantState.GRANTED
+        ]
+        proposed = await self.reviews.propose(who.name, who.manager, stale, requester.name)
+        if not new:
+            if not want and not proposed:
+                raise NoBundle(texts.jml_no_bundle(who.name))
+            said = texts.jml_nothing_new(who.name, [r.resource for r in stale])
+            return Asked(who.name, None, (), tuple(r.resource for r in stale), (Reply(said),))
+        action_id, replies = await self._request(requester, who, new, start, message)
+        return Asked(
+            who.name,
+            action_id,
+            tuple(w.item.resource for w in new),
+            tuple(r.resource for r in stale),
+            tuple(replies),
+        )
+
+    async def _request(
+        self,
+        requester: Principal,
+        who: bundles.Profile,
+        new: list[bundles.Wanted],
+        start: datetime | None,
+        message: Message,
+    ) -> tuple[int, list[Reply]]:
+        a = self.assistant
+        slots = {
+            "person": who.name,
+            "role": ", ".join(sorted({w.bundle for w in new})),
+            "manager": who.manager or "",
+        }
+        if start is not None:
+            slots["start_date"] = start.date().isoformat()
+        decision = self._decide(requester, who, slots)
+        when = None
+        if start is not None and start > a.approvals.clock():
+            when = When(said=start.date().isoformat(), zone="UTC", at=start)
+            decision = replace(decision, rule=timed_rule(decision.rule, when))
+        ttl = a.approvals.clock() + a.approvals._approval_ttl
+        async with a.store.transaction() as tx:
+            action = await actions.create(
+                tx, requester, message, ONBOARD.name, slots, decision, ttl
+            )
+            for want in new:
+                grants.add(tx, who.name, want, action.id)
+        action_id = action.id or 0
+        if when is not None:
+            await a.schedules.plan(action_id, requester.name, when)
+        replies = await a.approvals.confirm(requester, message, action_id)
+        return action_id, await self._deliver(replies)
+
+    def _decide(
+        self, requester: Principal, who: bundles.Profile, slots: dict[str, str]
+    ) -> Decision:
+        """RBAC for who asks and the policy for the skill, as for any request; the approver
+        is the joiner's manager (the approver kind of the identity issue), whoever asks.
+        Windows and freezes are checked at the start, by the start gate."""
+        authorizer = self.assistant.authorizer
+        access = authorizer.rbac.check(requester, ONBOARD, slots, DIRECT)
+        if not access.allowed:
+            raise Refused(texts.jml_refused(access.reason))
+        need = authorizer.policy.requirements(ONBOARD, slots)
+        rule = f"{access.rule}; {need.rule}"
+        if need.requires is not Requirement.APPROVAL:
+            verdict = Verdict.CONFIRM if need.requires is Requirement.CONFIRM else Verdict.ALLOW
+            return Decision(verdict, rule, "", need.risk)
+        if who.manager is None:
+            raise Refused(texts.jml_no_manager(who.name))
+        manager = f"@manager:{who.manager}"
+        return Decision(Verdict.APPROVE, rule, "", need.risk, manager, 1)
+
+    async def _deliver(self, replies: list[Reply]) -> list[Reply]:
+        """Cards for other people go to their inbox (the asker may be a SCIM client or a
+        terminal); what is for the asker is returned."""
+        mine = [r for r in replies if r.to is None and r.channel is None]
+        others = [r for r in replies if r.to is not None or r.channel is not None]
+        if others:
+            async with self.assistant.store.transaction() as tx:
+                for r in others:
+                    outbox.notify(
+                        tx,
+                        [r.to] if r.to else [],
+                        r.text,
+                        r.action_id,
+                        r.kind,
+                        r.channel,
+                        r.buttons,
+                    )
+        return mine
+
+    async def undo(self, person: str, by: str, action_id: int | None = None) -> list[JmlGrant]:
+        """Remove what an onboarding request granted (the latest one by default), each item
+        through its back end; the rows it could not remove stay granted and say why."""
+        return await self.reviews.removal.undo(person, by, action_id)
