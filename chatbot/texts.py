@@ -495,3 +495,11 @@ _GATE_HEAD = {
 
 def gate_verdict(what: str, verdict: str, reason: str) -> str:
     return _GATE_HEAD[verdict].format(what=what) + f" ({reason})"
+
+
+# -- times said to people (chatbot/times.py says them on the reader's clock) ----------------
+
+
+def starts(when: str) -> str:
+    """On an approval card of a timed request: when it would start."""
+    return f"If approved, it starts {when}."

@@ -221,7 +221,7 @@ class Approvals:
         replies = [Reply(texts.CANCELLED, action_id=action_id)]
         if action.state == State.AWAITING_APPROVAL:
             at, what = self.finish.clock(), self.finish.what(moved)
-            text = cards.decided_text(moved, "cancelled", principal.name, at, what)
+            text = cards.decided(moved, "cancelled", principal.name, at, what)
             replies += self.finish.route(moved, text, with_buttons=False, updates=True)
         return replies
 
@@ -278,5 +278,5 @@ class Approvals:
         sent = texts.sent_for_approval(
             moved.id or 0, [self.finish.channel] if self.finish.channel else approvers
         )
-        card = cards.card_text(moved, what=self.finish.what(moved))
+        card = cards.card(moved, what=self.finish.what(moved))
         return [Reply(sent, action_id=moved.id), *self.finish.route(moved, card)]
