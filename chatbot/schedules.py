@@ -25,8 +25,8 @@ from chatbot.governance.actions import State
 from chatbot.governance.approvals import Approvals
 from chatbot.governance.finish import record
 from chatbot.store.tables import Action, ScheduledAction
-from chatbot.types import Message, Principal, Reply, ReplyKind, utcnow
 from chatbot.times import Zone, say
+from chatbot.types import Message, Principal, Reply, ReplyKind, utcnow
 from intents.when import When
 
 SYSTEM = "scheduler"

@@ -17,7 +17,6 @@ from chatbot.store.tables import Action
 from chatbot.times import Zone, say
 from chatbot.types import Button, ButtonStyle, ButtonValue, ButtonVerb, Reply, ReplyKind
 
-
 # A card's text for one reader: (the reader's zone, the requester's zone name) -> text. The
 # same card says its times on each approver's own clock (chatbot/times.py).
 Said = Callable[[Zone, str], str]
