@@ -105,8 +105,11 @@ class ScimApp(ASGIApplication):
             raise UnauthorizedException(detail="missing or wrong bearer token")
 
 
-def build(settings: ScimSettings, store: Store, directory: Directory, offboard: Offboarding) -> Any:
-    scim = provider(settings)
+def storage(
+    scim: ScimProvider, store: Store, directory: Directory, offboard: Offboarding
+) -> DirectoryStorage:
+    """The one write path into the directory: SCIM requests and the pull sync both use it,
+    so a deactivation has the same effects however it arrives."""
 
     async def after(gone: list[str]) -> None:
         await directory.refresh(store)
@@ -114,5 +117,10 @@ def build(settings: ScimSettings, store: Store, directory: Directory, offboard: 
             await offboard.person(person_id)
 
     models = {"User": scim.model_for("User"), "Group": scim.model_for("Group")}
-    storage = DirectoryStorage(store, models, after)  # type: ignore[arg-type]
-    return ScimApp(storage, scim, settings.token.get_secret_value())
+    return DirectoryStorage(store, models, after)  # type: ignore[arg-type]
+
+
+def build(settings: ScimSettings, store: Store, directory: Directory, offboard: Offboarding) -> Any:
+    scim = provider(settings)
+    written = storage(scim, store, directory, offboard)
+    return ScimApp(written, scim, settings.token.get_secret_value())
