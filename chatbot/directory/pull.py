@@ -108,12 +108,18 @@ class PullSync:
         tally = _Tally()
         known = await self._known_people()
         ids = {key: k.id for key, k in known.items()}
+        later: list[PulledUser] = []  # newcomers whose manager came after them
         for user in pulled.users:  # first the newcomers, so every manager has an id
             if user.key not in known:
+                if user.manager_key and user.manager_key not in ids:
+                    later.append(user)
                 made = await self._write(tally, user, None, ids)
                 if made is not None:
                     ids[user.key] = made
                     tally.created.append(user.user_name)
+        for user in later:
+            if user.key in ids and user.manager_key in ids:
+                await self._write(tally, user, ids[user.key], ids)
         for user in pulled.users:  # then every change, managers included
             if user.key in known:
                 await self._refresh(tally, user, known[user.key], ids)
