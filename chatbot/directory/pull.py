@@ -134,17 +134,12 @@ class PullSync:
         await self._groups(tally, pulled.groups, ids)
         report = SyncReport(
             self.source,
-            *(
-                tuple(x)
-                for x in (
-                    tally.created,
-                    tally.updated,
-                    tally.deactivated,
-                    tally.groups_created,
-                    tally.groups_updated,
-                    tally.groups_removed,
-                )
-            ),
+            created=tuple(tally.created),
+            updated=tuple(tally.updated),
+            deactivated=tuple(tally.deactivated),
+            groups_created=tuple(tally.groups_created),
+            groups_updated=tuple(tally.groups_updated),
+            groups_removed=tuple(tally.groups_removed),
             skipped=tuple(tally.skipped),
             unchanged=tally.unchanged,
         )
