@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from chatbot import channel_names
 from chatbot.adapters.relay import Relay
 from chatbot.assistant import Assistant
 from chatbot.config import Settings
@@ -142,6 +143,7 @@ async def runtime(
         directory = Directory(settings)
         await directory.load(store)
         rbac = Rbac(settings)
+        await channel_names.load_into(store, rbac.channels)  # grants written by channel name
         authorizer = Authorizer(
             rbac,
             PolicyBook(settings),

@@ -375,7 +375,12 @@ class Assistant(Conversing):
             return [Reply(slot.question(), ReplyKind.QUESTION, buttons)]
         if spec.name in incident_chat.CHAT_SKILLS:  # answered by the incident desk
             text = await incident_chat.answer(
-                self.incidents, principal, spec.name, plain, message.event_id or ""
+                self.incidents,
+                principal,
+                spec.name,
+                plain,
+                message.event_id or "",
+                self.directory.zone(principal.name),
             )
             return [Reply(text, ReplyKind.RESULT)]
         if when is not None and not dry_run:

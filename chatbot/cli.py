@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from chatbot import commands, schedules_cli
 from chatbot.config import Settings, load_settings
-from chatbot.directory import offboard_cli
+from chatbot.directory import offboard_cli, sync_cli
 from chatbot.errors import (
     ChatOpsError,
     ConfigError,
@@ -98,6 +98,7 @@ def _build_parser() -> argparse.ArgumentParser:
     audit_cli.register(audit_sub)
     evidence_cli.register(audit_sub)
     offboard_cli.register(sub)
+    sync_cli.register(sub)
     export = audit_sub.add_parser("export", help="every entry as JSON lines")
     export.add_argument(
         "--since", help="entries at or after: ISO date or time, 'yesterday', '2h', '7d'"

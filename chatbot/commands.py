@@ -159,16 +159,19 @@ def _entry_json(entry: AuditEntry) -> dict[str, object]:
 async def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> int:
     from sqlmodel import col, select
 
+    from chatbot import channel_names
     from chatbot.store.tables import AuditEntry
 
-    async with open_store(settings) as store, store.read() as tx:
-        query = select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(max(args.limit, 1))
-        rows = list(reversed((await tx.exec(query)).all()))
+    async with open_store(settings) as store:
+        async with store.read() as tx:
+            query = select(AuditEntry).order_by(col(AuditEntry.seq).desc())
+            rows = list(reversed((await tx.exec(query.limit(max(args.limit, 1)))).all()))
+        shown = await channel_names.names(store)  # people read #ops, not C0123
     for e in rows:
         if args.json:
             print(json.dumps(_entry_json(e), ensure_ascii=False))
         else:
-            where = f"{e.platform}:{e.channel}"
+            where = f"{e.platform}:{shown.get(e.channel, e.channel)}"
             what = f"{e.event} {e.skill or ''}".strip()
             action = f" #{e.action_id}" if e.action_id else ""
             print(

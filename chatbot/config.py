@@ -410,15 +410,27 @@ class IncidentSettings(Frozen):
 MANAGER_APPROVER = "@manager"
 
 
+class DirectorySyncSettings(Frozen):
+    """Pull sync, for identity providers that do not push over SCIM: `source` names the
+    connector read (`okta`, or `entra` for Entra ID through Microsoft Graph; configured under
+    `[connectors.NAME]` with its secret); empty (the default) means off. `every_minutes`: how
+    often the `directory.sync` job runs."""
+
+    source: str = ""
+    every_minutes: float = Field(default=60.0, gt=0)
+
+
 class IdentitySettings(Frozen):
     """Who the company's people are: `domains` (their email domains; anyone else, or a Slack
     Connect user, stays a guest), `default_roles` (what every active person of those domains
-    gets), `group_roles` (directory group name -> roles)."""
+    gets), `group_roles` (directory group name -> roles), `sync` (pull sync, off by default).
+    """
 
     domains: tuple[str, ...] = ()
     default_roles: tuple[str, ...] = ("employee",)
     group_roles: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     refresh_seconds: float = Field(default=2.0, gt=0)
+    sync: DirectorySyncSettings = Field(default_factory=DirectorySyncSettings)
 
     @field_validator("domains")
     @classmethod

@@ -187,7 +187,12 @@ class Conversing:
         decision = replace(decision, rule=schedules.timed_rule(decision.rule, when))
         asked = await self.approvals.request(principal, message, spec, slots, decision)
         await self.schedules.plan(asked[0].action_id or 0, principal.name, when)
-        first = replace(asked[0], text=texts.timed(timing.shown_at(when), asked[0].text))
+        first = replace(
+            asked[0],
+            text=texts.timed(
+                timing.shown_at(when, self.directory.zone(principal.name)), asked[0].text
+            ),
+        )
         return [first, *asked[1:]]
 
     async def _scheduled(

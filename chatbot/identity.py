@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from chatbot.config import Settings
 from chatbot.directory import records
 from chatbot.directory.records import GroupRecord, PersonRecord
+from chatbot.times import Zone
 from chatbot.types import Message, Principal
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ def _domain(email: str) -> str:
 class Directory:
     def __init__(self, settings: Settings) -> None:
         self._identity = settings.identity
+        # The zone said times use for someone the directory gives none (times.Zone own=False).
+        self.default_zone = settings.conversation.timezone
         self._settings_people = settings.people
         self._group_roles: dict[str, tuple[str, ...]] = {
             name: group.roles for name, group in settings.groups.items()
@@ -58,6 +61,7 @@ class Directory:
         self._by_id: dict[str, Principal] = {}
         self._id_of: dict[str, str] = {}  # active person's name -> id
         self._inactive: dict[str, Principal] = {}
+        self._zones: dict[str, str] = {}  # person's name -> their own zone, when they have one
         self._reports: dict[str, set[str]] = {}
         self._holders: dict[tuple[str, int], list[Principal]] = {}
         self.version = 0
@@ -126,6 +130,14 @@ class Directory:
     def name_of(self, person_id: str) -> str | None:
         record = self._people.get(person_id)
         return record.name if record else None
+
+    def zone(self, name: str | None) -> Zone:
+        """The clock a person reads times on: their directory `tz`, else the configured
+        default (marked as not their own, so the time is said with its zone). None, or a
+        channel, reads the default."""
+        person = self.find_any(name) if name else None
+        own = self._zones.get(person.name, "") if person is not None else ""
+        return Zone(own) if own else Zone(self.default_zone, own=False)
 
     def manager_of(self, principal: Principal) -> Principal | None:
         return self.find(principal.manager) if principal.manager else None
@@ -227,6 +239,7 @@ class Directory:
         self._by_id.clear()
         self._id_of.clear()
         self._inactive.clear()
+        self._zones.clear()
         self._reports.clear()
         self.version = 0
 
@@ -269,6 +282,10 @@ class Directory:
             if stale is not None and stale.name == record.name:
                 self._inactive.pop(key, None)
         principal = self._principal(record)
+        if record.tz:
+            self._zones[record.name] = record.tz
+        else:
+            self._zones.pop(record.name, None)
         if record.deleted:
             self._inactive[record.name] = principal
             return
@@ -309,7 +326,7 @@ class Directory:
             groups=frozenset(groups) if usable else frozenset(),
             guest=not usable,
             manager=manager.name if manager else None,
-            tz=record.tz or "UTC",
+            tz=record.tz or self.default_zone,
             role_sources=tuple(sources.items()),
             active=usable,
         )

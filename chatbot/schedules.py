@@ -20,17 +20,18 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from chatbot import texts
-from chatbot.governance import actions, outbox
+from chatbot.governance import actions, cards, outbox
 from chatbot.governance.actions import State
 from chatbot.governance.approvals import Approvals
 from chatbot.governance.finish import record
 from chatbot.store.tables import Action, ScheduledAction
+from chatbot.times import Zone, say
 from chatbot.types import Message, Principal, Reply, ReplyKind, utcnow
-from intents.when import When, shown
+from intents.when import When
 
 SYSTEM = "scheduler"
 SOON = timedelta(seconds=5)  # a time this close is "now": start at once
-TIMED = "; timed "  # in the action's rule trace (audited): it was asked for a time
+TIMED = cards.TIMED  # in the action's rule trace (audited): it was asked for a time
 
 
 def timed_rule(rule: str, when: When) -> str:
@@ -133,10 +134,17 @@ class Schedules:
                 return None
             row.state = SCHEDULED
             tx.add(row)
-            when = shown(row.run_at, row.zone)
+            when = self.said(row)
         await self.approvals.jobs.enqueue(START_JOB, at=row.run_at, action_id=action.id or 0)
         text = texts.scheduled(self.approvals.what(moved), when, action.id or 0)
         return [Reply(text, ReplyKind.RESULT, action_id=action.id)]
+
+    def said(self, row: ScheduledAction) -> str:
+        """The start time as its requester reads it: in the zone they said it in, named when
+        that is not plainly their own (times.say)."""
+        reader = self.approvals.directory.zone(row.requester)
+        zone = Zone(row.zone or reader.name, own=reader.own)
+        return say(row.run_at, zone, requester=reader.name)
 
     async def start_due(self, action_id: int) -> bool:
         """Start a scheduled action whose time has come: a plain async function of the
@@ -179,7 +187,7 @@ class Schedules:
                 self.approvals.what(action),
                 row.run_at.isoformat(),
                 row.zone,
-                shown(row.run_at, row.zone),
+                self.said(row),
                 row.said,
             )
             for row, action in found

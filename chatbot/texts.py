@@ -12,6 +12,7 @@ from chatbot.types import Message
 
 if TYPE_CHECKING:
     from chatbot.directory.leaver import OffboardReport
+    from chatbot.directory.pull import SyncReport
 
 GUEST = (
     "I don't know you yet, so I can't act for you. Ask an admin to add your email to the directory."
@@ -673,4 +674,38 @@ JML_NO_REQUESTER = (
 BY_HAND = (
     "its bundle says it is removed by hand; open a ticket with the team that runs it, then "
     "record it as done"
+
+
+# -- times said to people (chatbot/times.py says them on the reader's clock) ----------------
+
+
+def starts(when: str) -> str:
+    """On an approval card of a timed request: when it would start."""
+    return f"If approved, it starts {when}."
+
+
+# -- directory pull sync (chatbot/directory/pull.py) ----------------------------------------
+
+
+def sync_report(report: SyncReport) -> str:
+    """What a pull sync changed, in a few lines."""
+    parts = [
+        (report.created, "new people"),
+        (report.updated, "people changed"),
+        (report.deactivated, "people deactivated (their requests, approvals and grants ended)"),
+        (report.groups_created, "new groups"),
+        (report.groups_updated, "groups changed"),
+        (report.groups_removed, "groups removed"),
+    ]
+    lines = [f"{len(names)} {label}: {', '.join(names)}" for names, label in parts if names]
+    lines += [f"not written: {who} ({why})" for who, why in report.skipped]
+    head = f"Directory pulled from {report.source}: "
+    if not lines:
+        return head + f"nothing changed ({report.unchanged} up to date)."
+    return head + f"{report.unchanged} up to date.\n" + "\n".join(lines)
+
+
+SYNC_OFF = (
+    'directory sync is off: set [identity.sync] source = "okta" (or "entra") and configure '
+    "that connector under [connectors.NAME]"
 )

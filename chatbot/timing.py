@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from chatbot import texts
 from chatbot.config import Settings
 from chatbot.governance.calendar import matches, next_opening
+from chatbot.times import Zone, say
 from chatbot.types import Principal
 from intents.when import Problem, When, read_when, shown
 from skills.api import SkillSpec, SlotType
@@ -25,9 +26,11 @@ KEYS = ("_at", "_zone", "_said")
 
 
 def zone_for(settings: Settings, principal: Principal) -> str:
-    """The person's zone from the directory (`tz`), else the configured default."""
-    person = settings.people.get(principal.name)
-    return str(getattr(person, "tz", "") or settings.conversation.timezone)
+    """The person's zone from the directory (`tz`, which the directory already fills with
+    the configured default for a person who has none); a guest reads the default."""
+    if principal.guest or not principal.tz:
+        return settings.conversation.timezone
+    return principal.tz
 
 
 def takes_time(spec: SkillSpec) -> bool:
@@ -74,6 +77,8 @@ def decode(slots: Mapping[str, str]) -> tuple[When | None, dict[str, str]]:
     return When(slots.get("_said", ""), slots.get("_zone", "UTC"), at), plain
 
 
-def shown_at(when: When) -> str:
+def shown_at(when: When, reader: Zone) -> str:
+    """The start time as the requester reads it: in the zone they said it in (their own
+    unless they named another), with the zone named when it is not plainly theirs."""
     assert when.at is not None
-    return shown(when.at, when.zone)
+    return say(when.at, Zone(when.zone, own=reader.own), requester=reader.name)

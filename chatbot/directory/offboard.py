@@ -105,7 +105,8 @@ class Offboarding:
             ),
         )
         shown = Action(**{**action.model_dump(), "approvers_role": f"@manager:{new}"})
-        text = texts.handed_over(old, cards.card_text(shown))
+        zone, asker = self.directory.zone(new), self.directory.zone(action.requester).name
+        text = texts.handed_over(old, cards.card_text(shown, zone=zone, requester=asker))
         outbox.notify(
             tx, [new], text, action.id, ReplyKind.APPROVAL, buttons=cards.buttons(action.id or 0)
         )

@@ -106,15 +106,16 @@ class ScimApp(ASGIApplication):
             raise UnauthorizedException(detail="missing or wrong bearer token")
 
 
-def build(
-    settings: ScimSettings,
+def storage(
+    scim: ScimProvider,
     store: Store,
     directory: Directory,
     offboard: Offboarding,
     changed: Callable[[list[str]], Awaitable[None]] | None = None,
-) -> Any:
-    """`changed` hears of people whose record or groups changed (joiners and movers)."""
-    scim = provider(settings)
+) -> DirectoryStorage:
+    """The one write path into the directory: SCIM requests and the pull sync both use it,
+    so a deactivation has the same effects however it arrives. `changed` hears of people
+    whose record or groups changed (joiners and movers)."""
 
     async def after(gone: list[str]) -> None:
         await directory.refresh(store)
@@ -122,6 +123,18 @@ def build(
             await offboard.person(person_id)
 
     models = {"User": scim.model_for("User"), "Group": scim.model_for("Group")}
-    storage = DirectoryStorage(store, models, after)  # type: ignore[arg-type]
-    storage.changed = changed
-    return ScimApp(storage, scim, settings.token.get_secret_value())
+    written = DirectoryStorage(store, models, after)  # type: ignore[arg-type]
+    written.changed = changed
+    return written
+
+
+def build(
+    settings: ScimSettings,
+    store: Store,
+    directory: Directory,
+    offboard: Offboarding,
+    changed: Callable[[list[str]], Awaitable[None]] | None = None,
+) -> Any:
+    scim = provider(settings)
+    written = storage(scim, store, directory, offboard, changed)
+    return ScimApp(written, scim, settings.token.get_secret_value())

@@ -221,7 +221,7 @@ class Approvals:
         replies = [Reply(texts.CANCELLED, action_id=action_id)]
         if action.state == State.AWAITING_APPROVAL:
             at, what = self.finish.clock(), self.finish.what(moved)
-            text = cards.decided_text(moved, "cancelled", principal.name, at, what)
+            text = cards.decided(moved, "cancelled", principal.name, at, what)
             replies += self.finish.route(moved, text, with_buttons=False, updates=True)
         return replies
 
@@ -275,8 +275,10 @@ class Approvals:
             return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
         await self.finish.jobs.enqueue("request.expire", at=expires, action_id=moved.id or 0)
         approvers = self.finish.approvers(moved)
+        channel = self.finish.channel
+        book = self.finish.authorizer.rbac.channels  # "#approvals", not its id
         sent = texts.sent_for_approval(
-            moved.id or 0, [self.finish.channel] if self.finish.channel else approvers
+            moved.id or 0, [book.shown(channel)] if channel else approvers
         )
-        card = cards.card_text(moved, what=self.finish.what(moved))
+        card = cards.card(moved, what=self.finish.what(moved))
         return [Reply(sent, action_id=moved.id), *self.finish.route(moved, card)]

@@ -147,11 +147,28 @@ class Finisher:
         return [p.name for p in people if p.name != action.requester]
 
     def route(
-        self, action: Action, text: str, with_buttons: bool = True, updates: bool = False
+        self,
+        action: Action,
+        text: str | cards.Said,
+        with_buttons: bool = True,
+        updates: bool = False,
     ) -> list[Reply]:
         return cards.route(
-            action, self.approvers(action), self.channel, text, with_buttons, updates
+            action,
+            self.approvers(action),
+            self.channel,
+            self.for_whom(action, text),
+            with_buttons,
+            updates,
         )
+
+    def for_whom(self, action: Action, text: str | cards.Said) -> cards.ForWhom:
+        """The card for each recipient on their own clock (the approvals channel reads the
+        configured default zone, named)."""
+        if isinstance(text, str):
+            return lambda _who: text
+        requester = self.directory.zone(action.requester).name
+        return lambda who: text(self.directory.zone(who), requester)
 
     async def review(self, tx: AsyncSession, action: Action) -> Refusal | None:
         """Every start check for this action, now (None: it may run)."""
@@ -285,15 +302,13 @@ class Finisher:
                 involved += self.approvers(moved)
             outbox.notify(tx, involved, told, moved.id, ReplyKind.RESULT)
             if action.state == State.AWAITING_APPROVAL:
-                card = cards.decided_text(moved, to.value, SYSTEM, at, self.what(moved))
-                outbox.notify(
-                    tx,
-                    [] if self.channel else self.approvers(moved),
-                    card,
-                    moved.id,
-                    ReplyKind.APPROVAL,
-                    self.channel or None,
+                card = self.for_whom(
+                    moved, cards.decided(moved, to.value, SYSTEM, at, self.what(moved))
                 )
+                if self.channel:
+                    outbox.notify(tx, [], card(None), moved.id, ReplyKind.APPROVAL, self.channel)
+                for name in [] if self.channel else self.approvers(moved):
+                    outbox.notify(tx, [name], card(name), moved.id, ReplyKind.APPROVAL)
         return moved
 
     async def expire(

@@ -7,7 +7,7 @@ the rule that came closest and who could help, so nobody is left guessing whom t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from chatbot.config import Grant, Settings
@@ -22,10 +22,29 @@ class Access:
     reason: str = ""
 
 
-def _grant_text(grant: Grant) -> str:
+@dataclass
+class ChannelBook:
+    """Chat channel names and ids, as the chat platform resolved them (Slack's
+    conversations.info / conversations.list, chatbot/channel_names.py): a grant written
+    `#ops` applies in the channel `#ops` was resolved to, and people read `#ops`, not C0123.
+    Filled at start and when the adapter learns more; empty, grants match as written."""
+
+    ids: dict[str, str] = field(default_factory=dict)  # name (lower, no '#') -> channel id
+    names: dict[str, str] = field(default_factory=dict)  # channel id -> name (no '#')
+
+    def shown(self, channel: str) -> str:
+        """`#name` for a channel whose name is known (or was written as a name)."""
+        if channel == DIRECT:
+            return "direct messages"
+        name = self.names.get(channel)
+        return f"#{name}" if name else channel
+
+
+def _grant_text(grant: Grant, book: ChannelBook | None = None) -> str:
     where = "; ".join(f"{k} in {', '.join(v)}" for k, v in grant.where.items())
     target = " (for yourself only)" if grant.target == "self" else ""
-    places = f" (only in {', '.join(grant.channels)})" if grant.channels else ""
+    shown = [(book or ChannelBook()).shown(c) for c in grant.channels]
+    places = f" (only in {', '.join(shown)})" if grant.channels else ""
     return f"{grant.skill}{' where ' + where if where else ''}{target}{places}"
 
 
@@ -45,7 +64,7 @@ def channel_kind(platform: str, channel: str) -> str:
     return channel
 
 
-def _in_channel(grant: Grant, channel: str | None) -> bool:
+def _in_channel(grant: Grant, channel: str | None, book: ChannelBook | None = None) -> bool:
     """A grant without `channels` applies everywhere; one with them only where they name
     (ids or names, with or without '#'; `direct` for direct messages). No channel known (a
     timed start, an API call) means only unscoped grants apply."""
@@ -54,7 +73,11 @@ def _in_channel(grant: Grant, channel: str | None) -> bool:
     if channel is None:
         return False
     here = channel.lstrip("#").lower()
-    return any(c.lstrip("#").lower() == here for c in grant.channels)
+    ids = book.ids if book is not None else {}
+    return any(
+        c.lstrip("#").lower() == here or ids.get(c.lstrip("#").lower()) == channel
+        for c in grant.channels
+    )
 
 
 class Rbac:
@@ -68,6 +91,7 @@ class Rbac:
         # the number of distinct combinations is bounded by the configuration, so this cache
         # keeps decisions in microseconds without ever going stale.
         self._expanded: dict[tuple[frozenset[str], frozenset[str]], tuple[str, ...]] = {}
+        self.channels = ChannelBook()
 
     def roles_of(self, principal: Principal) -> tuple[str, ...]:
         """Effective roles: direct, through groups, and every role those include."""
@@ -122,15 +146,16 @@ class Rbac:
                 if not fnmatchcase(spec.permission, grant.skill):
                     continue
                 fits = self._fits(grant, principal, slots)
-                if fits and _in_channel(grant, channel):
-                    return Access(True, f"role {role} grants {_grant_text(grant)}")
+                if fits and _in_channel(grant, channel, self.channels):
+                    return Access(True, f"role {role} grants {_grant_text(grant, self.channels)}")
                 # A grant that fits but for the channel says most about what to do instead.
                 if closest is None or (fits and not closest_fits):
                     closest, closest_fits = (role, grant), fits
         if closest:
             role, grant = closest
-            reason = f"your role {role} allows only {_grant_text(grant)}"
-            return Access(False, f"role {role} grants {_grant_text(grant)}", reason)
+            said = _grant_text(grant, self.channels)
+            reason = f"your role {role} allows only {said}"
+            return Access(False, f"role {role} grants {said}", reason)
         roles = ", ".join(self.roles_of(principal)) or "none"
         return Access(False, "default deny", f"none of your roles ({roles}) grants {spec.name}")
 
@@ -139,3 +164,10 @@ class Rbac:
         if grant.target == "self" and slots.get("user", principal.name) != principal.name:
             return False
         return all(slots.get(name) in allowed for name, allowed in grant.where.items())
+
+
+def written_channels(settings: Settings) -> set[str]:
+    """Every channel a grant names, as written (ids, `#names`, `direct`)."""
+    return {c for role in settings.roles.values() for g in role.grants for c in g.channels} - {
+        DIRECT
+    }

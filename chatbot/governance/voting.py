@@ -27,8 +27,16 @@ class Voting:
     def __init__(self, finish: Finisher) -> None:
         self.finish = finish
 
-    def card(self, action: Action, to: str | None = None, votes: tuple[str, ...] = ()) -> Reply:
-        text = cards.card_text(action, votes, self.finish.what(action))
+    def card(
+        self,
+        action: Action,
+        to: str | None = None,
+        votes: tuple[str, ...] = (),
+        reader: str | None = None,
+    ) -> Reply:
+        """The card as `reader` (or `to`) reads it, on their own clock."""
+        said = self.finish.for_whom(action, cards.card(action, votes, self.finish.what(action)))
+        text = said(reader or to)
         return Reply(text, ReplyKind.APPROVAL, cards.buttons(action.id or 0), action.id, to=to)
 
     async def inbox(self, principal: Principal) -> list[Reply]:
@@ -43,7 +51,7 @@ class Voting:
                     continue
                 votes = tuple(await actions.approvals(tx, action.id or 0))
                 if principal.name not in votes:
-                    shown.append(self.card(action, votes=votes))
+                    shown.append(self.card(action, votes=votes, reader=principal.name))
         return shown
 
     async def decide(
@@ -76,7 +84,7 @@ class Voting:
             return self._too_late(principal, moved)
         if moved.state == State.AWAITING_APPROVAL:
             left = moved.approvals_needed - len(votes)
-            text = cards.card_text(moved, votes, self.finish.what(moved))
+            text = cards.card(moved, votes, self.finish.what(moved))
             return [
                 Reply(f"Approved by you; {left} more approval(s) needed.", action_id=action_id),
                 *self.finish.route(moved, text, updates=True),
@@ -88,7 +96,7 @@ class Voting:
             ]
         done = await self.finish.proceed(moved.requester, message, moved)
         by, what = ", ".join(votes), self.finish.what(moved)
-        text = cards.decided_text(moved, "approved", by, self.finish.clock(), what)
+        text = cards.decided(moved, "approved", by, self.finish.clock(), what)
         return [
             Reply(f"You approved request #{action_id}.", action_id=action_id),
             *done,
@@ -154,7 +162,7 @@ class Voting:
     def _rejected(self, principal: Principal, action: Action) -> list[Reply]:
         told = f"{principal.name} rejected request #{action.id}; nothing was done."
         what = self.finish.what(action)
-        text = cards.decided_text(action, "rejected", principal.name, self.finish.clock(), what)
+        text = cards.decided(action, "rejected", principal.name, self.finish.clock(), what)
         return [
             Reply(f"You rejected request #{action.id}.", action_id=action.id),
             *self.finish.route(action, text, with_buttons=False, updates=True),
@@ -167,7 +175,7 @@ class Voting:
             "Nothing was done; ask again when it may run."
         )
         at, what = self.finish.clock(), self.finish.what(action)
-        text = cards.decided_text(action, "approved too late", principal.name, at, what)
+        text = cards.decided(action, "approved too late", principal.name, at, what)
         return [
             Reply(told, ReplyKind.ERROR, action_id=action.id),
             *self.finish.route(action, text, with_buttons=False, updates=True),

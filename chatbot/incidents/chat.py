@@ -15,6 +15,7 @@ from chatbot.errors import UserError
 from chatbot.incidents.book import parse_ref
 from chatbot.incidents.desk import IncidentDesk
 from chatbot.incidents.views import incident_line
+from chatbot.times import Zone
 from chatbot.types import ButtonVerb, Principal
 
 LIST, ACK, RESOLVE = "incident.list", "incident.ack", "incident.resolve"
@@ -29,12 +30,14 @@ async def answer(
     skill: str,
     slots: Mapping[str, str],
     event_id: str = "",
+    zone: Zone | None = None,
 ) -> str:
+    """The answer to say; times in it on `zone`, the reader's clock (default: UTC, named)."""
     if skill == LIST:
         found = await desk.book.listing(open_only=True, limit=MAX_LISTED + 1)
         if not found:
             return texts.NOTHING_ON_FIRE
-        lines = [incident_line(i) for i in found[:MAX_LISTED]]
+        lines = [incident_line(i, zone) for i in found[:MAX_LISTED]]
         return texts.open_incidents(lines, more=len(found) > MAX_LISTED)
     try:
         incident_id = parse_ref(slots.get("incident", ""))

@@ -9,6 +9,7 @@ from chatbot.incidents.changes import SuspectedChange, suspected_changes
 from chatbot.incidents.kpi import KpiReport
 from chatbot.incidents.postmortem import duration
 from chatbot.incidents.tables import Alert, Incident, IncidentEvent
+from chatbot.times import Zone, say
 
 
 def incident_json(incident: Incident) -> dict[str, object]:
@@ -37,10 +38,12 @@ def incident_json(incident: Incident) -> dict[str, object]:
     }
 
 
-def incident_line(incident: Incident) -> str:
+def incident_line(incident: Incident, zone: Zone | None = None) -> str:
+    """One line per incident; the start on the reader's clock (`zone`; a terminal, with no
+    reader, says UTC)."""
     assert incident.id is not None
     where = " ".join(part for part in (incident.service, incident.env) if part)
-    since = incident.started_at.strftime("%Y-%m-%d %H:%M UTC")
+    since = say(incident.started_at, zone or Zone("UTC", own=False))
     ref = incident_ref(incident.id)
     return f"{ref}  {incident.state:<12}  {incident.title}  {where}  since {since}"
 

@@ -113,3 +113,20 @@ async def sweep(ctx: JobContext, **_: object) -> list[int]:
         for action_id in waiting:
             await fin.jobs.enqueue("action.start", action_id=action_id)
     return interrupted
+
+
+async def sync_directory(ctx: JobContext, **_: object) -> str:
+    """Pull the directory from the identity provider (`[identity.sync]`; nothing when off).
+    A provider that cannot be reached is logged and tried again at the next tick."""
+    from chatbot.directory.sync import sync_now  # here: the directory imports the runtime
+    from skills.api import SkillError
+
+    try:
+        report = await sync_now(ctx.runtime)
+    except SkillError as exc:
+        log.warning("directory sync: %s", exc)
+        return "failed"
+    if report is None:
+        return "off"
+    log.info("directory sync from %s: %s", report.source, texts.sync_report(report))
+    return "changed" if report.changed else "unchanged"

@@ -54,6 +54,11 @@ JOBS: tuple[Job, ...] = (
     Job("actions.sweep", functions.sweep, every=lambda s: _sweep_period(s)),
     Job("outcomes.record", functions.record_outcomes, every=lambda s: 2.0),
     Job(
+        "directory.sync",
+        functions.sync_directory,
+        every=lambda s: s.identity.sync.every_minutes * 60,
+    ),
+    Job(
         "audit.checkpoint",
         functions.checkpoint_due,
         every=lambda s: min(5.0, s.audit_checkpoints.every_minutes * 30),

@@ -379,3 +379,17 @@ class ReviewItem(SQLModel, table=True):
     reminded_at: datetime | None = _when(nullable=True)
     escalated_to: str = ""
     outcome: str = ""
+
+
+class ChatChannel(SQLModel, table=True):
+    """A chat channel's name as the platform last gave it (Slack conversations.info), and
+    the name a channel grant was written with when it was resolved to this id (`pinned_as`):
+    the grant stays with the channel, by id, when the channel is renamed."""
+
+    __tablename__ = "chat_channels"
+
+    platform: str = Field(primary_key=True)
+    channel_id: str = Field(primary_key=True)
+    name: str = Field(index=True)
+    pinned_as: str | None = Field(default=None, index=True)
+    updated_at: datetime = _when(nullable=False)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
+from chatbot.times import Zone, say
 from chatbot.types import Outcome, utcnow
 from skills.api import SkillContext, SkillError, SkillSpec
 from skills.ports import IdentityProvider
@@ -87,7 +88,9 @@ class AccessRequest:
                 "action_id": ctx.action_id,
             },
         )
-        when = due.strftime("%Y-%m-%d %H:%M UTC")
+        # On the requester's clock (the directory's zone, else the configured default),
+        # named, since the person it is for may read another.
+        when = say(due, Zone(ctx.principal.tz or "UTC", own=False))
         text = f"{ctx.target} has access to {resource} until {when} ({done}); it is then revoked."
         return Outcome(True, text, {"revoke_at": due.isoformat()}, sandbox=self._sandbox)
 

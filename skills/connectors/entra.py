@@ -32,6 +32,7 @@ from skills.api import SkillError
 from skills.connectors.base import Connector, Endpoint
 from skills.connectors.config import ConnectorSettings
 from skills.connectors.errors import ConnectorError
+from skills.connectors.pulled import Pulled, PulledGroup, PulledUser
 from skills.ports import IdentityProvider
 
 GRAPH = "/v1.0"  # relative to base_url, https://graph.microsoft.com
@@ -202,6 +203,53 @@ class EntraID(Connector):
         if response.status_code == 404:
             return f"was not in the Entra ID group for {resource}"
         return f"removed from the Entra ID group for {resource}"
+
+    # -- the directory, read for the pull sync (chatbot/directory/pull.py) ------------------
+
+    async def _pages(self, path: str, select: str, **extra: str) -> list[dict[str, Any]]:
+        """Every item of a Graph collection: `$top=999`, then `@odata.nextLink` until none
+        (https://learn.microsoft.com/graph/paging)."""
+        found: list[dict[str, Any]] = []
+        page = await self._call("GET", path, params={"$select": select, "$top": "999", **extra})
+        while True:
+            found += list(page.get("value") or [])
+            following = page.get("@odata.nextLink")
+            if not following:
+                return found
+            page = await self.json("GET", str(following), headers=await self._auth())
+
+    async def pull(self) -> Pulled:
+        """People with their manager (GET /users?$expand=manager), groups and their user
+        members (GET /groups, /groups/{id}/members/microsoft.graph.user). Time zones live in
+        each mailbox's settings, which needs another permission: not read here."""
+        fields = "id,userPrincipalName,mail,displayName,accountEnabled,department"
+        people = await self._pages("/users", fields, **{"$expand": "manager($select=id)"})
+        users = tuple(
+            PulledUser(
+                key=f"entra:{u['id']}",
+                user_name=str(u.get("userPrincipalName") or u.get("mail") or u["id"]),
+                email=str(u.get("mail") or u.get("userPrincipalName") or ""),
+                display_name=str(u.get("displayName") or u.get("userPrincipalName") or ""),
+                active=u.get("accountEnabled") is not False,
+                manager_key=f"entra:{(u.get('manager') or {})['id']}"
+                if (u.get("manager") or {}).get("id")
+                else "",
+                department=str(u.get("department") or ""),
+            )
+            for u in people
+        )
+        groups = []
+        for group in await self._pages("/groups", "id,displayName"):
+            gid = quote(str(group["id"]), safe="")
+            members = await self._pages(f"/groups/{gid}/members/microsoft.graph.user", "id")
+            groups.append(
+                PulledGroup(
+                    f"entra:{group['id']}",
+                    str(group.get("displayName") or group["id"]),
+                    tuple(f"entra:{m['id']}" for m in members),
+                )
+            )
+        return Pulled(users, tuple(groups))
 
     async def check(self) -> str:
         found = await self._call("GET", "/organization", params={"$select": "displayName,id"})

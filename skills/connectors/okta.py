@@ -20,6 +20,7 @@ from pydantic import Field
 from skills.api import SkillError
 from skills.connectors.base import Connector
 from skills.connectors.config import ConnectorSettings
+from skills.connectors.pulled import Pulled, PulledGroup, PulledUser
 from skills.ports import IdentityProvider
 
 
@@ -88,6 +89,54 @@ class Okta(Connector):
         uid, group = await self._user_id(login), self._group(resource)
         await self.request("DELETE", f"/api/v1/groups/{group}/users/{uid}")
         return f"removed from the Okta group for {resource}"
+
+    # -- the directory, read for the pull sync (chatbot/directory/pull.py) ------------------
+
+    async def _pages(self, path: str) -> list[dict[str, Any]]:
+        """Every item of a paged Okta list: `limit=200`, then the `Link: <...>; rel="next"`
+        URL the answer gives, until there is none."""
+        found: list[dict[str, Any]] = []
+        url: str | None = path
+        params: dict[str, str] | None = {"limit": "200"}
+        while url:
+            response = await self.request("GET", url, params=params)
+            found += list(response.json())
+            url, params = response.links.get("next", {}).get("url"), None
+        return found
+
+    def _pulled_user(self, user: dict[str, Any]) -> PulledUser:
+        profile = user.get("profile") or {}
+        login = str(profile.get("login") or "")
+        shown = profile.get("displayName") or " ".join(
+            str(p) for p in (profile.get("firstName"), profile.get("lastName")) if p
+        )
+        manager = str(profile.get("managerId") or "")
+        return PulledUser(
+            key=f"okta:{user['id']}",
+            user_name=login,
+            email=str(profile.get("email") or login),
+            display_name=str(shown or login),
+            # STAGED and PROVISIONED people have not started; SUSPENDED, LOCKED_OUT only
+            # pause (a locked out person keeps their access here); DEPROVISIONED has left.
+            active=user.get("status") not in ("DEPROVISIONED", "SUSPENDED"),
+            manager_key=f"okta:{manager}" if manager else "",
+            tz=str(profile.get("timezone") or ""),
+            department=str(profile.get("department") or ""),
+        )
+
+    async def pull(self) -> Pulled:
+        """People, groups and group members (GET /api/v1/users, /api/v1/groups,
+        /api/v1/groups/{id}/users)."""
+        users = [self._pulled_user(u) for u in await self._pages("/api/v1/users")]
+        groups = []
+        for group in await self._pages("/api/v1/groups"):
+            gid = quote(str(group["id"]), safe="")
+            members = await self._pages(f"/api/v1/groups/{gid}/users")
+            name = str((group.get("profile") or {}).get("name") or group["id"])
+            groups.append(
+                PulledGroup(f"okta:{group['id']}", name, tuple(f"okta:{m['id']}" for m in members))
+            )
+        return Pulled(tuple(users), tuple(groups))
 
     async def check(self) -> str:
         me = await self.json("GET", "/api/v1/users/me")

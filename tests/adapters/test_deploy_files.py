@@ -49,6 +49,8 @@ def test_slack_manifest_matches_the_adapter() -> None:
             "im:write",
             "users:read",
             "users:read.email",
+            "channels:read",
+            "groups:read",
         ]
     )
 

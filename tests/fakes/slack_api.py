@@ -3,7 +3,8 @@
 Like bolt-python's tests/mock_web_api_server, but async (aiohttp) and on a free loopback port:
 point CHATOPS_SLACK_API_URL (settings.slack.api_url) at `url`. It speaks the documented shapes
 of the methods the adapter uses: auth.test, users.info, users.lookupByEmail, conversations.open,
-chat.postMessage, chat.update, chat.postEphemeral, apps.connections.open.
+chat.postMessage, chat.update, chat.postEphemeral, apps.connections.open, conversations.info,
+conversations.list (paged by `cursor`, as documented).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class FakeSlackApi:
     # Slack user id -> the workspace they belong to (T1 unless said: Slack Connect users differ)
     teams: dict[str, str] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
+    channels: dict[str, str] = field(default_factory=dict)  # channel id -> name
     rate_limit: dict[str, int] = field(default_factory=dict)  # method -> Retry-After, once
     delay: dict[str, float] = field(default_factory=dict)  # method -> seconds before answering
     acks: list[dict[str, Any]] = field(default_factory=list)
@@ -145,6 +147,24 @@ class FakeSlackApi:
                 return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
+            case "conversations.info":
+                channel = str(args.get("channel", ""))
+                if channel not in self.channels:
+                    return {"ok": False, "error": "channel_not_found"}
+                name = self.channels[channel]
+                return {"ok": True, "channel": {"id": channel, "name": name, "is_channel": True}}
+            case "conversations.list":
+                every = sorted(self.channels.items())
+                start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+                page = [{"id": i, "name": n, "is_channel": True} for i, n in every][
+                    start : start + limit
+                ]
+                following = str(start + limit) if start + limit < len(every) else ""
+                return {
+                    "ok": True,
+                    "channels": page,
+                    "response_metadata": {"next_cursor": following},
+                }
             case "apps.connections.open":
                 host = request.host
                 return {"ok": True, "url": f"ws://{host}/socket"}

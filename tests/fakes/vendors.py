@@ -156,6 +156,9 @@ def pagerduty_answers(request: httpx.Request, response: httpx.Response) -> None:
 
 # Microsoft Graph v1.0 (https://learn.microsoft.com/graph/api/overview): the operations used.
 GRAPH_OPS = (
+    ("GET", r"/v1.0/users"),  # the directory pull sync: people, groups, user members
+    ("GET", r"/v1.0/groups"),
+    ("GET", r"/v1.0/groups/[^/]+/members/microsoft.graph.user"),
     ("GET", r"/v1.0/users/[^/]+"),
     ("GET", r"/v1.0/organization"),
     ("POST", r"/v1.0/users/[^/]+/revokeSignInSessions"),
@@ -178,6 +181,17 @@ def graph_rules(request: httpx.Request) -> None:
     if request.method == "PATCH":
         body = json.loads(request.content)
         assert set(body) <= {"accountEnabled", "passwordProfile"}, body
+
+
+def okta_list(request: httpx.Request) -> None:
+    """Okta's list operations (List all Users, List all Groups, List all Member Users of a
+    Group; not in the trimmed contract): GET, `SSWS` auth, `limit` at most 200 on the first
+    page (later pages follow the `Link: rel="next"` URL, which carries its own `after`)."""
+    assert request.method == "GET", f"Okta: {request.method} {request.url.path}"
+    assert request.headers.get("authorization", "").startswith("SSWS ")
+    limit = request.url.params.get("limit")
+    assert limit is None or 1 <= int(limit) <= 200, f"Okta: limit {limit}"
+    assert limit is not None or request.url.params.get("after"), "Okta: no limit, no cursor"
 
 
 def slack_webhook(request: httpx.Request) -> None:
@@ -253,7 +267,15 @@ VENDORS: dict[str, Vendor] = {
         "Kubernetes", Contract("kubernetes-apps-v1", "https://k8s.example.com")
     ),
     "acme.atlassian.net": Vendor("Jira", Contract("jira-cloud-v3", "https://acme.atlassian.net")),
-    "acme.okta.com": Vendor("Okta", Contract("okta-management", "https://acme.okta.com")),
+    "acme.okta.com": Vendor(
+        "Okta",
+        Contract("okta-management", "https://acme.okta.com"),
+        uncovered={
+            r"/api/v1/users": okta_list,
+            r"/api/v1/groups": okta_list,
+            r"/api/v1/groups/[^/]+/users": okta_list,
+        },
+    ),
     "sso.example.com": Vendor(
         "Keycloak",
         Contract("keycloak-admin", "https://sso.example.com"),

@@ -29,6 +29,7 @@ from chatbot.adapters import tracking
 from chatbot.adapters.background import BackgroundWork
 from chatbot.adapters.relay import Decided
 from chatbot.adapters.slack import blocks, calls, files, workspace
+from chatbot.adapters.slack.channels import SlackChannels
 from chatbot.app import Runtime
 from chatbot.config import SlackSettings
 from chatbot.store import channels
@@ -88,6 +89,10 @@ class SlackAdapter:
             name="chatops",
         )
         self._emails: dict[str, str | None] = {}
+        # Channel names for what people read, and channel grants written by name (#ops).
+        self.channels = SlackChannels(
+            self.client, runtime.store, runtime.assistant.authorizer.rbac.channels
+        )
         self._dms: dict[str, str] = {}
         self.bot_user = ""  # the assistant's own Slack user id, as Bolt's context tells it
         self.work = BackgroundWork("slack", CONCURRENT_WORK)
@@ -193,6 +198,8 @@ class SlackAdapter:
         card = clicked.get("ts") if decision else None
         if card and event_id and await tracking.delivered(self.runtime.store, PLATFORM, event_id):
             return  # a redelivered click: it was handled, and its card already says so
+        if not origin.channel.startswith("D"):
+            await self.channels.name_of(origin.channel)  # cached: a call per channel per TTL
         principal = self.runtime.assistant.directory.resolve(message)
         early = (
             bool(card)

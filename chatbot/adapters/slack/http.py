@@ -27,6 +27,7 @@ from starlette.routing import Route
 from chatbot.adapters.bodies import BadBody, decode, parse_json
 from chatbot.adapters.slack.adapter import PLATFORM, SlackAdapter
 from chatbot.app import Runtime
+from chatbot.governance.rbac import written_channels
 
 log = logging.getLogger(__name__)
 NOT_CONFIGURED = (
@@ -89,6 +90,7 @@ async def running(state: object, runtime: Runtime) -> AsyncIterator[SlackAdapter
     async with aiohttp.ClientSession() as session:
         adapter = SlackAdapter(settings, runtime, session)
         state.slack = adapter  # type: ignore[attr-defined]
+        await adapter.channels.resolve_grants(written_channels(runtime.settings))
         socket: AsyncSocketModeHandler | None = None
         if settings.socket_mode:
             socket = AsyncSocketModeHandler(adapter.app, settings.app_token.get_secret_value())
