@@ -674,6 +674,7 @@ JML_NO_REQUESTER = (
 BY_HAND = (
     "its bundle says it is removed by hand; open a ticket with the team that runs it, then "
     "record it as done"
+)
 
 
 # -- times said to people (chatbot/times.py says them on the reader's clock) ----------------

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_jml"
-down_revision = "0005_identity"
+down_revision = "0006_identity_channels"
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_skills"
-down_revision = "0005_identity"
+down_revision = "0006_jml"
 branch_labels = None
 depends_on = None
 
