@@ -26,12 +26,14 @@ def register(sub: Any) -> None:
 
 
 async def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
-    from chatbot.app import runtime
-    from chatbot.commands import _person
+    from chatbot.commands import _person, open_store
+    from chatbot.light import governance
+    from chatbot.schedules import Schedules
 
     who = _person(settings, args.who) if args.who else None
-    async with runtime(settings) as rt:
-        waiting = await rt.assistant.schedules.waiting(who)
+    # The store and the approvals desk only: a listing never loads the language model.
+    async with open_store(settings) as store, governance(settings, store) as approvals:
+        waiting = await Schedules(approvals).waiting(who)
     for item in waiting:
         if args.json:
             print(json.dumps(item.as_json(), ensure_ascii=False))

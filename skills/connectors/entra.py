@@ -23,8 +23,6 @@ import uuid
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-import jwt
-from cryptography import x509
 from pydantic import Field
 
 from chatbot.errors import ConfigError
@@ -53,6 +51,9 @@ class EntraSettings(ConnectorSettings):
 
 def assertion(client_id: str, token_url: str, key_pem: str, cert_pem: str) -> str:
     """A certificate credential: a JWT signed with the certificate's key (RFC 7523)."""
+    import jwt  # PyJWT and cryptography: loaded when a certificate is used, not at start
+    from cryptography import x509
+
     cert = x509.load_pem_x509_certificate(cert_pem.encode())
     x5t = base64.urlsafe_b64encode(cert.fingerprint(hashes_sha1())).decode().rstrip("=")
     now = int(time.time())

@@ -18,8 +18,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-import jwt
-
 from chatbot.errors import ConfigError
 from skills.api import Progress, SkillError
 from skills.connectors.base import Connector
@@ -61,6 +59,8 @@ class GitHubActions(Connector):
         if not settings.installation_id:
             raise ConfigError("settings", "connectors.github.installation_id", "needed with app_id")
         key = secrets.require("github", "private_key")
+        import jwt  # PyJWT pulls in cryptography: loaded when an App key is used, not at start
+
         try:
             jwt.encode({"iss": "check"}, key, algorithm="RS256")
         except (ValueError, TypeError, jwt.PyJWTError):
@@ -72,6 +72,8 @@ class GitHubActions(Connector):
         if not self.settings.app_id:
             return {}
         if not self._token:
+            import jwt
+
             now = int(time.time())
             signed = jwt.encode(
                 {"iat": now - 60, "exp": now + 540, "iss": self.settings.app_id},

@@ -2,31 +2,24 @@
 
 `make_chat(toml="...", clock=...)` loads the shipped defaults plus the test's own sections
 through `load_settings` (so the config is validated exactly as at start-up) and opens a
-runtime on the test's database (SQLite, and PostgreSQL when configured).
+runtime on the test's database (SQLite, and PostgreSQL when configured). The names tests
+import (`MakeChat`, `settings_from`) live in harness.py: a conftest is not importable.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 
 from chatbot.app import runtime
-from chatbot.config import Settings, load_settings
 from chatbot.governance.clock import Clock, system_clock
 from chatbot.testing import Chat
 from intents import Understander
 from skills.registry import SkillRegistry
-
-MakeChat = Callable[..., Awaitable[Chat]]
-
-
-def settings_from(tmp_path: Path, toml: str, name: str = "chatops.toml") -> Settings:
-    path = tmp_path / name
-    path.write_text(f'data_dir = "{tmp_path}"\n{toml}', "utf-8")
-    return load_settings(path)
+from tests.governance.harness import MakeChat, settings_from
 
 
 @pytest.fixture

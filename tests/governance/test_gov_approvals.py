@@ -8,7 +8,6 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
-from conftest import MakeChat, settings_from
 from sqlalchemy import text
 
 from chatbot.app import runtime
@@ -17,6 +16,7 @@ from chatbot.governance.clock import ManualClock
 from chatbot.store.tables import Action
 from chatbot.testing import Chat, text_of
 from chatbot.types import Reply, ReplyKind
+from tests.governance.harness import MakeChat, settings_from
 
 PEOPLE = """
 [people.alice]

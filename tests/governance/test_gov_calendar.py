@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import MakeChat, settings_from
 
 from chatbot.errors import ConfigError
 from chatbot.governance import audit
 from chatbot.governance.clock import ManualClock
 from chatbot.testing import text_of
 from chatbot.types import ReplyKind
+from tests.governance.harness import MakeChat, settings_from
 
 CALENDAR = """
 [[windows]]

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import MakeChat
-
 from chatbot.governance import audit
 from chatbot.testing import Chat, button, text_of
+from tests.governance.harness import MakeChat
 
 APPROVERS = [f"approver{n:02d}" for n in range(1, 51)]
 FIFTY = '[people.carol]\nemail = "carol@example.com"\nroles = ["release-manager"]\n' + "".join(

@@ -10,12 +10,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from conftest import MakeChat
-
 from chatbot.governance import audit, outbox
 from chatbot.store.engine import Store
 from chatbot.store.tables import Action
 from chatbot.testing import Chat, text_of
+from tests.governance.harness import MakeChat
 
 HERE = Path(__file__).parent
 

@@ -4,10 +4,10 @@ with the rule and whom to ask; help and whoami show only what each person may do
 from __future__ import annotations
 
 import pytest
-from conftest import MakeChat
 
 from chatbot.testing import Chat, text_of
 from chatbot.types import ReplyKind
+from tests.governance.harness import MakeChat
 
 # who, what -> the reply's kind, words it must contain, words it must not contain
 CASES = [

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import MakeChat
-
 from chatbot.governance import audit
 from chatbot.governance.actions import State
 from chatbot.governance.clock import ManualClock
 from chatbot.store.tables import Action
 from chatbot.testing import Chat, button, text_of
 from chatbot.types import ReplyKind
+from tests.governance.harness import MakeChat
 
 FREEZE = """
 [[freezes]]

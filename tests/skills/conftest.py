@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import pytest
-from skill_fakes import CONNECTORS, SECRETS, FakeSystem, transport
 
 from chatbot.config import Settings
 from chatbot.testing import Chat, chat_harness
 from intents import Understander
+from tests.skills.skill_fakes import CONNECTORS, SECRETS, FakeSystem, transport
 
 Connected = Callable[..., AbstractAsyncContextManager[Chat]]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from skill_fakes import Exchange, FakeSystem, Sleeps, transport
 
 from skills.api import SkillError
 from skills.connectors.base import Connector, Endpoint, RetryPolicy
 from skills.connectors.errors import ConnectorError
+from tests.skills.skill_fakes import Exchange, FakeSystem, Sleeps, transport
 
 
 def _connector(fake: FakeSystem, sleeps: Sleeps, key_header: str | None = None) -> Connector:

@@ -4,11 +4,11 @@ vendor's contract, and a sentence saying what it found."""
 from __future__ import annotations
 
 import pytest
-from skill_fakes import Exchange, FakeSystem, built
 
 from tests.fakes.contracts import example
 from tests.fakes.jenkins import JenkinsStandIn
 from tests.fakes.servicenow import ServiceNowStandIn
+from tests.skills.skill_fakes import Exchange, FakeSystem, built
 
 RUNS = "/repos/acme/deploys/actions/workflows/deploy.yml/runs"
 

@@ -12,13 +12,13 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from skill_fakes import Exchange, FakeSystem, Sleeps, built
 
 from chatbot.types import Principal
 from skills.api import SkillError
 from skills.connectors.errors import ConnectorError
 from tests.fakes.contracts import example
 from tests.fakes.jenkins import JenkinsStandIn
+from tests.skills.skill_fakes import Exchange, FakeSystem, Sleeps, built
 
 ALICE = Principal("alice", "alice@example.com", "Alice")
 LOWER = {"service": "", "version": "", "env": "dev"}

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from skill_fakes import SECRETS, Exchange, FakeSystem
-
 from chatbot.governance import audit
 from chatbot.testing import Chat, confirmed, text_of
 from chatbot.types import utcnow
+from tests.skills.skill_fakes import SECRETS, Exchange, FakeSystem
 
 OKTA = {"Authorization": "SSWS okta-s3cret-123", "Accept": "application/json"}
 ALICE = Exchange("GET", "/api/v1/users/alice@example.com", 200, {"id": "00u1alice"})

@@ -12,11 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from skill_fakes import Exchange, FakeSystem, built
 
 from skills.api import SkillError
 from skills.connectors.errors import ConnectorError
 from tests.fakes.kube_api import KubeAPI
+from tests.skills.skill_fakes import Exchange, FakeSystem, built
 
 DEPLOYMENT = "/apis/apps/v1/namespaces/shop-staging/deployments/billing"
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from skill_fakes import Exchange, FakeSystem, Sleeps, transport
 
 from chatbot.config import Settings
 from chatbot.testing import chat_harness
@@ -23,6 +22,7 @@ from skills.connectors.base import Connector, Endpoint, RetryPolicy
 from skills.manifest import ManifestError, ManifestSkill, parse_manifest
 from skills.manifest.model import LIMITS
 from skills.registry import Disabled
+from tests.skills.skill_fakes import Exchange, FakeSystem, Sleeps, transport
 
 ALICE = Principal("alice", "alice@example.com", "Alice")
 DAVE = Actor("dave", "test")

@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from skill_fakes import Exchange, FakeSystem, Sleeps, transport
 
 from chatbot.types import Principal
 from skills.api import SkillContext, SkillError
 from skills.manifest import ManifestError, ManifestSkill, load_manifest, parse_manifest
+from tests.skills.skill_fakes import Exchange, FakeSystem, Sleeps, transport
 
 EXAMPLES = Path(__file__).parents[2] / "deploy" / "examples"
 HOSTS = ["cdn.example.com", "api.statuspage.io", "api.example.com"]

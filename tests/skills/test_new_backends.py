@@ -7,10 +7,10 @@ from datetime import timedelta
 from urllib.parse import parse_qs
 
 import httpx
-from skill_fakes import Exchange, FakeSystem
 
 from chatbot.testing import confirmed, text_of
 from chatbot.types import utcnow
+from tests.skills.skill_fakes import Exchange, FakeSystem
 
 APP = "/api/v1/applications/payments-api-staging"
 ARGO = {"Authorization": "Bearer argo-s3cret"}
@@ -179,12 +179,13 @@ async def test_entra_certificate_credential_is_a_signed_assertion(monkeypatch) -
     import datetime
 
     import jwt
-    import skill_fakes
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import NameOID
-    from skill_fakes import built
+
+    from tests.skills import skill_fakes
+    from tests.skills.skill_fakes import built
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "chatops")])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-from skill_fakes import Exchange, FakeSystem
 from sqlmodel import select
 
 from chatbot.directory.leaver import Leaver
@@ -15,6 +14,7 @@ from chatbot.governance import audit
 from chatbot.store.tables import DirectoryPerson
 from chatbot.testing import text_of
 from skills.kv import StoreKeyValue
+from tests.skills.skill_fakes import Exchange, FakeSystem
 
 OKTA = {"Authorization": "SSWS okta-s3cret-123", "Accept": "application/json"}
 ALICE = Exchange("GET", "/api/v1/users/alice@example.com", 200, {"id": "00u1alice"})

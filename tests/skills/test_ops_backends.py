@@ -8,11 +8,11 @@ import hmac
 import json
 
 import httpx
-from skill_fakes import Exchange, FakeSystem
 
 from chatbot.testing import Chat, confirmed, text_of
 from tests.fakes.contracts import example
 from tests.fakes.jenkins import JenkinsStandIn
+from tests.skills.skill_fakes import Exchange, FakeSystem
 
 GH = {
     "Authorization": "Bearer ghp_secretgithubtoken000000000000000",

@@ -4,9 +4,8 @@ versions carry who, when and a diff; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +22,6 @@ from skills.admin import Actor
 EXAMPLE = Path(__file__).parents[2] / "deploy" / "examples" / "cache-flush.toml"
 CACHE = EXAMPLE.read_text()
 DAVE = Actor("dave", "test")
-
-
-@pytest.fixture(autouse=True)
-def _keep_logging() -> Iterator[None]:
-    """cli.main() sets up logging for a one-shot command; later tests' caplog needs it back."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
 
 
 @pytest.fixture

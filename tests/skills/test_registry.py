@@ -7,7 +7,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from skill_fakes import Exchange, FakeSystem, transport
 
 from chatbot.config import Settings, SkillSettings
 from chatbot.errors import UserError
@@ -19,6 +18,7 @@ from skills import admin, loader
 from skills.admin import Actor
 from skills.api import SkillSpec
 from skills.manifest import ManifestError
+from tests.skills.skill_fakes import Exchange, FakeSystem, transport
 
 EXAMPLES = Path(__file__).parents[2] / "deploy" / "examples"
 CACHE = (EXAMPLES / "cache-flush.toml").read_text()

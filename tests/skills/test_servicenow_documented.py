@@ -6,7 +6,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from skill_fakes import CONNECTORS, SECRETS, Sleeps, built, transport
 
 from chatbot.types import Principal
 from skills.api import SkillContext, SkillError
@@ -15,6 +14,7 @@ from skills.connectors.factory import connector
 from skills.connectors.secrets import load_secrets
 from skills.manifest import ManifestSkill, load_manifest
 from tests.fakes.servicenow import ServiceNowStandIn
+from tests.skills.skill_fakes import CONNECTORS, SECRETS, Sleeps, built, transport
 from tests.skills.test_manifests import MemoryKV
 
 ALICE = Principal("alice", "alice@example.com", "Alice")

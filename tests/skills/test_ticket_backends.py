@@ -6,10 +6,10 @@ import base64
 import json
 
 import httpx
-from skill_fakes import Exchange, FakeSystem
 
 from chatbot.testing import Chat, confirmed, text_of
 from tests.fakes.servicenow import ServiceNowStandIn
+from tests.skills.skill_fakes import Exchange, FakeSystem
 
 SNOW = {
     "Authorization": "Basic " + base64.b64encode(b"chatops:snow-s3cret").decode(),

@@ -1,0 +1,1 @@
+"""Governance tests: approvals, the start gate, audit, calendar, storage failures."""

@@ -1,0 +1,1 @@
+"""Skill tests: the registry, manifests, connectors and their faked back ends."""
