@@ -186,6 +186,8 @@ class IncidentBook:
                 )
                 .values(deliveries=col(Alert.deliveries) + 1, last_received_at=now)
                 .returning(col(Alert.id), col(Alert.incident_id), col(Alert.starts_at))
+                # No ORM object of an alert is held here: nothing in the session to refresh.
+                .execution_options(synchronize_session=False)
             )
         ).first()
         return None if row is None else _Seen(row[0], row[1], row[2])
