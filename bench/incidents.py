@@ -98,7 +98,7 @@ def intake(count: int) -> None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 240  # a cold start trains the model
             while time.monotonic() < deadline:
                 try:
                     if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
