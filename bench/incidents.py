@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from bench.ack import free_port
 from bench.stats import latency_line
 
 TOKEN = "bench-alert-token"
+ROUNDS = 5
 PG = os.environ.get("CHATOPS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -96,7 +98,7 @@ def intake(count: int) -> None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 240  # a cold start trains the model
             while time.monotonic() < deadline:
                 try:
                     if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
@@ -180,17 +182,30 @@ def kpis(count: int) -> None:
             conn.execute(insert(Action.__table__), deploys)  # type: ignore[attr-defined]
         fill.dispose()
 
-        async def measure() -> float:
-            began = time.perf_counter()
-            await kpi.report(store, t0)
-            took = time.perf_counter() - began
+        async def measure() -> tuple[list[float], list[float]]:
+            took, floor = [], []
+            scan = text("SELECT count(*), max(started_at), max(resolved_at) FROM incidents")
+            await kpi.report(store, t0)  # warm: plans, caches, pages
+            for _ in range(ROUNDS):  # interleaved, so both see the same machine load
+                began = time.perf_counter()
+                await kpi.report(store, t0)
+                took.append(time.perf_counter() - began)
+                began = time.perf_counter()
+                async with store.transaction() as tx:
+                    (await tx.execute(scan)).one()
+                floor.append(time.perf_counter() - began)
             await store.close()
-            return took
+            return took, floor
 
-        took = asyncio.run(measure())
+        took, floor = asyncio.run(measure())
         print(
             f"   KPIs over {count:,} incidents and {count // 10:,} deploys on PostgreSQL: "
-            f"{took:.2f} s (target <= 1 s)"
+            f"median {statistics.median(took):.2f} s, best {min(took):.2f} s of {ROUNDS} "
+            "(target <= 1 s)"
+        )
+        print(
+            f"   floor: one pass over the same incidents (count, max): "
+            f"median {statistics.median(floor):.2f} s, best {min(floor):.2f} s"
         )
     finally:
         with admin.begin() as conn:

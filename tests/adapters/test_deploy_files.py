@@ -29,7 +29,11 @@ APP_ID = "11111111-2222-3333-4444-555555555555"
 def test_slack_manifest_matches_the_adapter() -> None:
     manifest = yaml.safe_load((ROOT / "deploy/slack/manifest.yaml").read_text())
     settings = manifest["settings"]
-    assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_mention", "message.im"]
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == [
+        "app_mention",
+        "message.channels",  # replies under an incident's card (chatbot/incidents/threads.py)
+        "message.im",
+    ]
     assert settings["interactivity"]["is_enabled"] is True
     urls = {
         settings["event_subscriptions"]["request_url"],
@@ -44,6 +48,7 @@ def test_slack_manifest_matches_the_adapter() -> None:
         [
             "app_mentions:read",
             "im:history",
+            "channels:history",
             "chat:write",
             "commands",
             "im:write",
