@@ -9,7 +9,7 @@ concurrent identical deliveries make one alert and one incident on any database.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -25,6 +25,7 @@ from chatbot.governance.clock import Clock, system_clock
 from chatbot.incidents.payloads import AlertStatus, Notice
 from chatbot.incidents.tables import Alert, Incident, IncidentEvent
 from chatbot.store.engine import Store, upsert_insert
+from chatbot.times import Zone, say
 
 
 class IncidentState(StrEnum):
@@ -87,6 +88,9 @@ class IncidentBook:
         self.store = store
         self.settings = settings
         self.clock = clock
+        # Whose clock a time is said on (Directory.zone, set by the runtime); UTC, named,
+        # where no directory is at hand (a command run without one).
+        self.zone_of: Callable[[str | None], Zone] = lambda _who: Zone("UTC", own=False)
 
     async def ingest(self, notices: Sequence[Notice]) -> Intake:
         opened: list[int] = []
@@ -254,15 +258,26 @@ class IncidentBook:
         channel = pick.channels.get(notice.service) or pick.channels.get("*")
         where = " ".join(part for part in (notice.service, notice.env) if part)
         ref = incident_ref(incident_id)
-        text = (
-            f"Incident {ref}: {_title(notice)}"
-            + (f" on {where}" if where else "")
-            + f", since {notice.starts_at:%H:%M} UTC."
-            + (f" {notice.annotations['summary']}." if notice.annotations.get("summary") else "")
-        )
+
+        def said(reader: str | None) -> str:
+            """The announcement on the reader's clock (the channel reads the default, named)."""
+            return (
+                f"Incident {ref}: {_title(notice)}"
+                + (f" on {where}" if where else "")
+                + f", since {say(notice.starts_at, self.zone_of(reader))}."
+                + (
+                    f" {notice.annotations['summary']}."
+                    if notice.annotations.get("summary")
+                    else ""
+                )
+            )
+
         offered = desk.remedies(self.settings, _title(notice), notice.service, notice.env)
         buttons = desk.card_buttons(incident_id, offered)
-        outbox.notify(tx, people, text, channel=channel, buttons=buttons)
+        if channel:
+            outbox.notify(tx, [], said(None), channel=channel, buttons=buttons)
+        for person in dict.fromkeys(people):
+            outbox.notify(tx, [person], said(person), buttons=buttons)
 
     async def _resolve_alert(
         self, tx: AsyncSession, alert: Alert, notice: Notice, now: datetime
