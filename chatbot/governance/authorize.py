@@ -53,7 +53,7 @@ class Authorizer:
             checks.ApprovalsValid(directory, rbac),
         ]
         if limiter is not None:
-            self.start_checks.append(checks.RateLimit(limiter))
+            self.start_checks.append(checks.RateLimit(limiter, directory))
         # Whom to ask, per permission: the directory is fixed for the process's life.
         self._ask: dict[str, str] = {}
 
@@ -131,7 +131,10 @@ class Authorizer:
             return Decision(Verdict.DENY, rule, refused.reason, decision.risk)
         if self.limiter is None:
             return decision
-        limited = await self.limiter.take(session, principal.name, spec.name, slots, self.clock())
+        zone = self.directory.zone(principal.name)
+        limited = await self.limiter.take(
+            session, principal.name, spec.name, slots, self.clock(), zone=zone
+        )
         if limited is None:
             return decision
         return Decision(

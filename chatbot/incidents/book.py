@@ -25,7 +25,7 @@ from chatbot.governance.clock import Clock, system_clock
 from chatbot.incidents.payloads import AlertStatus, Notice
 from chatbot.incidents.tables import Alert, Incident, IncidentEvent
 from chatbot.store.engine import Store, upsert_insert
-from chatbot.times import Zone, say
+from chatbot.times import UNKNOWN, Zone, say
 
 
 class IncidentState(StrEnum):
@@ -90,7 +90,7 @@ class IncidentBook:
         self.clock = clock
         # Whose clock a time is said on (Directory.zone, set by the runtime); UTC, named,
         # where no directory is at hand (a command run without one).
-        self.zone_of: Callable[[str | None], Zone] = lambda _who: Zone("UTC", own=False)
+        self.zone_of: Callable[[str | None], Zone] = lambda _who: UNKNOWN
 
     async def ingest(self, notices: Sequence[Notice]) -> Intake:
         opened: list[int] = []
