@@ -182,9 +182,9 @@ async def runtime(
             assistant.approvals.jobs = engine
             await engine.start()
             try:
-                yield dataclasses.replace(
-                    rt, incidents=IncidentBook(store, settings.incidents, clock)
-                )
+                book = IncidentBook(store, settings.incidents, clock)
+                book.zone_of = directory.zone  # announcements on each responder's clock
+                yield dataclasses.replace(rt, incidents=book)
             finally:
                 await engine.stop()
                 await assistant.approvals.finish.flush()

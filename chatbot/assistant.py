@@ -89,7 +89,9 @@ class Assistant(Conversing):
         self._question_ttl = timedelta(seconds=settings.limits.question_ttl_seconds)
         self.support = support.Support(registry, executor)
         self.schedules = Schedules(self.approvals)
-        self.incidents = IncidentDesk(IncidentBook(store, settings.incidents), authorizer.rbac)
+        book = IncidentBook(store, settings.incidents)
+        book.zone_of = directory.zone  # times on each reader's clock
+        self.incidents = IncidentDesk(book, authorizer.rbac)
         self.metrics = Metrics()  # this process's; the runtime shares it with executor, store
         from chatbot.jml.wiring import Jml  # joiners, movers, access reviews
 

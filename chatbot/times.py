@@ -56,6 +56,10 @@ class Zone:
     own: bool = True
 
 
+# Nobody's clock in particular (a channel, a terminal, no directory at hand): UTC, named.
+UNKNOWN = Zone("UTC", own=False)
+
+
 def _tz(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)

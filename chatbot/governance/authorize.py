@@ -53,7 +53,7 @@ class Authorizer:
             checks.ApprovalsValid(directory, rbac),
         ]
         if limiter is not None:
-            self.start_checks.append(checks.RateLimit(limiter))
+            self.start_checks.append(checks.RateLimit(limiter, directory))
 
     def may(self, principal: Principal, spec: SkillSpec) -> bool:
         """Whether the person may use the skill at all (for help and whoami)."""
@@ -129,7 +129,10 @@ class Authorizer:
             return Decision(Verdict.DENY, rule, refused.reason, decision.risk)
         if self.limiter is None:
             return decision
-        limited = await self.limiter.take(session, principal.name, spec.name, slots, self.clock())
+        zone = self.directory.zone(principal.name)
+        limited = await self.limiter.take(
+            session, principal.name, spec.name, slots, self.clock(), zone=zone
+        )
         if limited is None:
             return decision
         return Decision(

@@ -14,7 +14,7 @@ from datetime import datetime
 from chatbot import texts
 from chatbot.governance import actions
 from chatbot.store.tables import Action
-from chatbot.times import Zone, say
+from chatbot.times import UNKNOWN, Zone, say
 from chatbot.types import Button, ButtonStyle, ButtonValue, ButtonVerb, Reply, ReplyKind
 
 # A card's text for one reader: (the reader's zone, the requester's zone name) -> text. The
@@ -22,7 +22,6 @@ from chatbot.types import Button, ButtonStyle, ButtonValue, ButtonVerb, Reply, R
 Said = Callable[[Zone, str], str]
 # The card for one recipient (a person's name; None for the approvals channel).
 ForWhom = Callable[[str | None], str]
-UNKNOWN = Zone("UTC", own=False)
 # In an action's rule trace (audited): the request was asked for a time (schedules.py).
 TIMED = "; timed "
 

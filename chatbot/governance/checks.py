@@ -35,6 +35,7 @@ from chatbot.governance.rbac import DIRECT, Rbac, channel_kind
 from chatbot.identity import Directory
 from chatbot.store.tables import Action
 from chatbot.texts import MANAGER_PREFIX
+from chatbot.times import UNKNOWN
 from chatbot.types import Principal
 from skills.api import Requirement, SkillSpec
 
@@ -203,8 +204,8 @@ class RateLimit:
     """Requests are counted when asked; a start in a later period (a timed start, a long
     wait for approval) counts again in the period it runs in."""
 
-    def __init__(self, limiter: RateLimiter) -> None:
-        self.limiter = limiter
+    def __init__(self, limiter: RateLimiter, directory: Directory | None = None) -> None:
+        self.limiter, self.directory = limiter, directory
 
     async def check(self, tx: AsyncSession, attempt: Attempt) -> Refusal | None:
         if attempt.action is None or attempt.stage is not Stage.START:
@@ -216,6 +217,7 @@ class RateLimit:
             attempt.slots,
             attempt.now,
             counted_at=attempt.action.created_at,
+            zone=self.directory.zone(attempt.requester) if self.directory else UNKNOWN,
         )
         return None if limited is None else Refusal(limited.rule, limited.reason)
 

@@ -17,6 +17,7 @@ from chatbot.config import RateLimit
 from chatbot.governance.calendar import matches
 from chatbot.store.engine import upsert_insert
 from chatbot.store.tables import RateCount
+from chatbot.times import UNKNOWN, Zone, say
 
 PERIOD_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
@@ -43,13 +44,15 @@ class RateLimiter:
         slots: Mapping[str, str],
         now: datetime,
         counted_at: datetime | None = None,
+        zone: Zone = UNKNOWN,
     ) -> Limited | None:
         """Count one request against every matching limit; the first one exhausted denies.
 
         Runs inside the caller's transaction: a denial rolls nothing back by itself, so the
         caller keeps counts only for requests that go ahead (see Assistant._proceed).
         `counted_at`: when this action was already counted (its request); a limit whose
-        period still holds that moment is not counted twice.
+        period still holds that moment is not counted twice. `zone`: the requester's clock,
+        for when they may try again.
         """
         for index, limit in self._limits:
             if not matches(limit.skill, limit.where, skill, slots):
@@ -72,6 +75,6 @@ class RateLimiter:
                 return Limited(
                     f"rate_limits[{index}]",
                     f"you may run {skill} at most {limit.max} time(s) per {limit.per}; "
-                    f"try again after {again:%Y-%m-%d %H:%M} UTC",
+                    f"try again after {say(again, zone)}",
                 )
         return None

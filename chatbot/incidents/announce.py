@@ -118,15 +118,22 @@ class Announcer:
         pick = self.settings.incidents
         configured = pick.responders.get(incident.service) or pick.responders.get("*", ())
         names = list(dict.fromkeys([*configured, *team.people]))
-        text = desk.card_text(
-            incident_id,
-            incident.title,
-            incident.service,
-            incident.env,
-            incident.started_at,
-            await self._summary(incident_id),
-            _shown(self.directory, names),
-        )
+        summary, shown = await self._summary(incident_id), _shown(self.directory, names)
+
+        def said(reader: str | None) -> str:
+            """The card on the reader's clock (a channel reads UTC, named)."""
+            return desk.card_text(
+                incident_id,
+                incident.title,
+                incident.service,
+                incident.env,
+                incident.started_at,
+                summary,
+                shown,
+                zone=self.directory.zone(reader),
+            )
+
+        text = said(None)
         offered = desk.remedies(pick, incident.title, incident.service, incident.env)
         buttons = desk.card_buttons(incident_id, offered)
         await self._record(
@@ -134,7 +141,7 @@ class Announcer:
         )
         channel = pick.channels.get(incident.service) or pick.channels.get("*")
         cards = [Reply(text, buttons=buttons, channel=channel)] if channel else []
-        cards += [Reply(text, buttons=buttons, to=name) for name in names]
+        cards += [Reply(said(name), buttons=buttons, to=name) for name in names]
         for card in cards:
             for platform, conversation, message_id in await self.relay.announce(card):
                 await threads.remember(

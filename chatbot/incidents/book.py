@@ -26,6 +26,7 @@ from chatbot.incidents.states import (
 )
 from chatbot.incidents.tables import Alert, Incident, IncidentEvent
 from chatbot.store.engine import Store
+from chatbot.times import UNKNOWN
 
 __all__ = [
     "OPEN_STATES",
@@ -47,6 +48,9 @@ class IncidentBook(AlertRecording):
         self.store = store
         self.settings = settings
         self.clock = clock
+        # Whose clock a time is said on (Directory.zone, set by the runtime); UTC, named,
+        # where no directory is at hand (a command run without one).
+        self.zone_of = lambda _who: UNKNOWN
 
     async def move(self, incident_id: int, to: IncidentState, who: str) -> Incident:
         """A person's state change (acknowledge, mitigate, resolve, close)."""

@@ -22,6 +22,7 @@ from chatbot.errors import UserError
 from chatbot.governance import audit
 from chatbot.governance.rbac import Rbac
 from chatbot.incidents.book import IncidentBook, IncidentState, incident_ref
+from chatbot.times import UNKNOWN, Zone, say
 from chatbot.types import Button, ButtonStyle, ButtonValue, ButtonVerb, Principal
 from skills.builtin.catalog.incidents import INCIDENT_ACK as ACK
 from skills.builtin.catalog.incidents import INCIDENT_RESOLVE as RESOLVE
@@ -64,13 +65,15 @@ def card_text(
     starts_at: datetime,
     summary: str = "",
     responders: Sequence[str] = (),
+    zone: Zone = UNKNOWN,
 ) -> str:
-    """The card's words: what, where, since when, and who was asked to respond."""
+    """The card's words: what, where, since when (on the reader's clock), and who was asked
+    to respond."""
     where = " ".join(part for part in (service, env) if part)
     return (
         f"Incident {incident_ref(incident_id)}: {title}"
         + (f" on {where}" if where else "")
-        + f", since {starts_at:%H:%M} UTC."
+        + f", since {say(starts_at, zone)}."
         + (f" {summary}." if summary else "")
         + (f" {texts.responders_line(responders)}" if responders else "")
     )

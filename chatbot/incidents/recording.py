@@ -10,7 +10,7 @@ concurrent identical deliveries make one alert and one incident on any database.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,6 +33,7 @@ from chatbot.incidents.states import (
 )
 from chatbot.incidents.tables import Alert, Incident, IncidentEvent
 from chatbot.store.engine import Store, upsert_insert
+from chatbot.times import Zone
 
 
 class AlertRecording:
@@ -42,6 +43,8 @@ class AlertRecording:
     store: Store
     settings: IncidentSettings
     clock: Clock
+    # Whose clock a time is said on (Directory.zone, set by the runtime).
+    zone_of: Callable[[str | None], Zone]
 
     async def ingest(self, notices: Sequence[Notice]) -> Intake:
         opened: list[int] = []
@@ -231,17 +234,25 @@ class AlertRecording:
         pick = self.settings
         people = pick.responders.get(notice.service) or pick.responders.get("*", ())
         channel = pick.channels.get(notice.service) or pick.channels.get("*")
-        text = desk.card_text(
-            incident_id,
-            _title(notice),
-            notice.service,
-            notice.env,
-            notice.starts_at,
-            notice.annotations.get("summary", ""),
-        )
+
+        def said(reader: str | None) -> str:
+            """The card on the reader's clock (a channel reads UTC, named)."""
+            return desk.card_text(
+                incident_id,
+                _title(notice),
+                notice.service,
+                notice.env,
+                notice.starts_at,
+                notice.annotations.get("summary", ""),
+                zone=self.zone_of(reader),
+            )
+
         offered = desk.remedies(self.settings, _title(notice), notice.service, notice.env)
         buttons = desk.card_buttons(incident_id, offered)
-        outbox.notify(tx, people, text, channel=channel, buttons=buttons)
+        if channel:
+            outbox.notify(tx, [], said(None), channel=channel, buttons=buttons)
+        for person in dict.fromkeys(people):
+            outbox.notify(tx, [person], said(person), buttons=buttons)
 
     async def _resolve_alert(
         self, tx: AsyncSession, alert: _Seen, notice: Notice, now: datetime

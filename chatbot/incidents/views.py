@@ -9,7 +9,7 @@ from chatbot.incidents.changes import SuspectedChange, suspected_changes
 from chatbot.incidents.kpi import KpiReport
 from chatbot.incidents.postmortem import duration
 from chatbot.incidents.tables import Alert, Incident, IncidentEvent
-from chatbot.times import Zone, say
+from chatbot.times import UNKNOWN, Zone, say
 
 
 def incident_json(incident: Incident) -> dict[str, object]:
@@ -43,7 +43,7 @@ def incident_line(incident: Incident, zone: Zone | None = None) -> str:
     reader, says UTC)."""
     assert incident.id is not None
     where = " ".join(part for part in (incident.service, incident.env) if part)
-    since = say(incident.started_at, zone or Zone("UTC", own=False))
+    since = say(incident.started_at, zone or UNKNOWN)
     ref = incident_ref(incident.id)
     return f"{ref}  {incident.state:<12}  {incident.title}  {where}  since {since}"
 

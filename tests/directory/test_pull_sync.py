@@ -5,14 +5,19 @@ vendors' documented APIs, checked against the contracts (tests/fakes/vendors.py)
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 
+from chatbot import cli
 from chatbot.config import DirectorySyncSettings, IdentitySettings, Settings
 from chatbot.directory.sync import sync_now
 from chatbot.jobs import functions
@@ -222,3 +227,63 @@ async def test_people_groups_and_managers_come_from_entra_id(
         ivan = chat.assistant.directory.find("ivan@example.com")
         assert ivan is not None and ivan.manager == "judy@example.com"
         assert "developer" in ivan.roles
+
+
+# -- from a terminal: `chatops directory sync` -----------------------------------------------
+
+
+@asynccontextmanager
+async def served(fake: FakeOkta) -> AsyncIterator[str]:
+    """The fake on a real local port (the CLI builds its own HTTP client): requests reach it
+    as they would reach acme.okta.com, and its `next` links point back here."""
+
+    async def route(request: web.Request) -> web.Response:
+        url = httpx.URL(str(request.url)).copy_with(scheme="https", host="acme.okta.com", port=None)
+        answer = fake(httpx.Request(request.method, url, headers=dict(request.headers)))
+        headers = {k: v for k, v in answer.headers.items() if k in ("content-type", "link")}
+        if "link" in headers:
+            headers["link"] = headers["link"].replace(OKTA, base)
+        return web.Response(status=answer.status_code, body=answer.content, headers=headers)
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", route)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    try:
+        yield base
+    finally:
+        await runner.cleanup()
+
+
+async def test_sync_from_a_terminal(
+    tmp_path: Path,
+    database_url: str,
+    okta: FakeOkta,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CHATOPS_DATABASE_URL", database_url)
+    monkeypatch.setenv("CHATOPS_DATA_DIR", str(tmp_path))
+    off = await asyncio.to_thread(cli.main, ["directory", "sync"])
+    assert off == 2 and "directory sync is off" in capsys.readouterr().err
+    monkeypatch.setenv("CHATOPS_SECRET__OKTA__TOKEN", "okta-s3cret-123")
+    async with served(okta) as base:
+        config = tmp_path / "chatops.toml"
+        config.write_text(
+            '[identity]\ndomains = ["example.com"]\n'
+            '[identity.group_roles]\n"Engineering" = ["developer"]\n'
+            '[identity.sync]\nsource = "okta"\n'
+            f'[connectors.okta]\nbase_url = "{base}"\nattempts = 1\n'
+        )
+        code = await asyncio.to_thread(
+            cli.main, ["--config", str(config), "directory", "sync", "--json"]
+        )
+        out = capsys.readouterr().out.strip().splitlines()[-1]
+        report = json.loads(out)
+        assert code == 0 and len(report["created"]) == 3, out
+        assert report["groups_created"] == ["Engineering"]
+        code = await asyncio.to_thread(cli.main, ["--config", str(config), "directory", "sync"])
+        assert code == 0 and "nothing changed (4 up to date)" in capsys.readouterr().out

@@ -10,9 +10,12 @@ from datetime import UTC, datetime
 import pytest
 
 from chatbot.config import ConversationSettings, Settings
+from chatbot.governance import outbox
+from chatbot.incidents.payloads import Source, parse
 from chatbot.testing import Chat, chat_harness, text_of
 from chatbot.times import Zone, say
 from intents import Understander
+from tests.incidents.payloads import alert, alertmanager
 
 ZONES = {"bob": "America/New_York", "carol": "Europe/Berlin"}
 
@@ -27,8 +30,15 @@ async def chat(
     }
     # bob may deploy to production, with a release manager's approval (carol's).
     people["bob"] = people["bob"].model_copy(update={"roles": ("release-manager",)})
+    incidents = settings.incidents.model_copy(
+        update={"responders": {"*": ("bob", "carol")}, "channels": {"*": "C0INCIDENTS"}}
+    )
     custom = settings.model_copy(
-        update={"people": people, "conversation": ConversationSettings(timezone="Asia/Tokyo")}
+        update={
+            "people": people,
+            "conversation": ConversationSettings(timezone="Asia/Tokyo"),
+            "incidents": incidents,
+        }
     )
     async with chat_harness(custom, database_url, understander) as harness:
         yield harness
@@ -69,3 +79,16 @@ async def test_the_requester_reads_their_own_clock_and_the_approver_theirs(chat:
 async def test_a_person_without_a_zone_reads_the_default_named(chat: Chat) -> None:
     asked = await chat.say("dave", "restart web in dev in 30 minutes")
     assert "Asia/Tokyo (" in asked[0].text and "UTC)" in asked[0].text, asked[0].text
+
+
+async def test_an_incident_is_announced_on_each_responders_clock(chat: Chat) -> None:
+    started = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    notices = parse(Source.ALERTMANAGER, alertmanager([alert("firing", started)]))
+    await chat.runtime.incidents.ingest(notices)
+    bob = text_of(await chat.assistant.approvals.deliver("bob"))
+    carol = text_of(await chat.assistant.approvals.deliver("carol"))
+    assert "since Mon 30 Nov 05:00." in bob, bob
+    assert "since Mon 30 Nov 11:00." in carol, carol
+    async with chat.runtime.store.transaction() as tx:
+        posted = [n.text for n in await outbox.pending(tx) if n.channel == "C0INCIDENTS"]
+    assert any("19:00 Asia/Tokyo (10:00 UTC)" in t for t in posted), posted

@@ -228,7 +228,7 @@ async def test_rate_limit_is_per_person_and_shared_by_replicas(make_chat: MakeCh
     await other.say("alice", "cancel")
     limited = await one.say("alice", "reset my vpn")
     assert limited[0].kind is ReplyKind.ERROR
-    assert "at most 2 time(s) per hour; try again after 2026-12-01 11:00 UTC" in limited[0].text
+    assert "at most 2 time(s) per hour; try again after Tue 01 Dec 11:00 UTC" in limited[0].text
     assert (await one.say("erin", "reset my vpn"))[0].kind is ReplyKind.CONFIRM  # per person
     dry = await one.say("alice", "reset my vpn --dry-run")
     assert dry[0].kind is ReplyKind.RESULT  # a dry run does nothing, so it is not counted
