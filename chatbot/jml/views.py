@@ -35,7 +35,7 @@ async def campaigns(store: Store) -> list[dict[str, object]]:
             await tx.exec(select(ReviewCampaign).order_by(col(ReviewCampaign.id).desc()))
         ).all()
         items = (await tx.exec(select(ReviewItem))).all()
-    rows = []
+    rows: list[dict[str, object]] = []
     for c in found:
         mine = [i for i in items if i.campaign_id == c.id]
         rows.append(
