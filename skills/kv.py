@@ -19,7 +19,7 @@ class StoreKeyValue:
         self.store, self.namespace = store, namespace
 
     async def get(self, key: str, default: Any = None) -> Any:
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:  # a read never queues for the write lock
             item = await session.get(KVItem, (self.namespace, key))
             return default if item is None else json.loads(item.value)
 
@@ -39,7 +39,7 @@ class StoreKeyValue:
                 await session.delete(item)
 
     async def items(self, prefix: str = "") -> dict[str, Any]:
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             rows = await session.exec(
                 select(KVItem)
                 .where(KVItem.namespace == self.namespace, col(KVItem.key).startswith(prefix))

@@ -185,7 +185,7 @@ class Approvals:
 
     async def _clear(self, requester: str, message: Message) -> None:
         async with self.finish.store.transaction() as tx:
-            await dialogue.clear(tx, f"{requester}|{message.platform}|{message.channel}")
+            await dialogue.clear(tx, _conversation(requester, message))
 
     async def confirm(self, principal: Principal, message: Message, action_id: int) -> list[Reply]:
         action = await self.finish.load(action_id)
@@ -193,13 +193,14 @@ class Approvals:
             return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
         if action.requester != principal.name:
             return [Reply(texts.NOT_YOURS.format(who=action.requester), ReplyKind.ERROR)]
-        await self._clear(principal.name, message)
-        if self.finish.is_expired(action):
-            return await self.finish.expire_on_access(principal, message, action)
-        if action.approvals_needed > 0:
+        if self.finish.is_expired(action) or action.approvals_needed > 0:
+            await self._clear(principal.name, message)
+            if self.finish.is_expired(action):
+                return await self.finish.expire_on_access(principal, message, action)
             return await self._send_for_approval(principal, message, action)
         confirmed = record(principal.name, message, "action.confirmed", action, State.RUNNING)
-        async with self.finish.store.transaction() as tx:
+        async with self.finish.store.transaction() as tx:  # the question closes as it starts
+            await dialogue.clear(tx, _conversation(principal.name, message))
             began = await self.finish.begin(
                 tx, action_id, {State.AWAITING_CONFIRMATION}, principal.name, message, confirmed
             )
@@ -211,10 +212,10 @@ class Approvals:
             return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
         if action.requester != principal.name:
             return [Reply(texts.NOT_YOURS.format(who=action.requester), ReplyKind.ERROR)]
-        await self._clear(principal.name, message)
         event = record(principal.name, message, "action.cancelled", action, State.CANCELLED)
         waiting = {State.AWAITING_CONFIRMATION, State.AWAITING_APPROVAL}
-        async with self.finish.store.transaction() as tx:
+        async with self.finish.store.transaction() as tx:  # the question closes with the move
+            await dialogue.clear(tx, _conversation(principal.name, message))
             moved = await actions.transition(tx, action_id, waiting, State.CANCELLED, event)
         if moved is None:
             return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
@@ -282,3 +283,8 @@ class Approvals:
         )
         card = cards.card(moved, what=self.finish.what(moved))
         return [Reply(sent, action_id=moved.id), *self.finish.route(moved, card)]
+
+
+def _conversation(requester: str, message: Message) -> str:
+    """The key of the requester's conversation where the answer came from."""
+    return f"{requester}|{message.platform}|{message.channel}"

@@ -118,7 +118,9 @@ class Finisher:
         await audit.append(tx, event)
 
     async def load(self, action_id: int) -> Action | None:
-        async with self.store.transaction() as tx:
+        """The action as it is now, for a first look; every move re-reads it under its lock.
+        A read, not a write transaction: on SQLite it never queues for the write lock."""
+        async with self.store.read() as tx:
             return await actions.get(tx, action_id)
 
     def is_expired(self, action: Action) -> bool:
