@@ -182,7 +182,8 @@ class TeamsAdapter:
         principal = self.runtime.assistant.directory.resolve(message)
         await self._remember_where(activity, principal.name, principal.guest)
         try:  # "typing…" while the pipeline works; a channel without it must not stop the turn
-            await turn.send_activity(Activity(type=ActivityTypes.typing))
+            if not message.ambient:  # chatter in a thread is not waiting for an answer
+                await turn.send_activity(Activity(type=ActivityTypes.typing))
         except Exception as exc:
             log.info("teams: typing indicator refused: %s", exc)
         replies = await self.runtime.assistant.handle(message)
