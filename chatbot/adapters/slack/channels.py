@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -25,6 +26,8 @@ from chatbot.store.engine import Store
 
 log = logging.getLogger(__name__)
 TTL = 600.0  # seconds a channel's name is trusted before asking Slack again
+# Slack said no, or could not be reached: names stay as they are, nothing fails because of it.
+UNREACHABLE = (SlackApiError, aiohttp.ClientError, TimeoutError)
 
 
 class SlackChannels:
@@ -49,7 +52,7 @@ class SlackChannels:
             return cached[0]
         try:
             found = (await self.client.conversations_info(channel=channel_id))["channel"]
-        except SlackApiError as exc:
+        except UNREACHABLE as exc:
             log.warning("slack: conversations.info %s failed: %s", channel_id, _error(exc))
             name = cached[0] if cached else None
             self._names[channel_id] = (name, self.clock() + self.ttl)  # not asked per message
@@ -91,7 +94,7 @@ class SlackChannels:
                         unknown.append(entry)
                 elif channel_names.SLACK_ID.match(entry.lstrip("#")):
                     await self.name_of(entry.lstrip("#"))
-            except SlackApiError as exc:
+            except UNREACHABLE as exc:
                 log.warning("slack: could not resolve channel %s: %s", entry, _error(exc))
                 unknown.append(entry)
         if unknown:
@@ -110,5 +113,8 @@ class SlackChannels:
         return True
 
 
-def _error(exc: SlackApiError) -> str:
-    return str(exc.response.get("error", "") if exc.response is not None else exc)
+def _error(exc: BaseException) -> str:
+    """Slack's error code, or the kind of network failure (never a token or a body)."""
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        return str(exc.response.get("error", ""))
+    return type(exc).__name__
