@@ -44,7 +44,9 @@ def jml_settings(settings: Settings) -> Settings:
     return settings.model_copy(
         update={
             "scim": ScimSettings(token=SecretStr(TOKEN), max_results=50),
-            "identity": IdentitySettings(domains=("example.com",)),
+            "identity": IdentitySettings(
+                domains=("example.com",), group_roles={"Release": ("release-manager",)}
+            ),
             "bundles": BUNDLES,
             "jml": JmlSettings(onboard_as="dave", review_remind_hours=1, review_escalate_hours=2),
         }

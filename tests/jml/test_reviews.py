@@ -127,3 +127,28 @@ def test_a_leaver_loses_their_bundle_items_too(client: TestClient) -> None:
     assert members(client, "jenkins") == []
     told = text_of(inbox(client, "boss-of-nina@example.com"))
     assert "github" in told and "removed from the acme-developers group" in told, told
+
+
+def test_an_item_left_unanswered_is_escalated_to_the_reviewers_manager(
+    client: TestClient,
+) -> None:
+    from datetime import timedelta
+
+    from tests.directory.conftest import new_group
+
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    vp = new_user(client, "vp@example.com")
+    extra = {ENTERPRISE: {"manager": {"value": vp["id"]}}}
+    rm = new_user(client, "rm@example.com", schemas=[USER, ENTERPRISE], **extra)
+    new_group(client, "Release", [rm["id"]])
+    new_user(client, "kim@example.com")
+    _grant(client, "kim@example.com", "jenkins")  # jenkins: owned by release managers
+    campaign = run(client, lambda: rt.assistant.jml.reviews.start("jenkins", "dave"))
+    assert "rm@example.com" in campaign.reviewers
+    later = utcnow() + timedelta(hours=3)
+    assert run(client, lambda: rt.assistant.jml.reviews.remind(later)) == 1
+    cards = [c for c in inbox(client, "vp@example.com") if c.buttons]
+    assert cards and "reviewer's manager" in text_of(cards)
+    said = text_of(say(client, "vp@example.com", press=button(cards, "Revoke")))
+    assert "revoked" in said, said
+    assert members(client, "jenkins") == []
