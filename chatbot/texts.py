@@ -508,6 +508,8 @@ HELPFUL = "Was this helpful?"
 THUMB_UP = "Helpful"
 THUMB_DOWN = "Not helpful"
 FEEDBACK_THANKS = "Thanks for telling me."
+# A card the reader may still decide on (keyed by the card's kind).
+YOUR_TURN = {"confirm": "Waiting for you to confirm", "approval": "Waiting for your decision"}
 # Where a request stands, as its card says (keyed by the action's state).
 CARD_STATES = {
     "awaiting_confirmation": "Waiting for the requester to confirm",

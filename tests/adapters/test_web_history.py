@@ -76,7 +76,7 @@ def test_the_requester_gets_the_outcome_and_the_approver_only_the_card(
         "Who decides": "you",
         "Expires": facts(card)["Expires"],
     }
-    assert card["card"]["open"] and card["card"]["status"] == "Waiting for approval"
+    assert card["card"]["open"] and card["card"]["status"] == "Waiting for your decision"
     approved = say(client, "dave", press=button(card, "Approve"))
     assert "You approved request #1." in [r["text"] for r in approved["replies"]]
 

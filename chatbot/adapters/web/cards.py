@@ -141,9 +141,10 @@ def shown(kind: str, card: Facts, reader: Reader) -> dict[str, Any]:
         lines.append((texts.CARD_VOTES, ", ".join(reader.called(v) for v in card.votes)))
     if card.expires_at and state in (State.AWAITING_CONFIRMATION, State.AWAITING_APPROVAL):
         lines.append((texts.CARD_EXPIRES, local_time(card.expires_at, reader.zone)))
+    open_ = is_open(kind, card, reader)
     return {
         "facts": [{"label": label, "value": value} for label, value in lines],
-        "status": texts.card_status(state),
+        "status": texts.YOUR_TURN[kind] if open_ else texts.card_status(state),
         "state": state,
-        "open": is_open(kind, card, reader),
+        "open": open_,
     }

@@ -72,14 +72,34 @@ function buttonsPart(li, entry) {
   li.appendChild(row);
 }
 
+// A thumb drawn here (no icon font, no emoji font needed): Material Design's "thumb up"
+// outline (Apache-2.0); "down" is the same, turned over by the style sheet.
+const THUMB = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+
+function thumb() {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "20");
+  svg.setAttribute("height", "20");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", THUMB);
+  path.setAttribute("fill", "currentColor");
+  svg.appendChild(path);
+  return svg;
+}
+
 function feedbackPart(li, entry) {
   const fb = entry.feedback;
   const row = node("div", "feedback");
   row.setAttribute("role", "group");
   row.setAttribute("aria-label", fb.ask || "Rate this answer");
   if (fb.ask) row.appendChild(node("span", "", fb.ask));
-  for (const [verdict, label, face] of [["up", fb.up, "👍"], ["down", fb.down, "👎"]]) {
-    const btn = node("button", "thumb " + verdict, face);
+  for (const [verdict, label] of [["up", fb.up], ["down", fb.down]]) {
+    const btn = node("button", "thumb " + verdict);
+    btn.appendChild(thumb());
     btn.type = "button";
     btn.setAttribute("aria-label", label);
     btn.title = label;
