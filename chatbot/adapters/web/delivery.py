@@ -162,20 +162,35 @@ class WebChat:
 
     # -- what waits elsewhere -----------------------------------------------------------------
 
-    async def take(self, person: str) -> list[Reply]:
-        """Notifications waiting in the outbox, and approval cards this person may decide
-        that their conversation does not show yet, into their conversation; the
-        notifications, for `POST /api/inbox`, which hands them over as well."""
+    async def take(self, person: str, cards_too: bool = True) -> list[Reply]:
+        """Notifications waiting in the outbox, and (`cards_too`) approval cards this person
+        may decide that their conversation does not show yet (a request asked on Slack or in
+        a terminal), into their conversation; the notifications, for `POST /api/inbox`,
+        which hands them over as well. Reads only, unless something is to be kept."""
         async with self.store.read() as tx:
             waiting = bool(await outbox.pending(tx, person))
         notes = await self.approvals.deliver(person) if waiting else []
-        principal = self.directory.find(person)
-        waiting_cards = await self.approvals.inbox(principal) if principal else []
-        have = await history.carded(self.store, person, [c.action_id or 0 for c in waiting_cards])
-        missing = [c for c in waiting_cards if c.action_id not in have]
+        missing = await self._cards_missing(person) if cards_too else []
         if notes or missing:
             await self.deliver(person, [*notes, *missing])
         return notes
+
+    async def _cards_missing(self, person: str) -> list[Reply]:
+        finish = self.approvals.finish
+        async with self.store.read() as tx:
+            mine = [
+                a
+                for a in await actions.waiting_for_approval(tx)
+                if person in finish.approvers(a) and not finish.is_expired(a)
+            ]
+        have = await history.carded(self.store, person, [a.id or 0 for a in mine])
+        missing = []
+        for action in (a for a in mine if a.id not in have):
+            async with self.store.read() as tx:
+                votes = tuple(await actions.approvals(tx, action.id or 0))
+            if person not in votes:
+                missing.append(self.approvals.voting.card(action, votes=votes))
+        return missing
 
     # -- what the screen shows ----------------------------------------------------------------
 

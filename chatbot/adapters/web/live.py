@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 from collections import defaultdict
@@ -24,6 +25,7 @@ from chatbot.governance import storage
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 3.0
+CARDS_EVERY = 10  # turns: cards asked on another platform show within half a minute
 RETRY_MS = 3000
 
 
@@ -61,8 +63,9 @@ class Source(Protocol):
 
     hub: Hub
 
-    async def take(self, person: str) -> Sequence[object]:
-        """Bring what waits elsewhere for this person into their conversation."""
+    async def take(self, person: str, cards_too: bool = True) -> Sequence[object]:
+        """Bring what waits elsewhere for this person into their conversation (`cards_too`:
+        approval cards asked elsewhere as well, a larger read done less often)."""
         ...
 
     async def changes(self, person: str, after: int) -> tuple[list[Change], int]:
@@ -76,10 +79,10 @@ async def stream(
     """The person's conversation from `after` on, for as long as the client listens."""
     yield ServerSentEvent(comment="connected", retry=RETRY_MS)
     with source.hub.listening(person) as woken:
-        while True:
+        for turn in itertools.count():
             woken.clear()
             try:
-                await source.take(person)
+                await source.take(person, cards_too=turn % CARDS_EVERY == 0)
                 changes, after = await source.changes(person, after)
             except Exception as exc:
                 if not storage.unavailable(exc):
