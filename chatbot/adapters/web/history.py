@@ -17,7 +17,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Row, Table, func
+from sqlalchemy import select as rows_of
 from sqlmodel import col, select
 
 from chatbot.governance.redaction import redact
@@ -26,6 +27,9 @@ from chatbot.store.tables import WebEntry
 from chatbot.types import Button, ButtonStyle, ReplyKind, utcnow
 
 RECENT = 200  # entries a reload shows
+# Reads take plain rows (no ORM objects): a reload of 200 entries is mostly this.
+TABLE: Table = WebEntry.__table__  # type: ignore[attr-defined]
+C = TABLE.c
 BATCH = 500  # rows a stream sends at once
 
 
@@ -93,7 +97,7 @@ def _row(person: str, change: Change, entry: Entry) -> WebEntry:
     )
 
 
-def _step(row: WebEntry) -> Step:
+def _step(row: WebEntry | Row[Any]) -> Step:
     buttons = tuple(
         Button(b["label"], b["value"], ButtonStyle(b["style"])) for b in json.loads(row.buttons)
     )
@@ -125,45 +129,34 @@ async def append(store: Store, rows: Sequence[tuple[str, Change, Entry]]) -> lis
 async def recent(store: Store, person: str, limit: int = RECENT) -> tuple[list[Entry], int]:
     """The person's last entries, each as it now stands, oldest first; and the cursor."""
     newest = (
-        select(WebEntry)
-        .where(WebEntry.person == person, WebEntry.change == Change.NEW)
-        .order_by(col(WebEntry.id).desc())
+        rows_of(TABLE)
+        .where(C.person == person, C.change == Change.NEW.value)
+        .order_by(C.id.desc())
         .limit(limit)
     )
     async with store.read() as tx:
-        rows = list(reversed((await tx.exec(newest)).all()))
-        cursor = (
-            await tx.exec(select(func.max(WebEntry.id)).where(WebEntry.person == person))
-        ).one()
-        later: list[WebEntry] = []
+        rows = list(reversed((await tx.execute(newest)).all()))
+        cursor = (await tx.execute(rows_of(func.max(C.id)).where(C.person == person))).scalar()
+        later: list[Row[Any]] = []
         if rows:
             updates = (
-                select(WebEntry)
-                .where(
-                    WebEntry.person == person,
-                    WebEntry.change == Change.UPDATE,
-                    col(WebEntry.id) > rows[0].id,
-                )
-                .order_by(col(WebEntry.id))
+                rows_of(TABLE)
+                .where(C.person == person, C.change == Change.UPDATE.value, C.id > rows[0].id)
+                .order_by(C.id)
             )
-            later = list((await tx.exec(updates)).all())
-    entries = {row.ref: _step(row).entry for row in rows}
+            later = list((await tx.execute(updates)).all())
+    latest = {row.ref: row for row in rows}
     for row in later:
-        if row.ref in entries:
-            entries[row.ref] = _step(row).entry
-    return list(entries.values()), int(cursor or 0)
+        if row.ref in latest:
+            latest[row.ref] = row
+    return [_step(row).entry for row in latest.values()], int(cursor or 0)
 
 
 async def since(store: Store, person: str, after: int, limit: int = BATCH) -> list[Step]:
     """Every row of this person's conversation after the cursor, in order."""
-    query = (
-        select(WebEntry)
-        .where(WebEntry.person == person, col(WebEntry.id) > after)
-        .order_by(col(WebEntry.id))
-        .limit(limit)
-    )
+    query = rows_of(TABLE).where(C.person == person, C.id > after).order_by(C.id).limit(limit)
     async with store.read() as tx:
-        return [_step(row) for row in (await tx.exec(query)).all()]
+        return [_step(row) for row in (await tx.execute(query)).all()]
 
 
 async def about(store: Store, action_ids: Iterable[int]) -> list[Step]:
