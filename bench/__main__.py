@@ -15,6 +15,7 @@ MODULES = (
     "bench.directory",
     "bench.offboard",
     "bench.cli",
+    "bench.web",
 )
 
 

@@ -1,84 +1,250 @@
-// The web chat: no build step. Replies come from /api/chat; buttons send their value back.
+// The web chat: no build step, nothing from elsewhere. The server keeps each person's own
+// conversation: the page reads it (/api/history), follows it live (server-sent events from
+// /events; polling only where those are not available), and shows each entry once, replacing
+// it in place when the server sends an update for the same id (a card after a decision).
 "use strict";
 const person = document.getElementById("person");
 const list = document.getElementById("messages");
 const form = document.getElementById("composer");
 const input = document.getElementById("text");
-const inbox = document.getElementById("inbox");
-const inboxItems = document.getElementById("inbox-items");
+const announcer = document.getElementById("announcer");
+const connection = document.getElementById("connection");
+const REMEMBERED = "chatops.person";
+const POLL_MS = 5000;
 
-function bubble(text, cls) {
+let picker = true;     // demo mode: the person comes from the picker
+let cursor = 0;        // the last change of this person's conversation the page has
+let stream = null;     // the EventSource
+let poller = null;     // the polling fallback's timer
+let generation = 0;    // bumped on every switch: late answers for someone else are dropped
+
+function params(extra) {
+  const p = new URLSearchParams(extra || {});
+  if (picker && person.value) p.set("as", person.value);
+  return p.toString();
+}
+
+function say(status) {
+  connection.textContent = status || "";
+  connection.hidden = !status;
+}
+
+function announce(text) {
+  const line = document.createElement("p");
+  line.textContent = text;
+  announcer.appendChild(line);
+  while (announcer.childElementCount > 5) announcer.firstElementChild.remove();
+}
+
+function node(tag, cls, text) {
+  const el = document.createElement(tag);
+  if (cls) el.className = cls;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+function cardPart(li, card) {
+  li.classList.add("card");
+  if (!card.open) li.classList.add("closed");
+  li.appendChild(node("p", "card-status", card.status));
+  const facts = node("dl", "facts");
+  for (const fact of card.facts) {
+    facts.appendChild(node("dt", "", fact.label));
+    facts.appendChild(node("dd", "", fact.value));
+  }
+  li.appendChild(facts);
+}
+
+function buttonsPart(li, entry) {
+  const row = node("div", "buttons");
+  row.setAttribute("role", "group");
+  row.setAttribute("aria-label", "Choices");
+  for (const b of entry.buttons) {
+    const btn = node("button", b.style, b.label);
+    btn.type = "button";
+    btn.addEventListener("click", () => {
+      row.querySelectorAll("button").forEach(x => { x.disabled = true; });
+      send({press: b.value}, null);
+      input.focus();
+    });
+    row.appendChild(btn);
+  }
+  li.appendChild(row);
+}
+
+// A thumb drawn here (no icon font, no emoji font needed): Material Design's "thumb up"
+// outline (Apache-2.0); "down" is the same, turned over by the style sheet.
+const THUMB = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+
+function thumb() {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "20");
+  svg.setAttribute("height", "20");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", THUMB);
+  path.setAttribute("fill", "currentColor");
+  svg.appendChild(path);
+  return svg;
+}
+
+function feedbackPart(li, entry) {
+  const fb = entry.feedback;
+  const row = node("div", "feedback");
+  row.setAttribute("role", "group");
+  row.setAttribute("aria-label", fb.ask || "Rate this answer");
+  if (fb.ask) row.appendChild(node("span", "", fb.ask));
+  for (const [verdict, label] of [["up", fb.up], ["down", fb.down]]) {
+    const btn = node("button", "thumb " + verdict);
+    btn.appendChild(thumb());
+    btn.type = "button";
+    btn.setAttribute("aria-label", label);
+    btn.title = label;
+    btn.setAttribute("aria-pressed", String(fb.verdict === verdict));
+    btn.addEventListener("click", () => rate(entry.id, verdict, row));
+    row.appendChild(btn);
+  }
+  li.appendChild(row);
+}
+
+function render(entry) {
   const li = document.createElement("li");
-  li.className = cls;
-  li.textContent = text;
-  list.appendChild(li);
-  li.scrollIntoView({block: "end"});
+  li.id = "entry-" + entry.id;
+  li.className = entry.from === "person" ? "me" : "bot " + entry.kind;
+  li.appendChild(node("p", "text", entry.text));
+  if (entry.card) cardPart(li, entry.card);
+  if (entry.buttons.length) buttonsPart(li, entry);
+  if (entry.feedback) feedbackPart(li, entry);
   return li;
 }
 
-function renderReply(reply, container) {
-  const li = document.createElement("li");
-  li.className = "bot " + reply.kind;
-  li.textContent = (reply.to ? "(to " + reply.to + ") " : "") + reply.text;
-  if (reply.buttons.length) {
-    const row = document.createElement("div");
-    row.className = "buttons";
-    for (const b of reply.buttons) {
-      const btn = document.createElement("button");
-      btn.type = "button";
-      btn.textContent = b.label;
-      btn.className = b.style;
-      btn.addEventListener("click", () => {
-        row.querySelectorAll("button").forEach(x => x.disabled = true);
-        send({press: b.value}, b.label);
-      });
-      row.appendChild(btn);
-    }
-    li.appendChild(row);
+// Show an entry: a new one at the end, an update in place (keeping keyboard focus nearby).
+function upsert(entry, live) {
+  const li = render(entry);
+  const old = document.getElementById(li.id);
+  if (old) {
+    const focused = old.contains(document.activeElement);
+    old.replaceWith(li);
+    if (focused) (li.querySelector("button:not(:disabled)") || input).focus();
+    return;
   }
-  container.appendChild(li);
+  list.appendChild(li);
   li.scrollIntoView({block: "end"});
+  if (live && entry.from === "assistant") announce(entry.text);
+}
+
+function local(text, cls) {  // shown, not kept: an error talking to the server
+  const li = node("li", cls);
+  li.appendChild(node("p", "text", text));
+  list.appendChild(li);
+  li.scrollIntoView({block: "end"});
+  if (cls.includes("bot")) announce(text);
+  return li;
 }
 
 async function send(payload, shown) {
-  bubble(shown, "me");
-  const body = Object.assign({as: person.value}, payload);
+  const mine = generation;
+  const pending = shown ? local(shown, "me pending") : null;
+  const body = Object.assign(picker ? {as: person.value} : {}, payload);
   try {
     const res = await fetch("/api/chat", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
     const data = await res.json();
-    if (!res.ok) { bubble(data.error || ("error " + res.status), "bot error"); return; }
-    for (const reply of data.replies) renderReply(reply, list);
+    if (mine !== generation) return;
+    if (pending) pending.remove();
+    if (!res.ok) { local(data.error || ("error " + res.status), "bot error"); return; }
+    for (const entry of data.entries) upsert(entry, true);
   } catch (err) {
-    bubble("The assistant cannot be reached: " + err, "bot error");
+    if (pending) pending.remove();
+    local("The assistant cannot be reached: " + err, "bot error");
   }
-  loadInbox();
 }
 
-async function loadInbox() {
-  if (!person.value) return;
-  // A POST: it hands over (and so consumes) the notifications waiting for this person.
-  const res = await fetch("/api/inbox", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({as: person.value})});
+async function rate(id, verdict, row) {
+  const body = Object.assign(picker ? {as: person.value} : {}, {reply: id, verdict: verdict});
+  const res = await fetch("/api/feedback", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
   if (!res.ok) return;
-  const data = await res.json();
-  inboxItems.replaceChildren();
-  for (const card of data.replies) renderReply(card, inboxItems);
-  inbox.hidden = data.replies.length === 0;
-  // Things no conversation was waiting for (an approval expired, a restart interrupted an
-  // action) arrive once through the outbox.
-  for (const note of data.notifications || []) renderReply(note, list);
+  row.querySelectorAll("button.thumb").forEach(b => {
+    b.setAttribute("aria-pressed", String(b.classList.contains(verdict)));
+  });
+}
+
+function take(data) {
+  for (const entry of data.entries) upsert(entry, true);
+  cursor = Math.max(cursor, data.cursor);
+}
+
+function follow() {
+  if (!window.EventSource) { poll(); return; }
+  const mine = generation;
+  stream = new EventSource("/events?" + params({after: cursor}));
+  const onChange = (event) => {
+    if (mine !== generation) return;
+    cursor = Math.max(cursor, Number(event.lastEventId) || cursor);
+    upsert(JSON.parse(event.data), true);
+  };
+  stream.addEventListener("entry", onChange);
+  stream.addEventListener("update", onChange);
+  stream.addEventListener("open", () => say(""));
+  stream.addEventListener("error", () => {
+    if (mine !== generation) return;
+    if (stream.readyState === EventSource.CLOSED) { stream = null; poll(); return; }
+    say("Reconnecting…");  // the browser retries by itself, from the last change it had
+  });
+}
+
+function poll() {  // the fallback: take notifications, then read what changed
+  const mine = generation;
+  const once = async () => {
+    try {
+      await fetch("/api/inbox", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(picker ? {as: person.value} : {})});
+      const res = await fetch("/api/history?" + params({after: cursor}));
+      if (res.ok && mine === generation) { take(await res.json()); say(""); }
+    } catch (err) {
+      say("The assistant cannot be reached; trying again…");
+    }
+  };
+  once();
+  poller = setInterval(once, POLL_MS);
+}
+
+function stop() {
+  generation += 1;
+  if (stream) { stream.close(); stream = null; }
+  if (poller) { clearInterval(poller); poller = null; }
+}
+
+async function open() {
+  stop();
+  const mine = generation;
+  list.replaceChildren();
+  announcer.replaceChildren();
+  cursor = 0;
+  if (picker && !person.value) return;
+  if (picker) localStorage.setItem(REMEMBERED, person.value);
+  const res = await fetch("/api/history?" + params());
+  if (mine !== generation) return;
+  if (!res.ok) { local("Your conversation could not be loaded.", "bot error"); return; }
+  take(await res.json());
+  follow();
 }
 
 async function loadPeople() {
   const res = await fetch("/api/people");
   const data = await res.json();
-  if (!data.picker) { document.getElementById("picker-label").hidden = true; return; }
+  picker = data.picker;
+  if (!picker) { document.getElementById("picker-label").hidden = true; open(); return; }
   for (const p of data.people) {
     const opt = document.createElement("option");
     opt.value = p.name;
     opt.textContent = p.display_name;
     person.appendChild(opt);
   }
-  loadInbox();
+  const remembered = localStorage.getItem(REMEMBERED);
+  if (remembered && data.people.some(p => p.name === remembered)) person.value = remembered;
+  open();
 }
 
 form.addEventListener("submit", (event) => {
@@ -88,6 +254,6 @@ form.addEventListener("submit", (event) => {
   input.value = "";
   send({text: text}, text);
 });
-person.addEventListener("change", () => { list.replaceChildren(); loadInbox(); });
+person.addEventListener("change", open);
+window.addEventListener("pagehide", stop);
 loadPeople();
-setInterval(loadInbox, 5000);  // approvals and notifications that arrive while you wait
