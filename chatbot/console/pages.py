@@ -1,0 +1,12 @@
+"""Every console page, in navigation order: the one list to extend (see docs/console.md).
+
+A more specific path comes before a pattern that would also match it (`/skills/new` before
+`/skills/{name}`).
+"""
+
+from __future__ import annotations
+
+from chatbot.console import people
+from chatbot.console.frame import Page
+
+PAGES: tuple[Page, ...] = (*people.pages,)
