@@ -6,7 +6,7 @@ A more specific path comes before a pattern that would also match it (`/skills/n
 
 from __future__ import annotations
 
-from chatbot.console import people
+from chatbot.console import audit_trail, people, skills
 from chatbot.console.frame import Page
 
-PAGES: tuple[Page, ...] = (*people.pages,)
+PAGES: tuple[Page, ...] = (*audit_trail.pages, *skills.pages, *people.pages)

@@ -30,6 +30,7 @@ class Console:
         self.nav = tuple(nav)
         self.progress: OrderedDict[int, str] = OrderedDict()
         self.stop: Callable[[], None] = lambda: None
+        self.checked: Any = None  # the last audit chain verification (audit_trail.Checked)
 
     def render(self, template: str, **values: Any) -> str:
         return self.env.get_template(template).render(nav=self.nav, **values)
