@@ -30,7 +30,7 @@ from chatbot.app import Runtime
 from chatbot.console.forms import BadForm, read_form
 from chatbot.console.render import Console
 from chatbot.governance import audit
-from chatbot.types import Principal
+from chatbot.types import Principal, Reply
 
 ADMIN = "admin"
 AUDITOR = "auditor"
@@ -74,6 +74,7 @@ class Result:
     skill: str | None = None
     action_id: int | None = None
     target: str = ""
+    replies: tuple[Reply, ...] = ()  # cards with buttons to show (a press's next step)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +213,7 @@ def identify(request: Request, chosen: str | None) -> Viewer | Response:
 async def record(rt: Runtime, actor: str, verb: str, result: Result, page: str) -> None:
     """One audit entry for a console action, done or refused."""
     outcome = "ok" if result.ok else ("refused" if result.status == 403 else "failed")
-    detail = {"page": page, "said": result.text[:500]}
+    detail: dict[str, str] = {"page": page, "said": result.text[:500]}
     if result.target:
         detail["target"] = result.target[:200]
     entry = audit.AuditRecord(

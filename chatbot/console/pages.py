@@ -6,7 +6,13 @@ A more specific path comes before a pattern that would also match it (`/skills/n
 
 from __future__ import annotations
 
-from chatbot.console import audit_trail, people, skills
+from chatbot.console import audit_trail, inbox, incidents, people, skills
 from chatbot.console.frame import Page
 
-PAGES: tuple[Page, ...] = (*audit_trail.pages, *skills.pages, *people.pages)
+PAGES: tuple[Page, ...] = (
+    *inbox.pages,
+    *incidents.pages,
+    *audit_trail.pages,
+    *skills.pages,
+    *people.pages,
+)
