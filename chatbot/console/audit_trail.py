@@ -20,7 +20,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from starlette.responses import Response, StreamingResponse
 
 from chatbot.commands import _entry_json
-from chatbot.console.frame import Context, Page, Result, record
+from chatbot.console.frame import Context, Page, Reader, Result, record
 from chatbot.errors import UserError
 from chatbot.governance import audit, checkpoint
 from chatbot.store.tables import AuditEntry
@@ -194,7 +194,7 @@ async def _lines(
         last = rows[-1].seq
 
 
-def _export(as_csv: bool):  # type: ignore[no-untyped-def]
+def _export(as_csv: bool) -> Reader:
     async def endpoint(ctx: Context) -> Response:
         try:
             query = _query(ctx)

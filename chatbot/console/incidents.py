@@ -11,13 +11,16 @@ from chatbot.console.presses import press
 from chatbot.errors import NotFound, UserError
 from chatbot.incidents import desk, views
 from chatbot.incidents.book import IncidentBook, incident_ref, parse_ref
+from chatbot.types import Button
 
 
 def _book(ctx: Context) -> IncidentBook:
     return ctx.runtime.incidents or ctx.runtime.assistant.incidents.book
 
 
-def _buttons(book: IncidentBook, incident_id: int, title: str, service: str, env: str):  # type: ignore[no-untyped-def]
+def _buttons(
+    book: IncidentBook, incident_id: int, title: str, service: str, env: str
+) -> tuple[Button, ...]:
     offered = desk.remedies(book.settings, title, service, env)
     return desk.card_buttons(incident_id, offered)
 

@@ -12,7 +12,7 @@ import asyncio
 from starlette.responses import Response
 
 from chatbot.console import manifest_form
-from chatbot.console.frame import Context, Page, Result
+from chatbot.console.frame import Context, Doer, Page, Result
 from chatbot.errors import NotFound, Refused, UserError
 from skills import admin
 from skills.admin import SkillAdmin
@@ -68,7 +68,7 @@ async def read_one(ctx: Context) -> Response:
     )
 
 
-def _toggle(enabled: bool):  # type: ignore[no-untyped-def]
+def _toggle(enabled: bool) -> Doer:
     async def act(ctx: Context) -> Result:
         name = str(ctx.params["name"])
         try:

@@ -21,8 +21,16 @@ from intents import Understander
 FRANK = Person(email="frank@example.com", display_name="Frank (auditor)", roles=("auditor",))
 
 
+CDN_SECRET = "cdn-s3cret-token-456"
+
+
 def with_auditor(settings: Settings) -> Settings:
-    return settings.model_copy(update={"people": {**settings.people, "frank": FRANK}})
+    """The demo directory plus frank, and the example manifest's host allowed (its secret is
+    set by the `console` fixture), so the console can add deploy/examples/cache-flush.toml."""
+    skills = settings.skills.model_copy(update={"allowed_hosts": ("cdn.example.com",)})
+    return settings.model_copy(
+        update={"people": {**settings.people, "frank": FRANK}, "skills": skills}
+    )
 
 
 @dataclass
@@ -52,8 +60,12 @@ class ConsoleClient:
 
 @pytest.fixture
 def console(
-    settings: Settings, database_url: str, understander: Understander
+    settings: Settings,
+    database_url: str,
+    understander: Understander,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[ConsoleClient]:
+    monkeypatch.setenv("CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN", CDN_SECRET)
     app = create_app(with_auditor(settings), database_url, understander)
     with TestClient(app, follow_redirects=False) as client:
         yield ConsoleClient(client)

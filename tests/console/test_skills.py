@@ -22,7 +22,6 @@ def _manifest(examples: int = 8) -> str:
 def test_a_manifest_with_a_problem_is_shown_at_its_field_then_fixed(
     console: ConsoleClient, tmp_path: Path
 ) -> None:
-    console.client.app.state.runtime.settings  # noqa: B018
     broken = _manifest().replace('risk = "low"', 'risk = "extreme"')
     refused = console.post("/skills/new/add", manifest=broken, format="toml", enable="on")
     assert refused.status_code == 422
@@ -30,6 +29,17 @@ def test_a_manifest_with_a_problem_is_shown_at_its_field_then_fixed(
     assert "risk (line" in refused.text
     assert "extreme" in refused.text  # what was typed stays in the form
     assert console.audit("console.add")[-1]["outcome"] == "failed"
+    added = console.post("/skills/new/add", manifest=_manifest(), format="toml")
+    assert added.status_code == 303
+    assert added.headers["location"].startswith("/console/skills/cache.flush")
+    shown = console.client.get(added.headers["location"])
+    assert 'id="state">disabled' in shown.text and "Restore version" not in shown.text
+    enabled = console.post("/skills/cache.flush/enable")
+    assert 'id="state">active' in enabled.text
+    assert console.audit("skill.added")[-1]["channel"] == "console"
+    assert [e["outcome"] for e in console.audit("console.add")] == ["failed", "ok"]
+    tried = console.post("/skills/test", utterance="flush the cache of checkout in staging")
+    assert "cache.flush" in tried.text
 
 
 def test_draft_manifests_arrive_prefilled(console: ConsoleClient) -> None:
