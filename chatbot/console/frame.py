@@ -272,6 +272,15 @@ def _see_other(url: str) -> Response:
 
 
 def same_site(request: Request) -> bool:
-    """The web chat's origin check, and the browser's own word when it gives one."""
-    fetched = request.headers.get("sec-fetch-site", "")
-    return web_api._same_origin(request) and fetched in ("", "same-origin", "none")
+    """The web chat's origin check, and the browser's own word when it gives one.
+
+    A form post from a page served with `Referrer-Policy: no-referrer` carries `Origin: null`
+    in Chromium, so "null" passes only when the browser says the post is same-origin
+    (`Sec-Fetch-Site`, which no page can set); any other cross-site signal refuses.
+    """
+    fetched = request.headers.get("sec-fetch-site")
+    if fetched is not None and fetched not in ("same-origin", "none"):
+        return False
+    if request.headers.get("origin") == "null":
+        return fetched == "same-origin"
+    return web_api._same_origin(request)

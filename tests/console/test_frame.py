@@ -63,6 +63,17 @@ def test_cross_site_posts_are_refused(console: ConsoleClient) -> None:
         headers={"sec-fetch-site": "cross-site"},
     )
     assert fetched.status_code == 403
+    sandboxed = console.client.post(
+        "/console/skills/kb.search/disable", data={"as": "dave"}, headers={"origin": "null"}
+    )
+    assert sandboxed.status_code == 403
+    # Chromium's own form post under Referrer-Policy: no-referrer.
+    browser = console.client.post(
+        "/console/skills/kb.search/disable",
+        data={"as": "dave"},
+        headers={"origin": "null", "sec-fetch-site": "same-origin"},
+    )
+    assert browser.status_code == 200
 
 
 def test_bad_form_posts_get_a_sentence(console: ConsoleClient) -> None:
