@@ -11,6 +11,17 @@ from starlette.responses import Response
 from chatbot.console.frame import Context, Page
 
 INCLUDED = "included by another role"
+ENTRY = {"config": "the settings file", "scim": "SCIM"}
+
+
+def origin(said: str, entry: str) -> str:
+    """Where a role came from, in words: the person's own entry (the settings file or SCIM),
+    a directory group, the default roles of the company's domain."""
+    if said == "directory entry":
+        return f"their entry in {entry}"
+    if said.startswith("company domain "):
+        return f"default role for the company domain {said.removeprefix('company domain ')}"
+    return said
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +31,7 @@ class Row:
     email: str
     groups: str
     manager: str
+    entry: str  # where the person's entry came from
     roles: tuple[tuple[str, str], ...]  # (role, where it came from)
 
 
@@ -32,7 +44,9 @@ async def read(ctx: Context) -> Response:
         person = directory.principals[name]
         if wanted and wanted not in f"{name} {person.email} {person.display_name}".lower():
             continue
-        origins = dict(person.role_sources)
+        source = directory.source_of(name) or ""
+        entry = ENTRY.get(source, source or "the directory")
+        origins = {role: origin(said, entry) for role, said in person.role_sources}
         roles = tuple((r, origins.get(r, INCLUDED)) for r in rbac.roles_of(person))
         rows.append(
             Row(
@@ -41,6 +55,7 @@ async def read(ctx: Context) -> Response:
                 person.email,
                 ", ".join(sorted(person.groups)) or "-",
                 person.manager or "-",
+                entry,
                 roles,
             )
         )

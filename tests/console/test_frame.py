@@ -44,7 +44,7 @@ def test_an_auditor_reads_but_may_not_act(console: ConsoleClient) -> None:
 def test_people_page_says_where_each_role_came_from(console: ConsoleClient) -> None:
     page = console.get("/people")
     assert "Carol (release manager)" in page.text
-    assert "release-manager" in page.text and "directory entry" in page.text
+    assert "release-manager" in page.text and "their entry in the settings file" in page.text
     assert "included by another role" in page.text  # carol's developer role
     found = console.get("/people", q="frank")
     assert "frank@example.com" in found.text and "alice@example.com" not in found.text
