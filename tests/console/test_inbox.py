@@ -63,3 +63,35 @@ def test_a_forged_button_gets_a_sentence(console: ConsoleClient) -> None:
         assert answer.status_code == 400 and "reload the page" in answer.text
     gone = console.post("/inbox/press", value="approve:99999")
     assert gone.status_code == 200 and re.search(r"gone", gone.text)
+
+
+def test_running_actions_show_the_progress_they_report(console: ConsoleClient) -> None:
+    from chatbot.store.tables import Action
+    from chatbot.types import utcnow
+
+    rt = console.client.app.state.runtime  # type: ignore[attr-defined]
+
+    async def start() -> int:
+        now = utcnow()
+        async with rt.store.transaction() as tx:
+            action = Action(
+                requester="bob",
+                skill="service.restart",
+                slots='{"service": "search", "env": "staging"}',
+                state="running",
+                platform="web",
+                channel="direct",
+                created_at=now,
+                updated_at=now,
+            )
+            tx.add(action)
+            await tx.flush()
+            assert action.id is not None
+            return action.id
+
+    action_id = console.client.portal.call(start)  # type: ignore[union-attr]
+    waiting = console.get("/inbox", as_="frank")
+    assert f"#{action_id}" in waiting.text and "no progress reported yet" in waiting.text
+    report = rt.assistant.executor.progress.reporter(action_id)
+    console.client.portal.call(report, "step 2 of 4: waiting for rollout")  # type: ignore[union-attr]
+    assert "step 2 of 4: waiting for rollout" in console.get("/inbox", as_="frank").text

@@ -12,6 +12,23 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(button.dataset.confirm)) event.preventDefault();
     });
   }
+  // Sections marked data-refresh="N" (running actions and their progress) follow along:
+  // every N seconds the page (data-from, or this one) is read again and only that section
+  // is replaced.
+  for (const section of document.querySelectorAll("[data-refresh]")) {
+    const seconds = Math.max(2, Number(section.dataset.refresh) || 5);
+    const follow = async () => {
+      try {
+        const from = section.dataset.from || window.location.pathname + window.location.search;
+        const answer = await fetch(from, { credentials: "same-origin" });
+        if (!answer.ok) return;
+        const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+        const found = fresh.getElementById(section.id);
+        if (found) section.innerHTML = found.innerHTML;
+      } catch (error) { /* offline for a moment: the next round tries again */ }
+    };
+    window.setInterval(follow, seconds * 1000);
+  }
   // Move focus to the first field with an error, so keyboard and screen reader users land on it.
   const invalid = document.querySelector("[aria-invalid='true']");
   if (invalid) invalid.focus();
