@@ -20,6 +20,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from starlette.responses import Response, StreamingResponse
 
 from chatbot.commands import _entry_json
+from chatbot.console import texts
 from chatbot.console.frame import Context, Page, Reader, Result, record
 from chatbot.errors import UserError
 from chatbot.governance import audit, checkpoint
@@ -159,10 +160,10 @@ async def verify(ctx: Context) -> Response:
     async with ctx.runtime.store.snapshot() as tx:
         found = await audit.verify(tx)
     if found.ok:
-        text = f"Chain intact: {found.checked} entries verified."
+        text = texts.CHAIN_INTACT.format(count=found.checked)
     else:
         where = f" at entry {found.bad_seq}" if found.bad_seq else ""
-        text = f"Chain broken{where}: {found.problem}"
+        text = texts.CHAIN_BROKEN.format(where=where, problem=found.problem)
     ctx.console.checked = Checked(utcnow(), found.ok, found.checked, text)
     await record(ctx.runtime, ctx.viewer.name, "verify", Result(found.ok, text), "/audit")
     return await read(ctx)
@@ -202,7 +203,7 @@ def _export(as_csv: bool) -> Reader:
             return ctx.page("audit.html", "Audit", 400, problem=str(exc), **_empty(ctx))
         kind = "csv" if as_csv else "jsonl"
         shown = {k: v for k, v in _filters(ctx).items() if v}
-        said = f"exported the audit trail as {kind}" + (f" ({shown})" if shown else "")
+        said = texts.EXPORTED.format(kind=kind, filters=f" ({shown})" if shown else "")
         await record(ctx.runtime, ctx.viewer.name, "export", Result(True, said), "/audit")
         media = "text/csv; charset=utf-8" if as_csv else "application/x-ndjson"
         name = f"audit-{utcnow():%Y%m%d-%H%M%S}.{kind}"

@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from chatbot.adapters.web import api as web_api
 from chatbot.app import Runtime
+from chatbot.console import texts
 from chatbot.console.forms import BadForm, read_form
 from chatbot.console.render import Console
 from chatbot.governance import audit
@@ -159,7 +160,7 @@ def refusal(request: Request, status: int, text: str, viewer: Viewer | None = No
     picker = rt.settings.web.auth != "proxy"
     html = console_of(request).render(
         "refused.html",
-        title="Not available" if status != 403 else "Not allowed",
+        title=texts.NOT_AVAILABLE if status != 403 else texts.NOT_ALLOWED,
         viewer=viewer,
         url=lambda path, **q: console_url(path, viewer, q),
         path=request.url.path,
@@ -196,16 +197,13 @@ def identify(request: Request, chosen: str | None) -> Viewer | Response:
         return refusal(request, who.status_code, text)
     principal = rt.assistant.directory.find(who)
     if principal is None:
-        text = f"{who} is not in the directory, so the console does not know your roles"
+        text = texts.NOT_IN_DIRECTORY.format(who=who)
         return refusal(request, 403, text)
     roles = rt.assistant.authorizer.rbac.roles_of(principal)
     viewer = Viewer(principal, roles, picker)
     if not READERS & set(roles):
         held = ", ".join(roles) or "none"
-        text = (
-            f"The console is for admins and auditors. {principal.display_name} holds: "
-            f"{held}. Ask an admin for the auditor role to read it."
-        )
+        text = texts.READERS_ONLY.format(person=principal.display_name, held=held)
         return refusal(request, 403, text, viewer)
     return viewer
 
@@ -244,7 +242,7 @@ def reading(page: Page) -> Callable[[Request], Awaitable[Response]]:
 def acting(page: Page, verb: str, doer: Doer) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         if not same_site(request):
-            return refusal(request, 403, "cross-site request refused")
+            return refusal(request, 403, texts.CROSS_SITE)
         try:
             form = await read_form(request)
         except BadForm as exc:
@@ -255,7 +253,7 @@ def acting(page: Page, verb: str, doer: Doer) -> Callable[[Request], Awaitable[R
         rt = _runtime(request)
         ctx = Context(request, rt, console_of(request), viewer, form)
         if not viewer.may_act:
-            text = f"Only admins may do this; {viewer.principal.display_name} may only read."
+            text = texts.ADMINS_ONLY.format(person=viewer.principal.display_name)
             await record(rt, viewer.name, verb, Result(False, text, 403), page.path)
             return refusal(request, 403, text, viewer)
         result = await doer(ctx)

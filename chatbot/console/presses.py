@@ -9,6 +9,7 @@ elsewhere about the action are settled (edited in place) through the relay.
 from __future__ import annotations
 
 from chatbot.adapters.relay import Decided
+from chatbot.console import texts
 from chatbot.console.frame import CHANNEL, PLATFORM, Context, Result
 from chatbot.governance import outbox
 from chatbot.types import (
@@ -61,7 +62,7 @@ async def _hand_on(ctx: Context, replies: list[Reply]) -> None:
 async def press(ctx: Context) -> Result:
     value = ButtonValue.parse(ctx.form.get("value", ""))
     if value is None or value.verb not in PRESSABLE:
-        return Result(False, "That button is not one the console offers; reload the page.", 400)
+        return Result(False, texts.UNKNOWN_BUTTON, 400)
     message = _message(ctx, value)
     replies = await ctx.runtime.assistant.handle(message)
     await _hand_on(ctx, replies)
@@ -69,7 +70,7 @@ async def press(ctx: Context) -> Result:
     await ctx.runtime.relay.settle(RELAY_NAME, Decided(value, name, name, utcnow(), replies))
     shown = tuple(r for r in replies if _for_viewer(ctx, r))
     ok = not any(r.kind is ReplyKind.ERROR for r in shown)
-    text = " ".join(r.text for r in shown if not r.buttons) or "Done."
+    text = " ".join(r.text for r in shown if not r.buttons) or texts.DONE
     return Result(
         ok,
         text,

@@ -11,7 +11,7 @@ import asyncio
 
 from starlette.responses import Response
 
-from chatbot.console import manifest_form
+from chatbot.console import manifest_form, texts
 from chatbot.console.frame import Context, Doer, Page, Result
 from chatbot.errors import NotFound, Refused, UserError
 from skills import admin
@@ -52,7 +52,7 @@ async def read_one(ctx: Context) -> Response:
     row = next((r for r in await _rows(ctx) if r.name == name), None)
     history = await admin.versions(ctx.runtime.store, name)
     if row is None and not history:
-        return ctx.page("missing.html", "No such skill", 404, what=f"There is no skill {name}.")
+        return ctx.page("missing.html", "No such skill", 404, what=texts.NO_SKILL.format(name=name))
     diffs = {v.version: admin.diff(history[i - 1] if i else None, v) for i, v in enumerate(history)}
     current = next((v for v in history if row and v.version == row.version), None)
     spec = ctx.runtime.assistant.registry.spec(name)
@@ -85,7 +85,7 @@ async def restore(ctx: Context) -> Result:
     name = str(ctx.params["name"])
     number = ctx.form.get("version", "")
     if not number.isdigit() or int(number) < 1:
-        return Result(False, "Pick the version to restore.", 400, skill=name, target=name)
+        return Result(False, texts.PICK_VERSION, 400, skill=name, target=name)
     try:
         change = await _admin(ctx).restore(name, int(number), _actor(ctx))
     except (NotFound, UserError) as exc:
@@ -112,18 +112,18 @@ async def read_new(ctx: Context) -> Response:
 async def draft(ctx: Context) -> Result:
     """A draft manifest sent from another page (the "draft a skill" button): shown, not added."""
     values = _form_values(ctx)
-    return Result(True, "A draft manifest: finish it, then add it.", values=values, target="draft")
+    return Result(True, texts.DRAFT_SHOWN, values=values, target="draft")
 
 
 async def add(ctx: Context) -> Result:
     values = _form_values(ctx)
     text, fmt = values[MANIFEST], values["format"]
     if not text.strip():
-        errors = {MANIFEST: "Paste a manifest (TOML or YAML) here."}
-        return Result(False, "Nothing to add yet.", 422, values=values, errors=errors)
+        errors = {MANIFEST: texts.PASTE_MANIFEST}
+        return Result(False, texts.NOTHING_TO_ADD, 422, values=values, errors=errors)
     if len(text.encode()) > MAX_MANIFEST or fmt not in ("toml", "yaml"):
-        errors = {MANIFEST: f"A manifest is TOML or YAML of at most {MAX_MANIFEST // 1024} KB."}
-        return Result(False, "The manifest was not added.", 422, values=values, errors=errors)
+        errors = {MANIFEST: texts.MANIFEST_LIMITS.format(kb=MAX_MANIFEST // 1024)}
+        return Result(False, texts.NOT_ADDED, 422, values=values, errors=errors)
     try:
         change = await _admin(ctx).add(text, f"manifest.{fmt}", _actor(ctx))
         if values["enable"] != "on":
@@ -133,7 +133,7 @@ async def add(ctx: Context) -> Result:
     except UserError as exc:
         return _refused(values, [str(p) for p in manifest_form.placed([str(exc)])], exc)
     await _applied(ctx)
-    shown = "" if values["enable"] == "on" else " It is disabled until you enable it."
+    shown = "" if values["enable"] == "on" else texts.ADDED_DISABLED
     return Result(
         True,
         change.text() + shown,
@@ -147,7 +147,7 @@ def _refused(values: dict[str, str], problems: list[str], exc: Exception) -> Res
     errors = {MANIFEST: "\n".join(problems)}
     first = problems[0] if problems else str(exc)
     count = f"{len(problems)} problems" if len(problems) > 1 else "a problem"
-    text = f"The manifest was not added: {count}, shown at the manifest. First: {first}"
+    text = texts.NOT_ADDED_PROBLEMS.format(count=count, first=first)
     return Result(False, text, 422, values=values, errors=errors)
 
 
@@ -159,10 +159,10 @@ async def test(ctx: Context) -> Result:
     if not said:
         return Result(
             False,
-            "Type what a person would say.",
+            texts.SAY_SOMETHING,
             422,
             values=values,
-            errors={"utterance": "Type a request, e.g. reset my vpn."},
+            errors={"utterance": texts.SAY_EXAMPLE},
         )
     assistant = ctx.runtime.assistant
     understood = await asyncio.to_thread(assistant.understander.parse, said)
@@ -170,7 +170,7 @@ async def test(ctx: Context) -> Result:
         why = understood.declined or "no skill matches"
         return Result(
             True,
-            f"Not understood as a request ({why}); nothing would run.",
+            texts.NOT_UNDERSTOOD.format(why=why),
             values={**values, "understood": "nothing"},
             target=said,
         )
@@ -187,7 +187,7 @@ async def test(ctx: Context) -> Result:
         values["dry_run"] = access.reason if access else "the skill is not loaded"
         return Result(
             True,
-            "Understood; the dry run was not allowed.",
+            texts.DRY_RUN_REFUSED,
             values=values,
             skill=understood.skill,
             target=said,
@@ -197,7 +197,7 @@ async def test(ctx: Context) -> Result:
     values["dry_run"] = outcome.summary
     return Result(
         True,
-        f"Understood as {spec.name}; dry run done.",
+        texts.DRY_RUN_DONE.format(skill=spec.name),
         values=values,
         skill=spec.name,
         target=said,
