@@ -118,3 +118,17 @@ def test_behind_the_proxy_the_header_says_who(
             headers={**secret, "X-Forwarded-Email": "frank@example.com"},
         )
         assert auditor.status_code == 403
+
+
+def test_the_edge_guard_stands_in_front_of_the_console(console: ConsoleClient) -> None:
+    page = console.get("/inbox")
+    for header in ("content-security-policy", "x-frame-options", "x-content-type-options"):
+        assert header in page.headers
+    elsewhere = console.client.get("/console/inbox", headers={"host": "evil.example"})
+    assert elsewhere.status_code == 400 and "host name" in elsewhere.json()["error"]
+    big = console.client.post(
+        "/console/inbox/press",
+        content=b"value=" + b"x" * 2_000_000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert big.status_code == 413
