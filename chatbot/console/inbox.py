@@ -19,7 +19,7 @@ from chatbot.console.frame import Context, Page
 from chatbot.console.presses import press
 from chatbot.governance import actions
 from chatbot.governance.actions import State
-from chatbot.store.tables import Action
+from chatbot.store.tables import Action, ApprovalVote
 from chatbot.types import Button, ButtonStyle, ButtonValue, ButtonVerb
 
 RUNNING_SHOWN = 100
@@ -60,8 +60,16 @@ async def _everyone(ctx: Context) -> list[Waiting]:
     approvals = ctx.runtime.assistant.approvals
     found = []
     async with ctx.runtime.store.read() as tx:
-        for action in await actions.waiting_for_approval(tx):
-            votes = await actions.approvals(tx, action.id or 0)
+        waiting = await actions.waiting_for_approval(tx)
+        ids = [a.id for a in waiting]
+        query = select(ApprovalVote.action_id, ApprovalVote.approver).where(
+            col(ApprovalVote.action_id).in_(ids), col(ApprovalVote.decision) == "approve"
+        )
+        given: dict[int, list[str]] = {}
+        for action_id, approver in (await tx.exec(query)).all():
+            given.setdefault(action_id, []).append(approver)
+        for action in waiting:
+            votes = given.get(action.id or 0, [])
             found.append(
                 Waiting(
                     action.id or 0,

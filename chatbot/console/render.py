@@ -8,7 +8,7 @@ on this replica (skills report progress through the executor's hub; nothing stor
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -31,6 +31,8 @@ class Console:
         self.progress: OrderedDict[int, str] = OrderedDict()
         self.stop: Callable[[], None] = lambda: None
         self.checked: Any = None  # the last audit chain verification (audit_trail.Checked)
+        # (registry head, packages_distributions()) for the skills listing
+        self.dists: tuple[int, Mapping[str, list[str]]] | None = None
 
     def render(self, template: str, **values: Any) -> str:
         return self.env.get_template(template).render(nav=self.nav, **values)

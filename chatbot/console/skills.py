@@ -8,6 +8,7 @@ answer, as the admin API does); the console adds its own `console.<verb>` audit 
 from __future__ import annotations
 
 import asyncio
+from importlib.metadata import packages_distributions
 
 from starlette.responses import Response
 
@@ -33,9 +34,15 @@ def _actor(ctx: Context) -> admin.Actor:
 
 
 async def _rows(ctx: Context) -> list[admin.Listed]:
+    """The listing, with the installed packages scanned once per registry load (a scan takes
+    half a second; packages change only with a reload, which moves the registry head)."""
     rt = ctx.runtime
     base = rt.reloader.source.base if rt.reloader else []
-    return await admin.listing(rt.store, base, _admin(ctx).check)
+    head = rt.reloader.loaded if rt.reloader else 0
+    kept = ctx.console.dists
+    if kept is None or kept[0] != head:
+        kept = ctx.console.dists = (head, await asyncio.to_thread(packages_distributions))
+    return await admin.listing(rt.store, base, _admin(ctx).check, kept[1])
 
 
 async def _applied(ctx: Context) -> None:
