@@ -30,6 +30,7 @@ from chatbot.app import Runtime
 from chatbot.console import texts
 from chatbot.console.forms import BadForm, read_form
 from chatbot.console.render import Console
+from chatbot.errors import NotFound, Refused, StorageUnavailable, UserError
 from chatbot.governance import audit
 from chatbot.types import Principal, Reply
 
@@ -234,7 +235,12 @@ def reading(page: Page) -> Callable[[Request], Awaitable[Response]]:
         if isinstance(viewer, Response):
             return viewer
         ctx = Context(request, _runtime(request), console_of(request), viewer)
-        return await page.read(ctx)
+        try:
+            return await page.read(ctx)
+        except UserError as exc:  # NotFound, Refused, bad input: a sentence, never a 500
+            return refusal(request, _status(exc), str(exc), viewer)
+        except StorageUnavailable as exc:
+            return refusal(request, 503, str(exc), viewer)
 
     return endpoint
 
@@ -256,13 +262,22 @@ def acting(page: Page, verb: str, doer: Doer) -> Callable[[Request], Awaitable[R
             text = texts.ADMINS_ONLY.format(person=viewer.principal.display_name)
             await record(rt, viewer.name, verb, Result(False, text, 403), page.path)
             return refusal(request, 403, text, viewer)
-        result = await doer(ctx)
+        try:
+            result = await doer(ctx)
+        except UserError as exc:
+            result = Result(False, str(exc), _status(exc))
+        except StorageUnavailable as exc:
+            return refusal(request, 503, str(exc), viewer)
         await record(rt, viewer.name, verb, result, page.path)
         if result.ok and result.redirect:
             return _see_other(console_url(result.redirect, viewer))
         return await page.read(dataclasses.replace(ctx, result=result))
 
     return endpoint
+
+
+def _status(exc: UserError) -> int:
+    return 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Refused) else 400
 
 
 def _see_other(url: str) -> Response:

@@ -82,3 +82,20 @@ def test_listing_and_a_missing_skill(console: ConsoleClient) -> None:
     assert missing.status_code == 404 and "There is no skill" in missing.text
     shown = console.get("/skills/vpn.reset")
     assert shown.status_code == 200 and "Examples" in shown.text
+
+
+def test_versions_and_restore(console: ConsoleClient) -> None:
+    first = _manifest()
+    second = first.replace("Purge the CDN cache", "Empty the CDN cache")
+    assert console.post("/skills/new/add", manifest=first, enable="on").status_code == 303
+    assert console.post("/skills/new/add", manifest=second, enable="on").status_code == 303
+    shown = console.get("/skills/cache.flush")
+    assert "2 (running)" in shown.text and "Restore version 1" in shown.text
+    assert "Empty the CDN cache" in shown.text
+    restored = console.post("/skills/cache.flush/restore", version="1")
+    assert restored.status_code == 200 and "restored (version 3)" in restored.text
+    assert "3 (running)" in restored.text and "Purge the CDN cache" in restored.text
+    missing = console.post("/skills/cache.flush/restore", version="9")
+    assert missing.status_code == 409 and "no version 9" in missing.text
+    nonsense = console.post("/skills/cache.flush/restore", version="first")
+    assert nonsense.status_code == 400 and "Pick the version" in nonsense.text
