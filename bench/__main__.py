@@ -16,6 +16,7 @@ MODULES = (
     "bench.offboard",
     "bench.cli",
     "bench.web",
+    "bench.console",
 )
 
 

@@ -127,6 +127,11 @@ class Directory:
         name = record.name if record else message.user_id
         return self._inactive.get(name) or Principal(name, "", name, guest=True, active=False)
 
+    def source_of(self, name: str) -> str | None:
+        """Where an active person's entry came from: `config` (the settings file) or `scim`."""
+        record = self._people.get(self._id_of.get(name, ""))
+        return record.source if record else None
+
     def name_of(self, person_id: str) -> str | None:
         record = self._people.get(person_id)
         return record.name if record else None

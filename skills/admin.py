@@ -343,15 +343,21 @@ async def removed_manifests(store: Store) -> list[str]:
 
 
 async def listing(
-    store: Store, base: Iterable[object], check: ManifestCheck | None = None
+    store: Store,
+    base: Iterable[object],
+    check: ManifestCheck | None = None,
+    dists: Mapping[str, list[str]] | None = None,
 ) -> list[Listed]:
     """Built-in and packaged skills (`base`), then manifest skills, each with its state: a
     manifest that cannot work with this process's settings and secrets (`check`) is listed as
-    skipped with the reason, as the servers skip it, instead of vanishing from the list."""
+    skipped with the reason, as the servers skip it, instead of vanishing from the list.
+    `dists` is `packages_distributions()` when the caller keeps it (half a second to scan the
+    installed packages: a page that lists skills on every view passes it in)."""
 
     known = await states(store)
     rows: list[Listed] = []
-    dists = packages_distributions()
+    if dists is None:
+        dists = await asyncio.to_thread(packages_distributions)
     for skill in base:
         spec = skill.spec  # type: ignore[attr-defined]
         state = known.get(spec.name)
