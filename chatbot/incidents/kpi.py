@@ -61,7 +61,7 @@ async def report(store: Store, since: datetime, lookback_minutes: int = 60) -> K
     return KpiReport(since, figures)
 
 
-def _epoch(column: Any, dialect: str) -> Any:
+def epoch_seconds(column: Any, dialect: str) -> Any:
     """Seconds since 1970 computed by the database: 100,000 floats come back several times
     faster than 100,000 datetimes through the type layer."""
     if dialect == "postgresql":
@@ -74,8 +74,10 @@ async def _incident_figures(tx: AsyncSession, since: datetime) -> dict[str, obje
     rows = (
         await tx.execute(
             select(
-                _epoch(Incident.acknowledged_at, dialect) - _epoch(Incident.created_at, dialect),
-                _epoch(Incident.resolved_at, dialect) - _epoch(Incident.started_at, dialect),
+                epoch_seconds(Incident.acknowledged_at, dialect)
+                - epoch_seconds(Incident.created_at, dialect),
+                epoch_seconds(Incident.resolved_at, dialect)
+                - epoch_seconds(Incident.started_at, dialect),
             ).where(col(Incident.created_at) >= since)
         )
     ).all()
@@ -90,7 +92,7 @@ async def _incident_figures(tx: AsyncSession, since: datetime) -> dict[str, obje
     ).scalar_one()
     acted = (
         await tx.execute(
-            select(IncidentEvent.incident_id, IncidentEvent.actor)
+            select(col(IncidentEvent.incident_id), col(IncidentEvent.actor))
             .join(Incident, col(Incident.id) == col(IncidentEvent.incident_id))
             .where(col(Incident.created_at) >= since, col(IncidentEvent.kind) == "action")
             .distinct()
@@ -110,19 +112,32 @@ async def _incident_figures(tx: AsyncSession, since: datetime) -> dict[str, obje
     }
 
 
-async def _change_figures(
-    tx: AsyncSession, since: datetime, lookback_minutes: int
-) -> dict[str, object]:
+@dataclass(frozen=True, slots=True)
+class ChangeOutcome:
+    """One deploy: when it finished (epoch seconds), whether it failed, and how long until
+    it was recovered (None when it did not fail, or nothing recovered it yet)."""
+
+    at: float
+    failed: bool
+    recovery_seconds: float | None
+
+
+async def change_outcomes(
+    tx: AsyncSession, since: datetime, lookback_minutes: int, until: datetime | None = None
+) -> list[ChangeOutcome]:
     """A deploy failed when it was rolled back, or an incident on its service and env began
     within the look-back window after it; recovery is until that rollback or resolution."""
     dialect = tx.sync_session.get_bind().dialect.name
+    bounds = [col(Action.updated_at) >= since]
+    if until is not None:
+        bounds.append(col(Action.updated_at) < until)
     changes = (
         await tx.execute(
-            select(Action.skill, Action.slots, _epoch(Action.updated_at, dialect))
+            select(col(Action.skill), col(Action.slots), epoch_seconds(Action.updated_at, dialect))
             .where(
                 col(Action.skill).in_(("deploy", "deploy.rollback")),
                 col(Action.state) == "succeeded",
-                col(Action.updated_at) >= since,
+                *bounds,
             )
             .order_by(col(Action.updated_at))
         )
@@ -130,10 +145,10 @@ async def _change_figures(
     incidents = (
         await tx.execute(
             select(
-                Incident.service,
-                Incident.env,
-                _epoch(Incident.started_at, dialect),
-                _epoch(Incident.resolved_at, dialect),
+                col(Incident.service),
+                col(Incident.env),
+                epoch_seconds(Incident.started_at, dialect),
+                epoch_seconds(Incident.resolved_at, dialect),
             ).where(col(Incident.started_at) >= since)
         )
     ).all()
@@ -150,7 +165,7 @@ async def _change_figures(
         )
     for found in starts.values():
         found.sort(key=lambda row: row[0])
-    failed, recovery = 0, []
+    outcomes = []
     for where, at in deploys:
         backs = rollbacks.get(where, [])
         back = backs[bisect_right(backs, at)] if bisect_right(backs, at) < len(backs) else None
@@ -158,14 +173,22 @@ async def _change_figures(
         if where[1]:  # an incident that names no environment may be this one's
             hits += _between(starts.get((where[0], ""), []), at, at + window)
         if not back and not hits:
+            outcomes.append(ChangeOutcome(at, False, None))
             continue
-        failed += 1
         ends = ([back] if back else []) + [r for _, r in hits if r is not None]
-        if ends:
-            recovery.append(min(ends) - at)
+        outcomes.append(ChangeOutcome(at, True, min(ends) - at if ends else None))
+    return outcomes
+
+
+async def _change_figures(
+    tx: AsyncSession, since: datetime, lookback_minutes: int
+) -> dict[str, object]:
+    outcomes = await change_outcomes(tx, since, lookback_minutes)
+    failed = sum(1 for o in outcomes if o.failed)
+    recovery = [o.recovery_seconds for o in outcomes if o.recovery_seconds is not None]
     return {
-        "deploys": len(deploys),
-        "change_failure_rate": _rate(failed, len(deploys)),
+        "deploys": len(outcomes),
+        "change_failure_rate": _rate(failed, len(outcomes)),
         "failed_deployment_recovery_seconds": spread(recovery),
     }
 
@@ -173,7 +196,7 @@ async def _change_figures(
 async def _request_figures(tx: AsyncSession, since: datetime) -> dict[str, object]:
     votes = (
         await tx.execute(
-            select(Action.created_at, func.min(ApprovalVote.at))
+            select(col(Action.created_at), func.min(col(ApprovalVote.at)))
             .join(ApprovalVote, col(ApprovalVote.action_id) == col(Action.id))
             .where(col(Action.created_at) >= since)
             .group_by(col(Action.id), col(Action.created_at))
@@ -183,7 +206,7 @@ async def _request_figures(tx: AsyncSession, since: datetime) -> dict[str, objec
     said = aliased(AuditEntry)
     unserved = (
         await tx.execute(
-            select(said.detail)
+            select(col(said.detail))
             .join(
                 AuditEntry,
                 and_(col(AuditEntry.seq) == said.seq + 1, col(AuditEntry.actor) == said.actor),
@@ -191,15 +214,29 @@ async def _request_figures(tx: AsyncSession, since: datetime) -> dict[str, objec
             .where(
                 col(AuditEntry.event) == "understood",
                 col(AuditEntry.outcome) == "none",
-                said.event == "message.received",
+                col(said.event) == "message.received",
                 col(AuditEntry.at) >= since,
             )
         )
     ).all()
     asked = Counter(_text(detail) for (detail,) in unserved)
     asked.pop("", None)
+    support: dict[str, int] = dict(
+        (
+            await tx.execute(
+                select(col(AuditEntry.event), func.count())
+                .where(
+                    col(AuditEntry.event).in_(("support.offered", "support.deflected")),
+                    col(AuditEntry.at) >= since,
+                )
+                .group_by(col(AuditEntry.event))
+            )
+        ).all()
+    )
+    offered = int(support.get("support.offered", 0))
     return {
         "approval_latency_seconds": spread(latency),
+        "deflection_rate": _rate(int(support.get("support.deflected", 0)), offered),
         "unserved_requests": [{"text": t, "count": n} for t, n in asked.most_common(10)],
     }
 
