@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from chatbot.adapters import admin_api, admin_openapi, slack, teams
 from chatbot.adapters.guard import EdgeGuard
 from chatbot.adapters.web import api as web_api
+from chatbot import console
 from chatbot.app import background, runtime
 from chatbot.config import Settings
 from chatbot.directory import endpoint as scim_endpoint
@@ -162,11 +163,13 @@ def create_app(
             app.state.runtime = rt
             app.state.scim = scim_endpoint.build(rt)
             app.state.metrics = rt.assistant.metrics
+            app.state.console = console.build(rt)
             # What start-up loaded (language model, catalog) lives as long as the process;
             # frozen out of garbage collection, it no longer makes collections pause for tens
             # of milliseconds, which Slack's 3-second ack and its p99 notice first.
             gc.freeze()
             yield
+            app.state.console.stop()
 
     routes = [
         Route("/", index),
@@ -180,6 +183,7 @@ def create_app(
         *admin_api.routes,
         *intake.routes,
         *incidents_api.routes,
+        *console.routes(),
         Mount("/scim", app=scim_endpoint.endpoint),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
