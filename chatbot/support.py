@@ -75,7 +75,9 @@ class Support:
             buttons.append(
                 Button(texts.PERSON_BUTTON, str(ButtonValue(ButtonVerb.OFFER, "handoff")))
             )
-        reply = Reply(texts.it_problem(found), ReplyKind.QUESTION, tuple(buttons))
+        reply = Reply(
+            texts.it_problem(found), ReplyKind.QUESTION, tuple(buttons), skill=KB if count else None
+        )
         return Offered(reply, count)
 
     @staticmethod

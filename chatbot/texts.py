@@ -495,3 +495,45 @@ _GATE_HEAD = {
 
 def gate_verdict(what: str, verdict: str, reason: str) -> str:
     return _GATE_HEAD[verdict].format(what=what) + f" ({reason})"
+
+
+# -- the web chat (issue 16): cards in words, feedback ------------------------------------------
+CARD_WHAT = "What will happen"
+CARD_ASKED_BY = "Asked by"
+CARD_DECIDES = "Who decides"
+CARD_EXPIRES = "Expires"
+CARD_VOTES = "Approved so far by"
+YOU = "you"
+HELPFUL = "Was this helpful?"
+THUMB_UP = "Helpful"
+THUMB_DOWN = "Not helpful"
+FEEDBACK_THANKS = "Thanks for telling me."
+# Where a request stands, as its card says (keyed by the action's state).
+CARD_STATES = {
+    "awaiting_confirmation": "Waiting for the requester to confirm",
+    "awaiting_approval": "Waiting for approval",
+    "approved": "Approved; starting",
+    "queued": "Approved; waiting to run",
+    "running": "Running",
+    "scheduled": "Scheduled",
+    "succeeded": "Done",
+    "failed": "Failed",
+    "denied": "Refused when it was to start",
+    "cancelled": "Cancelled",
+    "rejected": "Rejected",
+    "expired": "Expired without a decision",
+    "interrupted": "Interrupted by a restart",
+}
+
+
+def card_deciders(names: list[str], role: str, limit: int = 4) -> str:
+    """Who must decide, in words: a few names, else the role and how many hold it."""
+    if not names:
+        return f"someone with the role {role}" if role else "an approver"
+    if len(names) > limit:
+        return f"anyone with the role {role} ({len(names)} people)"
+    return " or ".join(names)
+
+
+def card_status(state: str) -> str:
+    return CARD_STATES.get(state, state.replace("_", " ").capitalize())

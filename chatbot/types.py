@@ -267,6 +267,9 @@ class Reply:
     private: bool = False
     channel: str | None = None
     updates: int | None = None
+    # The skill whose answer this is, when it answered directly (kb.search's articles), so
+    # a chat can ask "Was this helpful?" and count the answer for the right skill.
+    skill: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

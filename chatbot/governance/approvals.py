@@ -146,7 +146,7 @@ class Approvals:
             async with self.finish.store.transaction() as tx:
                 await self.finish.audit(tx, event)
             text = texts.result(outcome.summary, outcome.ok, outcome.sandbox)
-            return [Reply(text, ReplyKind.RESULT)]
+            return [Reply(text, ReplyKind.RESULT, skill=spec.name)]
         async with self.finish.store.transaction() as tx:
             action = await actions.create(
                 tx, principal, message, spec.name, slots, decision, self.finish.clock() + self._ttl

@@ -287,3 +287,39 @@ class ChatLink(SQLModel, table=True):
     user_id: str = Field(primary_key=True)
     person_id: str = Field(index=True)
     created_at: datetime = _when(nullable=False)
+
+
+# -- the web chat (issue 16): each person's conversation, and thumbs up/down ----------------
+
+
+class WebEntry(SQLModel, table=True):
+    """One step of a person's web conversation, append-only: `change` "new" adds the entry
+    `ref`, "update" replaces what it shows (a card after a decision). The id orders everything
+    a person's screen must apply, so a stream resumes from the last id it sent."""
+
+    __tablename__ = "web_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person: str = Field(index=True)
+    ref: str = Field(index=True)
+    change: str = "new"
+    speaker: str = "assistant"
+    kind: str = "info"
+    text: str = Field(default="", sa_column=Column(RedactedText, nullable=False))
+    buttons: str = Field(default="[]", sa_column=Column(RedactedJSON, nullable=False))
+    action_id: int | None = Field(default=None, index=True)
+    skill: str | None = None
+    card: str = Field(default="{}", sa_column=Column(RedactedJSON, nullable=False))
+    at: datetime = _when(nullable=False)
+
+
+class FeedbackVote(SQLModel, table=True):
+    """A person's thumbs up or down on one answer; a second vote replaces the first."""
+
+    __tablename__ = "feedback_votes"
+
+    person: str = Field(primary_key=True)
+    reply_id: str = Field(primary_key=True)
+    verdict: str
+    skill: str | None = None
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))

@@ -6,9 +6,16 @@ proxy proves itself with `web.shared_secret` in X-Chatops-Proxy-Secret (compared
 no header value can make the comparison raise); an identity header sent twice is refused,
 since the proxy may have set one and the client the other.
 
-Nothing changes state on GET: `GET /api/inbox` reads the cards waiting for a person, and
-`POST /api/inbox` (with the same origin check as `/api/chat`) also hands over, once, the
-notifications waiting for them.
+Each person sees only what is theirs (delivery.py routes every reply to its reader and keeps
+it in their conversation): `GET /api/history` reads it back, `GET /events` streams it live
+(server-sent events, live.py), `POST /api/feedback` takes a thumbs up or down on an answer.
+The stream resolves the person exactly as a chat message does, and is refused cross-site.
+
+Nothing changes state on GET, but for the stream: `GET /api/inbox` reads the cards waiting
+for a person, `POST /api/inbox` (with the same origin check as `/api/chat`) also hands over,
+once, the notifications waiting for them, and keeps them in their conversation. The stream
+does the same (EventSource can only GET): it moves the person's own notifications into their
+own conversation, which a cross-site page could trigger but never read.
 """
 
 from __future__ import annotations
@@ -16,15 +23,23 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from chatbot import feedback, texts
 from chatbot.adapters.bodies import BadBody, parse_object
 from chatbot.adapters.shell import as_json
+from chatbot.adapters.web import history, live, views
+from chatbot.adapters.web.delivery import WebChat
+from chatbot.adapters.web.history import Change, Step
+from chatbot.adapters.web.openapi import MAX_CURSOR, operations
 from chatbot.app import Runtime
-from chatbot.openapi import Operation, Schema, query_parameter
-from chatbot.types import ButtonPress, ButtonStyle, Message, ReplyKind
+from chatbot.governance import storage
+from chatbot.types import ButtonPress, Message, Reply
+
+__all__ = ["operations", "routes", "secret_matches"]
 
 PLATFORM = "web"
 MAX_BODY = 256 * 1024
@@ -35,7 +50,8 @@ def _error(status: int, text: str) -> JSONResponse:
 
 
 def _runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 def _same_origin(request: Request) -> bool:
@@ -82,19 +98,66 @@ async def _body(request: Request) -> dict[str, Any] | JSONResponse:
         return _error(exc.status, exc.text)
 
 
+def _web(request: Request) -> WebChat:
+    """The web chat of this app (made on first use, for the runtime the lifespan opened)."""
+    state = request.app.state
+    web: WebChat | None = getattr(state, "web_chat", None)
+    if web is None or web.runtime is not state.runtime:
+        web = state.web_chat = WebChat(state.runtime)
+    return web
+
+
+def _person(request: Request, body: dict[str, Any]) -> str | JSONResponse:
+    """Whose conversation this request may read or add to: the speaker as `_who` finds
+    them, a demo person only when the directory knows them."""
+    who = _who(request, body)
+    if isinstance(who, JSONResponse):
+        return who
+    runtime = _runtime(request)
+    if runtime.settings.web.auth != "proxy" and runtime.assistant.directory.find(who) is None:
+        return _error(400, f"unknown person {who!r}; pick one of the demo people")
+    return _web(request).person(who)
+
+
+def _cursor(request: Request, *names: str) -> int | JSONResponse | None:
+    """A cursor from the query (`after`) or a reconnecting stream's Last-Event-ID."""
+    raw = request.query_params.get("after")
+    if raw is None and "last-event-id" in names:
+        raw = request.headers.get("last-event-id")
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()):
+        return _error(400, '"after" must be a cursor from an earlier answer (a whole number)')
+    return min(int(raw[:25]), MAX_CURSOR)
+
+
+async def _shown(web: WebChat, person: str, steps: list[Step]) -> list[dict[str, Any]]:
+    """Each entry the steps touched, once, as it now stands."""
+    latest = {step.entry.ref: step.entry for step in steps}
+    return await web.shown(person, list(latest.values()))
+
+
+def _unavailable(exc: Exception) -> JSONResponse:
+    if not storage.unavailable(exc):
+        raise exc
+    return _error(503, "the database is unavailable; nothing was kept, try again shortly")
+
+
 async def chat(request: Request) -> Response:
     if not _same_origin(request):
         return _error(403, "cross-site request refused")
     body = await _body(request)
     if isinstance(body, JSONResponse):
         return body
-    who = _who(request, body)
-    if isinstance(who, JSONResponse):
-        return who
+    person = _person(request, body)
+    if isinstance(person, JSONResponse):
+        return person
     text, press = body.get("text", ""), body.get("press")
     if not isinstance(text, str) or (press is not None and not isinstance(press, str)):
         return _error(400, '"text" and "press" must be strings')
-    runtime = _runtime(request)
+    runtime, web = _runtime(request), _web(request)
+    who = _who(request, body)
+    assert isinstance(who, str)
     proxy = runtime.settings.web.auth == "proxy"
     message = Message(
         platform=PLATFORM,
@@ -104,11 +167,21 @@ async def chat(request: Request) -> Response:
         channel="web",
         press=ButtonPress(press) if press else None,
     )
-    if not proxy and runtime.assistant.directory.find(who) is None:
-        return _error(400, f"unknown person {who!r}; pick one of the demo people")
-    replies = await runtime.assistant.handle(message)
-    request.app.state.metrics.count(replies)
-    return JSONResponse({"replies": as_json(replies)})
+    try:
+        answered, said = await web.pressed(person, press) if press else (None, [])
+        said = said if press else await web.said(person, text)
+        replies = await runtime.assistant.handle(message)
+        request.app.state.metrics.count(replies)
+        steps = said + await web.deliver(person, replies, answered)
+        entries = await _shown(web, person, steps)
+    except Exception as exc:
+        return _unavailable(exc)
+    mine = [r for r in replies if _addressed(web, person, r)]
+    return JSONResponse({"replies": as_json(mine), "entries": entries})
+
+
+def _addressed(web: WebChat, person: str, reply: Reply) -> bool:
+    return reply.channel is None and (reply.to is None or web.person(reply.to) == person)
 
 
 async def people(request: Request) -> Response:
@@ -124,142 +197,103 @@ async def people(request: Request) -> Response:
 
 async def inbox(request: Request) -> Response:
     """GET: the approval cards waiting for a person (a read; nothing is consumed).
-    POST: the same, and the notifications waiting for them, handed over once."""
+    POST: the same, and the notifications waiting for them, handed over once and kept in
+    their conversation (with any card it does not show yet)."""
     runtime = _runtime(request)
     taking = request.method == "POST"
     if taking and not _same_origin(request):
         return _error(403, "cross-site request refused")
-    body: dict[str, Any] | JSONResponse = {"as": request.query_params.get("as", "")}
+    body: dict[str, Any] = {"as": request.query_params.get("as", "")}
     if taking:
-        body = await _body(request)
-        if isinstance(body, JSONResponse):
-            return body
+        sent = await _body(request)
+        if isinstance(sent, JSONResponse):
+            return sent
+        body = sent
     who = _who(request, body)
     if isinstance(who, JSONResponse):
         return who
     principal = runtime.assistant.directory.find(who)
     if principal is None:
         return _error(400, f"unknown person {who!r}")
-    cards = await runtime.assistant.approvals.inbox(principal)
-    notes = await runtime.assistant.approvals.deliver(principal.name) if taking else []
+    try:
+        cards = await runtime.assistant.approvals.inbox(principal)
+        notes = await _web(request).take(principal.name) if taking else []
+    except Exception as exc:
+        return _unavailable(exc)
     return JSONResponse({"replies": as_json(cards), "notifications": as_json(notes)})
+
+
+async def read_history(request: Request) -> Response:
+    """The person's own conversation: the last entries, or what changed after `after`."""
+    person = _person(request, {"as": request.query_params.get("as", "")})
+    if isinstance(person, JSONResponse):
+        return person
+    after = _cursor(request)
+    if isinstance(after, JSONResponse):
+        return after
+    web = _web(request)
+    try:
+        if after is None:
+            entries, cursor = await history.recent(web.store, person)
+            shown = await web.shown(person, entries)
+        else:
+            steps = await history.since(web.store, person, after)
+            cursor = steps[-1].cursor if steps else after
+            shown = await _shown(web, person, steps)
+    except Exception as exc:
+        return _unavailable(exc)
+    return JSONResponse({"entries": shown, "cursor": cursor})
+
+
+async def give_feedback(request: Request) -> Response:
+    if not _same_origin(request):
+        return _error(403, "cross-site request refused")
+    body = await _body(request)
+    if isinstance(body, JSONResponse):
+        return body
+    person = _person(request, body)
+    if isinstance(person, JSONResponse):
+        return person
+    ref, verdict = body.get("reply"), body.get("verdict")
+    if not isinstance(ref, str) or verdict not in [str(v) for v in feedback.Verdict]:
+        return _error(400, 'send {"reply": the answer\'s id, "verdict": "up" or "down"}')
+    web = _web(request)
+    try:
+        entry = await history.find(web.store, person, ref)
+        if entry is None or not views.asks_feedback(entry):
+            return _error(404, "there is no such answer in your conversation to rate")
+        vote = feedback.Verdict(verdict)
+        await feedback.record(
+            web.store, person=person, reply_id=ref, verdict=vote, skill=entry.skill
+        )
+        await web.keep([(person, Change.UPDATE, entry)])  # every open screen shows the vote
+    except Exception as exc:
+        return _unavailable(exc)
+    return JSONResponse({"reply": ref, "verdict": str(vote), "text": texts.FEEDBACK_THANKS})
+
+
+async def events(request: Request) -> Response:
+    """The person's conversation, live (server-sent events): `entry` adds one, `update`
+    replaces one by its id; each event's id is the cursor to resume from."""
+    if not _same_origin(request):
+        return _error(403, "cross-site request refused")
+    person = _person(request, {"as": request.query_params.get("as", "")})
+    if isinstance(person, JSONResponse):
+        return person
+    after = _cursor(request, "last-event-id")
+    if isinstance(after, JSONResponse):
+        return after
+    web = _web(request)
+    if after is None:
+        _, after = await history.recent(web.store, person, limit=1)
+    return EventSourceResponse(live.stream(web, person, after), ping=15)
 
 
 routes = [
     Route("/api/chat", chat, methods=["POST"]),
     Route("/api/people", people, methods=["GET"]),
     Route("/api/inbox", inbox, methods=["GET", "POST"]),
+    Route("/api/history", read_history, methods=["GET"]),
+    Route("/api/feedback", give_feedback, methods=["POST"]),
+    Route("/events", events, methods=["GET"]),
 ]
-
-
-BUTTON: Schema = {
-    "type": "object",
-    "required": ["label", "value", "style"],
-    "properties": {
-        "label": {"type": "string"},
-        "value": {"type": "string"},
-        "style": {"enum": [str(s) for s in ButtonStyle]},
-    },
-}
-REPLY: Schema = {
-    "type": "object",
-    "required": ["text", "kind", "buttons"],
-    "properties": {
-        "text": {"type": "string"},
-        "kind": {"enum": [str(k) for k in ReplyKind]},
-        "buttons": {"type": "array", "items": BUTTON},
-        "action_id": {"type": ["integer", "null"]},
-        "to": {"type": ["string", "null"]},
-        "private": {"type": "boolean"},
-        "channel": {"type": ["string", "null"]},
-        "updates": {"type": ["integer", "null"]},
-    },
-}
-REPLIES: Schema = {
-    "type": "object",
-    "required": ["replies"],
-    "properties": {"replies": {"type": "array", "items": REPLY}},
-}
-INBOX: Schema = {
-    "type": "object",
-    "required": ["replies", "notifications"],
-    "properties": {
-        "replies": {"type": "array", "items": REPLY},
-        "notifications": {"type": "array", "items": REPLY},
-    },
-}
-WHO: Schema = {"type": "string", "description": "the demo person (web.auth = none)"}
-REFUSED = {
-    401: ("the authenticating proxy's headers are missing or wrong", None),
-    403: ("a cross-site request", None),
-    503: ("proxy mode without web.shared_secret", None),
-}
-operations = (
-    Operation(
-        "POST",
-        "/api/chat",
-        "chat",
-        "Say something, or press a button, as a person; the assistant's replies",
-        "web chat",
-        {200: ("the replies", REPLIES), **REFUSED},
-        body={
-            "application/json": {
-                "type": "object",
-                "properties": {
-                    "as": WHO,
-                    "text": {"type": "string"},
-                    "press": {"type": "string", "description": "a button's value"},
-                },
-            }
-        },
-    ),
-    Operation(
-        "GET",
-        "/api/people",
-        "people",
-        "The demo people for the picker (none behind a proxy)",
-        "web chat",
-        {
-            200: (
-                "the people",
-                {
-                    "type": "object",
-                    "required": ["people", "picker"],
-                    "properties": {
-                        "people": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["name", "display_name"],
-                                "properties": {
-                                    "name": {"type": "string"},
-                                    "display_name": {"type": "string"},
-                                },
-                            },
-                        },
-                        "picker": {"type": "boolean"},
-                    },
-                },
-            )
-        },
-    ),
-    Operation(
-        "GET",
-        "/api/inbox",
-        "readInbox",
-        "The approval cards waiting for a person (reads only)",
-        "web chat",
-        {200: ("the cards; notifications stay for the POST", INBOX), **REFUSED},
-        parameters=(query_parameter("as", "the demo person (web.auth = none)"),),
-    ),
-    Operation(
-        "POST",
-        "/api/inbox",
-        "takeInbox",
-        "The approval cards and, once, the notifications waiting for a person",
-        "web chat",
-        {200: ("the cards and the notifications, now delivered", INBOX), **REFUSED},
-        body={"application/json": {"type": "object", "properties": {"as": WHO}}},
-        body_required=False,
-    ),
-)
