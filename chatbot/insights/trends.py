@@ -4,7 +4,8 @@ The figures mean what `chatops kpi` means (chatbot/incidents/kpi.py): MTTA from 
 creation to its acknowledgement, MTTR from impact to resolution, automation as the share of
 incidents someone acted on through the assistant, deflection as offers an article solved,
 approval latency from a request to its first decision, change failure rate as deploys
-followed by a rollback or an incident. A value with nothing behind it is None, never 0.
+followed by a rollback or an incident, satisfaction as the share of thumbs up. A value with
+nothing behind it is None, never 0.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.incidents.kpi import change_outcomes, epoch_seconds
 from chatbot.incidents.tables import Incident, IncidentEvent
+from chatbot.insights import satisfaction as votes
 from chatbot.insights.period import Period
 from chatbot.insights.requests import RequestCount, request_counts
 from chatbot.insights.satisfaction import Satisfaction, SatisfactionSource
@@ -69,7 +71,7 @@ async def trends(
     store: Store,
     period: Period,
     lookback_minutes: int = 60,
-    satisfaction: SatisfactionSource | None = None,
+    satisfaction: SatisfactionSource = votes.from_feedback,
 ) -> Trends:
     """Every series over `period`, read in one read-only transaction."""
     async with store.read() as tx:
@@ -83,7 +85,11 @@ async def trends(
         ):
             found.update({s.key: s for s in part})
         requests = await request_counts(tx, period.since, period.until)
-    sat = await satisfaction(store, period.since) if satisfaction is not None else None
+    by_bucket = await votes.series(store, period)
+    found["satisfaction_rate"] = _series(
+        "satisfaction_rate", period, {b: (s.rate, s.up + s.down) for b, s in by_bucket.items()}
+    )
+    sat = await satisfaction(store, period.since)
     return Trends(period, found, tuple(requests), sat, tuple(period.starts()))
 
 

@@ -10,7 +10,8 @@ Monday 2026-11-23 .. Sunday 2026-11-29, by day:
   Thu  two deploys: checkout/prod followed 20 min later by an incident (failed), billing/prod
        not (change failure rate 0.5); the incident is acknowledged after 300 s
   Fri  two access requests: first decisions after 600 s and 1200 s (latency 900 s); one
-       granted, one rejected; one ticket status look-up; one deploy refused by policy
+       granted, one rejected; one ticket status look-up; one deploy refused by policy;
+       three thumbs up and one down on answers (satisfaction 0.75)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from chatbot.incidents.tables import Incident, IncidentEvent
 from chatbot.store.engine import Store
-from chatbot.store.tables import Action, ApprovalVote, AuditEntry
+from chatbot.store.tables import Action, ApprovalVote, AuditEntry, AuditHead, FeedbackVote
 
 MONDAY = datetime(2026, 11, 23, tzinfo=UTC)
 UNMATCHED = {
@@ -112,7 +113,11 @@ def _audit() -> list[AuditEntry]:
 
 
 async def seed(store: Store) -> None:
+    entries = _audit()
     async with store.transaction() as tx:
+        head = await tx.get(AuditHead, 1) or AuditHead(id=1)
+        head.seq, head.hash = entries[-1].seq, entries[-1].hash  # later appends follow on
+        tx.add(head)
         tx.add_all(
             [
                 _incident(1, at(0, 10), 60, 600),
@@ -135,6 +140,10 @@ async def seed(store: Store) -> None:
                 ApprovalVote(action_id=3, approver="carol", decision="approve", at=at(4, 9, 10)),
                 ApprovalVote(action_id=3, approver="dave", decision="approve", at=at(4, 9, 30)),
                 ApprovalVote(action_id=4, approver="dave", decision="reject", at=at(4, 10, 20)),
-                *_audit(),
+                *entries,
+                *(
+                    FeedbackVote(person=p, reply_id="r1", verdict=v, at=at(4, 11))
+                    for p, v in (("alice", "up"), ("bob", "up"), ("carol", "up"), ("erin", "down"))
+                ),
             ]
         )

@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import pytest
 
+from chatbot import feedback
 from chatbot.errors import UserError
+from chatbot.feedback import Verdict
 from chatbot.incidents import kpi
 from chatbot.insights.period import Period, Step
 from chatbot.insights.requests import Ending
-from chatbot.insights.satisfaction import Satisfaction
+from chatbot.insights.satisfaction import Satisfaction, no_votes
 from chatbot.insights.trends import trends
 from chatbot.store.engine import Store
 from tests.insights.fixture import MONDAY, seed
@@ -60,14 +62,19 @@ async def test_requests_by_skill_and_how_they_ended(store: Store) -> None:
     assert (await trends(store, WEEK)).requests[0].skill == "deploy"
 
 
-async def test_satisfaction_comes_from_the_source_given(store: Store) -> None:
-    async def votes(store: Store, since: object) -> Satisfaction:
-        return Satisfaction(3, 1)
-
-    found = await trends(store, WEEK, satisfaction=votes)
+async def test_satisfaction_is_the_share_of_thumbs_up(store: Store) -> None:
+    found = await trends(store, WEEK)
     assert found.satisfaction == Satisfaction(3, 1)
     assert found.as_json()["satisfaction"] == {"up": 3, "down": 1, "rate": 0.75}
-    assert (await trends(store, WEEK)).satisfaction is None
+    assert found["satisfaction_rate"].values[4] == 0.75
+    assert found["satisfaction_rate"].counts == (0, 0, 0, 0, 4, 0, 0)
+    await feedback.record(store, person="dave", reply_id="r2", verdict=Verdict.DOWN, skill=None)
+    now = await trends(store, WEEK)  # dave voted today, after the week: the tally says since
+    assert now.satisfaction == Satisfaction(3, 2)
+
+
+async def test_a_build_without_votes_shows_no_satisfaction(store: Store) -> None:
+    assert (await trends(store, WEEK, satisfaction=no_votes)).satisfaction is None
 
 
 async def test_the_summary_report_counts_deflection_too(store: Store) -> None:
