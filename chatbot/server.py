@@ -23,10 +23,10 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from chatbot import console
 from chatbot.adapters import admin_api, admin_openapi, slack, teams
 from chatbot.adapters.guard import EdgeGuard
 from chatbot.adapters.web import api as web_api
-from chatbot import console
 from chatbot.app import background, runtime
 from chatbot.config import Settings
 from chatbot.directory import endpoint as scim_endpoint
