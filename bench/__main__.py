@@ -14,6 +14,7 @@ MODULES = (
     "bench.incidents",
     "bench.directory",
     "bench.offboard",
+    "bench.insights",
 )
 
 
