@@ -272,6 +272,12 @@ def _see_other(url: str) -> Response:
 
 
 def same_site(request: Request) -> bool:
-    """The web chat's origin check, and the browser's own word when it gives one."""
+    """The web chat's origin check, and the browser's own word when it gives one.
+
+    Under `Referrer-Policy: no-referrer` (the edge guard's) browsers send `Origin: null` on a
+    form post, even to the same origin; `Sec-Fetch-Site`, which no page can set, then says
+    whether it came from this site."""
     fetched = request.headers.get("sec-fetch-site", "")
+    if request.headers.get("origin") == "null":
+        return fetched == "same-origin"
     return web_api._same_origin(request) and fetched in ("", "same-origin", "none")

@@ -77,3 +77,14 @@ def test_unserved_requests_are_grouped_and_a_skill_can_be_drafted(seeded: Consol
     assert form.status_code == 200
     assert "printer.jammed" in form.text and "my printer is jammed again" in form.text
     assert [e["outcome"] for e in seeded.audit("console.post")] == ["ok"]
+
+
+def test_a_browser_form_post_with_a_null_origin_is_judged_by_sec_fetch_site(
+    console: ConsoleClient,
+) -> None:
+    """Under Referrer-Policy: no-referrer, browsers send Origin: null on form posts."""
+    fields = {"as": "dave", "draft": "name: x\n", "format": "yaml"}
+    for site, status in (("same-origin", 200), ("cross-site", 403), ("", 403)):
+        headers = {"Origin": "null", "Sec-Fetch-Site": site} if site else {"Origin": "null"}
+        sent = console.client.post("/console/skills/new", data=fields, headers=headers)
+        assert sent.status_code == status, site
