@@ -88,7 +88,11 @@ class Period:
 
     def bucket(self, column: Any, dialect: str) -> Any:
         """The SQL expression numbering `column`'s bucket (an integer)."""
-        scaled = (epoch_seconds(column, dialect) - self.step.origin) / self.step.seconds
+        return self.bucket_of_seconds(epoch_seconds(column, dialect), dialect)
+
+    def bucket_of_seconds(self, seconds: Any, dialect: str) -> Any:
+        """The same, for an SQL expression already in seconds since 1970."""
+        scaled = (seconds - self.step.origin) / self.step.seconds
         if dialect == "postgresql":
             return cast(func.floor(scaled), BigInteger)
         return cast(scaled, Integer)  # SQLite truncates; times after 1970 are positive

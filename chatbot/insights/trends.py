@@ -20,9 +20,10 @@ from sqlalchemy import case, func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot.incidents.kpi import change_outcomes, epoch_seconds
+from chatbot.incidents.kpi import epoch_seconds
 from chatbot.incidents.tables import Incident, IncidentEvent
 from chatbot.insights import satisfaction as votes
+from chatbot.insights.failures import failures
 from chatbot.insights.period import Period
 from chatbot.insights.requests import RequestCount, request_counts
 from chatbot.insights.satisfaction import Satisfaction, SatisfactionSource
@@ -223,19 +224,10 @@ async def _approval_latency(tx: AsyncSession, period: Period) -> list[Series]:
 
 
 async def _change_failure(tx: AsyncSession, period: Period, lookback: int) -> list[Series]:
-    """Deploys are few next to incidents; each is judged as `chatops kpi` judges it."""
-    outcomes = await change_outcomes(tx, period.since, lookback, period.until)
-    deploys: dict[int, int] = defaultdict(int)
-    failed: dict[int, int] = defaultdict(int)
-    for o in outcomes:
-        b = Period.bucket_of(period.step, o.at)
-        deploys[b] += 1
-        failed[b] += o.failed
+    judged = await failures(tx, period, lookback)
     return [
-        _series("deploys", period, {b: (n, n) for b, n in deploys.items()}),
+        _series("deploys", period, {b: (n, n) for b, (n, _) in judged.items()}),
         _series(
-            "change_failure_rate",
-            period,
-            {b: (_ratio(failed[b], n), n) for b, n in deploys.items()},
+            "change_failure_rate", period, {b: (_ratio(f, n), n) for b, (n, f) in judged.items()}
         ),
     ]
