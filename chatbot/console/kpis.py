@@ -1,8 +1,9 @@
 """KPIs: the team's numbers over a range (7 days to a year), as charts with their tables.
 
-Headline figures are `chatops kpi`'s (chatbot/incidents/kpi.py) over the range; the charts are
-the same figures per day or week (chatbot/insights/trends.py), drawn as SVG on the server
-(chatbot/insights/charts.py), so the page needs no script and works offline.
+The figures are `chatops kpi`'s (chatbot/incidents/kpi.py) per day or week
+(chatbot/insights/trends.py), drawn as SVG on the server (chatbot/insights/charts.py), so the
+page needs no script and works offline; the headline over the whole range is each series
+weighted by the rows behind it, so the page reads the records once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from starlette.responses import Response
 from chatbot import texts
 from chatbot.console.frame import Context, Page
 from chatbot.errors import UserError
-from chatbot.incidents import kpi
 from chatbot.insights import charts
 from chatbot.insights.charts import Ids, Line, Stack
 from chatbot.insights.period import RANGES, Period, Step, parse_step
@@ -48,34 +48,36 @@ def chosen_range(ctx: Context) -> tuple[str, Step | None]:
     return wanted, parse_step(ctx.query.get("step"))
 
 
-def _spread(figures: dict[str, object], key: str) -> str:
-    value = figures.get(key)
-    mean = value.get("mean") if isinstance(value, dict) else None
-    return charts.duration(float(mean)) if isinstance(mean, int | float) else "no data"
+def _duration(value: float | None) -> str:
+    return charts.duration(value) if value is not None else "no data"
 
 
-def _share(value: object) -> str:
-    return charts.percent(float(value)) if isinstance(value, int | float) else "no data"
+def _share(value: float | None) -> str:
+    return charts.percent(value) if value is not None else "no data"
 
 
-def headlines(figures: dict[str, object], found: Trends) -> list[Headline]:
+def headlines(found: Trends) -> list[Headline]:
+    """The figures over the whole range, from the same series the charts draw."""
     sat = found.satisfaction
     votes = f"{sat.up} up, {sat.down} down" if sat is not None else ""
+    deploys, incidents = sum(found["deploys"].counts), sum(found["incidents"].counts)
     return [
-        Headline("Time to acknowledge", _spread(figures, "mtta_seconds"), "mean"),
-        Headline("Time to resolve", _spread(figures, "mttr_seconds"), "mean"),
+        Headline("Time to acknowledge", _duration(found["mtta_seconds"].overall()), "mean"),
+        Headline("Time to resolve", _duration(found["mttr_seconds"].overall()), "mean"),
         Headline(
             "Change failure rate",
-            _share(figures.get("change_failure_rate")),
-            f"{figures.get('deploys', 0)} deploys",
+            _share(found["change_failure_rate"].overall()),
+            f"{deploys} deploys",
         ),
         Headline(
-            "Automation",
-            _share(figures.get("automation_rate")),
-            f"{figures.get('incidents', 0)} incidents",
+            "Automation", _share(found["automation_rate"].overall()), f"{incidents} incidents"
         ),
-        Headline("Deflection", _share(figures.get("deflection_rate")), "offers an article solved"),
-        Headline("Approval latency", _spread(figures, "approval_latency_seconds"), "mean"),
+        Headline(
+            "Deflection", _share(found["deflection_rate"].overall()), "offers an article solved"
+        ),
+        Headline(
+            "Approval latency", _duration(found["approval_latency_seconds"].overall()), "mean"
+        ),
         Headline("Satisfaction", _share(sat.rate if sat else None), votes),
     ]
 
@@ -163,7 +165,6 @@ async def read(ctx: Context) -> Response:
         )
     lookback = rt.settings.incidents.change_lookback_minutes
     found = await trends(rt.store, period, lookback)
-    report = await kpi.report(rt.store, period.since, lookback)
     title_of = {s.name: texts.title_of(s) or s.name for s in rt.assistant.registry.specs()}
     return ctx.page(
         "kpis.html",
@@ -175,7 +176,7 @@ async def read(ctx: Context) -> Response:
         shown_step=str(period.step),
         since=period.since,
         charts=figures_html(found, title_of),
-        headlines=headlines(report.figures, found),
+        headlines=headlines(found),
     )
 
 

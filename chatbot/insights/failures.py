@@ -65,12 +65,15 @@ async def failures(
         incidents,
     ).subquery()
     s = stream.c
-    onward = (0, None)  # RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING: ties count
+    # The running minimum over later-first order (RANGE UNBOUNDED PRECEDING .. CURRENT ROW,
+    # ties included) is each row's next incident; a frame that starts at the partition's
+    # start keeps it one pass (a frame ending there would be recomputed row by row).
+    since_start: tuple[int | None, int | None] = (None, 0)
     next_same = func.min(case((s.kind == INCIDENT, s.at))).over(
-        partition_by=(s.service, s.env), order_by=s.at, range_=onward
+        partition_by=(s.service, s.env), order_by=s.at.desc(), range_=since_start
     )
     next_blank = func.min(case(((s.kind == INCIDENT) & (s.env == ""), s.at))).over(
-        partition_by=s.service, order_by=s.at, range_=onward
+        partition_by=s.service, order_by=s.at.desc(), range_=since_start
     )
     last_back = func.max(case((s.kind == ROLLBACK, s.at))).over(partition_by=(s.service, s.env))
     judged = select(

@@ -40,6 +40,13 @@ class Series:
     values: tuple[float | None, ...]
     counts: tuple[int, ...]
 
+    def overall(self) -> float | None:
+        """The figure over the whole period: each bucket's mean or rate weighted by the rows
+        behind it (exact for means and rates; a median would not add up this way)."""
+        pairs = [(v, n) for v, n in zip(self.values, self.counts, strict=True) if v is not None]
+        total = sum(n for _, n in pairs)
+        return round(sum(v * n for v, n in pairs) / total, 4) if total else None
+
     def as_json(self) -> dict[str, object]:
         return {"values": list(self.values), "counts": list(self.counts)}
 

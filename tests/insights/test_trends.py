@@ -92,3 +92,11 @@ def test_a_range_is_checked_before_anything_is_read() -> None:
         Period.of(MONDAY + timedelta(days=3), MONDAY + timedelta(days=9), Step.WEEK).since == MONDAY
     )
     assert Period.of(MONDAY, MONDAY + timedelta(days=365)).step is Step.WEEK
+
+
+async def test_the_whole_range_is_the_days_weighted_by_their_rows(store: Store) -> None:
+    days = await trends(store, WEEK)
+    week = await trends(store, Period.of(MONDAY, MONDAY + timedelta(days=7), Step.WEEK))
+    for key in ("mtta_seconds", "mttr_seconds", "automation_rate", "change_failure_rate"):
+        assert days[key].overall() == week[key].values[0], key
+    assert days["deflection_rate"].overall() == 0.25
