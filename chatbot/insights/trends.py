@@ -86,7 +86,6 @@ async def trends(
         found: dict[str, Series] = {}
         for part in (
             await _incidents(tx, period),
-            await _automation(tx, period),
             await _deflection(tx, period),
             await _approval_latency(tx, period),
             await _change_failure(tx, period, lookback_minutes),
@@ -123,33 +122,8 @@ def _ratio(part: int, whole: int) -> float | None:
 
 
 async def _incidents(tx: AsyncSession, period: Period) -> list[Series]:
-    d = _dialect(tx)
-    bucket = period.bucket(Incident.created_at, d)
-    ack = epoch_seconds(Incident.acknowledged_at, d) - epoch_seconds(Incident.created_at, d)
-    fix = epoch_seconds(Incident.resolved_at, d) - epoch_seconds(Incident.started_at, d)
-    rows = (
-        await tx.execute(
-            select(
-                bucket,
-                func.count(),
-                func.avg(ack),
-                func.count(col(Incident.acknowledged_at)),
-                func.avg(fix),
-                func.count(col(Incident.resolved_at)),
-            )
-            .where(*_inside(Incident.created_at, period))
-            .group_by(bucket)
-        )
-    ).all()
-    return [
-        _series("incidents", period, {b: (n, n) for b, n, *_ in rows}),
-        _series("mtta_seconds", period, {b: (a, na) for b, _, a, na, _, _ in rows}),
-        _series("mttr_seconds", period, {b: (r, nr) for b, _, _, _, r, nr in rows}),
-    ]
-
-
-async def _automation(tx: AsyncSession, period: Period) -> list[Series]:
-    """Per bucket: incidents, those with an action through the assistant, and those the
+    """Per bucket, in one pass over the incidents: how many, mean time to acknowledge and to
+    resolve, and the shares someone acted on through the assistant (automation) and the
     assistant remediated by itself."""
     d = _dialect(tx)
     acted = (
@@ -162,9 +136,20 @@ async def _automation(tx: AsyncSession, period: Period) -> list[Series]:
         .subquery()
     )
     bucket = period.bucket(Incident.created_at, d)
+    ack = epoch_seconds(Incident.acknowledged_at, d) - epoch_seconds(Incident.created_at, d)
+    fix = epoch_seconds(Incident.resolved_at, d) - epoch_seconds(Incident.started_at, d)
     rows = (
         await tx.execute(
-            select(bucket, func.count(), func.count(acted.c.incident_id), func.sum(acted.c.auto))
+            select(
+                bucket,
+                func.count(),
+                func.avg(ack),
+                func.count(col(Incident.acknowledged_at)),
+                func.avg(fix),
+                func.count(col(Incident.resolved_at)),
+                func.count(acted.c.incident_id),
+                func.coalesce(func.sum(acted.c.auto), 0),
+            )
             .select_from(Incident)
             .outerjoin(acted, acted.c.incident_id == col(Incident.id))
             .where(*_inside(Incident.created_at, period))
@@ -172,9 +157,12 @@ async def _automation(tx: AsyncSession, period: Period) -> list[Series]:
         )
     ).all()
     return [
-        _series("automation_rate", period, {b: (_ratio(a, n), n) for b, n, a, _ in rows}),
+        _series("incidents", period, {r[0]: (r[1], r[1]) for r in rows}),
+        _series("mtta_seconds", period, {r[0]: (r[2], r[3]) for r in rows}),
+        _series("mttr_seconds", period, {r[0]: (r[4], r[5]) for r in rows}),
+        _series("automation_rate", period, {r[0]: (_ratio(r[6], r[1]), r[1]) for r in rows}),
         _series(
-            "auto_remediation_rate", period, {b: (_ratio(int(s or 0), n), n) for b, n, _, s in rows}
+            "auto_remediation_rate", period, {r[0]: (_ratio(int(r[7]), r[1]), r[1]) for r in rows}
         ),
     ]
 
