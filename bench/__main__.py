@@ -17,6 +17,7 @@ MODULES = (
     "bench.cli",
     "bench.web",
     "bench.console",
+    "bench.insights",
 )
 
 

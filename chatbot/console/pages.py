@@ -6,7 +6,7 @@ A more specific path comes before a pattern that would also match it (`/skills/n
 
 from __future__ import annotations
 
-from chatbot.console import audit_trail, inbox, incidents, people, skills
+from chatbot.console import audit_trail, inbox, incidents, kpis, people, skills, unmatched
 from chatbot.console.frame import Page
 
 PAGES: tuple[Page, ...] = (
@@ -15,4 +15,6 @@ PAGES: tuple[Page, ...] = (
     *audit_trail.pages,
     *skills.pages,
     *people.pages,
+    *kpis.pages,
+    *unmatched.pages,
 )

@@ -1,4 +1,9 @@
-"""`GET /api/kpi`: the KPI figures as JSON, for admins (the admin API's bearer token)."""
+"""`GET /api/kpi`: the KPI figures as JSON, for admins (the admin API's bearer token).
+
+`?step=day` or `?step=week` adds `series`: the same figures per day or week since `since`
+(chatbot/insights/trends.py), each as `{"values": [...], "counts": [...]}` beside `buckets`,
+the start date of each. `satisfaction` (thumbs up and down on answers) is always there.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,12 @@ from starlette.routing import Route
 from chatbot.adapters.admin_api import admin_caller
 from chatbot.errors import UserError
 from chatbot.incidents import kpi
+from chatbot.insights import satisfaction
+from chatbot.insights.period import Period, parse_step
+from chatbot.insights.trends import trends
 from chatbot.openapi import Operation, Schema, query_parameter
 from chatbot.times import parse_since
+from chatbot.types import utcnow
 
 
 async def kpi_endpoint(request: Request) -> Response:
@@ -20,10 +29,17 @@ async def kpi_endpoint(request: Request) -> Response:
     rt = request.app.state.runtime
     try:
         since = parse_since(request.query_params.get("since", "30d"))
+        step = parse_step(request.query_params.get("step"))
+        period = Period.of(since, utcnow(), step) if step is not None else None
     except UserError as exc:
         return JSONResponse({"error": str(exc)}, 400)
-    result = await kpi.report(rt.store, since, rt.settings.incidents.change_lookback_minutes)
-    return JSONResponse(result.as_json())
+    lookback = rt.settings.incidents.change_lookback_minutes
+    body = (await kpi.report(rt.store, since, lookback)).as_json()
+    sat = await satisfaction.from_feedback(rt.store, since)
+    body["satisfaction"] = sat.as_json() if sat is not None else None
+    if period is not None:
+        body["series"] = (await trends(rt.store, period, lookback)).as_json()
+    return JSONResponse(body)
 
 
 routes = [Route("/api/kpi", kpi_endpoint, methods=["GET"])]
@@ -41,6 +57,9 @@ KPI: Schema = {
         "mtta_seconds": _SPREAD,
         "mttr_seconds": _SPREAD,
         "change_failure_rate": {"type": ["number", "null"]},
+        "deflection_rate": {"type": ["number", "null"]},
+        "satisfaction": {"type": ["object", "null"]},
+        "series": {"type": "object", "required": ["step", "buckets"]},
     },
 }
 operations = (
@@ -52,10 +71,14 @@ operations = (
         "admin: kpi",
         {
             200: ("the figures; durations end in _seconds, rates are fractions", KPI),
+            400: ("since or step is not understood", None),
             401: ("no token, or an unknown one", None),
             403: ("the token's person is not an admin", None),
         },
-        parameters=(query_parameter("since", "ISO date, 'yesterday' or an age such as 7d"),),
+        parameters=(
+            query_parameter("since", "ISO date, 'yesterday' or an age such as 7d"),
+            query_parameter("step", "day or week: add the figures per day or week as series"),
+        ),
         bearer=True,
     ),
 )

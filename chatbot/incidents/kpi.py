@@ -62,7 +62,7 @@ async def report(store: Store, since: datetime, lookback_minutes: int = 60) -> K
     return KpiReport(since, figures)
 
 
-def _epoch(column: Any, dialect: str) -> Any:
+def epoch_seconds(column: Any, dialect: str) -> Any:
     """Seconds since 1970 computed by the database: 100,000 floats come back several times
     faster than 100,000 datetimes through the type layer."""
     if dialect == "postgresql":
@@ -80,8 +80,10 @@ async def _spreads(
     rows = (
         await tx.execute(
             select(
-                _epoch(Incident.acknowledged_at, dialect) - _epoch(Incident.created_at, dialect),
-                _epoch(Incident.resolved_at, dialect) - _epoch(Incident.started_at, dialect),
+                epoch_seconds(Incident.acknowledged_at, dialect)
+                - epoch_seconds(Incident.created_at, dialect),
+                epoch_seconds(Incident.resolved_at, dialect)
+                - epoch_seconds(Incident.started_at, dialect),
             ).where(col(Incident.created_at) >= since)
         )
     ).all()
@@ -121,19 +123,32 @@ async def _incident_figures(tx: AsyncSession, since: datetime) -> dict[str, obje
     }
 
 
-async def _change_figures(
-    tx: AsyncSession, since: datetime, lookback_minutes: int
-) -> dict[str, object]:
+@dataclass(frozen=True, slots=True)
+class ChangeOutcome:
+    """One deploy: when it finished (epoch seconds), whether it failed, and how long until
+    it was recovered (None when it did not fail, or nothing recovered it yet)."""
+
+    at: float
+    failed: bool
+    recovery_seconds: float | None
+
+
+async def change_outcomes(
+    tx: AsyncSession, since: datetime, lookback_minutes: int, until: datetime | None = None
+) -> list[ChangeOutcome]:
     """A deploy failed when it was rolled back, or an incident on its service and env began
     within the look-back window after it; recovery is until that rollback or resolution."""
     dialect = tx.sync_session.get_bind().dialect.name
+    bounds = [col(Action.updated_at) >= since]
+    if until is not None:
+        bounds.append(col(Action.updated_at) < until)
     changes = (
         await tx.execute(
-            select(col(Action.skill), col(Action.slots), _epoch(Action.updated_at, dialect))
+            select(col(Action.skill), col(Action.slots), epoch_seconds(Action.updated_at, dialect))
             .where(
                 col(Action.skill).in_(("deploy", "deploy.rollback")),
                 col(Action.state) == "succeeded",
-                col(Action.updated_at) >= since,
+                *bounds,
             )
             .order_by(col(Action.updated_at))
         )
@@ -153,20 +168,28 @@ async def _change_figures(
         followed = await kpi_sql.deploy_hits(tx, deploys, since, window)
     else:
         followed = await _deploy_hits(tx, deploys, since, window, dialect)
-    failed, recovery = 0, []
+    outcomes = []
     for n, (where, at) in enumerate(deploys):
         backs = rollbacks.get(where, [])
         back = backs[bisect_right(backs, at)] if bisect_right(backs, at) < len(backs) else None
         hits, first_end = followed.get(n, (0, None))
         if not back and not hits:
+            outcomes.append(ChangeOutcome(at, False, None))
             continue
-        failed += 1
         ends = ([back] if back else []) + ([first_end] if first_end is not None else [])
-        if ends:
-            recovery.append(min(ends) - at)
+        outcomes.append(ChangeOutcome(at, True, min(ends) - at if ends else None))
+    return outcomes
+
+
+async def _change_figures(
+    tx: AsyncSession, since: datetime, lookback_minutes: int
+) -> dict[str, object]:
+    outcomes = await change_outcomes(tx, since, lookback_minutes)
+    failed = sum(1 for o in outcomes if o.failed)
+    recovery = [o.recovery_seconds for o in outcomes if o.recovery_seconds is not None]
     return {
-        "deploys": len(deploys),
-        "change_failure_rate": _rate(failed, len(deploys)),
+        "deploys": len(outcomes),
+        "change_failure_rate": _rate(failed, len(outcomes)),
         "failed_deployment_recovery_seconds": spread(recovery),
     }
 
@@ -184,8 +207,8 @@ async def _deploy_hits(
             select(
                 col(Incident.service),
                 col(Incident.env),
-                _epoch(Incident.started_at, dialect),
-                _epoch(Incident.resolved_at, dialect),
+                epoch_seconds(Incident.started_at, dialect),
+                epoch_seconds(Incident.resolved_at, dialect),
             ).where(col(Incident.started_at) >= since)
         )
     ).all()
@@ -210,7 +233,7 @@ async def _deploy_hits(
 async def _request_figures(tx: AsyncSession, since: datetime) -> dict[str, object]:
     votes = (
         await tx.execute(
-            select(col(Action.created_at), func.min(ApprovalVote.at))
+            select(col(Action.created_at), func.min(col(ApprovalVote.at)))
             .join(ApprovalVote, col(ApprovalVote.action_id) == col(Action.id))
             .where(col(Action.created_at) >= since)
             .group_by(col(Action.id), col(Action.created_at))
@@ -235,8 +258,22 @@ async def _request_figures(tx: AsyncSession, since: datetime) -> dict[str, objec
     ).all()
     asked = Counter(_text(detail) for (detail,) in unserved)
     asked.pop("", None)
+    support: dict[str, int] = dict(
+        (
+            await tx.execute(
+                select(col(AuditEntry.event), func.count())
+                .where(
+                    col(AuditEntry.event).in_(("support.offered", "support.deflected")),
+                    col(AuditEntry.at) >= since,
+                )
+                .group_by(col(AuditEntry.event))
+            )
+        ).all()
+    )
+    offered = int(support.get("support.offered", 0))
     return {
         "approval_latency_seconds": spread(latency),
+        "deflection_rate": _rate(int(support.get("support.deflected", 0)), offered),
         "unserved_requests": [{"text": t, "count": n} for t, n in asked.most_common(10)],
     }
 
