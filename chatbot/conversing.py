@@ -17,6 +17,7 @@ from chatbot.governance import audit
 from chatbot.governance.approvals import Approvals
 from chatbot.governance.authorize import Authorizer
 from chatbot.governance.rbac import channel_kind
+from chatbot.identity import Directory
 from chatbot.schedules import Schedules, matching
 from chatbot.store.engine import Store
 from chatbot.types import (
@@ -47,6 +48,7 @@ class Conversing:
     approvals: Approvals
     support: support.Support
     schedules: Schedules
+    directory: Directory
     _question_ttl: timedelta
 
     # The pipeline's own stages live in Assistant (assistant.py); they are declared here so

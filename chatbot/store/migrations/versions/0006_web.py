@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_web"
-down_revision = "0005_identity"
+down_revision = "0006_skills"
 branch_labels = None
 depends_on = None
 
 
-def _when(name: str) -> sa.Column:
+def _when(name: str) -> sa.Column[object]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=False)
 
 
