@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from skill_fakes import Exchange, FakeSystem, transport
 from starlette.testclient import TestClient
 
 from chatbot.config import Settings, SkillSettings
@@ -17,6 +16,7 @@ from chatbot.testing import Chat, chat_harness, confirmed, text_of
 from chatbot.types import Attachment, ReplyKind
 from intents import Understander
 from skills import admin
+from tests.skills.skill_fakes import Exchange, FakeSystem, transport
 
 EXAMPLE = Path(__file__).parents[2] / "deploy" / "examples" / "cache-flush.toml"
 CACHE = EXAMPLE.read_text()

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from skill_fakes import Exchange, FakeSystem, transport
 
 from chatbot import cli
 from chatbot.config import Settings, SkillSettings
@@ -19,6 +18,7 @@ from chatbot.testing import chat_harness, confirmed, text_of
 from intents import Understander
 from skills import admin, replicas
 from skills.admin import Actor
+from tests.skills.skill_fakes import Exchange, FakeSystem, transport
 
 EXAMPLE = Path(__file__).parents[2] / "deploy" / "examples" / "cache-flush.toml"
 CACHE = EXAMPLE.read_text()
