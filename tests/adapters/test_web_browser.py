@@ -19,8 +19,8 @@ WAIT = 15_000
 
 
 @pytest.fixture
-def served(settings: Settings, tmp_path: Path, understander: Understander) -> Iterator[str]:
-    app = create_app(settings, f"sqlite:///{tmp_path / 'web.db'}", understander)
+def served(settings: Settings, database_url: str, understander: Understander) -> Iterator[str]:
+    app = create_app(settings, database_url, understander)
     with serving(app) as base:
         yield base
 
