@@ -65,6 +65,11 @@ class Ids:
         return f"{self.prefix}-{next(self._next)}"
 
 
+def duration_unit(top: float) -> float:
+    """The unit a duration axis steps in (seconds, minutes, hours, days), for round labels."""
+    return next((u for u in (86400.0, 3600.0, 60.0) if top >= 1.5 * u), 1.0)
+
+
 def _ticks(top: float) -> list[float]:
     """Round steps (1, 2, 2.5 or 5 times a power of ten) from 0 to at least `top`."""
     if top <= 0:
@@ -135,7 +140,9 @@ def line_chart(
         return _figure(
             title, f'<p class="nodata">{escape(desc)} No data in this range.</p>', "", ""
         )
-    ticks = _ticks(max(ceiling or 0.0, *known))
+    highest = max(ceiling or 0.0, *known)
+    unit = duration_unit(highest) if fmt is duration else 1.0
+    ticks = [t * unit for t in _ticks(highest / unit)]
     top = ticks[-1] or 1.0
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     n = max(len(labels), 1)

@@ -88,3 +88,11 @@ def test_a_browser_form_post_with_a_null_origin_is_judged_by_sec_fetch_site(
         headers = {"Origin": "null", "Sec-Fetch-Site": site} if site else {"Origin": "null"}
         sent = console.client.post("/console/skills/new", data=fields, headers=headers)
         assert sent.status_code == status, site
+
+
+def test_with_no_records_the_pages_say_so(console: ConsoleClient) -> None:
+    kpis = console.get("/kpis", range="7d")
+    assert kpis.status_code == 200
+    assert "No data in this range." in kpis.text and "no data" in kpis.text
+    unserved = console.get("/unmatched")
+    assert "Nothing unserved in this range" in unserved.text
