@@ -9,10 +9,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 
 from chatbot import channel_names
+from chatbot.adapters.slack.channels import SlackChannels
 from chatbot.config import Grant, Settings
+from chatbot.governance.rbac import ChannelBook
+from chatbot.store.engine import Store
 from tests.adapters.conftest import SIGNING_SECRET, running, server_settings
 from tests.adapters.slackside import SlackSide
 from tests.fakes.slack_api import FakeSlackApi
@@ -76,3 +80,20 @@ async def test_a_name_slack_does_not_know_grants_nothing(
         await slack.mention("UBOB", "C0RND", "restart billing in prod")
         refused = said_in(slack_api, "C0RND")
         assert "Sorry, you may not do that" in refused and "(only in #ops-deploys)" in refused
+
+
+async def test_a_slack_out_of_reach_leaves_names_as_written(database_url: str) -> None:
+    store = Store(database_url)
+    await store.migrate()
+    try:
+        # Nothing listens on port 9: every Web API call fails to connect.
+        client = AsyncWebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/")
+        book = ChannelBook()
+        channels = SlackChannels(client, store, book)
+        # The name cannot be resolved (it grants nothing); the id still applies, unnamed.
+        unknown = await channels.resolve_grants({"#ops-deploys", "C0OPS", "direct"})
+        assert unknown == ["#ops-deploys"]
+        assert await channels.name_of("C0OPS") is None
+        assert book.shown("C0OPS") == "C0OPS" and not book.ids
+    finally:
+        await store.close()
