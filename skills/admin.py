@@ -13,7 +13,6 @@ import difflib
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import packages_distributions
 from typing import Any
 
 from sqlalchemy import update
@@ -29,7 +28,7 @@ from skills.checks import ManifestCheck
 from skills.connectors.secrets import Secrets
 from skills.manifest import parse_manifest
 from skills.manifest.load import Manifest
-from skills.packages import described
+from skills.packages import described, distributions
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +341,8 @@ async def listing(
 
     known = await states(store)
     rows: list[Listed] = []
-    dists = packages_distributions()
+    base = list(base)
+    dists = distributions(base)
     for skill in base:
         spec = skill.spec  # type: ignore[attr-defined]
         state = known.get(spec.name)
