@@ -396,17 +396,15 @@ async def cmd_skills_restore(settings: Settings, args: argparse.Namespace) -> in
 
 async def cmd_skills_reload(settings: Settings, args: argparse.Namespace) -> int:
     """Every running server reloads its skills; the packages this machine sees are listed."""
-    from importlib.metadata import packages_distributions
-
     from chatbot.app import runtime
-    from skills.packages import described
+    from skills.packages import described, distributions
 
     actor = _admin(settings, args)
     async with runtime(settings) as rt:
         assert rt.skills is not None
         await rt.skills.reload(actor)
         base = rt.reloader.source.base if rt.reloader else []
-    dists = packages_distributions()
+    dists = distributions(base)
     packaged = sorted({described(s, dists) for s in base} - {"builtin"})
     print("Reload requested: running servers load their skills again within seconds.")
     print(f"Packages with skills here: {', '.join(packaged) or 'none'}.")

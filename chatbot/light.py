@@ -32,6 +32,13 @@ from skills.loader import SkillSource, packaged_skills
 from skills.registry import SkillRegistry
 
 
+class _NoCalls(httpx.AsyncBaseTransport):
+    """The transport of the listings' desk: nothing it reads needs the network."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise RuntimeError(f"a listing makes no HTTP calls ({request.method} {request.url.host})")
+
+
 def installed_skills(settings: Settings) -> list[Skill]:
     """Built-in and packaged skills, as `runtime()` installs them (manifest skills live in
     the store and are listed from there)."""
@@ -61,6 +68,8 @@ async def governance(settings: Settings, store: Store) -> AsyncIterator[Approval
         RateLimiter(settings.rate_limits, store.dialect),
         system_clock,
     )
-    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
+    # Listings run no skill: a client that refuses every call, built without the TLS setup
+    # (certificate loading) a real client costs at start.
+    async with httpx.AsyncClient(transport=_NoCalls(), trust_env=False) as http:
         executor = Executor(registry, store, authorizer, http)
         yield Approvals(store, registry, directory, authorizer, executor, settings)

@@ -13,7 +13,6 @@ import difflib
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import packages_distributions
 from typing import Any
 
 from sqlalchemy import update
@@ -29,7 +28,7 @@ from skills.checks import ManifestCheck, carried, hosts_of
 from skills.connectors.secrets import Secrets
 from skills.manifest import parse_manifest
 from skills.manifest.load import Manifest
-from skills.packages import described
+from skills.packages import described, distributions
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,8 +355,9 @@ async def listing(
 
     known = await states(store)
     rows: list[Listed] = []
+    base = list(base)
     if dists is None:
-        dists = await asyncio.to_thread(packages_distributions)
+        dists = await asyncio.to_thread(distributions, base)
     for skill in base:
         spec = skill.spec  # type: ignore[attr-defined]
         state = known.get(spec.name)

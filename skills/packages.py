@@ -19,13 +19,29 @@ from skills.api import Skill
 
 log = logging.getLogger(__name__)
 OWN = "chatops-assistant"
+OWN_PACKAGES = frozenset({"chatbot", "intents", "skills"})  # this project's import packages
+
+
+def _top(skill: object) -> str:
+    inner = getattr(skill, "inner", skill)  # WithSecrets wraps it
+    return type(inner).__module__.split(".")[0]
+
+
+def distributions(skills: Iterable[object]) -> Mapping[str, list[str]]:
+    """`packages_distributions()` when some skill comes from outside this project, else
+    nothing: the scan reads every installed distribution's file list, most of what a
+    `chatops skills list` of built-in skills would otherwise cost."""
+    if all(_top(skill) in OWN_PACKAGES for skill in skills):
+        return {}
+    return packages_distributions()
 
 
 def origin(skill: object, dists: Mapping[str, list[str]] | None = None) -> tuple[str, str] | None:
     """(distribution, version) a skill's code came from; None for this project's own.
     `dists` is `packages_distributions()` (a tenth of a second: pass it in for many)."""
-    inner = getattr(skill, "inner", skill)  # WithSecrets wraps it
-    top = type(inner).__module__.split(".")[0]
+    top = _top(skill)
+    if top in OWN_PACKAGES:
+        return None
     for dist in (packages_distributions() if dists is None else dists).get(top, []):
         if dist == OWN:
             return None
@@ -51,7 +67,8 @@ class PackageWatch:
     restart_needed: list[str] = field(default_factory=list)
 
     def start(self, skills: Iterable[Skill]) -> None:
-        dists = packages_distributions()
+        skills = list(skills)
+        dists = distributions(skills)
         for skill in skills:
             found = origin(skill, dists)
             if found:

@@ -18,7 +18,7 @@ from skills.api import SkillError
 from skills.connectors.errors import ConnectorError
 from tests.fakes.contracts import example
 from tests.fakes.jenkins import JenkinsStandIn
-from tests.skills.skill_fakes import Exchange, FakeSystem, Sleeps, built
+from tests.skills.skill_fakes import SECRETS, Exchange, FakeSystem, Sleeps, built
 
 ALICE = Principal("alice", "alice@example.com", "Alice")
 LOWER = {"service": "", "version": "", "env": "dev"}
@@ -221,9 +221,7 @@ async def test_github_app_installation_token(monkeypatch: pytest.MonkeyPatch) ->
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    monkeypatch.setitem(
-        __import__("skill_fakes").SECRETS, "CHATOPS_SECRET__GITHUB__PRIVATE_KEY", pem
-    )
+    monkeypatch.setitem(SECRETS, "CHATOPS_SECRET__GITHUB__PRIVATE_KEY", pem)
     token = {"token": "ghs_installation", "expires_at": "2026-01-01T01:00:00Z"}
     github = FakeSystem(
         "api.github.com",
