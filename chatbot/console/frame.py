@@ -114,6 +114,7 @@ class Context:
             result=self.result,
             form=self.form,
             people_for_picker=_people(self.runtime) if self.viewer.picker else [],
+            picker_to=_picker_to(self.request),
             **values,
         )
         return HTMLResponse(html, status_code=status)
@@ -171,8 +172,15 @@ def refusal(request: Request, status: int, text: str, viewer: Viewer | None = No
         text=text,
         picker=picker,
         people=_people(rt) if picker else [],
+        picker_to=_picker_to(request),
     )
     return HTMLResponse(html, status_code=status)
+
+
+def _picker_to(request: Request) -> str:
+    """Where switching person goes: this page, or after an action (a POST URL) the console's
+    home, which takes the person along."""
+    return request.url.path if request.method in ("GET", "HEAD") else "/console"
 
 
 def _people(rt: Runtime) -> list[Principal]:

@@ -65,6 +65,9 @@ def test_dave_approves_carols_request_in_the_console(  # type: ignore[no-untyped
     assert "action.approved" in shown and "dave" in shown and "web:console" in shown
     assert "succeeded" in shown  # the deploy ran (sandbox) after dave's approval
     assert not [c for c in complaints if "Content Security Policy" in c], complaints
+    page.set_viewport_size({"width": 390, "height": 800})  # a phone
+    page.goto(f"{served}/console/inbox?as=dave")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_a_skill_added_with_an_error_is_fixed_and_enabled(served: str, browser) -> None:  # type: ignore[no-untyped-def]

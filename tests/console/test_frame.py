@@ -132,3 +132,12 @@ def test_the_edge_guard_stands_in_front_of_the_console(console: ConsoleClient) -
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert big.status_code == 413
+
+
+def test_switching_person_after_an_action_lands_on_a_page(console: ConsoleClient) -> None:
+    done = console.post("/skills/kb.search/disable")
+    assert 'action="/console" class="picker"' in done.text
+    page = console.get("/people")
+    assert 'action="/console/people" class="picker"' in page.text
+    switched = console.client.get("/console", params={"as": "frank"})
+    assert switched.status_code == 303 and "as=frank" in switched.headers["location"]
