@@ -21,6 +21,9 @@ class Requirements:
     rule: str
     approvers: str = ""
     approvals: int = 0
+    # Whether a configured rule decided (False: the skill's own defaults did), so a caller
+    # with a better default approver (a joiner's manager) never overrides an admin's rule.
+    configured: bool = False
 
 
 class PolicyBook:
@@ -37,7 +40,12 @@ class PolicyBook:
                 approvers = rule.approvers or self._default_approvers(slots)
                 count = rule.approvals if requires is Requirement.APPROVAL else 0
                 return Requirements(
-                    requires, rule.risk or spec.risk.value, f"policy[{index}]", approvers, count
+                    requires,
+                    rule.risk or spec.risk.value,
+                    f"policy[{index}]",
+                    approvers,
+                    count,
+                    configured=True,
                 )
         count = 1 if spec.requires is Requirement.APPROVAL else 0
         return Requirements(

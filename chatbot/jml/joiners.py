@@ -181,9 +181,10 @@ class Joiners:
     def _decide(
         self, requester: Principal, who: bundles.Profile, slots: dict[str, str]
     ) -> Decision:
-        """RBAC for who asks and the policy for the skill, as for any request; the approver
-        is the joiner's manager (the approver kind of the identity issue), whoever asks.
-        Windows and freezes are checked at the start, by the start gate."""
+        """RBAC for who asks and the policy for the skill, as for any request. A configured
+        policy rule names the approvers and how many, as for any skill; without one the
+        approver is the joiner's manager (the approver kind of the identity issue), whoever
+        asks. Windows and freezes are checked at the start, by the start gate."""
         authorizer = self.assistant.authorizer
         access = authorizer.rbac.check(requester, ONBOARD, slots, DIRECT)
         if not access.allowed:
@@ -193,6 +194,9 @@ class Joiners:
         if need.requires is not Requirement.APPROVAL:
             verdict = Verdict.CONFIRM if need.requires is Requirement.CONFIRM else Verdict.ALLOW
             return Decision(verdict, rule, "", need.risk)
+        if need.configured:
+            count = max(need.approvals, 1)
+            return Decision(Verdict.APPROVE, rule, "", need.risk, need.approvers, count)
         if who.manager is None:
             raise Refused(texts.jml_no_manager(who.name))
         manager = f"@manager:{who.manager}"

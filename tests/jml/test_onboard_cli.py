@@ -151,3 +151,31 @@ def test_onboarding_refuses_clearly(app: TestClient, capsys: pytest.CaptureFixtu
     assert "may not be asked for" in capsys.readouterr().err
     assert main(["employee", "onboard", "bob", "--as", "dave"]) == 1
     assert "No access bundle matches bob" in capsys.readouterr().err
+
+
+def test_a_policy_rule_for_onboarding_names_the_approvers_not_the_manager(
+    tmp_path: Path,
+    database_url: str,
+    understander: Understander,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without a rule the joiner's manager approves; an admin's rule is never overridden."""
+    config = tmp_path / "chatops.toml"
+    rule = (
+        '\n[[policy]]\nskill = "employee.onboard"\nrequires = "approval"\n'
+        'approvers = "release-manager"\n'
+    )
+    config.write_text(CONFIG + rule)
+    monkeypatch.setenv("CHATOPS_CONFIG", str(config))
+    monkeypatch.setenv("CHATOPS_DATABASE_URL", database_url)
+    monkeypatch.setenv("CHATOPS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CHATOPS_SECRET__OKTA__TOKEN", "okta-test-token")
+    with TestClient(create_app(load_settings(), None, understander)) as app:
+        boss = new_user(app, "boss@example.com")
+        _person(app, "rita@example.com", boss["id"], title="Designer")
+        assert main(["employee", "onboard", "rita@example.com", "--as", "dave"]) == 0
+        capsys.readouterr()
+        assert [r for r in inbox(app, "boss@example.com") if r.buttons] == []
+        cards = [r for r in inbox(app, "carol") if r.buttons]
+        assert cards and "Approve" in [b.label for b in cards[0].buttons]
