@@ -201,13 +201,14 @@ def _addressed(web: WebChat, person: str, reply: Reply) -> bool:
 
 async def people(request: Request) -> Response:
     runtime = _runtime(request)
+    labels = texts.WEB_LABELS  # the page's own words, kept with every other text
     if runtime.settings.web.auth == "proxy":
-        return JSONResponse({"people": [], "picker": False})
+        return JSONResponse({"people": [], "picker": False, "labels": labels})
     # The demo picker: sorted, and capped so a company-sized directory stays a small page.
     names = sorted(runtime.assistant.directory.principals)[:500]
     principals = runtime.assistant.directory.principals
     listed = [{"name": n, "display_name": principals[n].display_name} for n in names]
-    return JSONResponse({"people": listed, "picker": True})
+    return JSONResponse({"people": listed, "picker": True, "labels": labels})
 
 
 async def inbox(request: Request) -> Response:

@@ -154,6 +154,11 @@ operations = (
                             },
                         },
                         "picker": {"type": "boolean"},
+                        "labels": {
+                            "type": "object",
+                            "description": "the page's own words (reconnecting, choices, ...)",
+                            "additionalProperties": {"type": "string"},
+                        },
                     },
                 },
             )
