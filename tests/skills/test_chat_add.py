@@ -137,6 +137,9 @@ def test_the_web_chat_takes_an_uploaded_manifest(
         assert "Skill cache.flush added (version 1)" in added["replies"][0]["text"]
         bad = client.post("/api/chat", json={"as": "dave", "file": "x"})
         assert bad.status_code == 400 and "file" in bad.json()["error"]
+        big = {"as": "dave", "file": {"name": "big.toml", "text": "#" * (64 * 1024 + 1)}}
+        over = client.post("/api/chat", json=big)
+        assert over.status_code == 413 and "64 KB" in over.json()["error"]
 
 
 async def test_drafts_nobody_added_are_removed_by_the_sweep(

@@ -43,6 +43,7 @@ __all__ = ["operations", "routes", "secret_matches"]
 
 PLATFORM = "web"
 MAX_BODY = 256 * 1024
+MAX_FILE = 64 * 1024  # a manifest; the page states the same limit under its file picker
 
 
 def _error(status: int, text: str) -> JSONResponse:
@@ -106,6 +107,8 @@ def _files(sent: Any) -> tuple[Attachment, ...] | JSONResponse:
         isinstance(sent.get(k), str) for k in ("name", "text")
     ):
         return _error(400, '"file" must be {"name": "...", "text": "..."}')
+    if len(sent["text"].encode()) > MAX_FILE:
+        return _error(413, f"the file is over {MAX_FILE // 1024} KB; a manifest must be smaller")
     return (Attachment(sent["name"][:200], sent["text"]),)
 
 
