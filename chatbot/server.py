@@ -28,7 +28,7 @@ from chatbot import console
 from chatbot.adapters import admin_api, admin_openapi, slack, teams
 from chatbot.adapters.guard import EdgeGuard
 from chatbot.adapters.web import api as web_api
-from chatbot.app import background, runtime
+from chatbot.app import Runtime, background, runtime
 from chatbot.config import Settings
 from chatbot.directory import endpoint as scim_endpoint
 from chatbot.errors import ConfigError
@@ -38,6 +38,7 @@ from chatbot.incidents import intake
 from chatbot.metrics import CONTENT_TYPE, observe_approvals
 from chatbot.openapi import Operation, document
 from intents import Understander
+from skills.replicas import replica_id
 
 log = logging.getLogger(__name__)
 WRITE_PROBE_SECONDS = 0.01
@@ -114,12 +115,13 @@ async def readyz(request: Request) -> Response:
     another writer's lock is busy, not broken, so readiness never queues behind a long write.
     """
     rt = request.app.state.runtime
+    running = _registry(rt)
     try:
         await rt.store.ping()
         for check in getattr(request.app.state, "ready_checks", ()):
             await check()
     except Exception as exc:  # the database is what readiness is about
-        return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
+        return JSONResponse({"status": "unavailable", "reason": type(exc).__name__, **running}, 503)
     try:
         problem = await asyncio.wait_for(storage.probe(rt.store), WRITE_PROBE_SECONDS)
     except TimeoutError:
@@ -129,8 +131,18 @@ async def readyz(request: Request) -> Response:
     if problem is not None:  # the detail goes to the log, not to whoever asks
         log.warning("not ready: the database does not take writes: %s", problem)
         reason = "the database does not take writes (read-only, full or unreachable)"
-        return JSONResponse({"status": "unavailable", "reason": reason}, 503)
-    return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "unavailable", "reason": reason, **running}, 503)
+    return JSONResponse({"status": "ready", **running})
+
+
+def _registry(rt: Runtime) -> dict[str, object]:
+    """Which skill registry version this replica runs (-1: none loaded yet; null: the
+    registry is not reloaded from the database here), and the replica's name, as
+    `chatops skills list` shows them: a rollout can wait until every replica is current."""
+    reloader = rt.reloader
+    if reloader is None:
+        return {"registry_version": None, "replica": replica_id()}
+    return {"registry_version": reloader.loaded, "replica": reloader.replica}
 
 
 async def metrics(request: Request) -> Response:

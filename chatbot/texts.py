@@ -754,3 +754,17 @@ def card_deciders(names: list[str], role: str, limit: int = 4) -> str:
 
 def card_status(state: str) -> str:
     return CARD_STATES.get(state, state.replace("_", " ").capitalize())
+
+
+# The web chat page's own words (delivered with /api/people, which the page reads first).
+WEB_LABELS = {
+    "reconnecting": "Reconnecting…",
+    "unreachable_retrying": "The assistant cannot be reached; trying again…",
+    "unreachable": "The assistant cannot be reached",
+    "not_loaded": "Your conversation could not be loaded.",
+    "choices": "Choices",
+    "rate": "Rate this answer",
+    "attached": "Attached {name}",
+    "file_too_big": "{name} is larger than 64 KB; a manifest must be smaller. Nothing was sent.",
+    "file_unreadable": "{name} could not be read.",
+}

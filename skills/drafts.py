@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 
+from sqlmodel import col, delete
+
+from chatbot.config import Settings
 from chatbot.store.engine import Store
 from chatbot.store.tables import SkillDraft
 from chatbot.types import utcnow
@@ -35,6 +39,26 @@ async def save(store: Store, name: str, file: str, source: str, who: str) -> str
 async def load(store: Store, digest: str) -> SkillDraft | None:
     async with store.transaction() as tx:
         return await tx.get(SkillDraft, digest)
+
+
+def kept_for(settings: Settings) -> timedelta:
+    """How long a draft may wait: a day, or longer when a question, a confirmation or an
+    approval that still names it may wait longer (its Add must still find the text)."""
+    longest = max(
+        settings.limits.question_ttl_seconds,
+        settings.limits.confirmation_ttl_seconds,
+        settings.approvals.ttl_seconds,
+    )
+    return max(timedelta(hours=24), timedelta(seconds=longest))
+
+
+async def expire(store: Store, older_than: timedelta) -> int:
+    """Remove drafts nobody added in time (a manifest's text must not be kept for ever);
+    how many went. Safe to run on two replicas at once: a delete by age."""
+    cutoff = utcnow() - older_than
+    async with store.transaction() as tx:
+        gone = await tx.exec(delete(SkillDraft).where(col(SkillDraft.created_at) < cutoff))
+    return int(gone.rowcount or 0)
 
 
 def values_text(values: Mapping[str, str]) -> str:

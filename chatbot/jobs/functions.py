@@ -20,6 +20,7 @@ from chatbot.governance.checks import Refusal
 from chatbot.governance.finish import SYSTEM
 from chatbot.store.tables import Action
 from chatbot.types import Message, ReplyKind, utcnow
+from skills import drafts
 
 if TYPE_CHECKING:
     from chatbot.jobs.registry import JobContext
@@ -95,9 +96,10 @@ async def revoke_due(ctx: JobContext, **_: object) -> int:
 async def sweep(ctx: JobContext, **_: object) -> list[int]:
     """Mark runs whose process died `interrupted` (never re-run) and, on the queue, their jobs
     `failed`; hand queued actions whose job was lost (the replica died between commit and
-    enqueue) to a worker again."""
+    enqueue) to a worker again. Skill drafts older than `drafts.kept_for` go too."""
     fin = ctx.runtime.assistant.approvals.finish
     interrupted = await fin.recover()
+    await drafts.expire(fin.store, drafts.kept_for(ctx.settings))  # manifests never added
     from chatbot.jobs.queue import QueueEngine  # here: queue imports this module
 
     if isinstance(fin.jobs, QueueEngine):

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
+from chatbot import texts
 from chatbot.config import Settings
 from chatbot.errors import ConfigError
 from chatbot.server import check_exposure, create_app
@@ -24,9 +25,11 @@ def client(
 def test_page_health_and_people(client: TestClient) -> None:
     assert "ChatOps assistant" in client.get("/").text
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ready"}
+    assert client.get("/readyz").json()["status"] == "ready"
     names = [p["name"] for p in client.get("/api/people").json()["people"]]
     assert names == ["alice", "bob", "carol", "dave", "erin"]
+    assert client.get("/api/people").json()["labels"] == texts.WEB_LABELS
+    assert "Reconnecting" not in client.get("/static/chat.js").text  # words live in texts.py
     assert client.get("/static/chat.js").status_code == 200
 
 

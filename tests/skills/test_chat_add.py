@@ -4,18 +4,23 @@ every step audited; the skill lands through the same registry path as the CLI.""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, update
 from starlette.testclient import TestClient
 
-from chatbot.config import Settings, SkillSettings
+from chatbot.config import ApprovalSettings, Settings, SkillSettings
 from chatbot.governance import audit
+from chatbot.jobs import functions
+from chatbot.jobs.registry import JobContext
 from chatbot.server import create_app
+from chatbot.store.tables import SkillDraft
 from chatbot.testing import Chat, chat_harness, confirmed, text_of
-from chatbot.types import Attachment, ReplyKind
+from chatbot.types import Attachment, ReplyKind, utcnow
 from intents import Understander
-from skills import admin
+from skills import admin, drafts
 from tests.skills.skill_fakes import Exchange, FakeSystem, transport
 
 EXAMPLE = Path(__file__).parents[2] / "deploy" / "examples" / "cache-flush.toml"
@@ -132,3 +137,50 @@ def test_the_web_chat_takes_an_uploaded_manifest(
         assert "Skill cache.flush added (version 1)" in added["replies"][0]["text"]
         bad = client.post("/api/chat", json={"as": "dave", "file": "x"})
         assert bad.status_code == 400 and "file" in bad.json()["error"]
+        big = {"as": "dave", "file": {"name": "big.toml", "text": "#" * (64 * 1024 + 1)}}
+        over = client.post("/api/chat", json=big)
+        assert over.status_code == 413 and "64 KB" in over.json()["error"]
+
+
+async def test_drafts_nobody_added_are_removed_by_the_sweep(
+    hosted: Settings, database_url: str, understander: Understander
+) -> None:
+    async with chat_harness(hosted, database_url, understander) as chat:
+        offered = await chat.say("dave", _block(CACHE))
+        assert "manifest.toml: ok (cache.flush" in text_of(offered)
+        other = CACHE.replace("checkout", "checkout-old")
+        old = await drafts.save(chat.runtime.store, "cache.flush", "old.toml", other, "dave")
+        async with chat.runtime.store.transaction() as tx:
+            await tx.exec(
+                update(SkillDraft)
+                .where(col(SkillDraft.sha256) == old)
+                .values(created_at=utcnow() - timedelta(hours=25))
+            )
+        await functions.sweep(JobContext(chat.runtime))
+        assert await drafts.load(chat.runtime.store, old) is None  # a day old: gone
+        added = await chat.click("dave", offered, "Confirm")  # today's still adds
+        assert "Skill cache.flush added (version 1)" in text_of(added)
+
+
+def test_a_draft_outlives_every_request_that_may_still_name_it(hosted: Settings) -> None:
+    assert drafts.kept_for(hosted) == timedelta(hours=24)
+    slow = hosted.model_copy(update={"approvals": ApprovalSettings(ttl_seconds=3 * 86400)})
+    assert drafts.kept_for(slow) == timedelta(days=3)
+
+
+def test_readyz_shows_the_registry_version_this_replica_runs(
+    hosted: Settings, database_url: str, understander: Understander
+) -> None:
+    with TestClient(create_app(hosted, database_url, understander)) as client:
+        before = client.get("/readyz")
+        assert before.status_code == 200 and before.json()["registry_version"] == 0
+        assert before.json()["replica"]  # the name `chatops skills list` shows it by
+        sent = {"as": "dave", "file": {"name": "cache-flush.toml", "text": CACHE}}
+        replies = client.post("/api/chat", json=sent).json()["replies"]
+        confirm = next(b["value"] for r in replies for b in r["buttons"] if b["label"] == "Confirm")
+        client.post("/api/chat", json={"as": "dave", "press": confirm})
+        runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        assert runtime.reloader is not None
+        client.portal.call(runtime.reloader.check)  # what the replica's loop does every tick
+        after = client.get("/readyz").json()
+        assert after == {**before.json(), "registry_version": 1}

@@ -33,7 +33,7 @@ from botframework.connector.auth import AuthenticationConstants
 from chatbot.adapters import tracking
 from chatbot.adapters.background import BackgroundWork
 from chatbot.adapters.relay import Decided
-from chatbot.adapters.teams import cards, files
+from chatbot.adapters.teams import cards, files, markup
 from chatbot.app import Runtime
 from chatbot.config import TeamsSettings
 from chatbot.store import channels
@@ -163,7 +163,8 @@ class TeamsAdapter:
         if activity.type != ActivityTypes.message:
             return
         press = cards.pressed(activity.value)
-        text = "" if press else (TurnContext.remove_recipient_mention(activity) or "").strip()
+        said = "" if press else (TurnContext.remove_recipient_mention(activity) or "")
+        text = markup.message_text(said, activity.text_format)
         sender = activity.from_property
         thread = thread_of(activity)
         message = Message(

@@ -43,6 +43,7 @@ __all__ = ["operations", "routes", "secret_matches"]
 
 PLATFORM = "web"
 MAX_BODY = 256 * 1024
+MAX_FILE = 64 * 1024  # a manifest; the page states the same limit under its file picker
 
 
 def _error(status: int, text: str) -> JSONResponse:
@@ -106,6 +107,8 @@ def _files(sent: Any) -> tuple[Attachment, ...] | JSONResponse:
         isinstance(sent.get(k), str) for k in ("name", "text")
     ):
         return _error(400, '"file" must be {"name": "...", "text": "..."}')
+    if len(sent["text"].encode()) > MAX_FILE:
+        return _error(413, f"the file is over {MAX_FILE // 1024} KB; a manifest must be smaller")
     return (Attachment(sent["name"][:200], sent["text"]),)
 
 
@@ -201,13 +204,14 @@ def _addressed(web: WebChat, person: str, reply: Reply) -> bool:
 
 async def people(request: Request) -> Response:
     runtime = _runtime(request)
+    labels = texts.WEB_LABELS  # the page's own words, kept with every other text
     if runtime.settings.web.auth == "proxy":
-        return JSONResponse({"people": [], "picker": False})
+        return JSONResponse({"people": [], "picker": False, "labels": labels})
     # The demo picker: sorted, and capped so a company-sized directory stays a small page.
     names = sorted(runtime.assistant.directory.principals)[:500]
     principals = runtime.assistant.directory.principals
     listed = [{"name": n, "display_name": principals[n].display_name} for n in names]
-    return JSONResponse({"people": listed, "picker": True})
+    return JSONResponse({"people": listed, "picker": True, "labels": labels})
 
 
 async def inbox(request: Request) -> Response:

@@ -121,7 +121,7 @@ operations = (
                     "press": {"type": "string", "description": "a button's value"},
                     "file": {
                         "type": "object",
-                        "description": "an uploaded text file (a skill manifest, by admins)",
+                        "description": "a skill manifest file, by admins (up to 64 KB)",
                         "required": ["name", "text"],
                         "properties": {"name": {"type": "string"}, "text": {"type": "string"}},
                     },
@@ -154,6 +154,11 @@ operations = (
                             },
                         },
                         "picker": {"type": "boolean"},
+                        "labels": {
+                            "type": "object",
+                            "description": "the page's own words (reconnecting, choices, ...)",
+                            "additionalProperties": {"type": "string"},
+                        },
                     },
                 },
             )

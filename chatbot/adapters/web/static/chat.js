@@ -9,6 +9,8 @@ const form = document.getElementById("composer");
 const input = document.getElementById("text");
 const announcer = document.getElementById("announcer");
 const connection = document.getElementById("connection");
+const manifest = document.getElementById("manifest");
+const MAX_FILE = 64 * 1024;  // a manifest is small; the note under the picker says so
 const REMEMBERED = "chatops.person";
 const POLL_MS = 5000;
 
@@ -17,6 +19,15 @@ let cursor = 0;        // the last change of this person's conversation the page
 let stream = null;     // the EventSource
 let poller = null;     // the polling fallback's timer
 let generation = 0;    // bumped on every switch: late answers for someone else are dropped
+// The page's own words come from the server (chatbot/texts.py), with /api/people, which the
+// page reads before anything else.
+let labels = {};
+
+function label(key, values) {
+  let text = labels[key] || key;
+  for (const [k, v] of Object.entries(values || {})) text = text.split("{" + k + "}").join(v);
+  return text;
+}
 
 function params(extra) {
   const p = new URLSearchParams(extra || {});
@@ -58,7 +69,7 @@ function cardPart(li, card) {
 function buttonsPart(li, entry) {
   const row = node("div", "buttons");
   row.setAttribute("role", "group");
-  row.setAttribute("aria-label", "Choices");
+  row.setAttribute("aria-label", label("choices"));
   for (const b of entry.buttons) {
     const btn = node("button", b.style, b.label);
     btn.type = "button";
@@ -95,7 +106,7 @@ function feedbackPart(li, entry) {
   const fb = entry.feedback;
   const row = node("div", "feedback");
   row.setAttribute("role", "group");
-  row.setAttribute("aria-label", fb.ask || "Rate this answer");
+  row.setAttribute("aria-label", fb.ask || label("rate"));
   if (fb.ask) row.appendChild(node("span", "", fb.ask));
   for (const [verdict, label] of [["up", fb.up], ["down", fb.down]]) {
     const btn = node("button", "thumb " + verdict);
@@ -158,7 +169,7 @@ async function send(payload, shown) {
     for (const entry of data.entries) upsert(entry, true);
   } catch (err) {
     if (pending) pending.remove();
-    local("The assistant cannot be reached: " + err, "bot error");
+    local(label("unreachable") + ": " + err, "bot error");
   }
 }
 
@@ -191,7 +202,7 @@ function follow() {
   stream.addEventListener("error", () => {
     if (mine !== generation) return;
     if (stream.readyState === EventSource.CLOSED) { stream = null; poll(); return; }
-    say("Reconnecting…");  // the browser retries by itself, from the last change it had
+    say(label("reconnecting"));  // the browser retries by itself, from the last change it had
   });
 }
 
@@ -203,7 +214,7 @@ function poll() {  // the fallback: take notifications, then read what changed
       const res = await fetch("/api/history?" + params({after: cursor}));
       if (res.ok && mine === generation) { take(await res.json()); say(""); }
     } catch (err) {
-      say("The assistant cannot be reached; trying again…");
+      say(label("unreachable_retrying"));
     }
   };
   once();
@@ -226,7 +237,7 @@ async function open() {
   if (picker) localStorage.setItem(REMEMBERED, person.value);
   const res = await fetch("/api/history?" + params());
   if (mine !== generation) return;
-  if (!res.ok) { local("Your conversation could not be loaded.", "bot error"); return; }
+  if (!res.ok) { local(label("not_loaded"), "bot error"); return; }
   take(await res.json());
   follow();
 }
@@ -235,6 +246,7 @@ async function loadPeople() {
   const res = await fetch("/api/people");
   const data = await res.json();
   picker = data.picker;
+  if (data.labels) labels = Object.assign(labels, data.labels);
   if (!picker) { document.getElementById("picker-label").hidden = true; open(); return; }
   for (const p of data.people) {
     const opt = document.createElement("option");
@@ -247,12 +259,46 @@ async function loadPeople() {
   open();
 }
 
-form.addEventListener("submit", (event) => {
+// The chosen manifest, read as text in the browser and sent with the message as
+// {"file": {"name", "text"}}: the server checks it as `chatops skills check` does.
+function readFile(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.addEventListener("load", () => resolve(String(reader.result)));
+    reader.addEventListener("error", () => reject(reader.error));
+    reader.readAsText(file);
+  });
+}
+
+async function attached() {
+  const file = manifest.files && manifest.files[0];
+  if (!file) return null;
+  if (file.size > MAX_FILE) {
+    local(label("file_too_big", {name: file.name}), "bot error");
+    return undefined;
+  }
+  try {
+    return {name: file.name, text: await readFile(file)};
+  } catch (err) {
+    local(label("file_unreadable", {name: file.name}) + " " + err, "bot error");
+    return undefined;
+  }
+}
+
+form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const text = input.value.trim();
-  if (!text) return;
+  const file = await attached();
+  if (file === undefined) { manifest.value = ""; return; }
+  if (!text && !file) return;
   input.value = "";
-  send({text: text}, text);
+  manifest.value = "";
+  const payload = file ? {text: text, file: file} : {text: text};
+  send(payload, text || label("attached", {name: file.name}));
+});
+manifest.addEventListener("change", () => {
+  const file = manifest.files && manifest.files[0];
+  if (file) input.focus();  // Enter (or Send) sends it, with or without words
 });
 person.addEventListener("change", open);
 window.addEventListener("pagehide", stop);
