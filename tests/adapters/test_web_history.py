@@ -99,7 +99,8 @@ def test_cards_say_the_expiry_in_the_readers_time_zone(client: TestClient) -> No
     action = client.portal.call(rt.assistant.approvals.load, 1)
     berlin = action.expires_at.astimezone(ZoneInfo("Europe/Berlin"))
     assert facts(card)["Expires"] == f"{berlin:%a %d %b %Y, %H:%M} (Europe/Berlin)"
-    assert "UTC" not in card["text"]  # the card's own words no longer repeat it in UTC
+    # The card's words say it on dave's clock too, naming the zone (carol's differs).
+    assert f"{berlin:%H:%M} Europe/Berlin" in card["text"]
     (mine,) = [e for e in history(client, "carol") if e["kind"] == "confirm"]
     assert facts(mine)["Asked by"] == "you"
     assert facts(mine)["Who decides"] == "Dave (admin)"
