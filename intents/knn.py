@@ -59,8 +59,12 @@ class NearestExamples:
         """Per label (in the order given at load), the best of: half weighted Dice overlap,
         half the share of this text's weight that the example covers (short commands are
         covered by longer examples). Zero for labels that share no word."""
+        return self.word_scores(text.split())
+
+    def word_scores(self, words: Sequence[str]) -> NDArray[np.float64]:
+        """`scores` of the text these words make."""
         out = np.zeros(self._size)
-        words = sorted(set(text.split()))  # sorted: the same sums in every process
+        words = sorted(set(words))  # sorted: the same sums in every process
         found = [(self._idf[w], self._index[w]) for w in words if w in self._index]
         if not found:
             return out
