@@ -101,11 +101,17 @@ class EntityFinder:
             for p in table
             for w in re.findall(r"[a-z0-9]+", p.lower())
         }
+        # Every phrase starts with one of these words: a message with none of them cannot
+        # match, and skips building a Doc for the matcher (most messages name no catalog thing).
+        self._first: set[str] = set()
         for label, table in phrases.items():
             for phrase, canonical in table.items():
                 key = f"{label}:{canonical}"
                 self._canonical[key] = (label, canonical)
-                self._matcher.add(key, [nlp.make_doc(phrase.lower())])
+                doc = nlp.make_doc(phrase.lower())
+                self._matcher.add(key, [doc])
+                if len(doc):
+                    self._first.add(doc[0].text)
 
     def vocabulary(self) -> set[str]:
         """Words worth correcting typos towards (catalog names, their parts, aliases)."""
@@ -115,7 +121,7 @@ class EntityFinder:
         """Every entity; dates resolve against `now` (the Understander's clock)."""
         found = self._patterns(text, now)
         taken = [(e.start, e.end) for e in found]
-        if tokens:
+        if tokens and not self._first.isdisjoint([t.norm for t in tokens]):
             doc = Doc(self._nlp.vocab, words=[t.norm for t in tokens])
             spans = [Span(doc, s, e, label=key) for key, s, e in self._matcher(doc)]
             for span in filter_spans(spans):

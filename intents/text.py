@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from spacy.attrs import IDX, LENGTH
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 
@@ -82,12 +83,18 @@ class Corrector:
 
 
 def tokenize(nlp: Language, text: str, corrector: Corrector) -> list[Token]:
-    """Tokenize with spaCy's English rules; keep offsets into the typed text."""
+    """Tokenize with spaCy's English rules; keep offsets into the typed text.
+
+    Each token's offset and length come out of the Doc as one array: a spaCy `Token` object
+    per word (text, idx, lower_, is_space) cost more than the tokenizer itself. A token is
+    its slice of the text; its lower-case form and whether it is space are the lexeme's
+    (`str.lower`, `str.isspace`), worked out here the same way."""
     tokens = []
-    for tok in nlp.make_doc(text):
-        if tok.is_space:
+    for idx, length in nlp.make_doc(text).to_array([IDX, LENGTH]).tolist():
+        word = text[idx : idx + length]
+        if word.isspace():
             continue
-        lower = tok.lower_
+        lower = word.lower()
         norm = corrector.correct(lower)
-        tokens.append(Token(tok.text, tok.idx, tok.idx + len(tok.text), norm, norm != lower))
+        tokens.append(Token(word, idx, idx + length, norm, norm != lower))
     return tokens
