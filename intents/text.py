@@ -56,19 +56,24 @@ class Corrector:
         self._memo: dict[str, str] = {}
 
     def correct(self, word: str) -> str:
+        """The word, or the vocabulary word it is a typo of. Remembered per word: the same
+        words come back in every message, and the checks below cost more than a look-up."""
+        found = self._memo.get(word)
+        if found is None:
+            found = self._correct(word)
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[word] = found
+        return found
+
+    def _correct(self, word: str) -> str:
         if len(word) == 3 and word.isalpha() and word not in self._known:
             return self._short.get(word[:2], word)  # "vpm" -> "vpn": the last key slipped
         if len(word) < 4 or not word.isalpha() or word in self._known:
             return word
         if any(form in self._known for form in plain_forms(word)[1:]):
             return word
-        found = self._memo.get(word)
-        if found is None:
-            found = self._lookup(word)
-            if len(self._memo) >= MEMO_LIMIT:
-                self._memo.clear()
-            self._memo[word] = found
-        return found
+        return self._lookup(word)
 
     def _lookup(self, word: str) -> str:
         edits = 1 if len(word) < 8 else 2
