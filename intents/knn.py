@@ -73,7 +73,12 @@ class NearestExamples:
         shared = np.zeros(len(self._weights))
         for idf, rows in found:
             shared[rows] += idf
-        score = shared / (own + self._weights) + 0.5 * shared / own
+        # shared / (own + weights) + 0.5 * shared / own, in place: the same numbers.
+        score = own + self._weights
+        np.divide(shared, score, out=score)
+        shared *= 0.5
+        shared /= own
+        score += shared
         best: NDArray[np.float64] = np.maximum.reduceat(score, self._starts)
         if self._whole:
             return best
