@@ -24,7 +24,6 @@ from spacy.pipeline import TextCategorizer
 from spacy.training import Example
 from thinc.api import fix_random_seed, set_dropout_rate
 
-from intents.bow import BagOfWords
 from intents.knn import NearestExamples
 
 NONE_LABEL = "__none__"
@@ -236,16 +235,6 @@ class Classifier:
         self._textcat = _textcat(nlp)
         self._labels = tuple(self._textcat.labels)
         self._nearest = NearestExamples(data.texts, self._labels)
-        self._bow = BagOfWords(nlp, self._textcat)
-
-    def word_scores(self, words: Sequence[str]) -> dict[str, float]:
-        """`scores(" ".join(words))`, the same numbers, without tokenizing the joined text
-        again: each word's tokens are remembered (BagOfWords), and the nearest examples take
-        the words as they are."""
-        cats = self._bow.predict(words)
-        near = self._nearest.word_scores(words)
-        mixed = (1 - NEAREST_WEIGHT) * cats + NEAREST_WEIGHT * near
-        return dict(zip(self._labels, mixed.tolist(), strict=True))
 
     def scores(self, text: str) -> dict[str, float]:
         """Half the classifier's probability, half the nearest example's overlap.

@@ -292,10 +292,10 @@ class Understander:
     def _scores(self, tokens: list[Token], entities: Sequence[Entity]) -> dict[str, float]:
         """Scores for the whole text and, when it has one, for the command before its payload
         ("open a ticket: <long description>"), so a long description does not drown it."""
-        scores = self._classifier.word_scores(self._class_words(tokens, entities))
+        scores = self._classifier.scores(self._tokens_text(tokens, entities))
         cut = next((i for i, t in enumerate(tokens) if t.norm in PAYLOAD_MARKS), len(tokens))
         if 2 <= cut < len(tokens) - 1:
-            head = self._classifier.word_scores(self._class_words(tokens[:cut], entities))
+            head = self._classifier.scores(self._tokens_text(tokens[:cut], entities))
             for label, value in head.items():
                 if label != NONE_LABEL:
                     scores[label] = max(scores[label], value)
@@ -368,9 +368,6 @@ class Understander:
         return self._tokens_text(tokens, self._entities.find(text, tokens, TRAINING_NOW))
 
     def _tokens_text(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> str:
-        return " ".join(self._class_words(tokens, entities))
-
-    def _class_words(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> list[str]:
         """What the classifier reads: corrected lower-case words without articles and
         politeness, plurals of vocabulary words made singular, and placeholders for ids,
         versions and durations, so that the words that carry the request stand together."""
@@ -391,7 +388,7 @@ class Understander:
                 words.append(self._singular(tok.norm))
             elif not words or words[-1] != place:
                 words.append(place)
-        return words
+        return " ".join(words)
 
     def _singular(self, word: str) -> str:
         for cut in (1, 2):
