@@ -75,6 +75,10 @@ class SkillTable:
             spec.name: tuple((LABELS.get(s.type), s.type) for s in spec.slots)
             for spec in self.specs
         }
+        self._slot_label_sets = {
+            name: frozenset(label for label, _ in pairs)
+            for name, pairs in self._slot_labels.items()
+        }
         self._needs_thing = {
             spec.name
             for spec in self.specs
@@ -115,6 +119,8 @@ class SkillTable:
 
     def slot_evidence(self, name: str, labels: frozenset[str]) -> tuple[int, bool]:
         """How many of the skill's slot types the text names, and whether a catalog one."""
+        if labels.isdisjoint(self._slot_label_sets[name]):
+            return 0, False  # most skills, most messages: nothing to count
         found = [kind for label, kind in self._slot_labels[name] if label in labels]
         return len(set(found)), any(kind in CATALOG_TYPES for kind in found)
 

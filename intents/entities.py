@@ -43,6 +43,8 @@ DURATION_RE = re.compile(
     re.I,
 )
 HALF_HOUR_RE = re.compile(r"\bhalf an? hour\b", re.I)
+# A cheap first look: ids and versions need a digit, and most messages have none.
+DIGIT_RE = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +103,17 @@ class EntityFinder:
             for p in table
             for w in re.findall(r"[a-z0-9]+", p.lower())
         }
+        # Every phrase starts with one of these words: a message with none of them cannot
+        # match, and skips building a Doc for the matcher (most messages name no catalog thing).
+        self._first: set[str] = set()
         for label, table in phrases.items():
             for phrase, canonical in table.items():
                 key = f"{label}:{canonical}"
                 self._canonical[key] = (label, canonical)
-                self._matcher.add(key, [nlp.make_doc(phrase.lower())])
+                doc = nlp.make_doc(phrase.lower())
+                self._matcher.add(key, [doc])
+                if len(doc):
+                    self._first.add(doc[0].text)
 
     def vocabulary(self) -> set[str]:
         """Words worth correcting typos towards (catalog names, their parts, aliases)."""
@@ -115,7 +123,7 @@ class EntityFinder:
         """Every entity; dates resolve against `now` (the Understander's clock)."""
         found = self._patterns(text, now)
         taken = [(e.start, e.end) for e in found]
-        if tokens:
+        if tokens and not self._first.isdisjoint([t.norm for t in tokens]):
             doc = Doc(self._nlp.vocab, words=[t.norm for t in tokens])
             spans = [Span(doc, s, e, label=key) for key, s, e in self._matcher(doc)]
             for span in filter_spans(spans):
@@ -137,17 +145,8 @@ class EntityFinder:
             for d in find_dates(text, now)
         ]
         dates = [(e.start, e.end) for e in found]
-        for m in INCIDENT_RE.finditer(text):
-            found.append(
-                Entity("INCIDENT", f"INC-{int(m.group(1))}", m.group(0), m.start(), m.end())
-            )
-        # INC-12 is also read as a ticket ("close ticket inc-42"); the skill's slot picks.
-        for label, regex in (("TICKET", TICKET_RE), ("CHANGE", CHANGE_RE)):
-            for m in regex.finditer(text):
-                value = label[:3].replace("TIC", "INC").replace("CHA", "CHG") + m.group(1).zfill(7)
-                found.append(Entity(label, value, m.group(0), m.start(), m.end()))
-        for m in VERSION_RE.finditer(text):
-            found.append(Entity("VERSION", m.group(1).lower(), m.group(0), m.start(), m.end()))
+        if DIGIT_RE.search(text):
+            found.extend(_ids(text))
         for m in DURATION_RE.finditer(text):
             number = m.group(1).lower()
             count = int(number) if number.isdigit() else _NUMBERS[number]
@@ -160,3 +159,18 @@ class EntityFinder:
         for m in HALF_HOUR_RE.finditer(text):
             found.append(Entity("DURATION", "30m", m.group(0), m.start(), m.end()))
         return found
+
+
+def _ids(text: str) -> list[Entity]:
+    """Incident, ticket and change ids and versions, in that order."""
+    found = []
+    for m in INCIDENT_RE.finditer(text):
+        found.append(Entity("INCIDENT", f"INC-{int(m.group(1))}", m.group(0), m.start(), m.end()))
+    # INC-12 is also read as a ticket ("close ticket inc-42"); the skill's slot picks.
+    for label, regex in (("TICKET", TICKET_RE), ("CHANGE", CHANGE_RE)):
+        for m in regex.finditer(text):
+            value = label[:3].replace("TIC", "INC").replace("CHA", "CHG") + m.group(1).zfill(7)
+            found.append(Entity(label, value, m.group(0), m.start(), m.end()))
+    for m in VERSION_RE.finditer(text):
+        found.append(Entity("VERSION", m.group(1).lower(), m.group(0), m.start(), m.end()))
+    return found

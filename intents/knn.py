@@ -51,6 +51,8 @@ class NearestExamples:
         self._starts = np.array(starts, dtype=np.intp)
         self._slots = np.array([order[doc_labels[i]] for i in starts], dtype=np.intp)
         self._size = len(labels)
+        # Every label has examples, in label order: the reduced scores are the vector itself.
+        self._whole = self._slots.tolist() == list(range(self._size))
 
     def _weight(self, words: frozenset[str]) -> float:
         return sum(self._idf.get(w, self._unknown) for w in sorted(words))
@@ -59,15 +61,27 @@ class NearestExamples:
         """Per label (in the order given at load), the best of: half weighted Dice overlap,
         half the share of this text's weight that the example covers (short commands are
         covered by longer examples). Zero for labels that share no word."""
-        out = np.zeros(self._size)
-        words = sorted(set(text.split()))  # sorted: the same sums in every process
+        return self.word_scores(text.split())
+
+    def word_scores(self, words: Sequence[str]) -> NDArray[np.float64]:
+        """`scores` of the text these words make."""
+        words = sorted(set(words))  # sorted: the same sums in every process
         found = [(self._idf[w], self._index[w]) for w in words if w in self._index]
         if not found:
-            return out
-        own = self._weight(frozenset(words))
+            return np.zeros(self._size)
+        own = sum(self._idf.get(w, self._unknown) for w in words)  # _weight, sorted already
         shared = np.zeros(len(self._weights))
         for idf, rows in found:
             shared[rows] += idf
-        score = shared / (own + self._weights) + 0.5 * shared / own
-        out[self._slots] = np.maximum.reduceat(score, self._starts)
+        # shared / (own + weights) + 0.5 * shared / own, in place: the same numbers.
+        score = own + self._weights
+        np.divide(shared, score, out=score)
+        shared *= 0.5
+        shared /= own
+        score += shared
+        best: NDArray[np.float64] = np.maximum.reduceat(score, self._starts)
+        if self._whole:
+            return best
+        out = np.zeros(self._size)
+        out[self._slots] = best
         return out

@@ -241,6 +241,11 @@ VOCABULARY = tuple(sorted(w for w in CANCEL_WORDS | NO_WORDS | YES_WORDS if len(
 WORD = re.compile(r"[a-z']+")
 KNOWN = frozenset(VOCABULARY)
 REPLY_WORDS = CANCEL_WORDS | NO_WORDS | YES_WORDS | FILLER
+# Every reply phrase, spaced for blanking, with the words it is made of.
+PHRASE_WORDS = tuple(
+    (f" {p} ", frozenset(p.split()))
+    for p in (*CANCEL_PHRASES, *NO_PHRASES, *YES_PHRASES, *YES_OVERRIDES)
+)
 
 
 @lru_cache(maxsize=4096)
@@ -291,8 +296,10 @@ def _doubtful(text: str, words: list[str]) -> bool:
 def _about_something_else(words: list[str]) -> bool:
     """More words than a reply has that no reply is made of: a sentence of its own."""
     rest = " " + " ".join(words) + " "
-    for phrase in (*CANCEL_PHRASES, *NO_PHRASES, *YES_PHRASES, *YES_OVERRIDES):
-        rest = rest.replace(f" {phrase} ", " ")
+    present = set(words)
+    for phrase, needs in PHRASE_WORDS:
+        if needs <= present:  # blanking only drops words: a phrase needs all of its own
+            rest = rest.replace(phrase, " ")
     other = [w for w in rest.split() if w not in REPLY_WORDS and w not in STOP_WORDS]
     limit = MAX_OTHER_WORDS_CANCEL if CANCEL_WORDS & set(words) else MAX_OTHER_WORDS
     return len(other) > limit

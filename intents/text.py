@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from spacy.attrs import IDX, LENGTH
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 
@@ -55,19 +56,24 @@ class Corrector:
         self._memo: dict[str, str] = {}
 
     def correct(self, word: str) -> str:
+        """The word, or the vocabulary word it is a typo of. Remembered per word: the same
+        words come back in every message, and the checks below cost more than a look-up."""
+        found = self._memo.get(word)
+        if found is None:
+            found = self._correct(word)
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[word] = found
+        return found
+
+    def _correct(self, word: str) -> str:
         if len(word) == 3 and word.isalpha() and word not in self._known:
             return self._short.get(word[:2], word)  # "vpm" -> "vpn": the last key slipped
         if len(word) < 4 or not word.isalpha() or word in self._known:
             return word
         if any(form in self._known for form in plain_forms(word)[1:]):
             return word
-        found = self._memo.get(word)
-        if found is None:
-            found = self._lookup(word)
-            if len(self._memo) >= MEMO_LIMIT:
-                self._memo.clear()
-            self._memo[word] = found
-        return found
+        return self._lookup(word)
 
     def _lookup(self, word: str) -> str:
         edits = 1 if len(word) < 8 else 2
@@ -82,12 +88,18 @@ class Corrector:
 
 
 def tokenize(nlp: Language, text: str, corrector: Corrector) -> list[Token]:
-    """Tokenize with spaCy's English rules; keep offsets into the typed text."""
+    """Tokenize with spaCy's English rules; keep offsets into the typed text.
+
+    Each token's offset and length come out of the Doc as one array: a spaCy `Token` object
+    per word (text, idx, lower_, is_space) cost more than the tokenizer itself. A token is
+    its slice of the text; its lower-case form and whether it is space are the lexeme's
+    (`str.lower`, `str.isspace`), worked out here the same way."""
     tokens = []
-    for tok in nlp.make_doc(text):
-        if tok.is_space:
+    for idx, length in nlp.make_doc(text).to_array([IDX, LENGTH]).tolist():
+        word = text[idx : idx + length]
+        if word.isspace():
             continue
-        lower = tok.lower_
+        lower = word.lower()
         norm = corrector.correct(lower)
-        tokens.append(Token(tok.text, tok.idx, tok.idx + len(tok.text), norm, norm != lower))
+        tokens.append(Token(word, idx, idx + length, norm, norm != lower))
     return tokens

@@ -377,7 +377,7 @@ class Understander:
         words: list[str] = []
         norms = [t.norm for t in tokens]
         for i, tok in enumerate(tokens):
-            place = next((p for s, e, p in spans if s <= tok.start < e), None)
+            place = next((p for s, e, p in spans if s <= tok.start < e), None) if spans else None
             if place is None:
                 if tok.norm in NOISE or tok.norm in POLITE:
                     continue
