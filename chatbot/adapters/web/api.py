@@ -157,7 +157,8 @@ def _unavailable(exc: Exception) -> JSONResponse:
     return _error(503, "the database is unavailable; nothing was kept, try again shortly")
 
 
-async def chat(request: Request) -> Response:
+async def _posted(request: Request) -> tuple[dict[str, Any], str] | JSONResponse:
+    """A POST's checks, in order: this site's page, a JSON object, a speaker we know."""
     if not _same_origin(request):
         return _error(403, "cross-site request refused")
     body = await _body(request)
@@ -166,6 +167,14 @@ async def chat(request: Request) -> Response:
     person = _person(request, body)
     if isinstance(person, JSONResponse):
         return person
+    return body, person
+
+
+async def chat(request: Request) -> Response:
+    posted = await _posted(request)
+    if isinstance(posted, JSONResponse):
+        return posted
+    body, person = posted
     text, press = body.get("text", ""), body.get("press")
     if not isinstance(text, str) or (press is not None and not isinstance(press, str)):
         return _error(400, '"text" and "press" must be strings')
@@ -265,14 +274,10 @@ async def read_history(request: Request) -> Response:
 
 
 async def give_feedback(request: Request) -> Response:
-    if not _same_origin(request):
-        return _error(403, "cross-site request refused")
-    body = await _body(request)
-    if isinstance(body, JSONResponse):
-        return body
-    person = _person(request, body)
-    if isinstance(person, JSONResponse):
-        return person
+    posted = await _posted(request)
+    if isinstance(posted, JSONResponse):
+        return posted
+    body, person = posted
     ref, verdict = body.get("reply"), body.get("verdict")
     if not isinstance(ref, str) or verdict not in [str(v) for v in feedback.Verdict]:
         return _error(400, 'send {"reply": the answer\'s id, "verdict": "up" or "down"}')
