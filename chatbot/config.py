@@ -412,9 +412,9 @@ MANAGER_APPROVER = "@manager"
 
 class DirectorySyncSettings(Frozen):
     """Pull sync, for identity providers that do not push over SCIM: `source` names the
-    connector read (`okta`, or `entra` for Entra ID through Microsoft Graph; configured under
-    `[connectors.NAME]` with its secret); empty (the default) means off. `every_minutes`: how
-    often the `directory.sync` job runs."""
+    connector read (`okta`, `entra` for Entra ID through Microsoft Graph, or `keycloak`;
+    configured under `[connectors.NAME]` with its secret); empty (the default) means off.
+    `every_minutes`: how often the `directory.sync` job runs."""
 
     source: str = ""
     every_minutes: float = Field(default=60.0, gt=0)

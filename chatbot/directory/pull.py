@@ -1,5 +1,5 @@
 """Pull sync: for companies whose identity provider does not push over SCIM, the directory is
-read from it (Okta, or Entra ID through Microsoft Graph) on a schedule or with
+read from it (Okta, Entra ID through Microsoft Graph, or Keycloak) on a schedule or with
 `chatops directory sync`, and written through the SCIM storage, the same path a SCIM push
 takes, so a person who left is deactivated with every effect of a SCIM `active: false`
 (requests cancelled, approvals handed over, grants removed: chatbot/directory/offboard.py).

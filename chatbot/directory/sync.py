@@ -32,7 +32,7 @@ def source(rt: Runtime) -> DirectorySource | None:
         raise ConfigError(
             "settings",
             "identity.sync.source",
-            f"the connector {name!r} cannot read a directory; use okta or entra",
+            f"the connector {name!r} cannot read a directory; use okta, entra or keycloak",
         )
     return found  # type: ignore[no-any-return]
 

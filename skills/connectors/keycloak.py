@@ -10,6 +10,16 @@ Unlock: with permanent lockout, Keycloak disables the user and records why in th
 `disabledReason = permanentLockout`; clearing the brute-force record does not re-enable it, so
 such a user is also re-enabled (PUT .../users/{id} {"enabled": true}). A user an admin
 disabled (no such reason) is left alone and the person is told to ask the helpdesk.
+
+Pull sync (`[identity.sync] source = "keycloak"`, chatbot/directory/pull.py): the realm's users
+(GET .../users?briefRepresentation=false, so `enabled`, `email` and `attributes` come back),
+groups (GET .../groups, and GET .../groups/{id}/children where a group has sub-groups that
+the list did not include, as Keycloak 23+ answers without `search`) and each group's members
+(GET .../groups/{id}/members), every list paged with `first`/`max` until a short page. A
+sub-group is named by its path without the leading slash ("Engineering/Backend"), so
+`[identity.group_roles]` can tell two sub-groups of the same name apart; a top-level group's
+path is its name. The manager comes from the user attribute `manager` (an email of another
+user of the realm), the department from `department`, the time zone from `timezone` or `tz`.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from pydantic import Field
 from skills.api import SkillError
 from skills.connectors.base import Connector
 from skills.connectors.config import ConnectorSettings
+from skills.connectors.pulled import Pulled, PulledGroup, PulledUser
 from skills.ports import IdentityProvider
 
 LOCKED_OUT = "permanentLockout"
@@ -32,6 +43,7 @@ class KeycloakSettings(ConnectorSettings):
     client_id: str = "chatops"
     groups: dict[str, str] = Field(default_factory=dict)  # access resource -> group id
     email_domain: str = "example.com"
+    page_size: int = Field(default=100, ge=1, le=1000)  # `max` of each list request (pull sync)
 
 
 class Keycloak(Connector):
@@ -136,7 +148,75 @@ class Keycloak(Connector):
         await self._call("DELETE", f"{self._realm()}/users/{uid}/groups/{group}")
         return f"removed from the Keycloak group for {resource}"
 
+    # -- the directory, read for the pull sync (chatbot/directory/pull.py) ------------------
+
+    async def _pages(self, path: str, **params: str) -> list[dict[str, Any]]:
+        """Every item of a Keycloak list: `first`/`max` until a page shorter than `max`."""
+        found: list[dict[str, Any]] = []
+        size = self.settings.page_size
+        while True:
+            query = params | {"first": str(len(found)), "max": str(size)}
+            page = await self._call("GET", f"{self._realm()}{path}", params=query)
+            if not isinstance(page, list):
+                raise SkillError(f"Keycloak answered {path} with no list.")
+            found += [dict(item) for item in page]
+            if len(page) < size:
+                return found
+
+    async def _groups_under(self, group: dict[str, Any], parent: str) -> list[tuple[str, str]]:
+        """(id, path) of a group and every group below it, however the server nested them."""
+        path = str(group.get("path") or f"{parent}/{group.get('name') or group['id']}")
+        found = [(str(group["id"]), path.lstrip("/"))]
+        children = list(group.get("subGroups") or [])
+        if not children and int(group.get("subGroupCount") or 0) > 0:
+            gid = quote(str(group["id"]), safe="")
+            children = await self._pages(f"/groups/{gid}/children")
+        for child in children:
+            found += await self._groups_under(child, path)
+        return found
+
+    async def pull(self) -> Pulled:
+        """People, groups (sub-groups flattened by path) and group members, read only."""
+        users = await self._pages("/users", briefRepresentation="false")
+        by_email = {str(u.get("email") or "").lower(): f"keycloak:{u['id']}" for u in users}
+        by_email.pop("", None)
+        groups: list[PulledGroup] = []
+        for top in await self._pages("/groups"):
+            for gid, path in await self._groups_under(top, ""):
+                members = await self._pages(
+                    f"/groups/{quote(gid, safe='')}/members", briefRepresentation="true"
+                )
+                keys = tuple(f"keycloak:{m['id']}" for m in members)
+                groups.append(PulledGroup(f"keycloak:{gid}", path, keys))
+        return Pulled(tuple(_pulled_user(u, by_email) for u in users), tuple(groups))
+
     async def check(self) -> str:
         found = await self._call("GET", f"{self._realm()}/users", params={"max": 1})
         count = len(found) if isinstance(found, list) else 0
         return f"realm {self.settings.realm}: the chatops client may read users ({count} seen)"
+
+
+def _attribute(user: dict[str, Any], *names: str) -> str:
+    """The first value of the first named user attribute set (Keycloak keeps lists)."""
+    attributes = user.get("attributes") or {}
+    for name in names:
+        values = attributes.get(name) or []
+        if values and str(values[0]).strip():
+            return str(values[0]).strip()
+    return ""
+
+
+def _pulled_user(user: dict[str, Any], by_email: dict[str, str]) -> PulledUser:
+    login = str(user.get("email") or user.get("username") or "")
+    shown = " ".join(str(p) for p in (user.get("firstName"), user.get("lastName")) if p)
+    manager = _attribute(user, "manager").lower()
+    return PulledUser(
+        key=f"keycloak:{user['id']}",
+        user_name=login,
+        email=str(user.get("email") or ""),
+        display_name=shown or str(user.get("username") or login),
+        active=user.get("enabled") is not False,
+        manager_key=by_email.get(manager, ""),
+        tz=_attribute(user, "timezone", "tz"),
+        department=_attribute(user, "department"),
+    )

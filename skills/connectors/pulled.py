@@ -1,5 +1,5 @@
 """What an identity provider's directory holds, in neutral records: the connectors that can
-list their people and groups (Okta, Entra ID) answer with these, and the pull sync
+list their people and groups (Okta, Entra ID, Keycloak) answer with these, and the pull sync
 (chatbot/directory/pull.py) writes them through the SCIM storage, as a SCIM push would.
 
 `key` is the provider's own id, prefixed with the connector's name ("okta:00u1..."), so a

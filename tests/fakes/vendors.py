@@ -246,6 +246,29 @@ def keycloak_update_user(request: httpx.Request) -> None:
     assert request.headers["authorization"].startswith("Bearer ")
 
 
+# Keycloak Admin REST API lists read by the pull sync and not among the contract's kept
+# operations: Get group hierarchy (GET /groups), Return a paginated list of subgroups
+# (GET /groups/{id}/children, Keycloak 23+) and Get users of a group (GET
+# /groups/{id}/members). GETs with a bearer token; `first` (offset, >= 0) and `max` (>= 1).
+KEYCLOAK_LIST_PARAMS = {
+    "groups": {"search", "q", "exact", "first", "max", "briefRepresentation", "populateHierarchy"},
+    "children": {"search", "exact", "first", "max", "briefRepresentation", "subGroupsCount"},
+    "members": {"first", "max", "briefRepresentation"},
+}
+
+
+def keycloak_list(request: httpx.Request) -> None:
+    assert request.method == "GET", f"Keycloak: {request.method} {request.url.path}"
+    assert request.headers["authorization"].startswith("Bearer ")
+    kind = request.url.path.rsplit("/", 1)[-1]
+    unknown = set(request.url.params) - KEYCLOAK_LIST_PARAMS[kind]
+    assert not unknown, f"Keycloak {request.url.path} has no parameters {unknown}"
+    params = request.url.params
+    assert int(params.get("first", "0")) >= 0 and int(params.get("max", "1")) >= 1, params
+    for flag in ("briefRepresentation", "exact", "populateHierarchy", "subGroupsCount"):
+        assert params.get(flag, "true") in ("true", "false"), f"Keycloak {flag}: a boolean"
+
+
 def github_dispatch_answer(request: httpx.Request, response: httpx.Response) -> None:
     """With `return_run_details: true` GitHub answers 200 with the run's ids (docs, Create a
     workflow dispatch event, 2025); the June 2022 contract knows only 204."""
@@ -282,6 +305,8 @@ VENDORS: dict[str, Vendor] = {
         uncovered={
             KEYCLOAK_TOKEN: client_credentials,
             r"/admin/realms/[^/]+/users/[^/]+": keycloak_update_user,
+            r"/admin/realms/[^/]+/groups": keycloak_list,
+            r"/admin/realms/[^/]+/groups/[^/]+/(children|members)": keycloak_list,
         },
     ),
     "argocd.example.com": Vendor("Argo CD", Contract("argocd", "https://argocd.example.com")),
