@@ -5,11 +5,13 @@ chat message does."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from chatbot.config import Settings
 from chatbot.server import create_app
@@ -122,3 +124,25 @@ def test_behind_the_proxy_the_stream_is_the_header_persons_only(
         assert anonymous.status_code == 401
         wrong = {**dave, "X-Chatops-Proxy-Secret": "guess"}
         assert httpx.get(f"{base}/events", headers=wrong, timeout=10).status_code == 401
+
+
+def test_a_database_that_cannot_be_read_is_told_in_words_not_a_500(
+    settings: Settings, database_url: str, understander: Understander
+) -> None:
+    """Both ways to read a conversation answer 503 with a sentence when reads fail."""
+    app = create_app(settings, database_url, understander)
+    with serving(app) as base:
+        engine = app.state.runtime.store.engine
+
+        def fail(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if "web_entries" in statement:
+                raise sqlite3.OperationalError("disk I/O error")
+
+        event.listen(engine, "before_cursor_execute", fail)
+        try:
+            for path in ("/api/history?as=alice", "/events?as=alice"):
+                answer = httpx.get(base + path, timeout=10)
+                assert answer.status_code == 503, (path, answer.status_code)
+                assert "database is unavailable" in answer.json()["error"]
+        finally:
+            event.remove(engine, "before_cursor_execute", fail)

@@ -309,7 +309,10 @@ async def events(request: Request) -> Response:
         return after
     web = _web(request)
     if after is None:
-        _, after = await history.recent(web.store, person, limit=1)
+        try:
+            _, after = await history.recent(web.store, person, limit=1)
+        except Exception as exc:
+            return _unavailable(exc)
     return EventSourceResponse(live.stream(web, person, after), ping=15)
 
 
