@@ -7,22 +7,19 @@ tests drive and what the README's screenshot shows.
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from chatbot.config import Settings, load_settings
 from chatbot.server import create_app
 from intents import Understander
+from tests.adapters.webside import serving as web_serving
 from tests.console.conftest import CDN_SECRET, with_auditor
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,33 +27,16 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 SHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "console.png"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serving(
     settings: Settings, database_url: str, understander: Understander | None = None
 ) -> Iterator[str]:
-    """The whole app on a loopback port, in a thread; its base URL."""
+    """The whole app on a loopback port, in a thread (the web chat tests' server); its base
+    URL."""
     os.environ["CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN"] = CDN_SECRET
-    port = _free_port()
     app = create_app(with_auditor(settings), database_url, understander)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with web_serving(app) as base:
+        yield base
 
 
 def carol_asks(base: str, text: str = "deploy web 5.2.0 to prod") -> int:
