@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import httpx
 
@@ -32,11 +33,12 @@ def serving(
     settings: Settings, database_url: str, understander: Understander | None = None
 ) -> Iterator[str]:
     """The whole app on a loopback port, in a thread (the web chat tests' server); its base
-    URL."""
-    os.environ["CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN"] = CDN_SECRET
-    app = create_app(with_auditor(settings), database_url, understander)
-    with web_serving(app) as base:
-        yield base
+    URL. The skill secret is set only while it serves, so no later test inherits it."""
+    secret = {"CHATOPS_SECRET__CACHE_FLUSH__API_TOKEN": CDN_SECRET}
+    with patch.dict(os.environ, secret):
+        app = create_app(with_auditor(settings), database_url, understander)
+        with web_serving(app) as base:
+            yield base
 
 
 def carol_asks(base: str, text: str = "deploy web 5.2.0 to prod") -> int:
