@@ -771,7 +771,7 @@ WEB_LABELS = {
 
 
 # -- automatic rollback after a failed health gate (issue 14) -------------------------------
-GATE_AUTO_TAKEN = "this deploy's automatic rollback was already handled when its check first ran"
+GATE_AUTO_TAKEN = "Its automatic rollback was already handled when this check first ran."
 GATE_AUTO_NO_SKILL = "rolling back is not available here (no connected rollback)"
 
 
@@ -784,6 +784,18 @@ def gate_fail_auto(what: str, reason: str, said: str) -> str:
 def gate_auto_ran(where: str, answer: str) -> str:
     first = answer.splitlines()[0] if answer else ""
     return f"I rolled it back automatically, as the policy for {where} says: {first}"
+
+
+def gate_auto_started(where: str, answer: str) -> str:
+    first = answer.splitlines()[0] if answer else ""
+    return f"I started rolling it back automatically, as the policy for {where} says: {first}"
+
+
+def gate_auto_superseded(action_id: int) -> str:
+    return (
+        f"it was changed again since (request #{action_id}), and a rollback now would undo "
+        "that change instead"
+    )
 
 
 def gate_auto_failed(where: str, answer: str) -> str:

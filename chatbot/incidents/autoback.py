@@ -6,8 +6,10 @@ only calls this on fail). The rollback is a person's rollback made by the direct
 `incidents.gate_rollback_as` (empty: `incidents.auto_as`), by the same steps as the runbooks
 in auto.py: the decision (RBAC of that person, freezes, windows, policy, request checks and
 rate limits, audited as "decided"), then `Approvals.run_now`, whose `Finisher.begin` is the one
-start gate, or, where policy wants an approval, a request sent for approval. The gate's
-`auto = true` stands for the confirmation, as a runbook's does.
+start gate, or, where policy wants an approval, a request sent for approval. The configured
+rule stands for the confirmation, as a runbook's `auto = true` does. A deploy changed again
+since (a later deploy or rollback of the same service and environment) is not undone: the
+rollback would undo the later change instead.
 
 Bounded: at most `incidents.gate_rollback_per_hour` automatic rollbacks per service in any
 hour, counted from the audit trail (`deploy.auto_rollback` entries), so the bound holds across
@@ -42,7 +44,9 @@ if TYPE_CHECKING:
 
 PLATFORM = "deploy-gate"  # where the assistant's own rollback requests come from, in the audit
 EVENT = "deploy.auto_rollback"
-ROLLBACK = "deploy.rollback"
+DEPLOY, ROLLBACK = "deploy", "deploy.rollback"
+# States of an action that changed something (as for suspected changes).
+_CHANGED = (State.QUEUED, State.RUNNING, State.SUCCEEDED, State.FAILED, State.INTERRUPTED)
 
 
 class AutoBack(StrEnum):
@@ -57,6 +61,7 @@ class AutoBack(StrEnum):
     NO_IDENTITY = "no identity"
     LIMIT = "limit"
     TAKEN = "taken"  # this deploy had its one attempt already (the gate ran twice)
+    SUPERSEDED = "superseded"  # deployed or rolled back again since: not this deploy's to undo
 
 
 # Attempts that count against the hourly bound: a rollback started or handed to approvers.
@@ -64,7 +69,14 @@ COUNTED = frozenset({AutoBack.ROLLED_BACK, AutoBack.FAILED, AutoBack.QUEUED})
 COUNTED |= {AutoBack.SENT_FOR_APPROVAL}
 # Where a person should still be able to roll back by pressing the button.
 KEEP_BUTTON = frozenset(
-    {AutoBack.OFF, AutoBack.FAILED, AutoBack.REFUSED, AutoBack.NO_IDENTITY, AutoBack.LIMIT}
+    {
+        AutoBack.OFF,
+        AutoBack.FAILED,
+        AutoBack.REFUSED,
+        AutoBack.NO_IDENTITY,
+        AutoBack.LIMIT,
+        AutoBack.SUPERSEDED,
+    }
 )
 
 
@@ -121,6 +133,20 @@ async def _claim(assistant: Assistant, deploy_id: int) -> bool:
     return True
 
 
+async def _changed_since(assistant: Assistant, deploy: Action, service: str, env: str) -> int | None:
+    """A later deploy or rollback of the same service and environment (its id), if any: a
+    rollback now would undo that one, not the deploy the gate judged, so no automatic one."""
+    query = select(Action).where(
+        col(Action.id) > (deploy.id or 0),
+        col(Action.skill).in_([DEPLOY, ROLLBACK]),
+        col(Action.state).in_(_CHANGED),
+    )
+    async with assistant.store.read() as tx:
+        later = (await tx.exec(query)).all()
+    same = {"service": service, "env": env}
+    return next((a.id for a in later if same.items() <= actions.slots_of(a).items()), None)
+
+
 async def after_fail(assistant: Assistant, deploy: Action) -> Attempt:
     """Roll back a deploy whose gate failed, if configuration says so here, as a person's
     rollback would go. Never raises for a refusal: it becomes the attempt's sentence."""
@@ -131,6 +157,10 @@ async def after_fail(assistant: Assistant, deploy: Action) -> Attempt:
         return Attempt(AutoBack.OFF)
     if deploy.id is None or not await _claim(assistant, deploy.id):
         return Attempt(AutoBack.TAKEN, texts.GATE_AUTO_TAKEN)
+    later = await _changed_since(assistant, deploy, service, env)
+    if later is not None:
+        why = texts.gate_auto_superseded(later)
+        return Attempt(AutoBack.SUPERSEDED, texts.gate_auto_not_run(why), why=why)
     who = identity(settings)
     principal = assistant.directory.find(who)
     spec = assistant.registry.spec(ROLLBACK)
@@ -211,7 +241,7 @@ async def _ran(assistant: Assistant, replies: list[Reply], where: str) -> Attemp
     if state is State.SUCCEEDED:
         return Attempt(AutoBack.ROLLED_BACK, texts.gate_auto_ran(where, answer), rollback_id)
     if state in (State.QUEUED, State.RUNNING):
-        return Attempt(AutoBack.QUEUED, texts.gate_auto_ran(where, answer), rollback_id)
+        return Attempt(AutoBack.QUEUED, texts.gate_auto_started(where, answer), rollback_id)
     if state in (State.FAILED, State.INTERRUPTED):
         return Attempt(AutoBack.FAILED, texts.gate_auto_failed(where, answer), rollback_id)
     why = action.result if action is not None and action.result else answer

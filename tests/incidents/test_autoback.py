@@ -291,3 +291,22 @@ async def test_where_policy_wants_an_approval_the_rollback_is_sent_for_approval(
         await chat.press("carol", approve)
         (rollback,) = await rollbacks(chat)
         assert rollback.state == "succeeded", rollback
+
+
+async def test_a_deploy_changed_again_since_is_not_rolled_back_by_itself(
+    settings: Settings, database_url: str, understander: Understander
+) -> None:
+    """Rolling back now would undo 2.4.2, not the 2.4.1 the gate judged."""
+    async with chat_harness(
+        configured(settings), database_url, understander, prometheus(SERIES["fail"], [])
+    ) as chat:
+        await confirmed(chat, "bob", "deploy checkout 2.4.0 to staging")
+        judged = (await confirmed(chat, "bob", "deploy checkout 2.4.1 to staging"))[0].action_id
+        later = (await confirmed(chat, "bob", "deploy checkout 2.4.2 to staging"))[0].action_id
+        assert judged is not None and later is not None
+        assert await chat.runtime.jobs.run(gating.JOB, {"action_id": judged}) == "fail"
+        assert await rollbacks(chat) == []
+        async with chat.runtime.store.transaction() as tx:
+            (told,) = [n for n in await outbox.pending(tx, "bob") if "Health check" in n.text]
+        assert f"changed again since (request #{later})" in told.text
+        assert buttons(told) == ["Roll back"]
