@@ -12,8 +12,9 @@ since (a later deploy or rollback of the same service and environment) is not un
 rollback would undo the later change instead.
 
 Bounded: at most `incidents.gate_rollback_per_hour` automatic rollbacks per service in any
-hour, counted from the audit trail (`deploy.auto_rollback` entries), so the bound holds across
-restarts and replicas. Each deploy gets one attempt at most (claimed like a delivered event).
+hour. One that passed its decision takes one of them in the audit trail
+(`deploy.auto_rollback.reserved`, counted and written under one lock), so the bound holds
+across restarts, replicas and gates failing at once. Each deploy gets one attempt at most (claimed like a delivered event).
 Whatever happens is audited on the deploy's action, written on the open incidents of that
 service and environment, and said to the deployer and the responders in words; where it did
 not roll back, the "Roll back" button stays with the reason.
@@ -22,12 +23,14 @@ not roll back, the "Roll back" button stays with the reason.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -36,7 +39,7 @@ from chatbot.config import IncidentSettings
 from chatbot.governance import actions, audit, outbox
 from chatbot.governance.actions import State
 from chatbot.incidents.auto import ACTOR, decide_as
-from chatbot.store.tables import Action, AuditEntry, ProcessedEvent
+from chatbot.store.tables import Action, AuditEntry, AuditHead, ProcessedEvent
 from chatbot.types import Decision, Message, Principal, Reply, Verdict, utcnow
 
 if TYPE_CHECKING:
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
 
 PLATFORM = "deploy-gate"  # where the assistant's own rollback requests come from, in the audit
 EVENT = "deploy.auto_rollback"
+RESERVED = "deploy.auto_rollback.reserved"  # one of the hour's automatic rollbacks, taken
 DEPLOY, ROLLBACK = "deploy", "deploy.rollback"
 # States of an action that changed something (as for suspected changes).
 _CHANGED = (State.QUEUED, State.RUNNING, State.SUCCEEDED, State.FAILED, State.INTERRUPTED)
@@ -64,7 +68,7 @@ class AutoBack(StrEnum):
     SUPERSEDED = "superseded"  # deployed or rolled back again since: not this deploy's to undo
 
 
-# Attempts that count against the hourly bound: a rollback started or handed to approvers.
+# Attempts that acted: a rollback started or handed to approvers (an action on the timeline).
 COUNTED = frozenset({AutoBack.ROLLED_BACK, AutoBack.FAILED, AutoBack.QUEUED})
 COUNTED |= {AutoBack.SENT_FOR_APPROVAL}
 # Where a person should still be able to roll back by pressing the button.
@@ -104,19 +108,40 @@ def identity(settings: IncidentSettings) -> str:
     return settings.gate_rollback_as or settings.auto_as
 
 
-async def rollbacks_this_hour(assistant: Assistant, service: str) -> int:
-    """Automatic rollbacks of this service started (or sent for approval) in the last hour,
-    from the audit trail: durable, and the same for every replica. The service is in each
-    entry's detail; an hour holds few entries, so they are read and filtered here."""
-    since = utcnow() - timedelta(hours=1)
-    query = select(AuditEntry.detail).where(
-        col(AuditEntry.event) == EVENT,
-        col(AuditEntry.at) >= since,
-        col(AuditEntry.outcome).in_([str(o) for o in COUNTED]),
+def _this_hour() -> Select[tuple[str]]:
+    return select(AuditEntry.detail).where(
+        col(AuditEntry.event) == RESERVED, col(AuditEntry.at) >= utcnow() - timedelta(hours=1)
     )
-    async with assistant.store.read() as tx:
-        details = (await tx.exec(query)).all()
+
+
+def _of(details: Sequence[str], service: str) -> int:
+    """The entries of this service (it is in each entry's detail; an hour holds few)."""
     return sum(1 for d in details if json.loads(d).get("service") == service)
+
+
+async def _reserve(
+    assistant: Assistant, who: str, deploy: Action, service: str, env: str
+) -> bool:
+    """Take one of the hour's automatic rollbacks of this service, or say there is none
+    left. Counted and written in one transaction under the audit head's lock (SQLite's
+    BEGIN IMMEDIATE already is one), so two gates failing at once cannot both take the last."""
+    per_hour = assistant.settings.incidents.gate_rollback_per_hour
+    async with assistant.store.transaction() as tx:
+        await tx.exec(select(AuditHead.id).where(col(AuditHead.id) == 1).with_for_update())
+        if _of((await tx.exec(_this_hour())).all(), service) >= per_hour:
+            return False
+        taken = audit.AuditRecord(
+            actor=who,
+            event=RESERVED,
+            platform=PLATFORM,
+            channel=f"deploy-{deploy.id}",
+            skill=ROLLBACK,
+            action_id=deploy.id,
+            outcome="reserved",
+            detail={"service": service, "env": env},
+        )
+        await audit.append(tx, taken)
+    return True
 
 
 async def _claim(assistant: Assistant, deploy_id: int) -> bool:
@@ -170,10 +195,6 @@ async def after_fail(assistant: Assistant, deploy: Action) -> Attempt:
     if spec is None or not assistant.registry.connected(ROLLBACK):
         why = texts.GATE_AUTO_NO_SKILL
         return Attempt(AutoBack.REFUSED, texts.gate_auto_not_run(why), why=why)
-    used = await rollbacks_this_hour(assistant, service)
-    if used >= settings.gate_rollback_per_hour:
-        why = texts.gate_auto_limit(settings.gate_rollback_per_hour, service)
-        return Attempt(AutoBack.LIMIT, texts.gate_auto_not_run(why), why=why)
     wanted_slots = {"service": service, "env": env}
     message = Message(
         PLATFORM,
@@ -185,6 +206,9 @@ async def after_fail(assistant: Assistant, deploy: Action) -> Attempt:
     if decision.verdict is Verdict.DENY:
         why = texts.gate_auto_refused(principal.name, decision.reason)
         return Attempt(AutoBack.REFUSED, texts.gate_auto_not_run(why), why=why)
+    if not await _reserve(assistant, principal.name, deploy, service, env):
+        why = texts.gate_auto_limit(settings.gate_rollback_per_hour, service)
+        return Attempt(AutoBack.LIMIT, texts.gate_auto_not_run(why), why=why)
     if decision.verdict is Verdict.APPROVE:
         return await _for_approval(assistant, principal, message, wanted_slots, decision)
     replies = await assistant.approvals.run_now(principal, message, spec, wanted_slots, decision)

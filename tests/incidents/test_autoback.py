@@ -5,11 +5,13 @@ assistant rolls back by itself, under the same governance and audit as a person.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlmodel import col, select
 
@@ -310,3 +312,43 @@ async def test_a_deploy_changed_again_since_is_not_rolled_back_by_itself(
             (told,) = [n for n in await outbox.pending(tx, "bob") if "Health check" in n.text]
         assert f"changed again since (request #{later})" in told.text
         assert buttons(told) == ["Roll back"]
+
+
+def worse_after_each_deploy() -> httpx.MockTransport:
+    """query_range for gates running at once: the window that ends in the future is the one
+    after its deploy (0.5% errors before, 5% after), whatever order the queries come in."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        start = datetime.fromisoformat(params["start"])
+        after = datetime.fromisoformat(params["end"]) > datetime.now(UTC)
+        values = SERIES["fail"](after)
+        points = [
+            [(start + timedelta(seconds=30 * i)).timestamp(), str(v)] for i, v in enumerate(values)
+        ]
+        result = [{"metric": {}, "values": points}]
+        body = {"status": "success", "data": {"resultType": "matrix", "result": result}}
+        return httpx.Response(200, json=body)
+
+    return httpx.MockTransport(handle)
+
+
+async def test_two_gates_failing_at_once_take_the_last_automatic_rollback_only_once(
+    settings: Settings, database_url: str, understander: Understander
+) -> None:
+    everywhere = configured(settings, auto=[AutoRollback(service="checkout")], per_hour=1)
+    async with chat_harness(
+        everywhere, database_url, understander, worse_after_each_deploy()
+    ) as chat:
+        deployed = []
+        for env in ("dev", "staging"):
+            await confirmed(chat, "bob", f"deploy checkout 2.4.0 to {env}")
+            replies = await confirmed(chat, "bob", f"deploy checkout 2.4.1 to {env}")
+            deployed.append(replies[0].action_id)
+        run = chat.runtime.jobs.run
+        verdicts = await asyncio.gather(*(run(gating.JOB, {"action_id": d}) for d in deployed))
+        assert verdicts == ["fail", "fail"]
+        assert len(await rollbacks(chat)) == 1
+        trail = await audit_trail(chat)
+        outcomes = sorted(e.outcome for e in trail if e.event == "deploy.auto_rollback")
+        assert outcomes == ["limit", "rolled back"]
