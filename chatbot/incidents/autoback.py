@@ -14,10 +14,10 @@ rollback would undo the later change instead.
 Bounded: at most `incidents.gate_rollback_per_hour` automatic rollbacks per service in any
 hour. One that passed its decision takes one of them in the audit trail
 (`deploy.auto_rollback.reserved`, counted and written under one lock), so the bound holds
-across restarts, replicas and gates failing at once. Each deploy gets one attempt at most (claimed like a delivered event).
-Whatever happens is audited on the deploy's action, written on the open incidents of that
-service and environment, and said to the deployer and the responders in words; where it did
-not roll back, the "Roll back" button stays with the reason.
+across restarts, replicas and gates failing at once. Each deploy gets one attempt at most
+(claimed like a delivered event). Whatever happens is audited on the deploy's action, written
+on the open incidents of that service and environment, and said to the deployer and the
+responders in words; where it did not roll back, the "Roll back" button stays with the reason.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from chatbot import texts
 from chatbot.config import IncidentSettings
@@ -108,7 +108,7 @@ def identity(settings: IncidentSettings) -> str:
     return settings.gate_rollback_as or settings.auto_as
 
 
-def _this_hour() -> Select[tuple[str]]:
+def _this_hour() -> SelectOfScalar[str]:
     return select(AuditEntry.detail).where(
         col(AuditEntry.event) == RESERVED, col(AuditEntry.at) >= utcnow() - timedelta(hours=1)
     )
@@ -119,9 +119,7 @@ def _of(details: Sequence[str], service: str) -> int:
     return sum(1 for d in details if json.loads(d).get("service") == service)
 
 
-async def _reserve(
-    assistant: Assistant, who: str, deploy: Action, service: str, env: str
-) -> bool:
+async def _reserve(assistant: Assistant, who: str, deploy: Action, service: str, env: str) -> bool:
     """Take one of the hour's automatic rollbacks of this service, or say there is none
     left. Counted and written in one transaction under the audit head's lock (SQLite's
     BEGIN IMMEDIATE already is one), so two gates failing at once cannot both take the last."""
@@ -158,7 +156,9 @@ async def _claim(assistant: Assistant, deploy_id: int) -> bool:
     return True
 
 
-async def _changed_since(assistant: Assistant, deploy: Action, service: str, env: str) -> int | None:
+async def _changed_since(
+    assistant: Assistant, deploy: Action, service: str, env: str
+) -> int | None:
     """A later deploy or rollback of the same service and environment (its id), if any: a
     rollback now would undo that one, not the deploy the gate judged, so no automatic one."""
     query = select(Action).where(
