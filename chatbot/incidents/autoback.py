@@ -41,6 +41,7 @@ from chatbot.governance.actions import State
 from chatbot.incidents.auto import ACTOR, decide_as
 from chatbot.store.tables import Action, AuditEntry, AuditHead, ProcessedEvent
 from chatbot.types import Decision, Message, Principal, Reply, Verdict, utcnow
+from skills.api import SkillSpec
 
 if TYPE_CHECKING:
     from chatbot.assistant import Assistant
@@ -69,8 +70,9 @@ class AutoBack(StrEnum):
 
 
 # Attempts that acted: a rollback started or handed to approvers (an action on the timeline).
-COUNTED = frozenset({AutoBack.ROLLED_BACK, AutoBack.FAILED, AutoBack.QUEUED})
-COUNTED |= {AutoBack.SENT_FOR_APPROVAL}
+ACTED = frozenset(
+    {AutoBack.ROLLED_BACK, AutoBack.FAILED, AutoBack.QUEUED, AutoBack.SENT_FOR_APPROVAL}
+)
 # Where a person should still be able to roll back by pressing the button.
 KEEP_BUTTON = frozenset(
     {
@@ -210,7 +212,7 @@ async def after_fail(assistant: Assistant, deploy: Action) -> Attempt:
         why = texts.gate_auto_limit(settings.gate_rollback_per_hour, service)
         return Attempt(AutoBack.LIMIT, texts.gate_auto_not_run(why), why=why)
     if decision.verdict is Verdict.APPROVE:
-        return await _for_approval(assistant, principal, message, wanted_slots, decision)
+        return await _for_approval(assistant, principal, message, spec, wanted_slots, decision)
     replies = await assistant.approvals.run_now(principal, message, spec, wanted_slots, decision)
     return await _ran(assistant, replies, f"{service} in {env}")
 
@@ -219,15 +221,13 @@ async def _for_approval(
     assistant: Assistant,
     principal: Principal,
     message: Message,
+    spec: SkillSpec,
     slots: dict[str, str],
     decision: Decision,
 ) -> Attempt:
     """Policy wants an approval: the request is made and sent to the approvers, as a person's
     "Send for approval" would; approvers get their cards through the outbox (nobody is in a
     conversation with the gate)."""
-    spec = assistant.registry.spec(ROLLBACK)
-    if spec is None:
-        return Attempt(AutoBack.REFUSED, texts.gate_auto_not_run(texts.GATE_AUTO_NO_SKILL))
     asked = await assistant.approvals.request(principal, message, spec, slots, decision)
     rollback_id = asked[0].action_id if asked else None
     if rollback_id is None:

@@ -140,7 +140,7 @@ async def _announce(
         if attempt.outcome is not autoback.AutoBack.OFF:
             await audit.append(tx, autoback.record(action, attempt, service, env, result.reason))
             line = texts.gate_timeline(what, result.reason, attempt.said)
-            counted = attempt.outcome in autoback.COUNTED
+            counted = attempt.outcome in autoback.ACTED
             event = EventKind.ACTION if counted else EventKind.NOTE
             for incident_id in await _open_incidents(tx, service, env):
                 key = f"gate:{action.id}:{incident_id}"
