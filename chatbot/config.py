@@ -379,6 +379,14 @@ class GateSignal(Frozen):
     slo_max: float | None = None
 
 
+class AutoRollback(Frozen):
+    """Where a failed health gate rolls back by itself: deploys of a service to an env
+    (globs, like a runbook's `alert` and `service`). No rule matches: the button only."""
+
+    service: str = "*"
+    env: str = "*"
+
+
 class IncidentSettings(Frozen):
     """Grouping, where incidents are announced, and what counts as a suspected change.
 
@@ -402,6 +410,14 @@ class IncidentSettings(Frozen):
     gate_signals: tuple[GateSignal, ...] = ()
     gate_window_minutes: int = Field(default=10, ge=1)
     gate_step: str = "30s"
+    # Automatic rollback after a failed gate (chatbot/incidents/autoback.py), off unless a rule
+    # matches the deploy's service and env: run as `gate_rollback_as` (empty: `auto_as`)
+    # through RBAC, policy, windows and freezes like a person's rollback, at most
+    # `gate_rollback_per_hour` per service in any hour (counted in the audit trail); where
+    # policy wants an approval it is sent for approval instead. Never on inconclusive.
+    gate_auto_rollback: tuple[AutoRollback, ...] = ()
+    gate_rollback_as: str = ""
+    gate_rollback_per_hour: int = Field(default=1, ge=0)
 
 
 # -- identity: directory, SCIM, groups -> roles ---------------------------------------------

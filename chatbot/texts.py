@@ -768,3 +768,65 @@ WEB_LABELS = {
     "file_too_big": "{name} is larger than 64 KB; a manifest must be smaller. Nothing was sent.",
     "file_unreadable": "{name} could not be read.",
 }
+
+
+# -- automatic rollback after a failed health gate (issue 14) -------------------------------
+GATE_AUTO_TAKEN = "Its automatic rollback was already handled when this check first ran."
+GATE_AUTO_NO_SKILL = "rolling back is not available here (no connected rollback)"
+
+
+def gate_fail_auto(what: str, reason: str, said: str) -> str:
+    """The failed gate's announcement when automatic rollback applies: the verdict and why,
+    then what the assistant did about it by itself."""
+    return f"Health check after deploying {what}: worse than before ({reason}). {said}"
+
+
+def gate_auto_ran(where: str, answer: str) -> str:
+    first = answer.splitlines()[0] if answer else ""
+    return f"I rolled it back automatically, as the policy for {where} says: {first}"
+
+
+def gate_auto_started(where: str, answer: str) -> str:
+    first = answer.splitlines()[0] if answer else ""
+    return f"I started rolling it back automatically, as the policy for {where} says: {first}"
+
+
+def gate_auto_superseded(action_id: int) -> str:
+    return (
+        f"it was changed again since (request #{action_id}), and a rollback now would undo "
+        "that change instead"
+    )
+
+
+def gate_auto_failed(where: str, answer: str) -> str:
+    first = answer.splitlines()[0] if answer else ""
+    return (
+        f"I tried to roll it back automatically, as the policy for {where} says, but the "
+        f"rollback failed: {first} Roll it back by hand?"
+    )
+
+
+def gate_auto_approval(answer: str) -> str:
+    return (
+        "The policy says to roll it back automatically, but a rollback here needs an "
+        f"approval, so I sent it for approval instead of running it: {answer}"
+    )
+
+
+def gate_auto_not_run(why: str) -> str:
+    return f"It was not rolled back automatically: {why.rstrip('.')}. Roll it back?"
+
+
+def gate_auto_limit(per_hour: int, service: str) -> str:
+    return (
+        f"{service} was already rolled back automatically {per_hour} time(s) in the last hour, "
+        "the most allowed, so a person decides this one"
+    )
+
+
+def gate_auto_refused(who: str, reason: str) -> str:
+    return f"{who} may not roll it back by itself ({reason.rstrip('.')})"
+
+
+def gate_timeline(what: str, reason: str, said: str) -> str:
+    return f"health check after deploying {what} failed ({reason}). {said}"

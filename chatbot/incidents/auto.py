@@ -13,7 +13,7 @@ actor "assistant" (the auto-remediation KPI counts those), and to the incident's
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -21,11 +21,14 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from chatbot import texts
-from chatbot.governance import outbox
+from chatbot.config import IncidentSettings
+from chatbot.governance import audit, outbox
+from chatbot.governance.rbac import channel_kind
 from chatbot.incidents.book import EventKind, incident_ref
 from chatbot.incidents.desk import Remedy, remedies
 from chatbot.incidents.tables import Incident, IncidentEvent
-from chatbot.types import Message, ReplyKind, Verdict
+from chatbot.types import Decision, Message, Principal, ReplyKind, Verdict
+from skills.api import SkillSpec
 
 if TYPE_CHECKING:
     from chatbot.assistant import Assistant
@@ -83,16 +86,11 @@ async def _one(assistant: Assistant, incident_id: int) -> None:
         await book.note(incident_id, ACTOR, texts.auto_skipped(remedy.title, why), key)
         return
     message = Message("incidents", principal.name, channel=incident_ref(incident_id), event_id=key)
-    decision = assistant.authorizer.decide(principal, spec, remedy.slots)
+    decision = await decide_as(assistant, principal, message, spec, remedy.slots)
     if decision.verdict in (Verdict.DENY, Verdict.APPROVE):
         approve = decision.verdict is Verdict.APPROVE
         why = texts.auto_needs_approval() if approve else decision.reason
         await book.note(incident_id, ACTOR, texts.auto_skipped(remedy.title, why), key)
-        return
-    async with book.store.transaction() as tx:
-        decision = await assistant.authorizer.count(tx, principal, spec, remedy.slots, decision)
-    if decision.verdict is Verdict.DENY:
-        await book.note(incident_id, ACTOR, texts.auto_skipped(remedy.title, decision.reason), key)
         return
     replies = await assistant.approvals.run_now(principal, message, spec, remedy.slots, decision)
     answer = replies[0].text if replies else ""
@@ -101,13 +99,47 @@ async def _one(assistant: Assistant, incident_id: int) -> None:
     log.info("auto remediation %s for %s: %s", remedy.skill, incident_ref(incident_id), failed)
 
 
+async def decide_as(
+    assistant: Assistant,
+    principal: Principal,
+    message: Message,
+    spec: SkillSpec,
+    slots: Mapping[str, str],
+) -> Decision:
+    """A person's request up to its decision, for the assistant acting by itself: RBAC,
+    freezes, windows and policy (`decide`), the request checks and rate limits (`count`),
+    and the same "decided" audit entry `Assistant._proceed` writes for a person."""
+    where = channel_kind(message.platform, message.channel)
+    decision = assistant.authorizer.decide(principal, spec, slots, channel=where)
+    async with assistant.store.transaction() as tx:
+        decision = await assistant.authorizer.count(tx, principal, spec, slots, decision)
+        detail = {"verdict": decision.verdict, "rule": decision.rule, "slots": dict(slots)}
+        decided = audit.AuditRecord(
+            actor=principal.name,
+            event="decided",
+            platform=message.platform,
+            channel=message.channel,
+            skill=spec.name,
+            outcome=decision.verdict,
+            detail=detail,
+        )
+        await audit.append(tx, decided)
+    return decision
+
+
+def audience(settings: IncidentSettings, service: str) -> tuple[tuple[str, ...], str | None]:
+    """Who hears what the assistant did by itself for a service: its responders and channel
+    (or the "*" ones)."""
+    people = settings.responders.get(service) or settings.responders.get("*", ())
+    return people, settings.channels.get(service) or settings.channels.get("*")
+
+
 async def _done(
     assistant: Assistant, incident_id: int, service: str, remedy: Remedy, answer: str, key: str
 ) -> None:
     book, settings = assistant.incidents.book, assistant.settings.incidents
     text = texts.auto_ran(remedy.title, answer)
-    people = settings.responders.get(service) or settings.responders.get("*", ())
-    channel = settings.channels.get(service) or settings.channels.get("*")
+    people, channel = audience(settings, service)
     async with book.store.transaction() as tx:
         await book.record_action(tx, incident_id, ACTOR, text, key)
         outbox.notify(tx, people, f"{incident_ref(incident_id)}: {text}", channel=channel)
