@@ -667,6 +667,39 @@ def review_done(person: str, resource: str, decision: str, outcome: str) -> str:
     return f"Noted: access of {person} to {resource}: {outcome}."
 
 
+REVIEW_NO_REVOKE = (
+    "Removing access is not set up here (the access.revoke back end is not connected), so "
+    "the grant stays; remove it by hand and record it."
+)
+
+
+def review_revoke_outcome(state: str, request: int, detail: str) -> str:
+    """A review item's outcome: what became of the request its "revoke" made."""
+    why = detail.strip().rstrip(".")
+    if state == "done":
+        return f"removed by request #{request}"
+    if state == "waiting for approval":
+        return f"not removed yet: request #{request} is waiting for approval"
+    if state == "started":
+        return f"removal started (request #{request})"
+    shown = f" (request #{request})" if request else ""
+    if state == "refused":
+        return f"not removed: refused{shown}: {why or 'no reason given'}"
+    return f"not removed: the removal failed{shown}: {why or 'no reason given'}"
+
+
+def bundle_revoke_would(person: str, resource: str) -> str:
+    return f"Would remove the access of {person} to {resource} (given with their role)."
+
+
+def bundle_revoke_failed(resource: str, why: str) -> str:
+    return f"The access to {resource} could not be removed: {why.rstrip('.')}."
+
+
+def bundle_revoked(person: str, resource: str, said: list[str]) -> str:
+    return f"Removed the access of {person} to {resource} ({'; '.join(said)})."
+
+
 JML_NO_REQUESTER = (
     "jml.onboard_as names nobody active in the directory, so no onboarding was asked for; "
     "set it to the person whose requests onboard joiners (HR or IT)."

@@ -9,7 +9,8 @@ from chatbot.jml.joiners import Joiners
 from chatbot.jml.provision import Backends
 from chatbot.jml.removal import Removal
 from chatbot.jml.reviews import Reviews
-from chatbot.types import ButtonVerb, Principal, Reply, ReplyKind
+from chatbot.jml.revoke import Revoking
+from chatbot.types import ButtonVerb, Message, Principal, Reply, ReplyKind
 
 if TYPE_CHECKING:
     from chatbot.assistant import Assistant
@@ -20,15 +21,18 @@ class Jml:
         a = assistant
         self.backends = Backends(a.settings, a.store)
         self.removal = Removal(a.store, a.registry, self.backends, a.executor.http)
-        self.reviews = Reviews(a.settings, a.store, a.directory, a.authorizer.rbac, self.removal)
+        self.revoking = Revoking(a)
+        self.reviews = Reviews(
+            a.settings, a.store, a.directory, a.authorizer.rbac, self.removal, self.revoking
+        )
         self.joiners = Joiners(a, self.reviews)
 
-    async def press(self, principal: Principal, verb: ButtonVerb, item_id: int) -> list[Reply]:
+    async def press(
+        self, principal: Principal, message: Message, verb: ButtonVerb, item_id: int
+    ) -> list[Reply]:
         """A Keep or Revoke click on a review card: the answer, or why it was not taken."""
         try:
-            said = await self.reviews.decide(
-                item_id, verb is ButtonVerb.REVIEW_KEEP, principal.name
-            )
+            keep = verb is ButtonVerb.REVIEW_KEEP
+            return await self.reviews.decide(item_id, keep, principal, message)
         except UserError as exc:
             return [Reply(str(exc), ReplyKind.ERROR)]
-        return [Reply(said, ReplyKind.RESULT)]

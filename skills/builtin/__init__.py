@@ -46,5 +46,9 @@ def builtin_skills(
         SkillAdd(admin),
         OnboardSkill(onboarder),
     ]
+    if onboarder is not None:  # access.revoke also takes back what a bundle gave
+        from chatbot.jml.revoke import with_bundles
+
+        implemented = with_bundles(implemented, onboarder.store, onboarder.backends)
     names = {skill.spec.name for skill in implemented}
     return implemented + [Unconnected(spec) for spec in BUILTIN_SPECS if spec.name not in names]
