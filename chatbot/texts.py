@@ -571,8 +571,8 @@ def onboard_failed(
     return (
         f"Onboarding of {person} stopped at step {step} of {total} ({resource}): "
         f"{why.rstrip('.')}. "
-        f"Granted so far: {granted}.{waiting} To retry, run `chatops employee onboard "
-        f"{person}` again; to take back what was granted, `chatops employee undo {person}`."
+        f"Granted so far: {granted}.{waiting} Retry and Undo are on the card sent to the "
+        "person who asked for it."
     )
 
 
@@ -698,6 +698,48 @@ def bundle_revoke_failed(resource: str, why: str) -> str:
 
 def bundle_revoked(person: str, resource: str, said: list[str]) -> str:
     return f"Removed the access of {person} to {resource} ({'; '.join(said)})."
+
+
+RETRY_BUTTON = "Retry"
+UNDO_BUTTON = "Undo"
+
+
+def onboard_redo_card(failed: str) -> str:
+    return (
+        f"{failed} Retry runs the steps not done yet; Undo takes back what this onboarding granted."
+    )
+
+
+def onboard_redo_not_yours(requester: str) -> str:
+    return (
+        f"Only {requester}, who asked for this onboarding, or someone whose role may onboard "
+        "people (HR, IT) can retry or undo it; nothing was done."
+    )
+
+
+def onboard_nothing_to_retry(person: str, state: str) -> str:
+    if state == "succeeded":
+        return f"The onboarding of {person} already finished; there is nothing to retry."
+    return (
+        f"There is nothing left to retry in this onboarding of {person} (it was undone, or "
+        "it no longer waits for a retry); nothing was done."
+    )
+
+
+def onboard_retry_running(person: str) -> str:
+    return f"The onboarding of {person} is being retried right now; nothing more was done."
+
+
+def onboard_already_undone(person: str) -> str:
+    return f"This onboarding of {person} was already undone; there is nothing left to remove."
+
+
+def onboard_undone(person: str, removed: list[str], kept: list[tuple[str, str]]) -> str:
+    said = f"Undone for {person}: removed {', '.join(removed) or 'nothing'}."
+    if kept:
+        left = "; ".join(f"{r} ({why.rstrip('.')})" for r, why in kept)
+        said += f" Not removed: {left}. Press Undo again to retry those."
+    return said
 
 
 JML_NO_REQUESTER = (

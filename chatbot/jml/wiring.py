@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from chatbot.errors import UserError
 from chatbot.jml.joiners import Joiners
 from chatbot.jml.provision import Backends
+from chatbot.jml.redo import Redo
 from chatbot.jml.removal import Removal
 from chatbot.jml.reviews import Reviews
 from chatbot.jml.revoke import Revoking
@@ -26,6 +27,7 @@ class Jml:
             a.settings, a.store, a.directory, a.authorizer.rbac, self.removal, self.revoking
         )
         self.joiners = Joiners(a, self.reviews)
+        self.redo = Redo(a, self.removal)
 
     async def press(
         self, principal: Principal, message: Message, verb: ButtonVerb, item_id: int
