@@ -742,6 +742,36 @@ def onboard_undone(person: str, removed: list[str], kept: list[tuple[str, str]])
     return said
 
 
+OFFBOARD_UNBOUND = "Offboarding is not set up here (no directory is connected); nothing was done."
+OFFBOARD_NO_REQUESTER = (
+    "its offboarding needs a second person's approval, but jml.onboard_as names nobody active "
+    "to ask for it, so nothing was taken away yet; set it, then run chatops employee offboard"
+)
+OFFBOARD_NO_SECOND_MANAGER = (
+    "its offboarding needs their manager's approval, and nobody else active manages them, so "
+    "nothing was taken away yet; set jml.offboarding.approvers to a role"
+)
+
+
+def offboard_would(person: str) -> str:
+    return f"Would remove every grant of {person}, end their sessions and disable the account."
+
+
+def offboard_unknown(person: str) -> str:
+    return f"{person} is not in the directory any more, so there is nothing to offboard."
+
+
+def second_person_because(kind: str, value: str) -> str:
+    return f"{kind} {value}"
+
+
+def offboard_waits(person: str, why: str, request: int) -> str:
+    return (
+        f"{person} left the company. Their offboarding needs a second person's approval "
+        f"({why}), so nothing is taken away until request #{request} is approved."
+    )
+
+
 JML_NO_REQUESTER = (
     "jml.onboard_as names nobody active in the directory, so no onboarding was asked for; "
     "set it to the person whose requests onboard joiners (HR or IT)."

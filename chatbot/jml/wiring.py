@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import httpx
+
+from chatbot.directory.leaver import Leaver
+from chatbot.directory.offboard import Offboarding
 from chatbot.errors import UserError
 from chatbot.jml.joiners import Joiners
+from chatbot.jml.leavers import OFFBOARD, OffboardSkill, SecondPerson
 from chatbot.jml.provision import Backends
 from chatbot.jml.redo import Redo
 from chatbot.jml.removal import Removal
@@ -28,6 +33,20 @@ class Jml:
         )
         self.joiners = Joiners(a, self.reviews)
         self.redo = Redo(a, self.removal)
+        self.second = SecondPerson(a)
+        self.assistant = a
+        found = a.registry.get(OFFBOARD.name)
+        skill = getattr(found, "inner", found)  # the loader may wrap it
+        if isinstance(skill, OffboardSkill):
+            skill.bind(self.offboarding)
+
+    def offboarding(self, http: httpx.AsyncClient | None = None) -> Offboarding:
+        """The one way a leaver is offboarded (SCIM, the pull sync, the CLI, an approved
+        employee.offboard): every grant through its back end, bundles too, and a second
+        person first where `[jml.offboarding]` asks for one."""
+        a = self.assistant
+        leaver = Leaver(a.store, a.registry, http or a.executor.http, self.backends)
+        return Offboarding(a.store, a.directory, a.authorizer.rbac, leaver, self.second)
 
     async def press(
         self, principal: Principal, message: Message, verb: ButtonVerb, item_id: int
