@@ -87,7 +87,22 @@ async def _failed_in_the_middle(chat: Chat) -> Reply:
         ButtonValue(ButtonVerb.ONBOARD_RETRY, str(asked.action_id)),
         ButtonValue(ButtonVerb.ONBOARD_UNDO, str(asked.action_id)),
     }
+    _rendered_on_slack_and_teams(card, asked.action_id or 0)
     return card
+
+
+def _rendered_on_slack_and_teams(card: Reply, action_id: int) -> None:
+    """The same two buttons in Block Kit and in an Adaptive Card; people read words only."""
+    from chatbot.adapters.slack import blocks
+    from chatbot.adapters.teams import cards as teams
+
+    values = [f"onboard-retry:{action_id}", f"onboard-undo:{action_id}"]
+    text, rendered = blocks.render(card)
+    assert [e["value"] for e in rendered[-1]["elements"]] == values
+    assert [e["text"]["text"] for e in rendered[-1]["elements"]] == ["Retry", "Undo"]
+    adaptive = teams.card(card.text, card)
+    assert [teams.pressed(a["data"]) for a in adaptive["actions"]] == values
+    assert "onboard-" not in text and "onboard-" not in adaptive["body"][0]["text"]
 
 
 async def _members(chat: Chat, group: str) -> list[str]:
