@@ -682,6 +682,10 @@ def review_revoke_outcome(state: str, request: int, detail: str) -> str:
         return f"not removed yet: request #{request} is waiting for approval"
     if state == "started":
         return f"removal started (request #{request})"
+    if state == "rejected":
+        return f"not removed: request #{request} was rejected"
+    if state == "expired":
+        return f"not removed: request #{request} expired without a decision"
     shown = f" (request #{request})" if request else ""
     if state == "refused":
         return f"not removed: refused{shown}: {why or 'no reason given'}"

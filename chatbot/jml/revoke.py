@@ -45,6 +45,8 @@ class RevokeState(StrEnum):
     WAITING = "waiting for approval"
     STARTED = "started"  # queued for a worker
     REFUSED = "refused"
+    REJECTED = "rejected"  # the approver said no
+    EXPIRED = "expired"  # nobody decided in time
     FAILED = "failed"
 
 
@@ -56,9 +58,9 @@ BY_STATE = {
     State.QUEUED: RevokeState.STARTED,
     State.RUNNING: RevokeState.STARTED,
     State.DENIED: RevokeState.REFUSED,
-    State.REJECTED: RevokeState.REFUSED,
-    State.EXPIRED: RevokeState.REFUSED,
-    State.CANCELLED: RevokeState.REFUSED,
+    State.REJECTED: RevokeState.REJECTED,
+    State.EXPIRED: RevokeState.EXPIRED,
+    State.CANCELLED: RevokeState.REJECTED,
 }
 
 

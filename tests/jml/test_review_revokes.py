@@ -93,3 +93,13 @@ def test_a_revoke_the_policy_sends_for_approval_waits_then_removes(client: TestC
     assert _item(client, review["id"])["outcome"] == (
         f"removed by request #{item['revoke_request']}"
     )
+
+
+def test_a_revoke_the_approver_rejects_leaves_the_grant_and_says_so(client: TestClient) -> None:
+    review = _review(client, "prod-db")
+    said = say(client, "dave@example.com", press=button(review["cards"], "Revoke"))
+    cards = [r for r in said if r.to == "carol" and r.buttons]
+    say(client, "carol@example.com", press=button(cards, "Reject"))
+    assert members(client, "prod-db") == ["kim@example.com"]
+    item = _item(client, review["id"])
+    assert item["outcome"] == f"not removed: request #{item['revoke_request']} was rejected"
