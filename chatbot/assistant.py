@@ -440,7 +440,9 @@ class Assistant(Conversing):
         if verb is ButtonVerb.OFFER:
             return await self._offer_taken(principal, message, arg)
         if verb in (ButtonVerb.REVIEW_KEEP, ButtonVerb.REVIEW_REVOKE):
-            return await self.jml.press(principal, verb, int(arg))
+            return await self.jml.press(principal, message, verb, int(arg))
+        if verb in (ButtonVerb.ONBOARD_RETRY, ButtonVerb.ONBOARD_UNDO):
+            return await self.jml.redo.press(principal, message, verb, int(arg))
         if verb in (ButtonVerb.INCIDENT_ACK, ButtonVerb.INCIDENT_RESOLVE):
             moved = await self.incidents.move(principal, verb, int(arg), message.event_id or "")
             return [Reply(moved)]

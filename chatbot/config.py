@@ -617,6 +617,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
     wrong = bundle_problem(settings)
     if wrong is not None:
         raise ConfigError(source, *wrong)
+    if settings.jml.offboarding.wanted and not settings.jml.onboard_as:
+        expected = "must name who asks for a leaver's offboarding that waits for a second person"
+        raise ConfigError(source, "jml.onboard_as", expected)
     return settings
 
 
@@ -663,6 +666,10 @@ def undefined_role(settings: Settings) -> tuple[str, str] | None:
             named.append((f"policy.{index}.approvers", rule.approvers))
     for name, resource in settings.catalog.resources.items():
         named.append((f"catalog.resources.{name}.owner_role", resource.owner_role))
+    leaving = settings.jml.offboarding
+    if leaving.wanted and leaving.approvers != MANAGER_APPROVER:
+        named.append(("jml.offboarding.approvers", leaving.approvers))
+    named += [("jml.offboarding.second_person_roles", r) for r in leaving.second_person_roles]
     for key, named_role in named:
         if named_role not in defined:
             return key, named_role
@@ -726,6 +733,26 @@ class Bundle(Frozen):
     items: tuple[BundleItem, ...] = Field(min_length=1)
 
 
+class OffboardingSettings(Frozen):
+    """`[jml.offboarding]`: leavers are offboarded at once, except the people matched here
+    (by any of their roles, their job title or a group they are in; compared without case),
+    whose offboarding waits for a second person's approval: `approvals` people holding the
+    role `approvers` ("@manager": the leaver's manager), never the one who asked. The request
+    is asked as `jml.onboard_as` when SCIM or a pull deactivates the person."""
+
+    second_person_roles: tuple[str, ...] = ()
+    second_person_titles: tuple[str, ...] = ()
+    second_person_groups: tuple[str, ...] = ()
+    approvers: str = "admin"
+    approvals: int = Field(default=1, ge=1)
+
+    @property
+    def wanted(self) -> bool:
+        return bool(
+            self.second_person_roles or self.second_person_titles or self.second_person_groups
+        )
+
+
 class JmlSettings(Frozen):
     """`[jml]`: `onboard_as` is the directory person whose requests onboard joiners and movers
     that SCIM reports (their RBAC must allow employee.onboard; unset: SCIM starts none);
@@ -739,6 +766,7 @@ class JmlSettings(Frozen):
     review_remind_hours: float = Field(default=24.0, gt=0)
     review_escalate_hours: float = Field(default=72.0, gt=0)
     review_check_seconds: float = Field(default=300.0, gt=0)
+    offboarding: OffboardingSettings = OffboardingSettings()
 
 
 def bundle_problem(settings: Settings) -> tuple[str, str] | None:

@@ -571,8 +571,8 @@ def onboard_failed(
     return (
         f"Onboarding of {person} stopped at step {step} of {total} ({resource}): "
         f"{why.rstrip('.')}. "
-        f"Granted so far: {granted}.{waiting} To retry, run `chatops employee onboard "
-        f"{person}` again; to take back what was granted, `chatops employee undo {person}`."
+        f"Granted so far: {granted}.{waiting} Retry and Undo are on the card sent to the "
+        "person who asked for it."
     )
 
 
@@ -665,6 +665,115 @@ def review_done(person: str, resource: str, decision: str, outcome: str) -> str:
     if decision == "keep":
         return f"Noted: {person} keeps access to {resource}."
     return f"Noted: access of {person} to {resource}: {outcome}."
+
+
+REVIEW_NO_REVOKE = (
+    "Removing access is not set up here (the access.revoke back end is not connected), so "
+    "the grant stays; remove it by hand and record it."
+)
+
+
+def review_revoke_outcome(state: str, request: int, detail: str) -> str:
+    """A review item's outcome: what became of the request its "revoke" made."""
+    why = detail.strip().rstrip(".")
+    if state == "done":
+        return f"removed by request #{request}"
+    if state == "waiting for approval":
+        return f"not removed yet: request #{request} is waiting for approval"
+    if state == "started":
+        return f"removal started (request #{request})"
+    if state == "rejected":
+        return f"not removed: request #{request} was rejected"
+    if state == "expired":
+        return f"not removed: request #{request} expired without a decision"
+    shown = f" (request #{request})" if request else ""
+    if state == "refused":
+        return f"not removed: refused{shown}: {why or 'no reason given'}"
+    return f"not removed: the removal failed{shown}: {why or 'no reason given'}"
+
+
+def bundle_revoke_would(person: str, resource: str) -> str:
+    return f"Would remove the access of {person} to {resource} (given with their role)."
+
+
+def bundle_revoke_failed(resource: str, why: str) -> str:
+    return f"The access to {resource} could not be removed: {why.rstrip('.')}."
+
+
+def bundle_revoked(person: str, resource: str, said: list[str]) -> str:
+    return f"Removed the access of {person} to {resource} ({'; '.join(said)})."
+
+
+RETRY_BUTTON = "Retry"
+UNDO_BUTTON = "Undo"
+
+
+def onboard_redo_card(failed: str) -> str:
+    return (
+        f"{failed} Retry runs the steps not done yet; Undo takes back what this onboarding granted."
+    )
+
+
+def onboard_redo_not_yours(requester: str) -> str:
+    return (
+        f"Only {requester}, who asked for this onboarding, or someone whose role may onboard "
+        "people (HR, IT) can retry or undo it; nothing was done."
+    )
+
+
+def onboard_nothing_to_retry(person: str, state: str) -> str:
+    if state == "succeeded":
+        return f"The onboarding of {person} already finished; there is nothing to retry."
+    return (
+        f"There is nothing left to retry in this onboarding of {person} (it was undone, or "
+        "it no longer waits for a retry); nothing was done."
+    )
+
+
+def onboard_retry_running(person: str) -> str:
+    return f"The onboarding of {person} is being retried right now; nothing more was done."
+
+
+def onboard_already_undone(person: str) -> str:
+    return f"This onboarding of {person} was already undone; there is nothing left to remove."
+
+
+def onboard_undone(person: str, removed: list[str], kept: list[tuple[str, str]]) -> str:
+    said = f"Undone for {person}: removed {', '.join(removed) or 'nothing'}."
+    if kept:
+        left = "; ".join(f"{r} ({why.rstrip('.')})" for r, why in kept)
+        said += f" Not removed: {left}. Press Undo again to retry those."
+    return said
+
+
+OFFBOARD_UNBOUND = "Offboarding is not set up here (no directory is connected); nothing was done."
+OFFBOARD_NO_REQUESTER = (
+    "its offboarding needs a second person's approval, but jml.onboard_as names nobody active "
+    "to ask for it, so nothing was taken away yet; set it, then run chatops employee offboard"
+)
+OFFBOARD_NO_SECOND_MANAGER = (
+    "its offboarding needs their manager's approval, and nobody else active manages them, so "
+    "nothing was taken away yet; set jml.offboarding.approvers to a role"
+)
+
+
+def offboard_would(person: str) -> str:
+    return f"Would remove every grant of {person}, end their sessions and disable the account."
+
+
+def offboard_unknown(person: str) -> str:
+    return f"{person} is not in the directory any more, so there is nothing to offboard."
+
+
+def second_person_because(kind: str, value: str) -> str:
+    return f"{kind} {value}"
+
+
+def offboard_waits(person: str, why: str, request: int) -> str:
+    return (
+        f"{person} left the company. Their offboarding needs a second person's approval "
+        f"({why}), so nothing is taken away until request #{request} is approved."
+    )
 
 
 JML_NO_REQUESTER = (

@@ -40,6 +40,8 @@ class ButtonVerb(StrEnum):
     ROLLBACK = "rollback"  # a deploy's action id whose health gate failed: roll it back
     REVIEW_KEEP = "review-keep"  # an access review item's id: the grant stays
     REVIEW_REVOKE = "review-revoke"  # an access review item's id: the grant is removed
+    ONBOARD_RETRY = "onboard-retry"  # a failed onboarding's action id: run the steps left
+    ONBOARD_UNDO = "onboard-undo"  # a failed onboarding's action id: take back what it granted
 
 
 ACTION_VERBS = frozenset(
@@ -58,6 +60,8 @@ ID_VERBS = ACTION_VERBS | {
     ButtonVerb.ROLLBACK,
     ButtonVerb.REVIEW_KEEP,
     ButtonVerb.REVIEW_REVOKE,
+    ButtonVerb.ONBOARD_RETRY,
+    ButtonVerb.ONBOARD_UNDO,
 }
 # Action ids are 64-bit signed integers in every database we run on; larger ones name nothing.
 MAX_ACTION_ID = 2**63 - 1

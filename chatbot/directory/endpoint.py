@@ -8,14 +8,11 @@ from starlette.types import Receive, Scope, Send
 
 from chatbot.app import Runtime
 from chatbot.directory import scim_app
-from chatbot.directory.leaver import Leaver
-from chatbot.directory.offboard import Offboarding
 
 
 def build(rt: Runtime) -> Any:
     directory = rt.assistant.directory
-    leaver = Leaver(rt.store, rt.assistant.registry, rt.http, rt.assistant.jml.backends)
-    offboard = Offboarding(rt.store, directory, rt.assistant.authorizer.rbac, leaver)
+    offboard = rt.assistant.jml.offboarding(rt.http)
     return scim_app.build(
         rt.settings.scim, rt.store, directory, offboard, rt.assistant.jml.joiners.directory_changed
     )

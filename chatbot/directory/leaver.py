@@ -57,6 +57,9 @@ class OffboardReport:
     started: datetime
     finished: datetime
     items: tuple[Item, ...] = field(default=())
+    # The request a second person must approve before anything is taken away (executives,
+    # `[jml.offboarding]`); None when offboarding ran at once.
+    waiting: int | None = None
 
     @property
     def removed(self) -> tuple[Item, ...]:
@@ -78,6 +81,7 @@ class OffboardReport:
             "finished": self.finished.isoformat(),
             "seconds": round((self.finished - self.started).total_seconds(), 3),
             "complete": self.complete,
+            "waiting_for_approval": self.waiting,
             "items": [{**asdict(i), "step": i.step.value} for i in self.items],
         }
 

@@ -8,9 +8,15 @@ outbox that no decision is needed any more. Approvals waiting for them as a mana
 their own manager, with a card. Then (outside the transaction: remote calls) `Leaver` removes
 every grant, ends sessions and disables the account; the report of every step, done or not
 and why, is one `person.offboarded` audit entry and a note to their manager.
+
+A leaver `[jml.offboarding]` names (executives) is the exception: nothing is taken away until
+a second person approves the `employee.offboard` request `SecondPerson` asks for; approved,
+that request runs this same offboarding (`approved=True`).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -23,8 +29,11 @@ from chatbot.governance.actions import State
 from chatbot.governance.rbac import Rbac
 from chatbot.identity import Directory
 from chatbot.store.engine import Store
-from chatbot.store.tables import Action, ScheduledAction
+from chatbot.store.tables import Action, DirectoryPerson, ScheduledAction
 from chatbot.types import Principal, ReplyKind, utcnow
+
+if TYPE_CHECKING:
+    from chatbot.jml.leavers import SecondPerson
 
 ACTOR = "directory"
 # States in which an action is still only intended; "scheduled" covers timed starts.
@@ -33,16 +42,38 @@ OPEN = ("awaiting_confirmation", "awaiting_approval", "scheduled")
 
 class Offboarding:
     def __init__(
-        self, store: Store, directory: Directory, rbac: Rbac, leaver: Leaver | None = None
+        self,
+        store: Store,
+        directory: Directory,
+        rbac: Rbac,
+        leaver: Leaver | None = None,
+        second: SecondPerson | None = None,
     ) -> None:
         self.store, self.directory, self.rbac, self.leaver = store, directory, rbac, leaver
+        self.second = second
 
-    async def person(self, person_id: str) -> OffboardReport | None:
-        """Take everything away from a person who left; the report, None when unknown."""
+    async def person_id(self, name: str) -> str | None:
+        """The directory id of a person by name (deactivated ones too)."""
+        async with self.store.read() as tx:
+            query = select(DirectoryPerson.id).where(
+                DirectoryPerson.name == name,
+                DirectoryPerson.deleted == False,  # noqa: E712
+            )
+            return (await tx.exec(query)).first()
+
+    async def person(
+        self, person_id: str, by: str | None = None, approved: bool = False
+    ) -> OffboardReport | None:
+        """Take everything away from a person who left; the report, None when unknown. One
+        who needs a second person waits for that approval (`waiting`) unless `approved`."""
         name = self.directory.name_of(person_id)
         if name is None:
             return None
         begun = utcnow()
+        if not approved and self.second is not None:
+            waiting = await self._second_person(person_id, name, by)
+            if waiting is not None:
+                return waiting
         items = [Item(Step.REQUEST, f"#{i}", True, "cancelled") for i in await self._cancel(name)]
         who = self.directory.find_any(name) or Principal(name, "", name)
         items += await self._hand_over(who)
@@ -64,6 +95,35 @@ class Offboarding:
             )
             if boss is not None:
                 outbox.notify(tx, [boss.name], texts.offboard_report(report))
+        return report
+
+    async def _second_person(
+        self, person_id: str, name: str, by: str | None
+    ) -> OffboardReport | None:
+        """The report of an offboarding that waits for a second person (None: it may run)."""
+        assert self.second is not None
+        begun = utcnow()
+        who = self.directory.find_any(name) or Principal(name, "", name)
+        why = await self.second.why(person_id, who)
+        if why is None:
+            return None
+        action_id, problem = await self.second.ask(who, why, by)
+        said = texts.offboard_waits(name, why, action_id or 0) if action_id else problem
+        item = Item(Step.APPROVAL, f"#{action_id}" if action_id else name, False, said)
+        report = OffboardReport(name, begun, utcnow(), (item,), waiting=action_id)
+        if action_id is None:  # nobody could be asked: said in the audit trail, not hidden
+            async with self.store.transaction() as tx:
+                await audit.append(
+                    tx,
+                    audit.AuditRecord(
+                        actor=ACTOR,
+                        event="person.offboard_not_asked",
+                        platform="scim",
+                        channel="-",
+                        outcome="refused",
+                        detail=report.as_detail(),
+                    ),
+                )
         return report
 
     async def _hand_over(self, leaver: Principal) -> list[Item]:

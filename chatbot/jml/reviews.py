@@ -4,7 +4,10 @@
 items) as the campaign's items and asks its reviewers (the people holding the resource's
 owner role) in chat, one card per grant with Keep and Revoke buttons (the one `ButtonValue`
 wire type). A decision is one conditional update (a second click finds it decided), audited
-as `review.decided` with who and when; a revoke runs through `Removal` at once. Unanswered
+as `review.decided` with who and when. A revoke becomes an access.revoke request of the
+reviewer's (`Revoking`: RBAC, policy and approval, freezes and windows, the start gate), linked
+to the item so the export shows what became of it; a mover's old access, proposed by a
+governed onboarding request, is removed at the manager's word through `Removal`. Unanswered
 items are reminded, then escalated to the reviewers' managers (`remind`, a job). A mover's
 old access is a campaign of kind "mover" with their new manager as the reviewer (`propose`).
 The campaign with every decision is the evidence (`show`, and `chatops audit report`).
@@ -29,9 +32,20 @@ from chatbot.identity import Directory
 from chatbot.jml import grants
 from chatbot.jml.grants import GrantState
 from chatbot.jml.removal import BUNDLE, Held, Removal
+from chatbot.jml.revoke import Revoked, RevokeState, Revoking
 from chatbot.store.engine import Store
 from chatbot.store.tables import JmlGrant, ReviewCampaign, ReviewItem
-from chatbot.types import Button, ButtonStyle, ButtonValue, ButtonVerb, ReplyKind, utcnow
+from chatbot.types import (
+    Button,
+    ButtonStyle,
+    ButtonValue,
+    ButtonVerb,
+    Message,
+    Principal,
+    Reply,
+    ReplyKind,
+    utcnow,
+)
 
 
 class Decision(StrEnum):
@@ -67,9 +81,10 @@ class Reviews:
         directory: Directory,
         rbac: Rbac,
         removal: Removal,
+        revoking: Revoking,
     ) -> None:
         self.settings, self.store, self.directory, self.rbac = settings, store, directory, rbac
-        self.removal = removal
+        self.removal, self.revoking = removal, revoking
 
     def owners(self, resource: str) -> list[str]:
         found = self.settings.catalog.resources.get(resource)
@@ -155,8 +170,12 @@ class Reviews:
                 )
         return campaign
 
-    async def decide(self, item_id: int, keep: bool, who: str) -> str:
-        """One reviewer's answer for one grant; what to tell them."""
+    async def decide(
+        self, item_id: int, keep: bool, reviewer: Principal, message: Message
+    ) -> list[Reply]:
+        """One reviewer's answer for one grant: what to tell them, then the replies of the
+        revoke request it made (approval cards for the approvers)."""
+        who = reviewer.name
         async with self.store.transaction() as tx:
             item = await tx.get(ReviewItem, item_id)
             campaign = await tx.get(ReviewCampaign, item.campaign_id) if item else None
@@ -177,17 +196,25 @@ class Reviews:
                 .values(decision=choice, decided_by=who, decided_at=utcnow())
             )
             if moved.rowcount != 1:
-                return texts.review_already(item_id, item.decision, item.decided_by)
+                said = texts.review_already(item_id, item.decision, item.decided_by)
+                return [Reply(said, ReplyKind.RESULT)]
             await self._audit_decision(tx, campaign, item, choice, who)
-        outcome = texts.REVIEW_KEPT
-        if not keep:
+        revoked = Revoked(RevokeState.DONE, None, texts.REVIEW_KEPT)
+        if not keep and campaign.kind == Kind.MOVER:
             held = Held(item.person, item.resource, item.source, item.ref)
             ok, said = await self.removal.remove(held, who, f"review #{campaign.id}")
-            outcome = texts.review_removed(ok, said)
+            revoked = Revoked(RevokeState.DONE, None, texts.review_removed(ok, said))
+        elif not keep:
+            revoked = await self.revoking.ask(
+                reviewer, message, item.person, item.resource, item_id
+            )
         elif item.source == BUNDLE and campaign.kind == Kind.MOVER:
             await self._back_to_granted(int(item.ref))
-        await self._settle(item_id, campaign.id or 0, outcome)
-        return texts.review_done(item.person, item.resource, choice, outcome)
+        await self._settle(item_id, campaign.id or 0, revoked)
+        text = texts.review_done(item.person, item.resource, choice, revoked.said)
+        kind = ReplyKind.ERROR if revoked.state is RevokeState.REFUSED else ReplyKind.RESULT
+        others = [r for r in revoked.replies if r.to is not None or r.channel is not None]
+        return [Reply(text, kind), *others]
 
     @staticmethod
     async def _audit_decision(
@@ -219,11 +246,11 @@ class Reviews:
                 grants.move(row, GrantState.GRANTED, "kept by the manager")
                 tx.add(row)
 
-    async def _settle(self, item_id: int, campaign_id: int, outcome: str) -> None:
+    async def _settle(self, item_id: int, campaign_id: int, revoked: Revoked) -> None:
         async with self.store.transaction() as tx:
             item = await tx.get(ReviewItem, item_id)
             if item is not None:
-                item.outcome = outcome
+                item.outcome, item.revoke_action_id = revoked.said, revoked.action_id
                 tx.add(item)
             left = await tx.exec(
                 select(ReviewItem.id).where(

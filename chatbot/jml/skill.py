@@ -5,8 +5,9 @@ running the action grants each through the back end the item names and records i
 governance around it (the manager's approval, the start date as a timed start, the start
 gate, the audit trail) is the one every request gets. A failed step stops the run: the items
 before it stay granted and are listed, the failed one says why, and the rest wait; asking
-again retries them, `chatops employee undo` removes what this request granted. The joiner
-gets a welcome note with what they have and how to ask for more.
+again (or Retry on the failure card) retries them, Undo (or `chatops employee undo`)
+removes what this request granted. The joiner gets a welcome note with what they have and
+how to ask for more.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from chatbot import texts
 from chatbot.config import Settings
 from chatbot.governance import outbox
-from chatbot.jml import grants
+from chatbot.jml import cards, grants
 from chatbot.jml.grants import GrantState
 from chatbot.jml.provision import Backends
 from chatbot.store.engine import Store
@@ -85,9 +86,13 @@ class OnboardSkill:
                 if fresh is not None:
                     grants.move(fresh, GrantState.GRANTED if ok else GrantState.FAILED, said)
                     tx.add(fresh)
+                if not ok:  # the card with Retry and Undo goes to the one who asked
+                    left = [r.resource for r in rows[step:]]
+                    text = texts.onboard_failed(
+                        person, step, len(rows), row.resource, said, done, left
+                    )
+                    cards.offer(tx, ctx.principal.name, ctx.action_id, text)
             if not ok:
-                left = [r.resource for r in rows[step:]]
-                text = texts.onboard_failed(person, step, len(rows), row.resource, said, done, left)
                 return Outcome(False, text, {"failed": row.resource, "granted": ",".join(done)})
             done.append(row.resource)
         async with found.store.transaction() as tx:

@@ -1,5 +1,7 @@
 """Review campaigns as people and auditors read them: a listing, and one campaign with every
-item, its decision, who made it and when, and what the removal did (md, csv or JSON)."""
+item, its decision, who made it and when, and what the removal did (md, csv or JSON): for a
+revoke, the access.revoke request it made and that request's state as it is now (done,
+waiting for approval, refused and why), so a revoke approved later reads as done."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ import json
 from sqlmodel import col, select
 
 from chatbot.errors import NotFound
+from chatbot.jml.revoke import outcome_of
 from chatbot.store.engine import Store
-from chatbot.store.tables import ReviewCampaign, ReviewItem
+from chatbot.store.tables import Action, ReviewCampaign, ReviewItem
 
 COLUMNS = (
     "item",
@@ -22,6 +25,7 @@ COLUMNS = (
     "decided_by",
     "decided_at",
     "outcome",
+    "revoke_request",
 )
 
 
@@ -61,6 +65,14 @@ async def campaign(store: Store, campaign_id: int) -> dict[str, object]:
             raise NotFound(f"there is no review campaign #{campaign_id}; see chatops reviews list")
         query = select(ReviewItem).where(ReviewItem.campaign_id == campaign_id)
         items = (await tx.exec(query.order_by(col(ReviewItem.id)))).all()
+        ids = [i.revoke_action_id for i in items if i.revoke_action_id is not None]
+        found_actions = (await tx.exec(select(Action).where(col(Action.id).in_(ids)))).all()
+    requests = {a.id: a for a in found_actions}
+
+    def outcome(item: ReviewItem) -> str:
+        request = requests.get(item.revoke_action_id)
+        return outcome_of(request) if request is not None else item.outcome
+
     return {
         "id": found.id,
         "kind": found.kind,
@@ -81,7 +93,8 @@ async def campaign(store: Store, campaign_id: int) -> dict[str, object]:
                 "decided_at": _at(i.decided_at),
                 "reminded_at": _at(i.reminded_at),
                 "escalated_to": i.escalated_to,
-                "outcome": i.outcome,
+                "outcome": outcome(i),
+                "revoke_request": i.revoke_action_id or "",
             }
             for i in items
         ],

@@ -379,6 +379,9 @@ class ReviewItem(SQLModel, table=True):
     reminded_at: datetime | None = _when(nullable=True)
     escalated_to: str = ""
     outcome: str = ""
+    # The access.revoke request a "revoke" became (None: kept, refused before it was made,
+    # or a mover's proposal): its state is the revoke's outcome in the export.
+    revoke_action_id: int | None = Field(default=None, index=True)
 
 
 class ChatChannel(SQLModel, table=True):
