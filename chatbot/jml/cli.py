@@ -66,12 +66,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 async def cmd_onboard(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import date, datetime
+
     from chatbot.adapters import shell
     from chatbot.app import runtime
     from chatbot.commands import _known
     from chatbot.times import parse_since
 
-    start = parse_since(args.start) if args.start else None
+    # A plain day starts at the joiner's midnight (Joiners.start_when); a time is that moment.
+    start: date | datetime | None = parse_since(args.start) if args.start else None
+    if args.start and len(args.start.strip()) == 10 and start is not None:
+        start = start.date()
     async with runtime(settings) as rt:
         a = rt.assistant
         who = a.directory.find(_known(a.directory, args.who))

@@ -12,8 +12,9 @@ a guess: they go to the manager as a review (keep or revoke), through `Reviews.p
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from chatbot import texts
 from chatbot.errors import NotFound, Refused
@@ -24,7 +25,7 @@ from chatbot.jml.grants import GrantState
 from chatbot.jml.reviews import Reviews
 from chatbot.jml.skill import ONBOARD
 from chatbot.schedules import timed_rule
-from chatbot.store.tables import JmlGrant
+from chatbot.store.tables import DirectoryPerson, JmlGrant
 from chatbot.types import Decision, Message, Principal, Reply, Verdict
 from intents.when import When
 from skills.api import Requirement
@@ -80,13 +81,35 @@ class Joiners:
                 continue
             message = Message(platform="scim", user_id=requester.name, channel="scim")
             try:
-                # SCIM has no start date attribute (scim2-models refuses unknown ones): the
-                # access is granted once the manager approves; `--start` sets a date.
-                await self.onboard(requester, name, None, message)
+                # The start date of our SCIM extension (scim_schema): a day ahead makes the
+                # request a timed start on it; none, today or past, the access follows the
+                # manager's approval.
+                await self.onboard(requester, name, await self._start_of(person_id), message)
             except NoBundle:
                 continue
             except (NotFound, Refused) as exc:
                 await self._not_asked(name, str(exc))
+
+    async def _start_of(self, person_id: str) -> date | None:
+        async with self.assistant.store.transaction() as tx:
+            row = await tx.get(DirectoryPerson, person_id)
+        return None if row is None else row.start_date
+
+    def start_when(self, person: str, start: date | datetime | None) -> When | None:
+        """When the onboarding of `person` is to start: a day means its first minute on the
+        joiner's own clock (their directory time zone, else `conversation.timezone`), so the
+        access is there when they arrive; a datetime is that moment. None for no date, or a
+        moment already reached (today, the past): it starts once approved."""
+        if start is None:
+            return None
+        zone = self.assistant.directory.zone(person).name
+        if isinstance(start, datetime):
+            at, said = start, start.isoformat()
+        else:
+            at, said = datetime.combine(start, time(), tzinfo=ZoneInfo(zone)), start.isoformat()
+        if at <= self.assistant.approvals.clock():
+            return None
+        return When(said=said, zone=zone, at=at.astimezone(UTC))
 
     async def _not_asked(self, person: str, why: str) -> None:
         async with self.assistant.store.transaction() as tx:
@@ -106,7 +129,7 @@ class Joiners:
         self,
         requester: Principal,
         person: str,
-        start: datetime | None,
+        start: date | datetime | None,
         message: Message,
         manager: str | None = None,
     ) -> Asked:
@@ -149,7 +172,7 @@ class Joiners:
         requester: Principal,
         who: bundles.Profile,
         new: list[bundles.Wanted],
-        start: datetime | None,
+        start: date | datetime | None,
         message: Message,
     ) -> tuple[int, list[Reply]]:
         a = self.assistant
@@ -159,11 +182,10 @@ class Joiners:
             "manager": who.manager or "",
         }
         if start is not None:
-            slots["start_date"] = start.date().isoformat()
+            slots["start_date"] = start.isoformat()[:10]
         decision = self._decide(requester, who, slots)
-        when = None
-        if start is not None and start > a.approvals.clock():
-            when = When(said=start.date().isoformat(), zone="UTC", at=start)
+        when = self.start_when(who.name, start)
+        if when is not None:
             decision = replace(decision, rule=timed_rule(decision.rule, when))
         ttl = a.approvals.clock() + a.approvals._approval_ttl
         async with a.store.transaction() as tx:
