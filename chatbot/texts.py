@@ -768,3 +768,32 @@ WEB_LABELS = {
     "file_too_big": "{name} is larger than 64 KB; a manifest must be smaller. Nothing was sent.",
     "file_unreadable": "{name} could not be read.",
 }
+
+
+# -- onboarding and offboarding from chat (employee.onboard / employee.offboard) ------------
+
+OFFBOARD_UNCONNECTED = "Offboarding is not set up here."
+OFFBOARD_SELF = "You cannot offboard yourself; HR or IT does that when your last day comes."
+
+
+def jml_unknown_role(said: str, known: list[str]) -> str:
+    listed = ", ".join(known) or "none are configured"
+    return f"I know no access bundle for {said!r}; the bundles are: {listed}."
+
+
+def jml_unknown_named(named: str) -> str:
+    return (
+        f"I don't know anyone called {named!r} in the directory, so nothing was done; "
+        "check the name or email (a new joiner appears once the identity provider adds them)."
+    )
+
+
+def jml_unknown_manager(named: str) -> str:
+    return f"I don't know a manager called {named!r} in the directory; check the name or email."
+
+
+def offboard_would(person: str, grants: int) -> str:
+    return (
+        f"Would offboard {person}: disable their account, end their sessions and remove "
+        f"{grants} access grant(s) I know of."
+    )

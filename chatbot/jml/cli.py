@@ -74,9 +74,10 @@ async def cmd_onboard(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.times import parse_since
 
     # A plain day starts at the joiner's midnight (Joiners.start_when); a time is that moment.
-    start: date | datetime | None = parse_since(args.start) if args.start else None
-    if args.start and len(args.start.strip()) == 10 and start is not None:
-        start = start.date()
+    moment = parse_since(args.start) if args.start else None
+    start: date | datetime | None = moment
+    if moment is not None and len(args.start.strip()) == 10:
+        start = moment.date()
     async with runtime(settings) as rt:
         a = rt.assistant
         who = a.directory.find(_known(a.directory, args.who))

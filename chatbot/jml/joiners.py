@@ -26,6 +26,7 @@ from chatbot.jml.reviews import Reviews
 from chatbot.jml.skill import ONBOARD
 from chatbot.schedules import timed_rule
 from chatbot.store.tables import DirectoryPerson, JmlGrant
+from chatbot.times import say
 from chatbot.types import Decision, Message, Principal, Reply, Verdict
 from intents.when import When
 from skills.api import Requirement
@@ -132,9 +133,13 @@ class Joiners:
         start: date | datetime | None,
         message: Message,
         manager: str | None = None,
+        role: str | None = None,
+        ask: bool = False,
     ) -> Asked:
         """Ask for what the person's bundles give and they lack; propose what they no longer
-        need. Refused when nothing may be asked (no bundle, no manager, RBAC says no)."""
+        need. Refused when nothing may be asked (no bundle, no manager, RBAC says no).
+        `role`: a role, department or bundle someone named (chat), whose bundles are given
+        too; `ask`: the requester confirms first (a card), as for any chat request."""
         directory = self.assistant.directory
         async with self.assistant.store.transaction() as tx:
             who = await bundles.profile(tx, directory, person)
@@ -146,7 +151,10 @@ class Joiners:
                     raise NotFound(texts.jml_unknown(manager))
                 who = replace(who, manager=boss.name)
             held = await grants.of(tx, who.name, grants.HELD)
-        want = bundles.wanted(self.settings.bundles, who)
+        extra = bundles.named(self.settings.bundles, role) if role else []
+        if role and not extra:
+            raise NotFound(texts.jml_unknown_role(role, sorted(self.settings.bundles)))
+        want = bundles.wanted(self.settings.bundles, who, extra)
         have = {(r.backend, r.grant) for r in held}
         new = [w for key, w in want.items() if key not in have]  # in declared order
         stale = [
@@ -158,7 +166,7 @@ class Joiners:
                 raise NoBundle(texts.jml_no_bundle(who.name))
             said = texts.jml_nothing_new(who.name, [r.resource for r in stale])
             return Asked(who.name, None, (), tuple(r.resource for r in stale), (Reply(said),))
-        action_id, replies = await self._request(requester, who, new, start, message)
+        action_id, replies = await self._request(requester, who, new, start, message, ask)
         return Asked(
             who.name,
             action_id,
@@ -174,6 +182,7 @@ class Joiners:
         new: list[bundles.Wanted],
         start: date | datetime | None,
         message: Message,
+        ask: bool = False,
     ) -> tuple[int, list[Reply]]:
         a = self.assistant
         slots = {
@@ -187,6 +196,8 @@ class Joiners:
         when = self.start_when(who.name, start)
         if when is not None:
             decision = replace(decision, rule=timed_rule(decision.rule, when))
+        if ask:
+            return await self._ask(requester, who, new, when, message, slots, decision)
         ttl = a.approvals.clock() + a.approvals._approval_ttl
         async with a.store.transaction() as tx:
             action = await actions.create(
@@ -199,6 +210,31 @@ class Joiners:
             await a.schedules.plan(action_id, requester.name, when)
         replies = await a.approvals.confirm(requester, message, action_id)
         return action_id, await self._deliver(replies)
+
+    async def _ask(
+        self,
+        requester: Principal,
+        who: bundles.Profile,
+        new: list[bundles.Wanted],
+        when: When | None,
+        message: Message,
+        slots: dict[str, str],
+        decision: Decision,
+    ) -> tuple[int, list[Reply]]:
+        """The chat path: the requester gets the card (what, for whom, from when, who
+        approves) and sends it for approval themselves, as for any request."""
+        a = self.assistant
+        asked = await a.approvals.request(requester, message, ONBOARD, slots, decision)
+        action_id = asked[0].action_id or 0
+        async with a.store.transaction() as tx:
+            for want in new:
+                grants.add(tx, who.name, want, action_id)
+        if when is None:
+            return action_id, asked
+        await a.schedules.plan(action_id, requester.name, when)
+        assert when.at is not None
+        day = say(when.at, a.directory.zone(requester.name), requester=when.zone)
+        return action_id, [replace(asked[0], text=texts.timed(day, asked[0].text)), *asked[1:]]
 
     def _decide(
         self, requester: Principal, who: bundles.Profile, slots: dict[str, str]

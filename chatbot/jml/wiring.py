@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
-from chatbot.errors import UserError
-from chatbot.jml.joiners import Joiners
+from chatbot.directory.leaver import Leaver
+from chatbot.directory.offboard import Offboarding
+from chatbot.errors import NotFound, Refused, UserError
+from chatbot.jml import chat
+from chatbot.jml.joiners import Joiners, NoBundle
 from chatbot.jml.provision import Backends
 from chatbot.jml.removal import Removal
 from chatbot.jml.reviews import Reviews
-from chatbot.types import ButtonVerb, Principal, Reply, ReplyKind
+from chatbot.types import ButtonVerb, Message, Principal, Reply, ReplyKind
 
 if TYPE_CHECKING:
     from chatbot.assistant import Assistant
@@ -17,7 +21,7 @@ if TYPE_CHECKING:
 
 class Jml:
     def __init__(self, assistant: Assistant) -> None:
-        a = assistant
+        a = self.assistant = assistant
         self.backends = Backends(a.settings, a.store)
         self.removal = Removal(a.store, a.registry, self.backends, a.executor.http)
         self.reviews = Reviews(a.settings, a.store, a.directory, a.authorizer.rbac, self.removal)
@@ -32,3 +36,37 @@ class Jml:
         except UserError as exc:
             return [Reply(str(exc), ReplyKind.ERROR)]
         return [Reply(said, ReplyKind.RESULT)]
+
+    def offboarding(self) -> Offboarding:
+        """The leaver path of this runtime: the bundles' back ends remove their items."""
+        a = self.assistant
+        leaver = Leaver(a.store, a.registry, a.executor.http, self.backends)
+        return Offboarding(a.store, a.directory, a.authorizer.rbac, leaver)
+
+    def read(self, principal: Principal, skill: str, slots: dict[str, str], text: str) -> chat.Read:
+        """An employee.onboard or .offboard request's slots, completed from its text."""
+        a = self.assistant
+        now = a.authorizer.clock()
+        return chat.read(skill, text, slots, principal, a.directory, a.settings.bundles, now)
+
+    async def onboard(
+        self, principal: Principal, message: Message, slots: dict[str, str]
+    ) -> list[Reply]:
+        """employee.onboard from chat: the joiners' request, confirmed on a card by the one
+        who asks, then approved by the joiner's manager; a sentence when it cannot be."""
+        start = slots.get("start_date")
+        try:
+            asked = await self.joiners.onboard(
+                principal,
+                slots["person"],
+                date.fromisoformat(start[:10]) if start else None,
+                message,
+                slots.get("manager") or None,
+                role=slots.get("role") or None,
+                ask=True,
+            )
+        except NoBundle as exc:
+            return [Reply(str(exc))]
+        except (NotFound, Refused) as exc:
+            return [Reply(str(exc), ReplyKind.ERROR)]
+        return list(asked.replies)

@@ -33,6 +33,7 @@ def builtin_skills(
     `admin` lets the chat skills that enable and disable skills change the registry; without
     it (parse, eval) they are declared, so understanding is the same, but cannot act; so is
     employee.onboard without the runtime's `onboarder` (chatbot/jml)."""
+    from chatbot.jml.offboard_skill import OffboardSkill
     from chatbot.jml.skill import OnboardSkill
     from skills.backends import builtin_backed
 
@@ -45,6 +46,7 @@ def builtin_skills(
         SkillToggle(SKILL_ENABLE, admin, enable=True),
         SkillAdd(admin),
         OnboardSkill(onboarder),
+        OffboardSkill(onboarder),
     ]
     names = {skill.spec.name for skill in implemented}
     return implemented + [Unconnected(spec) for spec in BUILTIN_SPECS if spec.name not in names]
