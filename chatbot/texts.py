@@ -797,3 +797,19 @@ def offboard_would(person: str, grants: int) -> str:
         f"Would offboard {person}: disable their account, end their sessions and remove "
         f"{grants} access grant(s) I know of."
     )
+
+
+def jml_several(said: str, names: list[str]) -> str:
+    return f"More than one person could be {said!r} ({', '.join(names)}); say which by email."
+
+
+def jml_other_manager(person: str, theirs: str | None, named: str) -> str:
+    if theirs is None:
+        return (
+            f"{person} has no manager in the directory, and their manager approves their "
+            f"access; set {named} as their manager in the identity provider, then ask again."
+        )
+    return (
+        f"{person}'s manager in the directory is {theirs}, not {named}, and their manager "
+        "approves their access; correct it in the identity provider, or leave the manager out."
+    )

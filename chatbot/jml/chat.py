@@ -115,6 +115,25 @@ def _start(text: str, now: datetime, zone: str) -> str | None:
     return found[0].value[:10] if found else None
 
 
+def lookup(directory: Directory, said: str) -> tuple[Principal | None, str | None]:
+    """The person a word names: by name or email, else by the part of an email before the @
+    or the first name when that names one person only; (None, why) otherwise."""
+    found = directory.find_any(said)
+    if found is not None or "@" in said:
+        return found, None
+    key = said.lower()
+    matches = [
+        p
+        for p in directory.principals.values()
+        if key in (p.email.split("@")[0].lower(), p.display_name.split(" ")[0].lower())
+    ]
+    if len(matches) == 1:
+        return matches[0], None
+    if matches:
+        return None, texts.jml_several(said, sorted(p.name for p in matches))
+    return None, None
+
+
 def read(
     skill: str,
     text: str,
@@ -129,14 +148,14 @@ def read(
     out = {k: v for k, v in slots.items() if k in {"person", "start_date", "manager", "role"}}
     named, boss = _named(skill, text), _manager(text) if skill == ONBOARD.name else None
     if boss is not None:
-        found = directory.find_any(boss)
+        found, why = lookup(directory, boss)
         if found is None:
-            return Read(out, texts.jml_unknown_manager(boss))
+            return Read(out, why or texts.jml_unknown_manager(boss))
         out["manager"] = found.name
     if named is not None:
-        person = directory.find_any(named)
+        person, why = lookup(directory, named)
         if person is None:
-            return Read(out, texts.jml_unknown_named(named))
+            return Read(out, why or texts.jml_unknown_named(named))
         out["person"] = person.name
     elif out.get("person") and out.get("person") == out.get("manager"):
         del out["person"]  # the only name said is the manager's: ask who is joining

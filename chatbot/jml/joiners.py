@@ -149,7 +149,10 @@ class Joiners:
                 boss = directory.find_any(manager)
                 if boss is None:
                     raise NotFound(texts.jml_unknown(manager))
-                who = replace(who, manager=boss.name)
+                # The directory's manager approves, and the start gate checks it is still
+                # them: a manager named here must be that one, not a stand-in.
+                if boss.name != who.manager:
+                    raise Refused(texts.jml_other_manager(who.name, who.manager, boss.name))
             held = await grants.of(tx, who.name, grants.HELD)
         extra = bundles.named(self.settings.bundles, role) if role else []
         if role and not extra:
