@@ -21,6 +21,7 @@ from chatbot.errors import NotFound, Refused
 from chatbot.governance import actions, audit, outbox
 from chatbot.governance.rbac import DIRECT
 from chatbot.jml import bundles, grants
+from chatbot.jml.catalog import BundleCatalog
 from chatbot.jml.grants import GrantState
 from chatbot.jml.reviews import Reviews
 from chatbot.jml.skill import ONBOARD
@@ -61,15 +62,15 @@ class Asked:
 
 
 class Joiners:
-    def __init__(self, assistant: Assistant, reviews: Reviews) -> None:
-        self.assistant, self.reviews = assistant, reviews
+    def __init__(self, assistant: Assistant, reviews: Reviews, catalog: BundleCatalog) -> None:
+        self.assistant, self.reviews, self.catalog = assistant, reviews, catalog
         self.settings = assistant.settings
 
     async def directory_changed(self, person_ids: list[str]) -> None:
         """SCIM created or changed these people: ask for what their bundles now give and
         propose removing what only their old ones did, as `jml.onboard_as`. Never raises
         into the SCIM response: what could not be asked is audited with the reason."""
-        if not self.settings.bundles:
+        if not self.catalog.current():
             return
         directory = self.assistant.directory
         requester = directory.find(self.settings.jml.onboard_as or "-")
@@ -154,10 +155,11 @@ class Joiners:
                 if boss.name != who.manager:
                     raise Refused(texts.jml_other_manager(who.name, who.manager, boss.name))
             held = await grants.of(tx, who.name, grants.HELD)
-        extra = bundles.named(self.settings.bundles, role) if role else []
+        known = self.catalog.current()
+        extra = bundles.named(known, role) if role else []
         if role and not extra:
-            raise NotFound(texts.jml_unknown_role(role, sorted(self.settings.bundles)))
-        want = bundles.wanted(self.settings.bundles, who, extra)
+            raise NotFound(texts.jml_unknown_role(role, sorted(known)))
+        want = bundles.wanted(known, who, extra)
         have = {(r.backend, r.grant) for r in held}
         new = [w for key, w in want.items() if key not in have]  # in declared order
         stale = [

@@ -36,8 +36,7 @@ ONBOARD = SkillSpec(
         "please onboard sam, joining sales next week",
         "kick off onboarding for pat starting on monday",
         "new joiner kim starts tomorrow in engineering, her manager is dave",
-        "set up a new starter in the support team",
-        "start the onboarding of our new analyst, reporting to carol",
+        "onboard a new starter for the support team",
         "we have a new developer joining on the 14th, onboard them",
         "onboard robin as a designer from 2027-01-04",
     ),
@@ -95,8 +94,13 @@ class Onboarder:
     directory, the leaver's back ends)."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
-        self.store, self.backends = store, Backends(settings, store)
+        self.store, self._backends = store, Backends(settings, store)
         self.jml: Jml | None = None
+
+    @property
+    def backends(self) -> Backends:
+        """The runtime's back ends once attached (they know the manifests' bundles too)."""
+        return self.jml.backends if self.jml is not None else self._backends
 
     def attach(self, jml: Jml) -> None:
         self.jml = jml

@@ -9,6 +9,7 @@ from chatbot.directory.leaver import Leaver
 from chatbot.directory.offboard import Offboarding
 from chatbot.errors import NotFound, Refused, UserError
 from chatbot.jml import chat
+from chatbot.jml.catalog import BundleCatalog
 from chatbot.jml.joiners import Joiners, NoBundle
 from chatbot.jml.provision import Backends
 from chatbot.jml.removal import Removal
@@ -25,7 +26,8 @@ class Jml:
         self.backends = Backends(a.settings, a.store)
         self.removal = Removal(a.store, a.registry, self.backends, a.executor.http)
         self.reviews = Reviews(a.settings, a.store, a.directory, a.authorizer.rbac, self.removal)
-        self.joiners = Joiners(a, self.reviews)
+        self.catalog = BundleCatalog(a.settings, a.registry, self.backends)
+        self.joiners = Joiners(a, self.reviews, self.catalog)
 
     async def press(self, principal: Principal, verb: ButtonVerb, item_id: int) -> list[Reply]:
         """A Keep or Revoke click on a review card: the answer, or why it was not taken."""
@@ -47,7 +49,8 @@ class Jml:
         """An employee.onboard or .offboard request's slots, completed from its text."""
         a = self.assistant
         now = a.authorizer.clock()
-        return chat.read(skill, text, slots, principal, a.directory, a.settings.bundles, now)
+        known = self.catalog.current()
+        return chat.read(skill, text, slots, principal, a.directory, known, now)
 
     async def onboard(
         self, principal: Principal, message: Message, slots: dict[str, str]
