@@ -69,7 +69,6 @@ OFFBOARD = SkillSpec(
         "morgan has left the company, remove all of their access",
         "start offboarding for pat, today was their last day",
         "deprovision kim, she resigned",
-        "robin no longer works here, offboard him",
         "offboard the leaver alex",
     ),
     keywords=("offboard", "offboarding", "leaver", "deprovision", "left the company"),
