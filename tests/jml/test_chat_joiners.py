@@ -46,9 +46,7 @@ def app(
     settings = jml_settings.model_copy(
         update={
             "bundles": {**BUNDLES, "developer": DEVELOPER},
-            "identity": IdentitySettings(
-                domains=("example.com",), group_roles={"People": ("hr",)}
-            ),
+            "identity": IdentitySettings(domains=("example.com",), group_roles={"People": ("hr",)}),
         }
     )
     with TestClient(create_app(settings, database_url, understander, clock=clock)) as c:
