@@ -9,8 +9,6 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from chatbot.directory import scim_app
-from chatbot.directory.leaver import Leaver
-from chatbot.directory.offboard import Offboarding
 from chatbot.directory.pull import PullSync, SyncReport
 from chatbot.errors import ConfigError
 from skills.connectors.factory import connector
@@ -44,8 +42,8 @@ async def sync_now(rt: Runtime) -> SyncReport | None:
         return None
     pulled = await reader.pull()
     directory = rt.assistant.directory
-    leaver = Leaver(rt.store, rt.assistant.registry, rt.http)
-    offboard = Offboarding(rt.store, directory, rt.assistant.authorizer.rbac, leaver)
+    # The same leaver path as SCIM's and the chat's: bundle items are removed too.
+    offboard = rt.assistant.jml.offboarding()
     # Joiners and movers found by the pull get their bundles as SCIM's would.
     changed = rt.assistant.jml.joiners.directory_changed
     scim = scim_app.provider(rt.settings.scim)
