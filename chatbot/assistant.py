@@ -391,8 +391,8 @@ class Assistant(Conversing):
                 self.directory.zone(principal.name),
             )
             return [Reply(text, ReplyKind.RESULT)]
-        if spec.name == jml_chat.ONBOARD_SKILL and not dry_run:  # the joiners' request
-            return await self.jml.onboard(principal, message, dict(plain))
+        if spec.name == jml_chat.ONBOARD_SKILL:  # the joiners' request
+            return await self.jml.onboard(principal, message, dict(plain), dry_run)
         if when is not None and not dry_run:
             return await self._proceed_timed(principal, message, spec, plain, when)
         slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}

@@ -141,6 +141,29 @@ class Joiners:
         need. Refused when nothing may be asked (no bundle, no manager, RBAC says no).
         `role`: a role, department or bundle someone named (chat), whose bundles are given
         too; `ask`: the requester confirms first (a card), as for any chat request."""
+        who, want, new, stale = await self._plan(person, manager, role)
+        proposed = await self.reviews.propose(who.name, who.manager, stale, requester.name)
+        if not new:
+            if not want and not proposed:
+                raise NoBundle(texts.jml_no_bundle(who.name))
+            said = texts.jml_nothing_new(who.name, [r.resource for r in stale])
+            return Asked(who.name, None, (), tuple(r.resource for r in stale), (Reply(said),))
+        action_id, replies = await self._request(requester, who, new, start, message, ask)
+        return Asked(
+            who.name,
+            action_id,
+            tuple(w.item.resource for w in new),
+            tuple(r.resource for r in stale),
+            tuple(replies),
+        )
+
+    async def _plan(
+        self, person: str, manager: str | None, role: str | None
+    ) -> tuple[
+        bundles.Profile, dict[tuple[str, str], bundles.Wanted], list[bundles.Wanted], list[JmlGrant]
+    ]:
+        """The person as the directory has them, what their bundles give, what of it is new,
+        and what they hold that no bundle justifies any more."""
         directory = self.assistant.directory
         async with self.assistant.store.transaction() as tx:
             who = await bundles.profile(tx, directory, person)
@@ -165,20 +188,22 @@ class Joiners:
         stale = [
             r for r in held if (r.backend, r.grant) not in want and r.state == GrantState.GRANTED
         ]
-        proposed = await self.reviews.propose(who.name, who.manager, stale, requester.name)
-        if not new:
-            if not want and not proposed:
-                raise NoBundle(texts.jml_no_bundle(who.name))
-            said = texts.jml_nothing_new(who.name, [r.resource for r in stale])
-            return Asked(who.name, None, (), tuple(r.resource for r in stale), (Reply(said),))
-        action_id, replies = await self._request(requester, who, new, start, message, ask)
-        return Asked(
-            who.name,
-            action_id,
-            tuple(w.item.resource for w in new),
-            tuple(r.resource for r in stale),
-            tuple(replies),
+        return who, want, new, stale
+
+    async def preview(
+        self, requester: Principal, person: str, manager: str | None, role: str | None
+    ) -> str:
+        """What onboarding would ask for now (a dry run, for those who may ask): nothing is
+        written."""
+        access = self.assistant.authorizer.rbac.check(
+            requester, ONBOARD, {"person": person}, DIRECT
         )
+        if not access.allowed:
+            raise Refused(texts.jml_refused(access.reason))
+        who, want, new, _ = await self._plan(person, manager, role)
+        if not want:
+            raise NoBundle(texts.jml_no_bundle(who.name))
+        return texts.onboard_would(who.name, ", ".join(w.item.resource for w in new) or "nothing")
 
     async def _request(
         self,

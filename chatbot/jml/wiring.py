@@ -53,12 +53,21 @@ class Jml:
         return chat.read(skill, text, slots, principal, a.directory, known, now)
 
     async def onboard(
-        self, principal: Principal, message: Message, slots: dict[str, str]
+        self, principal: Principal, message: Message, slots: dict[str, str], dry_run: bool
     ) -> list[Reply]:
         """employee.onboard from chat: the joiners' request, confirmed on a card by the one
-        who asks, then approved by the joiner's manager; a sentence when it cannot be."""
+        who asks, then approved by the joiner's manager; a sentence when it cannot be. A dry
+        run says what it would ask for."""
         start = slots.get("start_date")
         try:
+            if dry_run:
+                would = await self.joiners.preview(
+                    principal,
+                    slots["person"],
+                    slots.get("manager") or None,
+                    slots.get("role") or None,
+                )
+                return [Reply(f"(dry run) {would}", ReplyKind.RESULT)]
             asked = await self.joiners.onboard(
                 principal,
                 slots["person"],

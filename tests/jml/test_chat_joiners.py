@@ -155,3 +155,12 @@ def test_who_may_offboard_is_rbac_and_nobody_offboards_themselves(app: TestClien
     assert "cannot offboard yourself" in text_of(itself)
     nobody = say(app, HR, "offboard someone")
     assert nobody[0].kind is ReplyKind.QUESTION and "Who is leaving?" in nobody[0].text
+
+
+def test_a_dry_run_says_what_onboarding_would_ask_for_and_asks_nothing(app: TestClient) -> None:
+    new_user(app, "dana@example.com")
+    said = say(app, HR, "dry run: onboard dana as a developer")
+    assert "(dry run) Would give dana@example.com: github, jenkins." in text_of(said)
+    assert not _actions(app, "employee.onboard")
+    refused = say(app, "alice@example.com", "dry run: onboard dana as a developer")
+    assert refused[0].kind is ReplyKind.ERROR and "github" not in text_of(refused)
