@@ -20,7 +20,7 @@ from chatbot import texts
 from chatbot.errors import NotFound, Refused
 from chatbot.governance import actions, audit, outbox
 from chatbot.governance.rbac import DIRECT
-from chatbot.jml import bundles, grants
+from chatbot.jml import bundles, grants, start_dates
 from chatbot.jml.catalog import BundleCatalog
 from chatbot.jml.grants import GrantState
 from chatbot.jml.reviews import Reviews
@@ -82,15 +82,21 @@ class Joiners:
                 await self._not_asked(name, texts.JML_NO_REQUESTER)
                 continue
             message = Message(platform="scim", user_id=requester.name, channel="scim")
+            start = await self._start_of(person_id)
             try:
                 # The start date of our SCIM extension (scim_schema): a day ahead makes the
                 # request a timed start on it; none, today or past, the access follows the
                 # manager's approval.
-                await self.onboard(requester, name, await self._start_of(person_id), message)
+                await self.onboard(requester, name, start, message)
             except NoBundle:
                 continue
             except (NotFound, Refused) as exc:
                 await self._not_asked(name, str(exc))
+            if start is not None:  # a date that moved moves the requests still waiting
+                now = self.assistant.approvals.clock()
+                await start_dates.move(
+                    self.assistant.store, name, self.start_when(name, start), now
+                )
 
     async def _start_of(self, person_id: str) -> date | None:
         async with self.assistant.store.transaction() as tx:

@@ -175,3 +175,37 @@ def test_a_start_date_that_is_not_a_date_is_a_scim_error(app: TestClient) -> Non
     made = app.post("/scim/v2/Users", json=body, headers=AUTH)
     assert made.status_code == 400, made.text
     assert made.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+
+
+def _move_start(client: TestClient, person_id: str, day: str) -> None:
+    body = {
+        "schemas": [PATCH],
+        "Operations": [{"op": "replace", "path": f"{CHATOPS}:startDate", "value": day}],
+    }
+    moved = client.patch(f"/scim/v2/Users/{person_id}", json=body, headers=AUTH)
+    assert moved.status_code in (200, 204), moved.text
+
+
+def test_a_start_date_moved_before_approval_moves_the_start(app: TestClient) -> None:
+    from chatbot.governance import audit
+
+    boss = new_user(app, "boss@example.com")
+    nina = _joiner(app, boss["id"], "2026-12-07")
+    _move_start(app, nina["id"], "2026-12-14T00:00:00Z")  # the joiner starts a week later
+    cards = [r for r in inbox(app, "boss@example.com") if r.buttons]
+    assert len(cards) == 1  # still one request, not a second one
+    action_id, _ = _action_state(app)
+    done = text_of(say(app, "boss@example.com", press=button(cards, "Approve")))
+    assert "Scheduled request" in done and "14 Dec" in done, done
+    rt = app.app.state.runtime  # type: ignore[attr-defined]
+    planned = run(app, lambda: rt.jobs.planned(START_JOB, action_id=action_id))
+    assert planned == datetime(2026, 12, 14, 0, 0, tzinfo=UTC)
+    _move_start(app, nina["id"], "2026-12-21")  # after approval: said, not moved
+
+    async def events() -> list[str]:
+        async with rt.store.transaction() as tx:
+            return [e.event async for e in audit.entries(tx)]
+
+    seen = run(app, events)
+    assert "action.rescheduled" in seen and "jml.start_not_moved" in seen
+    assert run(app, lambda: rt.jobs.planned(START_JOB, action_id=action_id)) == planned
