@@ -11,6 +11,7 @@ says what was done and what was not, and why.
 from __future__ import annotations
 
 from chatbot import texts
+from chatbot.directory import records
 from chatbot.directory.deactivate import deactivate
 from chatbot.jml import grants
 from chatbot.jml.skill import OFFBOARD, Onboarder
@@ -49,4 +50,7 @@ class OffboardSkill:
         if report is None:
             return Outcome(False, texts.jml_unknown_named(person))
         removed = ",".join(i.target for i in report.removed)
-        return Outcome(report.complete, texts.offboard_report(report), {"removed": removed})
+        said = texts.offboard_report(report)
+        if done.source == records.CONFIG:  # the settings file brings them back at the next start
+            said = f"{said}\n{texts.offboard_config_person(person)}"
+        return Outcome(report.complete, said, {"removed": removed})

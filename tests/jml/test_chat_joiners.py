@@ -164,3 +164,13 @@ def test_a_dry_run_says_what_onboarding_would_ask_for_and_asks_nothing(app: Test
     assert not _actions(app, "employee.onboard")
     refused = say(app, "alice@example.com", "dry run: onboard dana as a developer")
     assert refused[0].kind is ReplyKind.ERROR and "github" not in text_of(refused)
+
+
+def test_offboarding_a_person_of_the_settings_file_says_to_remove_them_there(
+    app: TestClient,
+) -> None:
+    asked = say(app, HR, "offboard alice")
+    assert "Offboard alice now?" in asked[0].text, text_of(asked)
+    done = text_of(say(app, HR, press=button(asked, "Confirm")))
+    assert "remove [people.alice] there too" in done, done
+    assert say(app, "alice@example.com", "help")[0].kind is ReplyKind.ERROR
