@@ -8,7 +8,7 @@ import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -38,6 +38,9 @@ from skills.loader import Reloader, SkillSource, packaged_skills
 from skills.packages import PackageWatch
 from skills.registry import SkillRegistry
 from skills.revoker import Revoker
+
+if TYPE_CHECKING:
+    from chatbot.jml.skill import Onboarder
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,7 @@ async def runtime(
     `chatops worker` runs them.
     """
     store = Store(database_url or settings.database)
+    onboarder: Onboarder | None = None
     try:
         await store.migrate()
         secrets = load_secrets(settings.secrets_file)
@@ -115,12 +119,13 @@ async def runtime(
         if registry is None:
             from chatbot.jml.skill import Onboarder
 
+            onboarder = Onboarder(settings, store)
             base = builtin_skills(
                 settings.backends,
                 settings.connectors,
                 secrets,
                 admin=admin,
-                onboarder=Onboarder(settings, store),
+                onboarder=onboarder,
             )
             watch = None
             if settings.skills.entry_points:
@@ -159,6 +164,8 @@ async def runtime(
                 settings, store, registry, understander, directory, authorizer, executor
             )
             executor.metrics = assistant.metrics
+            if onboarder is not None:  # offboarding needs the directory and back ends
+                onboarder.attach(assistant.jml)
             store.observe(assistant.metrics.transaction)
             reloader = None
             if source is not None:

@@ -33,6 +33,7 @@ from chatbot.incidents import chat as incident_chat
 from chatbot.incidents import gating, threads
 from chatbot.incidents.book import IncidentBook, incident_ref
 from chatbot.incidents.desk import IncidentDesk
+from chatbot.jml import chat as jml_chat
 from chatbot.metrics import Metrics
 from chatbot.schedules import Schedules
 from chatbot.store.engine import Store
@@ -326,6 +327,11 @@ class Assistant(Conversing):
                 if isinstance(usable, str):
                     return [Reply(usable, ReplyKind.QUESTION)]
                 slots = {**slots, **timing.encode(usable)}
+        if spec.name in jml_chat.SKILLS:  # who joins or leaves: named, never assumed
+            read = self.jml.read(principal, spec.name, dict(slots), meant.text)
+            if read.problem is not None:
+                return [Reply(read.problem, ReplyKind.ERROR)]
+            slots = read.slots
         if spec.slot("user") is not None and not slots.get("user"):
             named = target.named_target(meant.text, self._known_words(spec))
             person = self.directory.find_any(named) if named else None
@@ -385,6 +391,8 @@ class Assistant(Conversing):
                 self.directory.zone(principal.name),
             )
             return [Reply(text, ReplyKind.RESULT)]
+        if spec.name == jml_chat.ONBOARD_SKILL:  # the joiners' request
+            return await self.jml.onboard(principal, message, dict(plain), dry_run)
         if when is not None and not dry_run:
             return await self._proceed_timed(principal, message, spec, plain, when)
         slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}

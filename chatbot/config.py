@@ -774,19 +774,31 @@ def bundle_problem(settings: Settings) -> tuple[str, str] | None:
     is not defined, one resource granted twice; None when they are all usable. (Back end
     names are checked when the runtime builds them, against the installed connectors.)"""
     for name, bundle in settings.bundles.items():
-        key = f"bundles.{name}"
-        if not (bundle.roles or bundle.departments or bundle.titles):
-            return key, "matches nobody; give roles, departments or titles"
-        for role in bundle.roles:
-            if role not in settings.roles:
-                known = ", ".join(sorted(settings.roles)) or "none"
-                return f"{key}.roles", f"names role {role!r}, which is not defined ({known})"
-        seen: set[tuple[str, str]] = set()
-        for index, item in enumerate(bundle.items):
-            pair = (item.backend, item.group)
-            if pair in seen:
-                return f"{key}.items.{index}", f"grants {item.group!r} on {item.backend} twice"
-            seen.add(pair)
+        wrong = one_bundle_problem(name, bundle, settings.roles)
+        if wrong is not None:
+            return wrong
+    return None
+
+
+def one_bundle_problem(
+    name: str, bundle: Bundle, roles: Mapping[str, object] | None = None
+) -> tuple[str, str] | None:
+    """What is wrong with one bundle (key under `bundles.NAME`, what), None when usable;
+    `roles`: the defined roles, when known (a skill manifest is checked without them)."""
+    key = f"bundles.{name}"
+    if not (bundle.roles or bundle.departments or bundle.titles):
+        return key, "matches nobody; give roles, departments or titles"
+    defined = set(bundle.roles) if roles is None else set(roles)
+    for role in bundle.roles:
+        if role not in defined:
+            known = ", ".join(sorted(defined)) or "none"
+            return f"{key}.roles", f"names role {role!r}, which is not defined ({known})"
+    seen: set[tuple[str, str]] = set()
+    for index, item in enumerate(bundle.items):
+        pair = (item.backend, item.group)
+        if pair in seen:
+            return f"{key}.items.{index}", f"grants {item.group!r} on {item.backend} twice"
+        seen.add(pair)
     return None
 
 

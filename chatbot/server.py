@@ -33,6 +33,7 @@ from chatbot.config import Settings
 from chatbot.directory import endpoint as scim_endpoint
 from chatbot.errors import ConfigError
 from chatbot.governance import storage
+from chatbot.governance.clock import Clock, system_clock
 from chatbot.incidents import api as incidents_api
 from chatbot.incidents import intake
 from chatbot.metrics import CONTENT_TYPE, observe_approvals
@@ -165,14 +166,16 @@ def create_app(
     database_url: str | None = None,
     understander: Understander | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = system_clock,
 ) -> Starlette:
-    """The app; tests pass a database and a trained model to share across apps, and the
-    transport of the outbound HTTP client (fakes of remote systems)."""
+    """The app; tests pass a database and a trained model to share across apps, the
+    transport of the outbound HTTP client (fakes of remote systems), and a clock they move
+    (timed starts: the start date of a joiner)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with (
-            runtime(settings, database_url, understander, transport) as rt,
+            runtime(settings, database_url, understander, transport, clock=clock) as rt,
             background(rt),
             slack.running(app.state, rt),
             teams.running(app.state, rt),

@@ -757,10 +757,6 @@ OFFBOARD_NO_SECOND_MANAGER = (
 )
 
 
-def offboard_would(person: str) -> str:
-    return f"Would remove every grant of {person}, end their sessions and disable the account."
-
-
 def offboard_unknown(person: str) -> str:
     return f"{person} is not in the directory any more, so there is nothing to offboard."
 
@@ -939,3 +935,48 @@ def gate_auto_refused(who: str, reason: str) -> str:
 
 def gate_timeline(what: str, reason: str, said: str) -> str:
     return f"health check after deploying {what} failed ({reason}). {said}"
+
+
+# -- onboarding and offboarding from chat (employee.onboard / employee.offboard) ------------
+
+OFFBOARD_UNCONNECTED = "Offboarding is not set up here."
+OFFBOARD_SELF = "You cannot offboard yourself; HR or IT does that when your last day comes."
+
+
+def jml_unknown_role(said: str, known: list[str]) -> str:
+    listed = ", ".join(known) or "none are configured"
+    return f"I know no access bundle for {said!r}; the bundles are: {listed}."
+
+
+def jml_unknown_named(named: str) -> str:
+    return (
+        f"I don't know anyone called {named!r} in the directory, so nothing was done; "
+        "check the name or email (a new joiner appears once the identity provider adds them)."
+    )
+
+
+def jml_unknown_manager(named: str) -> str:
+    return f"I don't know a manager called {named!r} in the directory; check the name or email."
+
+
+def offboard_would(person: str, grants: int) -> str:
+    return (
+        f"Would offboard {person}: disable their account, end their sessions and remove "
+        f"{grants} access grant(s) I know of."
+    )
+
+
+def jml_several(said: str, names: list[str]) -> str:
+    return f"More than one person could be {said!r} ({', '.join(names)}); say which by email."
+
+
+def jml_other_manager(person: str, theirs: str | None, named: str) -> str:
+    if theirs is None:
+        return (
+            f"{person} has no manager in the directory, and their manager approves their "
+            f"access; set {named} as their manager in the identity provider, then ask again."
+        )
+    return (
+        f"{person}'s manager in the directory is {theirs}, not {named}, and their manager "
+        "approves their access; correct it in the identity provider, or leave the manager out."
+    )

@@ -62,16 +62,21 @@ class Offboarding:
             return (await tx.exec(query)).first()
 
     async def person(
-        self, person_id: str, by: str | None = None, approved: bool = False
+        self,
+        person_id: str,
+        by: str | None = None,
+        approved: bool = False,
+        running: int | None = None,
     ) -> OffboardReport | None:
         """Take everything away from a person who left; the report, None when unknown. One
-        who needs a second person waits for that approval (`waiting`) unless `approved`."""
+        who needs a second person waits for that approval (`waiting`) unless `approved`;
+        `running` is the chat request now asking, which never stands for that approval."""
         name = self.directory.name_of(person_id)
         if name is None:
             return None
         begun = utcnow()
         if not approved and self.second is not None:
-            waiting = await self._second_person(person_id, name, by)
+            waiting = await self._second_person(person_id, name, by, running)
             if waiting is not None:
                 return waiting
         items = [Item(Step.REQUEST, f"#{i}", True, "cancelled") for i in await self._cancel(name)]
@@ -98,7 +103,7 @@ class Offboarding:
         return report
 
     async def _second_person(
-        self, person_id: str, name: str, by: str | None
+        self, person_id: str, name: str, by: str | None, running: int | None
     ) -> OffboardReport | None:
         """The report of an offboarding that waits for a second person (None: it may run)."""
         assert self.second is not None
@@ -107,7 +112,7 @@ class Offboarding:
         why = await self.second.why(person_id, who)
         if why is None:
             return None
-        action_id, problem = await self.second.ask(who, why, by)
+        action_id, problem = await self.second.ask(who, why, by, running)
         said = texts.offboard_waits(name, why, action_id or 0) if action_id else problem
         item = Item(Step.APPROVAL, f"#{action_id}" if action_id else name, False, said)
         report = OffboardReport(name, begun, utcnow(), (item,), waiting=action_id)

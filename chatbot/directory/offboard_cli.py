@@ -38,15 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 async def cmd_offboard(settings: Settings, args: argparse.Namespace) -> int:
     import sys
 
-    from sqlmodel import select
-
     from chatbot import texts
     from chatbot.app import runtime
     from chatbot.commands import _known
     from chatbot.directory import records
-    from chatbot.governance import audit
-    from chatbot.store.tables import DirectoryPerson
-    from chatbot.types import utcnow
+    from chatbot.directory.deactivate import deactivate
 
     async with runtime(settings) as rt:
         directory = rt.assistant.directory
@@ -54,31 +50,11 @@ async def cmd_offboard(settings: Settings, args: argparse.Namespace) -> int:
         if known is None:
             print(f"chatops: unknown person {args.person!r}", file=sys.stderr)
             return 1
-        async with rt.store.transaction() as tx:
-            query = select(DirectoryPerson).where(
-                DirectoryPerson.name == known.name,
-                DirectoryPerson.deleted == False,  # noqa: E712
-            )
-            row = (await tx.exec(query)).first()
-            if row is None:
-                print(f"chatops: {known.name} is not in the directory", file=sys.stderr)
-                return 1
-            person_id, source = row.id, row.source
-            if row.active:
-                version = await records.bump(tx)
-                row.active, row.version, row.updated_at = False, version, utcnow()
-                await records.touch_groups_of(tx, row.id, version)
-                await audit.append(
-                    tx,
-                    audit.AuditRecord(
-                        actor="cli",
-                        event="directory.user.updated",
-                        platform="cli",
-                        channel="-",
-                        outcome="ok",
-                        detail={"id": row.id, "name": row.name, "active": False},
-                    ),
-                )
+        done = await deactivate(rt.store, known.name, "cli", "cli")
+        if done is None:
+            print(f"chatops: {known.name} is not in the directory", file=sys.stderr)
+            return 1
+        person_id, source = done.person_id, done.source
         await directory.refresh(rt.store)
         offboard = rt.assistant.jml.offboarding(rt.http)
         by = _known(directory, args.who) if args.who else None

@@ -1,6 +1,7 @@
 """The SCIM 2.0 server at /scim/v2 (RFC 7643/7644), built on scim2-server and scim2-models.
 
-Users (with the enterprise extension: manager, department) and Groups; create, read, replace,
+Users (with the enterprise extension: manager, department; and ours, scim_schema: the start
+date) and Groups; create, read, replace,
 patch, delete, list with filter/startIndex/count; discovery endpoints; ETags. A Bearer token
 from `scim.token` (CHATOPS_SCIM__TOKEN), compared in constant time and never logged; while it
 is empty every request but ServiceProviderConfig gets 401. Errors are SCIM error bodies with
@@ -31,9 +32,9 @@ from scim2_models import (
 from scim2_server.applications.asgi import ASGIApplication
 from scim2_server.requests import ScimRequest
 from scim2_server.service import ScimService
-from scim2_server.utils import load_default_resource_types, load_default_schemas
 
 from chatbot.config import ScimSettings
+from chatbot.directory import scim_schema
 from chatbot.directory.offboard import Offboarding
 from chatbot.directory.scim_storage import DirectoryStorage
 from chatbot.identity import Directory
@@ -62,9 +63,7 @@ def provider(settings: ScimSettings) -> ScimProvider:
         etag=ETag(supported=True),
         authentication_schemes=[BEARER],
     )
-    return ScimProvider.from_discovery(
-        load_default_schemas().values(), load_default_resource_types().values(), config=config
-    )
+    return scim_schema.provider(config)
 
 
 # The largest request body read (a User or a Group of a few thousand members fits easily).

@@ -11,15 +11,11 @@ the filters identity providers send (`userName eq`, `externalId eq`, `emails.val
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scim2_models import (
-    EnterpriseUser,
     InvalidFilterException,
-    InvalidValueException,
     Meta,
     NotFoundException,
     NotImplementedException,
@@ -28,7 +24,6 @@ from scim2_models import (
     ResourceType,
     ResponseParameters,
     SearchRequest,
-    UniquenessException,
 )
 from scim2_models.path import CompareOperator, Comparison
 from scim2_server.storage import AsyncScimStorage, SearchPage
@@ -37,15 +32,22 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.directory import records
+from chatbot.directory.scim_mapping import (
+    fill_group,
+    fill_person,
+    group_resource,
+    groups_of,
+    user_resource,
+    version_tag,
+)
+from chatbot.directory.scim_schema import CHATOPS, ENTERPRISE, GROUP, USER
 from chatbot.governance import audit
 from chatbot.store.engine import Store
 from chatbot.store.tables import DirectoryGroup, DirectoryMember, DirectoryPerson
 from chatbot.types import utcnow
 
 SCAN_LIMIT = 10_000
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+__all__ = ["CHATOPS", "ENTERPRISE", "GROUP", "USER", "DirectoryStorage"]
 # Filter attribute (URN suffix) -> indexed column, per resource type.
 USER_COLUMNS = {
     "userName": col(DirectoryPerson.user_name),
@@ -63,32 +65,6 @@ LOWERED = frozenset({"userName", "emails.value", "emails"})
 
 # Called after a committed write: (person ids deactivated or deleted by it).
 AfterWrite = Callable[[list[str]], Awaitable[None]]
-
-
-def _version(n: int) -> str:
-    return f'W/"{n}"'
-
-
-def _zone(name: str) -> str:
-    """The time zone the assistant uses: the SCIM value when it is an IANA name, else none
-    (UTC). The value is kept in the stored resource as sent: an identity provider's odd time
-    zone must not stop a person from being provisioned."""
-    if not name:
-        return ""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ""
-    return name
-
-
-def _primary_email(resource: Any) -> str:
-    emails = list(getattr(resource, "emails", None) or [])
-    chosen = next((e for e in emails if e.primary), emails[0] if emails else None)
-    if chosen is not None and chosen.value:
-        return str(chosen.value).lower()
-    user_name = str(resource.user_name or "")
-    return user_name.lower() if "@" in user_name else ""
 
 
 async def _audit(tx: AsyncSession, event: str, kind: str, **detail: object) -> None:
@@ -132,9 +108,9 @@ class DirectoryStorage(AsyncScimStorage):
         async with self.store.transaction() as tx:
             if resource_type.name == "User":
                 person = await self._person(tx, resource_id)
-                return await self._user(tx, person)
+                return await user_resource(tx, self.models, person)
             group = await self._group(tx, resource_id)
-            return await self._group_resource(tx, group)
+            return await group_resource(tx, self.models, group)
 
     async def search(
         self,
@@ -175,9 +151,10 @@ class DirectoryStorage(AsyncScimStorage):
                 page = page.limit(count)
             rows = list((await tx.exec(page)).all())
             if kind == "User":
-                groups = await self._groups_of(tx, [row.id for row in rows])
-                return SearchPage(total, [await self._user(tx, r, groups) for r in rows])
-            return SearchPage(total, [await self._group_resource(tx, row) for row in rows])
+                groups = await groups_of(tx, [row.id for row in rows])
+                users = [await user_resource(tx, self.models, r, groups) for r in rows]
+                return SearchPage(total, users)
+            return SearchPage(total, [await group_resource(tx, self.models, row) for row in rows])
 
     @staticmethod
     def _indexed(scim_filter: Any, columns: dict[str, Any]) -> Any:
@@ -214,10 +191,12 @@ class DirectoryStorage(AsyncScimStorage):
                     "externalId, emails.value (Users) or displayName (Groups)"
                 )
             )
-        build = self._user if kind == "User" else self._group_resource
         found = []
         for row in rows:
-            resource = await build(tx, row)
+            if kind == "User":
+                resource = await user_resource(tx, self.models, row)
+            else:
+                resource = await group_resource(tx, self.models, row)
             if scim_filter.match(resource):
                 found.append(resource)
         stop = None if count is None else start + count
@@ -234,16 +213,16 @@ class DirectoryStorage(AsyncScimStorage):
                 resource_type=resource_type.name,
                 created=now,
                 last_modified=now,
-                version=_version(version),
+                version=version_tag(version),
             )
             if resource_type.name == "User":
                 row = DirectoryPerson(
                     id=records.new_id(), name="", created_at=now, updated_at=now, version=version
                 )
-                await self._fill_person(tx, row, resource, meta)
+                await fill_person(tx, row, resource, meta)
                 tx.add(row)
                 await tx.flush()
-                created = await self._user(tx, row)
+                created = await user_resource(tx, self.models, row)
                 await _audit(tx, "created", "User", id=row.id, name=row.name)
                 people = [row.id] if row.active else []
             else:
@@ -255,8 +234,8 @@ class DirectoryStorage(AsyncScimStorage):
                     version=version,
                 )
                 tx.add(group)
-                await self._fill_group(tx, group, resource, meta)
-                created = await self._group_resource(tx, group)
+                await fill_group(tx, group, resource, meta)
+                created = await group_resource(tx, self.models, group)
                 await _audit(tx, "created", "Group", id=group.id, name=group.display_name)
                 people = await self._members(tx, group.id)
         await self.after([])
@@ -282,15 +261,15 @@ class DirectoryStorage(AsyncScimStorage):
                     resource_type="User",
                     created=row.created_at,
                     last_modified=utcnow(),
-                    version=_version(version),
+                    version=version_tag(version),
                 )
-                await self._fill_person(tx, row, resource, meta)
+                await fill_person(tx, row, resource, meta)
                 row.version, row.updated_at = version, utcnow()
                 await records.touch_groups_of(tx, row.id, version)
                 if was_active and not row.active:
                     gone.append(row.id)
                 await tx.flush()
-                updated = await self._user(tx, row)
+                updated = await user_resource(tx, self.models, row)
                 await _audit(tx, "updated", "User", id=row.id, name=row.name, active=row.active)
                 people = [row.id] if row.active else []
             else:
@@ -301,13 +280,13 @@ class DirectoryStorage(AsyncScimStorage):
                     resource_type="Group",
                     created=group.created_at,
                     last_modified=utcnow(),
-                    version=_version(version),
+                    version=version_tag(version),
                 )
                 group.version, group.updated_at = version, utcnow()
                 people = await self._members(tx, group.id)  # those leaving it too
-                await self._fill_group(tx, group, resource, meta)
+                await fill_group(tx, group, resource, meta)
                 people += await self._members(tx, group.id)
-                updated = await self._group_resource(tx, group)
+                updated = await group_resource(tx, self.models, group)
                 await _audit(tx, "updated", "Group", id=group.id, name=group.display_name)
         await self.after(gone)
         await self._changed(people)
@@ -339,154 +318,6 @@ class DirectoryStorage(AsyncScimStorage):
                 await _audit(tx, "deleted", "Group", id=group.id, name=group.display_name)
         await self.after(gone)
 
-    # -- mapping ------------------------------------------------------------------------
-
-    async def _fill_person(
-        self, tx: AsyncSession, row: DirectoryPerson, resource: Any, meta: Meta
-    ) -> None:
-        user_name = str(resource.user_name or "").strip()
-        if not user_name:
-            raise InvalidValueException(detail="userName is required")
-        taken = await tx.exec(
-            select(DirectoryPerson.id).where(
-                DirectoryPerson.user_name == user_name.lower(), DirectoryPerson.id != row.id
-            )
-        )
-        if taken.first() is not None:
-            raise UniquenessException(detail=f"userName {user_name!r} is already taken")
-        if not row.name:
-            name = user_name.lower()
-            clash = await tx.exec(
-                select(DirectoryPerson.id).where(
-                    DirectoryPerson.name == name, col(DirectoryPerson.deleted).is_(False)
-                )
-            )
-            if clash.first() is not None:
-                raise UniquenessException(detail=f"a person named {name!r} already exists")
-            row.name = name
-        enterprise = resource[EnterpriseUser] if ENTERPRISE in (resource.schemas or []) else None
-        manager = getattr(getattr(enterprise, "manager", None), "value", None)
-        if manager is not None and manager == row.id:
-            raise InvalidValueException(detail="a person cannot be their own manager")
-        row.user_name = user_name.lower()
-        row.email = _primary_email(resource)
-        row.external_id = resource.external_id
-        formatted = getattr(getattr(resource, "name", None), "formatted", None)
-        row.display_name = str(resource.display_name or formatted or user_name)
-        row.active = resource.active is not False
-        row.manager_id = str(manager) if manager else None
-        row.department = str(getattr(enterprise, "department", None) or "")
-        row.tz = _zone(str(resource.timezone or ""))
-        resource = resource.model_copy(deep=True)
-        resource.id, resource.meta, resource.groups = row.id, meta, None
-        row.resource = resource.model_dump_json()
-
-    async def _fill_group(
-        self, tx: AsyncSession, group: DirectoryGroup, resource: Any, meta: Meta
-    ) -> None:
-        name = str(resource.display_name or "").strip()
-        if not name:
-            raise InvalidValueException(detail="displayName is required")
-        members = [str(m.value) for m in (resource.members or []) if m.value]
-        if members:
-            known = await tx.exec(
-                select(DirectoryPerson.id).where(
-                    col(DirectoryPerson.id).in_(members), col(DirectoryPerson.deleted).is_(False)
-                )
-            )
-            found = set(known.all())
-            missing = [m for m in members if m not in found]
-            if missing:
-                raise InvalidValueException(detail=f"no user with id {missing[0]!r}")
-        group.display_name, group.external_id = name, resource.external_id
-        resource = resource.model_copy(deep=True)
-        resource.id, resource.meta = group.id, meta
-        group.resource = resource.model_dump_json()
-        await tx.flush()
-        await records.set_members(tx, group.id, members)
-
-    @staticmethod
-    async def _groups_of(
-        tx: AsyncSession, person_ids: list[str]
-    ) -> dict[str, list[dict[str, str]]]:
-        """The groups of many people in one query (a page of Users)."""
-        query = (
-            select(DirectoryMember.person_id, DirectoryGroup.id, DirectoryGroup.display_name)
-            .join(DirectoryGroup, col(DirectoryMember.group_id) == col(DirectoryGroup.id))
-            .where(col(DirectoryMember.person_id).in_(person_ids))
-        )
-        found: dict[str, list[dict[str, str]]] = {pid: [] for pid in person_ids}
-        for pid, gid, name in (await tx.exec(query)).all():
-            found[pid].append({"value": gid, "display": name})
-        return found
-
-    async def _user(
-        self,
-        tx: AsyncSession,
-        row: DirectoryPerson,
-        groups_of: dict[str, list[dict[str, str]]] | None = None,
-    ) -> Resource[Any]:
-        """The stored SCIM resource as the provider sent it; people seeded from the TOML file
-        (nothing stored) are described from their columns."""
-        data = json.loads(row.resource or "{}")
-        if not data:
-            data = {"schemas": [USER], "userName": row.user_name or row.name}
-            data.update(displayName=row.display_name, active=row.active)
-            if row.email:
-                data["emails"] = [{"value": row.email, "primary": True}]
-            if row.tz:
-                data["timezone"] = row.tz
-            if row.manager_id or row.department:
-                data["schemas"].append(ENTERPRISE)
-                ext = data.setdefault(ENTERPRISE, {})
-                if row.department:
-                    ext["department"] = row.department
-                if row.manager_id:
-                    ext["manager"] = {"value": row.manager_id}
-        data["id"] = row.id
-        data["meta"] = {
-            "resourceType": "User",
-            "created": row.created_at.isoformat(),
-            "lastModified": row.updated_at.isoformat(),
-            "version": _version(row.version),
-        }
-        if groups_of is None:
-            groups_of = await self._groups_of(tx, [row.id])
-        groups = groups_of.get(row.id, [])
-        if groups:
-            data["groups"] = groups
-        return self.models["User"].model_validate(data)
-
-    async def _group_resource(self, tx: AsyncSession, group: DirectoryGroup) -> Resource[Any]:
-        data = json.loads(group.resource or "{}")
-        data.setdefault("schemas", [GROUP])
-        data.update(id=group.id, displayName=group.display_name)
-        data["meta"] = {
-            "resourceType": "Group",
-            "created": group.created_at.isoformat(),
-            "lastModified": group.updated_at.isoformat(),
-            "version": _version(group.version),
-        }
-        query = (
-            select(DirectoryPerson.id, DirectoryPerson.display_name)
-            .join(DirectoryMember, col(DirectoryMember.person_id) == col(DirectoryPerson.id))
-            .where(DirectoryMember.group_id == group.id)
-        )
-        # The display the provider sent is kept; the membership table says who is in.
-        given = {m.get("value"): m.get("display") for m in data.pop("members", None) or []}
-        members = [
-            {
-                "value": pid,
-                "display": given.get(pid) or name,
-                "type": "User",
-                "$ref": f"Users/{pid}",
-            }
-            for pid, name in (await tx.exec(query)).all()
-        ]
-        if members:
-            data["members"] = members
-        return self.models["Group"].model_validate(data)
-
     @staticmethod
     async def _person(tx: AsyncSession, person_id: str) -> DirectoryPerson:
         row = await tx.get(DirectoryPerson, person_id)
@@ -503,5 +334,5 @@ class DirectoryStorage(AsyncScimStorage):
 
     @staticmethod
     def _check(version: int, expected: str | None) -> None:
-        if expected is not None and expected != _version(version):
+        if expected is not None and expected != version_tag(version):
             raise PreconditionFailedException(detail="the resource changed; read it again")

@@ -8,7 +8,7 @@ joiner, a mover and a reconciliation all answer the same question the same way.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlmodel import select
@@ -49,11 +49,29 @@ def matches(bundle: Bundle, profile: Profile) -> bool:
     )
 
 
-def wanted(bundles: Mapping[str, Bundle], profile: Profile) -> dict[tuple[str, str], Wanted]:
-    """Every item the person's bundles give, once each (the first bundle naming it wins)."""
+def named(bundles: Mapping[str, Bundle], said: str) -> list[str]:
+    """The bundles a role word someone typed ("developer", "Engineering", "a designer")
+    names: by the bundle's own name or any of its roles, departments or titles, without
+    case, a plural "s" or a leading article."""
+    words = said.strip().lower().removeprefix("a ").removeprefix("an ").removeprefix("the ")
+    wanted = {words, words.removesuffix("s"), words.removesuffix(" team")}
+    found = []
+    for name, bundle in sorted(bundles.items()):
+        keys = {k.lower() for k in (name, *bundle.roles, *bundle.departments, *bundle.titles)}
+        if keys & wanted or {k.removesuffix("s") for k in keys} & wanted:
+            found.append(name)
+    return found
+
+
+def wanted(
+    bundles: Mapping[str, Bundle], profile: Profile, extra: Iterable[str] = ()
+) -> dict[tuple[str, str], Wanted]:
+    """Every item the person's bundles give, once each (the first bundle naming it wins);
+    `extra` names bundles given whatever the profile says (a role said in chat)."""
     found: dict[tuple[str, str], Wanted] = {}
+    also = set(extra)
     for name in sorted(bundles):
-        if matches(bundles[name], profile):
+        if name in also or matches(bundles[name], profile):
             for item in bundles[name].items:
                 found.setdefault((item.backend, item.group), Wanted(name, item))
     return found

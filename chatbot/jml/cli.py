@@ -66,12 +66,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 async def cmd_onboard(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import date, datetime
+
     from chatbot.adapters import shell
     from chatbot.app import runtime
     from chatbot.commands import _known
     from chatbot.times import parse_since
 
-    start = parse_since(args.start) if args.start else None
+    # A plain day starts at the joiner's midnight (Joiners.start_when); a time is that moment.
+    moment = parse_since(args.start) if args.start else None
+    start: date | datetime | None = moment
+    if moment is not None and len(args.start.strip()) == 10:
+        start = moment.date()
     async with runtime(settings) as rt:
         a = rt.assistant
         who = a.directory.find(_known(a.directory, args.who))

@@ -12,19 +12,22 @@ a guess: they go to the manager as a review (keep or revoke), through `Reviews.p
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from chatbot import texts
 from chatbot.errors import NotFound, Refused
 from chatbot.governance import actions, audit, outbox
 from chatbot.governance.rbac import DIRECT
-from chatbot.jml import bundles, grants
+from chatbot.jml import bundles, grants, start_dates
+from chatbot.jml.catalog import BundleCatalog
 from chatbot.jml.grants import GrantState
 from chatbot.jml.reviews import Reviews
 from chatbot.jml.skill import ONBOARD
 from chatbot.schedules import timed_rule
-from chatbot.store.tables import JmlGrant
+from chatbot.store.tables import DirectoryPerson, JmlGrant
+from chatbot.times import say
 from chatbot.types import Decision, Message, Principal, Reply, Verdict
 from intents.when import When
 from skills.api import Requirement
@@ -59,15 +62,15 @@ class Asked:
 
 
 class Joiners:
-    def __init__(self, assistant: Assistant, reviews: Reviews) -> None:
-        self.assistant, self.reviews = assistant, reviews
+    def __init__(self, assistant: Assistant, reviews: Reviews, catalog: BundleCatalog) -> None:
+        self.assistant, self.reviews, self.catalog = assistant, reviews, catalog
         self.settings = assistant.settings
 
     async def directory_changed(self, person_ids: list[str]) -> None:
         """SCIM created or changed these people: ask for what their bundles now give and
         propose removing what only their old ones did, as `jml.onboard_as`. Never raises
         into the SCIM response: what could not be asked is audited with the reason."""
-        if not self.settings.bundles:
+        if not self.catalog.current():
             return
         directory = self.assistant.directory
         requester = directory.find(self.settings.jml.onboard_as or "-")
@@ -79,14 +82,42 @@ class Joiners:
                 await self._not_asked(name, texts.JML_NO_REQUESTER)
                 continue
             message = Message(platform="scim", user_id=requester.name, channel="scim")
+            start = await self._start_of(person_id)
             try:
-                # SCIM has no start date attribute (scim2-models refuses unknown ones): the
-                # access is granted once the manager approves; `--start` sets a date.
-                await self.onboard(requester, name, None, message)
+                # The start date of our SCIM extension (scim_schema): a day ahead makes the
+                # request a timed start on it; none, today or past, the access follows the
+                # manager's approval.
+                await self.onboard(requester, name, start, message)
             except NoBundle:
                 continue
             except (NotFound, Refused) as exc:
                 await self._not_asked(name, str(exc))
+            if start is not None:  # a date that moved moves the requests still waiting
+                now = self.assistant.approvals.clock()
+                await start_dates.move(
+                    self.assistant.store, name, self.start_when(name, start), now
+                )
+
+    async def _start_of(self, person_id: str) -> date | None:
+        async with self.assistant.store.transaction() as tx:
+            row = await tx.get(DirectoryPerson, person_id)
+        return None if row is None else row.start_date
+
+    def start_when(self, person: str, start: date | datetime | None) -> When | None:
+        """When the onboarding of `person` is to start: a day means its first minute on the
+        joiner's own clock (their directory time zone, else `conversation.timezone`), so the
+        access is there when they arrive; a datetime is that moment. None for no date, or a
+        moment already reached (today, the past): it starts once approved."""
+        if start is None:
+            return None
+        zone = self.assistant.directory.zone(person).name
+        if isinstance(start, datetime):
+            at, said = start, start.isoformat()
+        else:
+            at, said = datetime.combine(start, time(), tzinfo=ZoneInfo(zone)), start.isoformat()
+        if at <= self.assistant.approvals.clock():
+            return None
+        return When(said=said, zone=zone, at=at.astimezone(UTC))
 
     async def _not_asked(self, person: str, why: str) -> None:
         async with self.assistant.store.transaction() as tx:
@@ -106,12 +137,39 @@ class Joiners:
         self,
         requester: Principal,
         person: str,
-        start: datetime | None,
+        start: date | datetime | None,
         message: Message,
         manager: str | None = None,
+        role: str | None = None,
+        ask: bool = False,
     ) -> Asked:
         """Ask for what the person's bundles give and they lack; propose what they no longer
-        need. Refused when nothing may be asked (no bundle, no manager, RBAC says no)."""
+        need. Refused when nothing may be asked (no bundle, no manager, RBAC says no).
+        `role`: a role, department or bundle someone named (chat), whose bundles are given
+        too; `ask`: the requester confirms first (a card), as for any chat request."""
+        who, want, new, stale = await self._plan(person, manager, role)
+        proposed = await self.reviews.propose(who.name, who.manager, stale, requester.name)
+        if not new:
+            if not want and not proposed:
+                raise NoBundle(texts.jml_no_bundle(who.name))
+            said = texts.jml_nothing_new(who.name, [r.resource for r in stale])
+            return Asked(who.name, None, (), tuple(r.resource for r in stale), (Reply(said),))
+        action_id, replies = await self._request(requester, who, new, start, message, ask)
+        return Asked(
+            who.name,
+            action_id,
+            tuple(w.item.resource for w in new),
+            tuple(r.resource for r in stale),
+            tuple(replies),
+        )
+
+    async def _plan(
+        self, person: str, manager: str | None, role: str | None
+    ) -> tuple[
+        bundles.Profile, dict[tuple[str, str], bundles.Wanted], list[bundles.Wanted], list[JmlGrant]
+    ]:
+        """The person as the directory has them, what their bundles give, what of it is new,
+        and what they hold that no bundle justifies any more."""
         directory = self.assistant.directory
         async with self.assistant.store.transaction() as tx:
             who = await bundles.profile(tx, directory, person)
@@ -121,36 +179,46 @@ class Joiners:
                 boss = directory.find_any(manager)
                 if boss is None:
                     raise NotFound(texts.jml_unknown(manager))
-                who = replace(who, manager=boss.name)
+                # The directory's manager approves, and the start gate checks it is still
+                # them: a manager named here must be that one, not a stand-in.
+                if boss.name != who.manager:
+                    raise Refused(texts.jml_other_manager(who.name, who.manager, boss.name))
             held = await grants.of(tx, who.name, grants.HELD)
-        want = bundles.wanted(self.settings.bundles, who)
+        known = self.catalog.current()
+        extra = bundles.named(known, role) if role else []
+        if role and not extra:
+            raise NotFound(texts.jml_unknown_role(role, sorted(known)))
+        want = bundles.wanted(known, who, extra)
         have = {(r.backend, r.grant) for r in held}
         new = [w for key, w in want.items() if key not in have]  # in declared order
         stale = [
             r for r in held if (r.backend, r.grant) not in want and r.state == GrantState.GRANTED
         ]
-        proposed = await self.reviews.propose(who.name, who.manager, stale, requester.name)
-        if not new:
-            if not want and not proposed:
-                raise NoBundle(texts.jml_no_bundle(who.name))
-            said = texts.jml_nothing_new(who.name, [r.resource for r in stale])
-            return Asked(who.name, None, (), tuple(r.resource for r in stale), (Reply(said),))
-        action_id, replies = await self._request(requester, who, new, start, message)
-        return Asked(
-            who.name,
-            action_id,
-            tuple(w.item.resource for w in new),
-            tuple(r.resource for r in stale),
-            tuple(replies),
+        return who, want, new, stale
+
+    async def preview(
+        self, requester: Principal, person: str, manager: str | None, role: str | None
+    ) -> str:
+        """What onboarding would ask for now (a dry run, for those who may ask): nothing is
+        written."""
+        access = self.assistant.authorizer.rbac.check(
+            requester, ONBOARD, {"person": person}, DIRECT
         )
+        if not access.allowed:
+            raise Refused(texts.jml_refused(access.reason))
+        who, want, new, _ = await self._plan(person, manager, role)
+        if not want:
+            raise NoBundle(texts.jml_no_bundle(who.name))
+        return texts.onboard_would(who.name, ", ".join(w.item.resource for w in new) or "nothing")
 
     async def _request(
         self,
         requester: Principal,
         who: bundles.Profile,
         new: list[bundles.Wanted],
-        start: datetime | None,
+        start: date | datetime | None,
         message: Message,
+        ask: bool = False,
     ) -> tuple[int, list[Reply]]:
         a = self.assistant
         slots = {
@@ -159,12 +227,13 @@ class Joiners:
             "manager": who.manager or "",
         }
         if start is not None:
-            slots["start_date"] = start.date().isoformat()
+            slots["start_date"] = start.isoformat()[:10]
         decision = self._decide(requester, who, slots)
-        when = None
-        if start is not None and start > a.approvals.clock():
-            when = When(said=start.date().isoformat(), zone="UTC", at=start)
+        when = self.start_when(who.name, start)
+        if when is not None:
             decision = replace(decision, rule=timed_rule(decision.rule, when))
+        if ask:
+            return await self._ask(requester, who, new, when, message, slots, decision)
         ttl = a.approvals.clock() + a.approvals._approval_ttl
         async with a.store.transaction() as tx:
             action = await actions.create(
@@ -177,6 +246,31 @@ class Joiners:
             await a.schedules.plan(action_id, requester.name, when)
         replies = await a.approvals.confirm(requester, message, action_id)
         return action_id, await self._deliver(replies)
+
+    async def _ask(
+        self,
+        requester: Principal,
+        who: bundles.Profile,
+        new: list[bundles.Wanted],
+        when: When | None,
+        message: Message,
+        slots: dict[str, str],
+        decision: Decision,
+    ) -> tuple[int, list[Reply]]:
+        """The chat path: the requester gets the card (what, for whom, from when, who
+        approves) and sends it for approval themselves, as for any request."""
+        a = self.assistant
+        asked = await a.approvals.request(requester, message, ONBOARD, slots, decision)
+        action_id = asked[0].action_id or 0
+        async with a.store.transaction() as tx:
+            for want in new:
+                grants.add(tx, who.name, want, action_id)
+        if when is None:
+            return action_id, asked
+        await a.schedules.plan(action_id, requester.name, when)
+        assert when.at is not None
+        day = say(when.at, a.directory.zone(requester.name), requester=when.zone)
+        return action_id, [replace(asked[0], text=texts.timed(day, asked[0].text)), *asked[1:]]
 
     def _decide(
         self, requester: Principal, who: bundles.Profile, slots: dict[str, str]

@@ -12,7 +12,6 @@ offboarding as `OffboardSkill`. The requester and the leaver's manager are told 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -22,52 +21,16 @@ from chatbot import texts
 from chatbot.config import MANAGER_APPROVER
 from chatbot.governance import actions, audit, outbox
 from chatbot.governance.actions import State
+from chatbot.jml.skill import OFFBOARD
 from chatbot.store.tables import Action, DirectoryGroup, DirectoryMember, DirectoryPerson
-from chatbot.types import Decision, Message, Outcome, Principal, Reply, Verdict
-from skills.api import Requirement, Risk, SkillContext, SkillSpec, SlotSpec, SlotType
+from chatbot.types import Decision, Message, Principal, Reply, Verdict
+from skills.api import Risk
 
 if TYPE_CHECKING:
     from chatbot.assistant import Assistant
-    from chatbot.directory.offboard import Offboarding
 
-OFFBOARD = SkillSpec(
-    name="employee.offboard",
-    title="Offboard an employee",
-    confirmation="Offboard {person} now (remove every grant, end sessions, disable the account)?",
-    description="Take everything away from someone who left the company.",
-    slots=(SlotSpec("person", SlotType.PERSON),),
-    risk=Risk.HIGH,
-    requires=Requirement.APPROVAL,
-    namespace="employee",
-)
 # A request for this leaver that is still on its way: a second one is not asked.
 OPEN = (State.AWAITING_APPROVAL, State.APPROVED, State.QUEUED, State.RUNNING, State.SCHEDULED)
-
-
-class OffboardSkill:
-    """Runs the offboarding a second person approved; bound to the runtime's `Offboarding`
-    once it is built (until then, and in parse or eval, it says so and does nothing)."""
-
-    spec = OFFBOARD
-
-    def __init__(self) -> None:
-        self._make: Callable[[], Offboarding] | None = None
-
-    def bind(self, make: Callable[[], Offboarding]) -> None:
-        self._make = make
-
-    async def preview(self, ctx: SkillContext) -> Outcome:
-        return Outcome(True, texts.offboard_would(ctx.slots["person"]))
-
-    async def run(self, ctx: SkillContext) -> Outcome:
-        if self._make is None:
-            return Outcome(False, texts.OFFBOARD_UNBOUND)
-        offboarding = self._make()
-        person_id = await offboarding.person_id(ctx.slots["person"])
-        report = await offboarding.person(person_id or "", ctx.principal.name, approved=True)
-        if report is None:
-            return Outcome(False, texts.offboard_unknown(ctx.slots["person"]))
-        return Outcome(report.complete, texts.offboard_report(report))
 
 
 class SecondPerson:
@@ -112,10 +75,26 @@ class SecondPerson:
             title = ""
         return title, groups
 
-    async def ask(self, leaver: Principal, why: str, by: str | None) -> tuple[int | None, str]:
-        """The waiting request's id (an open one is reused), or None and why none was asked."""
+    async def approved(self, action_id: int | None) -> bool:
+        """Whether someone other than its requester approved this request: the second person
+        an executive's offboarding waits for (a chat request confirmed by its requester alone
+        is not)."""
+        if action_id is None:
+            return False
+        async with self.assistant.store.read() as tx:
+            action = await tx.get(Action, action_id)
+            if action is None:
+                return False
+            voters = await actions.approvals(tx, action_id)
+        return any(v != action.requester for v in voters)
+
+    async def ask(
+        self, leaver: Principal, why: str, by: str | None, running: int | None = None
+    ) -> tuple[int | None, str]:
+        """The waiting request's id (an open one is reused, never `running`, the request
+        now asking), or None and why none was asked."""
         a = self.assistant
-        existing = await self._open(leaver.name)
+        existing = await self._open(leaver.name, running)
         if existing is not None:
             return existing, ""
         requester = a.directory.find(by or a.settings.jml.onboard_as or "-")
@@ -142,13 +121,13 @@ class SecondPerson:
         await self._deliver(requester.name, leaver, why, replies)
         return action.id, ""
 
-    async def _open(self, name: str) -> int | None:
+    async def _open(self, name: str, running: int | None) -> int | None:
         async with self.assistant.store.read() as tx:
             query = select(Action).where(
                 Action.skill == OFFBOARD.name, col(Action.state).in_([s.value for s in OPEN])
             )
             rows = (await tx.exec(query)).all()
-        found = [a for a in rows if actions.slots_of(a).get("person") == name]
+        found = [a for a in rows if actions.slots_of(a).get("person") == name and a.id != running]
         return found[0].id if found else None
 
     async def _deliver(

@@ -59,7 +59,15 @@ class Backends:
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.store, self.bundles = store, settings.bundles
+        self._settings = settings
         self._makers = makers(settings, settings.bundles)
+
+    def include(self, extra: Mapping[str, Bundle]) -> None:
+        """Bundles declared beyond the settings (skill manifests, chatbot/jml/catalog.py):
+        their back ends are built too (ConfigError, nothing changed, when one cannot be)."""
+        added = makers(self._settings, extra)
+        self._makers.update(added)
+        self.bundles = {**extra, **self._settings.bundles}
 
     def removable(self, row: JmlGrant) -> bool:
         """False for an item its bundle says is removed by hand (`remove = "ticket"`)."""

@@ -12,6 +12,8 @@ how to ask for more.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chatbot import texts
 from chatbot.config import Settings
 from chatbot.governance import outbox
@@ -22,14 +24,30 @@ from chatbot.store.engine import Store
 from chatbot.types import Outcome
 from skills.api import Requirement, Risk, SkillContext, SkillSpec, SlotSpec, SlotType
 
+if TYPE_CHECKING:  # built after the skills, by the assistant
+    from chatbot.jml.wiring import Jml
+
 ONBOARD = SkillSpec(
     name="employee.onboard",
     title="Onboard an employee",
     confirmation="Give {person} the access of {role}?",
     description="Give a new or moving employee the access their role comes with.",
+    examples=(
+        "onboard the new hire jo as an engineer",
+        "please onboard sam, joining sales next week",
+        "kick off onboarding for pat starting on monday",
+        "new joiner kim starts tomorrow in engineering, her manager is dave",
+        "onboard a new starter for the support team",
+        "we have a new developer joining on the 14th, onboard them",
+        "onboard robin as a designer from 2027-01-04",
+    ),
+    keywords=("onboard", "onboarding", "new hire", "new joiner", "new starter"),
+    patterns=(({"LOWER": {"IN": ("onboard", "on-board")}}, {"IS_ALPHA": True}),),
     slots=(
-        SlotSpec("person", SlotType.PERSON),
-        SlotSpec("role", SlotType.TEXT),
+        SlotSpec("person", SlotType.PERSON, prompt="Who is joining?"),
+        # Not asked for: without one, the person's role, department and title in the
+        # directory say which bundles apply (Joiners.onboard).
+        SlotSpec("role", SlotType.TEXT, required=False),
         SlotSpec("start_date", SlotType.DATE, required=False),
         SlotSpec("manager", SlotType.PERSON, required=False),
     ),
@@ -38,12 +56,54 @@ ONBOARD = SkillSpec(
     namespace="employee",
 )
 
+OFFBOARD = SkillSpec(
+    name="employee.offboard",
+    title="Offboard an employee",
+    confirmation=(
+        "Offboard {person} now? Their account is disabled, their sessions end, and every "
+        "access I know of is removed."
+    ),
+    description="Take everything away from someone who left: sessions, account, all access.",
+    examples=(
+        "offboard jordan",
+        "please run the leaver process for sam",
+        "morgan has left the company, remove all of their access",
+        "start offboarding for pat, today was their last day",
+        "deprovision kim, she resigned",
+        "offboard the leaver alex",
+    ),
+    keywords=("offboard", "offboarding", "leaver", "deprovision", "left the company"),
+    patterns=(
+        ({"LOWER": {"IN": ("offboard", "off-board", "deprovision")}}, {"IS_ALPHA": True}),
+        (
+            {"LOWER": "left"},
+            {"LOWER": {"IN": ("the", "our")}},
+            {"LOWER": {"IN": ("company", "organisation", "organization", "firm", "business")}},
+        ),
+    ),
+    slots=(SlotSpec("person", SlotType.PERSON, prompt="Who is leaving?"),),
+    risk=Risk.HIGH,
+    requires=Requirement.CONFIRM,
+    namespace="employee",
+)
+
 
 class Onboarder:
-    """What the skill needs from the runtime: the store and the bundles' back ends."""
+    """What the skills need from the runtime: the store and the bundles' back ends; and,
+    once the assistant is built (`attach`), its jml parts, which offboarding needs (the
+    directory, the leaver's back ends)."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
-        self.store, self.backends = store, Backends(settings, store)
+        self.store, self._backends = store, Backends(settings, store)
+        self.jml: Jml | None = None
+
+    @property
+    def backends(self) -> Backends:
+        """The runtime's back ends once attached (they know the manifests' bundles too)."""
+        return self.jml.backends if self.jml is not None else self._backends
+
+    def attach(self, jml: Jml) -> None:
+        self.jml = jml
 
 
 class OnboardSkill:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 import httpx
 
 from chatbot.directory.leaver import Leaver
 from chatbot.directory.offboard import Offboarding
-from chatbot.errors import UserError
-from chatbot.jml.joiners import Joiners
-from chatbot.jml.leavers import OFFBOARD, OffboardSkill, SecondPerson
+from chatbot.errors import NotFound, Refused, UserError
+from chatbot.jml import chat
+from chatbot.jml.catalog import BundleCatalog
+from chatbot.jml.joiners import Joiners, NoBundle
+from chatbot.jml.leavers import SecondPerson
 from chatbot.jml.provision import Backends
 from chatbot.jml.redo import Redo
 from chatbot.jml.removal import Removal
@@ -24,21 +27,17 @@ if TYPE_CHECKING:
 
 class Jml:
     def __init__(self, assistant: Assistant) -> None:
-        a = assistant
+        a = self.assistant = assistant
         self.backends = Backends(a.settings, a.store)
         self.removal = Removal(a.store, a.registry, self.backends, a.executor.http)
         self.revoking = Revoking(a)
         self.reviews = Reviews(
             a.settings, a.store, a.directory, a.authorizer.rbac, self.removal, self.revoking
         )
-        self.joiners = Joiners(a, self.reviews)
+        self.catalog = BundleCatalog(a.settings, a.registry, self.backends)
+        self.joiners = Joiners(a, self.reviews, self.catalog)
         self.redo = Redo(a, self.removal)
         self.second = SecondPerson(a)
-        self.assistant = a
-        found = a.registry.get(OFFBOARD.name)
-        skill = getattr(found, "inner", found)  # the loader may wrap it
-        if isinstance(skill, OffboardSkill):
-            skill.bind(self.offboarding)
 
     def offboarding(self, http: httpx.AsyncClient | None = None) -> Offboarding:
         """The one way a leaver is offboarded (SCIM, the pull sync, the CLI, an approved
@@ -57,3 +56,41 @@ class Jml:
             return await self.reviews.decide(item_id, keep, principal, message)
         except UserError as exc:
             return [Reply(str(exc), ReplyKind.ERROR)]
+
+    def read(self, principal: Principal, skill: str, slots: dict[str, str], text: str) -> chat.Read:
+        """An employee.onboard or .offboard request's slots, completed from its text."""
+        a = self.assistant
+        now = a.authorizer.clock()
+        known = self.catalog.current()
+        return chat.read(skill, text, slots, principal, a.directory, known, now)
+
+    async def onboard(
+        self, principal: Principal, message: Message, slots: dict[str, str], dry_run: bool
+    ) -> list[Reply]:
+        """employee.onboard from chat: the joiners' request, confirmed on a card by the one
+        who asks, then approved by the joiner's manager; a sentence when it cannot be. A dry
+        run says what it would ask for."""
+        start = slots.get("start_date")
+        try:
+            if dry_run:
+                would = await self.joiners.preview(
+                    principal,
+                    slots["person"],
+                    slots.get("manager") or None,
+                    slots.get("role") or None,
+                )
+                return [Reply(f"(dry run) {would}", ReplyKind.RESULT)]
+            asked = await self.joiners.onboard(
+                principal,
+                slots["person"],
+                date.fromisoformat(start[:10]) if start else None,
+                message,
+                slots.get("manager") or None,
+                role=slots.get("role") or None,
+                ask=True,
+            )
+        except NoBundle as exc:
+            return [Reply(str(exc))]
+        except (NotFound, Refused) as exc:
+            return [Reply(str(exc), ReplyKind.ERROR)]
+        return list(asked.replies)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Text, TypeDecorator, UniqueConstraint
@@ -272,6 +272,8 @@ class DirectoryPerson(SQLModel, table=True):
     manager_id: str | None = None
     tz: str = ""
     department: str = ""
+    # The first day (SCIM extension chatops startDate): their onboarding starts on it.
+    start_date: date | None = None
     roles: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     source: str = "scim"
     version: int = Field(default=0, index=True)

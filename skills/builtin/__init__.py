@@ -33,7 +33,7 @@ def builtin_skills(
     `admin` lets the chat skills that enable and disable skills change the registry; without
     it (parse, eval) they are declared, so understanding is the same, but cannot act; so is
     employee.onboard without the runtime's `onboarder` (chatbot/jml)."""
-    from chatbot.jml.leavers import OffboardSkill
+    from chatbot.jml.offboard_skill import OffboardSkill
     from chatbot.jml.skill import OnboardSkill
     from skills.backends import builtin_backed
 
@@ -46,7 +46,7 @@ def builtin_skills(
         SkillToggle(SKILL_ENABLE, admin, enable=True),
         SkillAdd(admin),
         OnboardSkill(onboarder),
-        OffboardSkill(),  # bound to the runtime's offboarding by chatbot/jml/wiring.py
+        OffboardSkill(onboarder),
     ]
     if onboarder is not None:  # access.revoke also takes back what a bundle gave
         from chatbot.jml.revoke import with_bundles

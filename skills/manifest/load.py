@@ -160,8 +160,32 @@ def _reserved_problem(name: str) -> str | None:
     return f"{name} is the secret scope of the {owner} connector; pick another name"
 
 
-def _semantic(model: ManifestModel, allowed_hosts: Iterable[str] | None) -> list[tuple[Loc, str]]:
+def _bundle_problems(model: ManifestModel) -> list[tuple[Loc, str]]:
+    """A bundle nobody can match, one group granted twice, a back end no installed
+    connector provides, a name that is not a plain word: each at its key."""
+    from chatbot.config import one_bundle_problem
+    from skills.connectors.factory import available
+    from skills.connectors.registry import implementing
+    from skills.ports import IdentityProvider
+
+    backends = ("sandbox", *implementing(IdentityProvider, available()))
     problems: list[tuple[Loc, str]] = []
+    for name, bundle in model.bundles.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_-]{0,59}", name):
+            problems.append((("bundles", name), "name it in lower-case letters, digits, - or _"))
+        wrong = one_bundle_problem(name, bundle)
+        if wrong is not None:
+            key, what = wrong
+            problems.append((tuple(int(p) if p.isdigit() else p for p in key.split(".")), what))
+        for index, item in enumerate(bundle.items):
+            if item.backend not in backends:
+                what = f"unknown back end {item.backend!r}; use {', '.join(backends)}"
+                problems.append((("bundles", name, "items", index, "backend"), what))
+    return problems
+
+
+def _semantic(model: ManifestModel, allowed_hosts: Iterable[str] | None) -> list[tuple[Loc, str]]:
+    problems = _bundle_problems(model) if model.bundles else []
     reserved = _reserved_problem(model.name)
     if reserved is not None:
         problems.append((("name",), reserved))

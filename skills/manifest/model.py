@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from chatbot.config import Bundle
 from skills.api import Requirement, Risk, SlotType
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$")
@@ -27,6 +28,7 @@ class Limits:
     slots: int = 20
     steps: int = 20
     fields: int = 30  # query parameters, headers
+    bundles: int = 20  # access bundles (the same shape as [bundles.NAME] in the settings)
 
 
 LIMITS = Limits()
@@ -93,6 +95,9 @@ class ManifestModel(_Strict):
     rollback: StepModel | None = None
     reply: str = Field(default="Done.", max_length=1000)
     secrets: tuple[str, ...] = ()
+    # Access bundles that come with the skill (joiners, movers and leavers: chatbot/jml),
+    # merged with the settings' own; the settings win on a name both declare.
+    bundles: dict[str, Bundle] = Field(default_factory=dict, max_length=LIMITS.bundles)
 
     @field_validator("name")
     @classmethod

@@ -1,0 +1,24 @@
+"""A joiner's start date on the directory person (SCIM extension chatops startDate), so
+onboarding is planned for it.
+
+Revision ID: 0007_h18a
+Revises: 0006_web (the lead re-chains this at merge)
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007_h18a"
+down_revision = "0006_web"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("directory_people") as batch:
+        batch.add_column(sa.Column("start_date", sa.Date(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("directory_people") as batch:
+        batch.drop_column("start_date")
