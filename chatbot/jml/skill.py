@@ -42,7 +42,10 @@ ONBOARD = SkillSpec(
         "onboard robin as a designer from 2027-01-04",
     ),
     keywords=("onboard", "onboarding", "new hire", "new joiner", "new starter"),
-    patterns=(({"LOWER": {"IN": ("onboard", "on-board")}}, {"IS_ALPHA": True}),),
+    patterns=(
+        ({"LOWER": {"IN": ("onboard", "on-board")}}, {"IS_ALPHA": True}),
+        ({"LOWER": {"IN": ("onboard", "on-board")}}, {"LIKE_EMAIL": True}),
+    ),
     slots=(
         SlotSpec("person", SlotType.PERSON, prompt="Who is joining?"),
         # Not asked for: without one, the person's role, department and title in the
@@ -75,6 +78,7 @@ OFFBOARD = SkillSpec(
     keywords=("offboard", "offboarding", "leaver", "deprovision", "left the company"),
     patterns=(
         ({"LOWER": {"IN": ("offboard", "off-board", "deprovision")}}, {"IS_ALPHA": True}),
+        ({"LOWER": {"IN": ("offboard", "off-board", "deprovision")}}, {"LIKE_EMAIL": True}),
         (
             {"LOWER": "left"},
             {"LOWER": {"IN": ("the", "our")}},

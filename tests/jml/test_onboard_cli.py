@@ -77,15 +77,18 @@ def test_a_bundle_mistake_stops_start_up_with_the_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "bad.toml"
-    config.write_text('[bundles.dev]\nroles = ["developper"]\nitems = [{ resource = "x" }]\n')
+    home = f"data_dir = '{tmp_path}'\n"  # never the working directory's .chatops
+    config.write_text(
+        home + '[bundles.dev]\nroles = ["developper"]\nitems = [{ resource = "x" }]\n'
+    )
     assert main(["--config", str(config), "reviews", "list"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "bundles.dev.roles" in err and "'developper'" in err
-    config.write_text('[bundles.dev]\nitems = [{ resource = "x" }]\n')
+    config.write_text(home + '[bundles.dev]\nitems = [{ resource = "x" }]\n')
     assert main(["--config", str(config), "reviews", "list"]) == 2
     assert "bundles.dev: matches nobody" in capsys.readouterr().err
     config.write_text(
-        '[bundles.dev]\ntitles = ["x"]\nitems = [{ resource = "x", backend = "ldap" }]\n'
+        home + '[bundles.dev]\ntitles = ["x"]\nitems = [{ resource = "x", backend = "ldap" }]\n'
     )
     assert main(["--config", str(config), "employee", "onboard", "bob", "--as", "dave"]) == 2
     assert "bundles.dev.items.0.backend: unknown back end 'ldap'" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from chatbot.cli import main
-from chatbot.config import JmlSettings, OffboardingSettings, Settings
+from chatbot.config import IdentitySettings, JmlSettings, OffboardingSettings, Settings
 from chatbot.server import create_app
 from chatbot.store.tables import Action
 from chatbot.testing import button, text_of
@@ -139,3 +139,27 @@ def test_a_second_person_needs_someone_to_ask_and_known_roles(
     )
     assert main(["--config", str(config), "reviews", "list"]) == 2
     assert "jml.offboarding.second_person_roles" in capsys.readouterr().err
+
+
+def test_an_executive_offboarded_in_chat_waits_for_a_second_person_too(
+    jml_settings: Settings, database_url: str, understander: Understander
+) -> None:
+    jml = JmlSettings(onboard_as="dave", offboarding=SECOND)
+    identity = IdentitySettings(domains=("example.com",), group_roles={"People": ("hr",)})
+    settings = jml_settings.model_copy(update={"jml": jml, "identity": identity})
+    with TestClient(create_app(settings, database_url, understander)) as client:
+        hana = new_user(client, "hana@example.com")
+        new_group(client, "People", [hana["id"]])
+        new_user(client, "ceo@example.com", title="Chief Executive Officer")
+        _grant(client, "ceo@example.com", "grafana")
+        asked = say(client, "hana@example.com", "please offboard ceo@example.com")
+        assert "Offboard ceo@example.com now?" in asked[0].text, text_of(asked)
+        said = text_of(say(client, "hana@example.com", press=button(asked, "Confirm")))
+        assert "needs a second person's approval (title Chief Executive Officer)" in said, said
+        assert members(client, "grafana") == ["ceo@example.com"]  # confirming takes nothing
+        states = sorted(a.state for a in _offboard_requests(client))
+        assert states == ["awaiting_approval", "succeeded"], states  # the chat one asked
+        cards = [r for r in inbox(client, "carol") if r.buttons]
+        done = text_of(say(client, "carol@example.com", press=button(cards, "Approve")))
+        assert "ceo@example.com left the company" in done, done
+        assert members(client, "grafana") == []

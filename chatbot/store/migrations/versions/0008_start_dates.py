@@ -1,15 +1,15 @@
 """A joiner's start date on the directory person (SCIM extension chatops startDate), so
 onboarding is planned for it.
 
-Revision ID: 0007_h18a
-Revises: 0006_web (the lead re-chains this at merge)
+Revision ID: 0008_start_dates
+Revises: 0007_review_revokes
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_h18a"
-down_revision = "0006_web"
+revision = "0008_start_dates"
+down_revision = "0007_review_revokes"
 branch_labels = None
 depends_on = None
 

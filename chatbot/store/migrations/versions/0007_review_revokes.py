@@ -1,13 +1,13 @@
 """Access reviews: the access.revoke request a reviewer's "revoke" became, on its item.
 
-Revision ID: 0007_h18b
+Revision ID: 0007_review_revokes
 Revises: 0006_web
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_h18b"
+revision = "0007_review_revokes"
 down_revision = "0006_web"
 branch_labels = None
 depends_on = None
