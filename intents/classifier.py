@@ -237,13 +237,26 @@ class Classifier:
         self._nearest = NearestExamples(data.texts, self._labels)
 
     def scores(self, text: str) -> dict[str, float]:
-        """Half the classifier's probability, half the nearest example's overlap.
+        """Half the classifier's probability, half the nearest example's overlap."""
+        return self.scores_of([text])[0]
 
-        `predict` on the Doc, not `nlp(text).cats`: the same numbers without building a dict
-        on the Doc first, and both halves stay numpy vectors until the one dict at the end."""
-        cats = self._textcat.predict([self._nlp.make_doc(text)])[0]
-        mixed = (1 - NEAREST_WEIGHT) * cats + NEAREST_WEIGHT * self._nearest.scores(text)
-        return dict(zip(self._labels, mixed.tolist(), strict=True))
+    def scores_of(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """`scores` of each text, the classifier run once for all of them (a message and the
+        command before its payload): one pass through the model instead of one per text.
+
+        `predict` on the Docs, not `nlp(text).cats`: the same numbers without building a dict
+        on the Doc first, and both halves stay numpy vectors until the one dict per text.
+        A text without words scores zero, as `predict` gives a batch of only such texts;
+        in a batch with others the model would score it, so it is left out of the batch."""
+        docs = [self._nlp.make_doc(text) for text in texts]
+        full = [doc for doc in docs if len(doc)]
+        cats = iter(self._textcat.predict(full) if full else ())
+        out = []
+        for text, doc in zip(texts, docs, strict=True):
+            probs = next(cats) if len(doc) else 0.0
+            mixed = (1 - NEAREST_WEIGHT) * probs + NEAREST_WEIGHT * self._nearest.scores(text)
+            out.append(dict(zip(self._labels, mixed.tolist(), strict=True)))
+        return out
 
 
 def _load(path: Path) -> Language | None:

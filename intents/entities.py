@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from chatbot.config import Catalog
+from intents.cues import may_contain
 from intents.dates import COUNTS, UNITS, find_dates
 from intents.text import Token
 
@@ -156,7 +157,7 @@ class EntityFinder:
             if any(s <= m.start() < e for s, e in dates):
                 continue  # "in 2 hours" is a time; "for 2 hours" stays a duration
             found.append(Entity("DURATION", f"{count}{unit}", m.group(0), m.start(), m.end()))
-        for m in HALF_HOUR_RE.finditer(text):
+        for m in HALF_HOUR_RE.finditer(text) if may_contain(text, ("half",)) else ():
             found.append(Entity("DURATION", "30m", m.group(0), m.start(), m.end()))
         return found
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import spacy
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -292,10 +293,12 @@ class Understander:
     def _scores(self, tokens: list[Token], entities: Sequence[Entity]) -> dict[str, float]:
         """Scores for the whole text and, when it has one, for the command before its payload
         ("open a ticket: <long description>"), so a long description does not drown it."""
-        scores = self._classifier.scores(self._tokens_text(tokens, entities))
+        texts = [self._tokens_text(tokens, entities)]
         cut = next((i for i, t in enumerate(tokens) if t.norm in PAYLOAD_MARKS), len(tokens))
         if 2 <= cut < len(tokens) - 1:
-            head = self._classifier.scores(self._tokens_text(tokens[:cut], entities))
+            texts.append(self._tokens_text(tokens[:cut], entities))
+        scores, *heads = self._classifier.scores_of(texts)
+        for head in heads:
             for label, value in head.items():
                 if label != NONE_LABEL:
                     scores[label] = max(scores[label], value)
@@ -308,12 +311,19 @@ class Understander:
         targets = {w for p in present for ws in self._neighbours.get(p, ()) for w in ws} - present
         if not targets:
             return tokens
+        # By first letter (a wrong first letter is another word), each list in order: the
+        # first target one edit away is the alphabetically first, as a sort of all of them
+        # gave (none is at distance 0: the text's own words are not targets).
+        pools: dict[str, list[str]] = {}
+        for target in sorted(targets):
+            pools.setdefault(target[0], []).append(target)
         out = []
         for tok in tokens:
             word = tok.norm
-            if not tok.corrected and len(word) >= 4 and word.isalpha():
-                near = sorted(k for k in targets if k[0] == word[0] and OSA.distance(word, k) <= 1)
-                if near:
+            pool = pools.get(word[:1]) if not tok.corrected and len(word) >= 4 else None
+            if pool and word.isalpha():
+                near = process.extractOne(word, pool, scorer=OSA.distance, score_cutoff=1)
+                if near is not None:
                     tok = Token(tok.text, tok.start, tok.end, near[0], True)
             out.append(tok)
         return out
@@ -351,8 +361,6 @@ class Understander:
         choices = self.choices(slot)
         if fuzzy is not None:
             return SlotReading(None, f"I don't know {typed!r}.", (fuzzy,))
-        from rapidfuzz import process
-
         near = process.extract(typed.lower(), choices, limit=3, score_cutoff=60)
         hint = tuple(c for c, _, _ in near) or choices[:3]
         return SlotReading(None, f"I don't know {typed!r}.", hint)
