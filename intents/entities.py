@@ -18,7 +18,7 @@ from spacy.util import filter_spans
 
 from chatbot.config import Catalog
 from intents.cues import may_contain
-from intents.dates import COUNTS, UNITS, find_dates
+from intents.dates import COUNTS, UNITS, find_dates, word_runs
 from intents.text import Token
 
 PRIORITIES: dict[str, tuple[str, ...]] = {
@@ -43,6 +43,11 @@ DURATION_RE = re.compile(
     r"(minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w)\b",
     re.I,
 )
+# Whole words DURATION_RE needs when the text has no digit: a count word and a unit, or
+# the two typed together ("an hour", "one-day", "am": a count then a unit, as it reads them).
+_COUNT_WORDS = frozenset(w for w in _NUMBERS if w.isalpha())
+_UNIT_WORDS = frozenset(_UNITS)
+_COUNT_UNITS = frozenset(c + u for c in _COUNT_WORDS for u in _UNIT_WORDS)
 HALF_HOUR_RE = re.compile(r"\bhalf an? hour\b", re.I)
 # A cheap first look: ids and versions need a digit, and most messages have none.
 DIGIT_RE = re.compile(r"\d")
@@ -148,7 +153,7 @@ class EntityFinder:
         dates = [(e.start, e.end) for e in found]
         if DIGIT_RE.search(text):
             found.extend(_ids(text))
-        for m in DURATION_RE.finditer(text):
+        for m in DURATION_RE.finditer(text) if _may_name_a_duration(text) else ():
             number = m.group(1).lower()
             count = int(number) if number.isdigit() else _NUMBERS[number]
             unit = _UNITS[m.group(2).lower()]
@@ -160,6 +165,16 @@ class EntityFinder:
         for m in HALF_HOUR_RE.finditer(text) if may_contain(text, ("half",)) else ():
             found.append(Entity("DURATION", "30m", m.group(0), m.start(), m.end()))
         return found
+
+
+def _may_name_a_duration(text: str) -> bool:
+    """False only when DURATION_RE cannot match (see _COUNT_WORDS): most messages."""
+    words = word_runs(text)
+    if words is None:
+        return True
+    return not _COUNT_UNITS.isdisjoint(words) or (
+        not _COUNT_WORDS.isdisjoint(words) and not _UNIT_WORDS.isdisjoint(words)
+    )
 
 
 def _ids(text: str) -> list[Entity]:

@@ -308,23 +308,23 @@ class Understander:
         """Second look at ordinary words one typo away from a keyword of a skill the text
         already points at: "rest my vpn" is "reset my vpn", "i need some rest" stays rest."""
         present = {t.norm for t in tokens}
-        targets = {w for p in present for ws in self._neighbours.get(p, ()) for w in ws} - present
+        sets = [ws for p in present for ws in self._neighbours.get(p, ())]
+        targets = list(frozenset().union(*sets) - present) if sets else []
         if not targets:
             return tokens
-        # By first letter (a wrong first letter is another word), each list in order: the
-        # first target one edit away is the alphabetically first, as a sort of all of them
-        # gave (none is at distance 0: the text's own words are not targets).
-        pools: dict[str, list[str]] = {}
-        for target in sorted(targets):
-            pools.setdefault(target[0], []).append(target)
         out = []
         for tok in tokens:
             word = tok.norm
-            pool = pools.get(word[:1]) if not tok.corrected and len(word) >= 4 else None
-            if pool and word.isalpha():
-                near = process.extractOne(word, pool, scorer=OSA.distance, score_cutoff=1)
-                if near is not None:
-                    tok = Token(tok.text, tok.start, tok.end, near[0], True)
+            if not tok.corrected and len(word) >= 4 and word.isalpha():
+                # Every target one edit away (none is at distance 0: the text's own words
+                # are not targets); of those with the same first letter (a wrong first
+                # letter is another word), the alphabetically first.
+                near = process.extract(
+                    word, targets, scorer=OSA.distance, score_cutoff=1, limit=None
+                )
+                first = min((k for k, _, _ in near if k[0] == word[0]), default=None)
+                if first is not None:
+                    tok = Token(tok.text, tok.start, tok.end, first, True)
             out.append(tok)
         return out
 
