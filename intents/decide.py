@@ -99,10 +99,16 @@ class SkillTable:
                         continue
                     if tuple(norms[i + 1 : i + len(words)]) == words[1:]:
                         found[name] = (order, words)
+            passive = i > 0 and norms[i - 1] in {"be", "get", "been", "got"}
+            made: dict[tuple[str, ...], Hit] = {}  # skills sharing a keyword share its Hit
             for name, (_, words) in found.items():
-                past = norm != words[0] and norm.endswith(("ed", "d")) and not norm.endswith("ied")
-                passive = i > 0 and norms[i - 1] in {"be", "get", "been", "got"}
-                hits[name] = Hit(i, past and not passive and len(words) == 1)
+                hit = made.get(words)
+                if hit is None:
+                    past = (
+                        norm != words[0] and norm.endswith(("ed", "d")) and not norm.endswith("ied")
+                    )
+                    hit = made[words] = Hit(i, past and not passive and len(words) == 1)
+                hits[name] = hit
         ids = [(e.label, e.start) for e in entities if e.label in ID_LABELS]
         if ids:
             for name, labels in self._id_labels.items():

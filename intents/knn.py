@@ -21,8 +21,6 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-DENSE_SHARE = 8  # a word in more than one example in 8 is added as a dense vector
-
 
 class NearestExamples:
     def __init__(self, rows: Sequence[tuple[str, str]], labels: Sequence[str]) -> None:
@@ -47,15 +45,6 @@ class NearestExamples:
             for word in words:
                 index[word].append(i)
         self._index = {w: np.array(rows, dtype=np.intp) for w, rows in index.items()}
-        # Words found in many examples ("to", "my") are added as a whole vector: indexing a
-        # thousand rows cost 4 us a word, a dense addition of every row a fraction of that
-        # (adding 0.0 elsewhere changes nothing, so the sums are the same).
-        self._dense: dict[str, NDArray[np.float64]] = {}
-        for word, found in self._index.items():
-            if len(found) * DENSE_SHARE > len(docs):
-                row = np.zeros(len(docs))
-                row[found] = self._idf[word]
-                self._dense[word] = row
         order = {label: i for i, label in enumerate(labels)}
         doc_labels = [label for _, label in docs]
         starts = [i for i, label in enumerate(doc_labels) if i == 0 or doc_labels[i - 1] != label]
@@ -77,17 +66,13 @@ class NearestExamples:
     def word_scores(self, words: Sequence[str]) -> NDArray[np.float64]:
         """`scores` of the text these words make."""
         words = sorted(set(words))  # sorted: the same sums in every process
-        found = [(w, self._idf[w], self._index[w]) for w in words if w in self._index]
+        found = [(self._idf[w], self._index[w]) for w in words if w in self._index]
         if not found:
             return np.zeros(self._size)
         own = sum(self._idf.get(w, self._unknown) for w in words)  # _weight, sorted already
         shared = np.zeros(len(self._weights))
-        for word, idf, rows in found:
-            dense = self._dense.get(word)
-            if dense is None:
-                shared[rows] += idf
-            else:
-                shared += dense
+        for idf, rows in found:
+            shared[rows] += idf
         # shared / (own + weights) + 0.5 * shared / own, in place: the same numbers (halving
         # is exact, so dividing by twice `own` rounds as halving then dividing did).
         score = own + self._weights

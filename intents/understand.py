@@ -309,22 +309,26 @@ class Understander:
         already points at: "rest my vpn" is "reset my vpn", "i need some rest" stays rest."""
         present = {t.norm for t in tokens}
         sets = [ws for p in present for ws in self._neighbours.get(p, ())]
-        targets = list(frozenset().union(*sets) - present) if sets else []
+        targets = frozenset().union(*sets) - present if sets else frozenset()
         if not targets:
             return tokens
         out = []
         for tok in tokens:
             word = tok.norm
             if not tok.corrected and len(word) >= 4 and word.isalpha():
-                # Every target one edit away (none is at distance 0: the text's own words
-                # are not targets); of those with the same first letter (a wrong first
-                # letter is another word), the alphabetically first.
-                near = process.extract(
-                    word, targets, scorer=OSA.distance, score_cutoff=1, limit=None
+                # The alphabetically first target one edit away with the same first letter
+                # (a wrong first letter is another word); none is at distance 0, the text's
+                # own words not being targets. The cutoff lets rapidfuzz stop early.
+                near = min(
+                    (
+                        k
+                        for k in targets
+                        if k[0] == word[0] and OSA.distance(word, k, score_cutoff=1) <= 1
+                    ),
+                    default=None,
                 )
-                first = min((k for k, _, _ in near if k[0] == word[0]), default=None)
-                if first is not None:
-                    tok = Token(tok.text, tok.start, tok.end, first, True)
+                if near is not None:
+                    tok = Token(tok.text, tok.start, tok.end, near, True)
             out.append(tok)
         return out
 
