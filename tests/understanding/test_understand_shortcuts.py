@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
@@ -94,9 +95,7 @@ def _about_something_else_in_full(words: list[str]) -> bool:
     for phrase, needs in replies.PHRASE_WORDS:
         if needs <= set(words):
             rest = rest.replace(phrase, " ")
-    other = [
-        w for w in rest.split() if w not in replies.REPLY_WORDS and w not in replies.STOP_WORDS
-    ]
+    other = [w for w in rest.split() if w not in replies.REPLY_WORDS and w not in STOP_WORDS]
     cancel = replies.CANCEL_WORDS & set(words)
     return len(other) > (replies.MAX_OTHER_WORDS_CANCEL if cancel else replies.MAX_OTHER_WORDS)
 
@@ -118,7 +117,16 @@ def _tokens(words: list[str]) -> list[Token]:
     return out
 
 
-CATALOG_WORDS = ("payments", "api", "payments-api", "search", "prod", "staging", "stg", "web")
+CATALOG_WORDS: tuple[str, ...] = (
+    "payments",
+    "api",
+    "payments-api",
+    "search",
+    "prod",
+    "staging",
+    "stg",
+    "web",
+)
 CATALOG_WORDS += ("checkout", "grafana", "on", "call", "bob", "p1", "critical", "db", "the", "-")
 
 
@@ -150,7 +158,18 @@ def _all_in_one_matcher(nlu: Understander, tokens: list[Token]) -> dict[str, int
     return found
 
 
-RULE_WORDS = ("roll", "it", "back", "revoke", "access", "open", "a", "new", "ticket", "what")
+RULE_WORDS: tuple[str, ...] = (
+    "roll",
+    "it",
+    "back",
+    "revoke",
+    "access",
+    "open",
+    "a",
+    "new",
+    "ticket",
+    "what",
+)
 RULE_WORDS += ("is", "on", "fire", "unlock", "bob", "incidents", "active", "bounce", "the")
 
 
