@@ -61,10 +61,12 @@ class SkillTable:
         self.specs = tuple(specs)
         self.by_name = {spec.name: spec for spec in self.specs}
         self.help_words = frozenset(w for k in keywords.get(HELP_SKILL, ()) for w in k)
-        self._first: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
+        # name, order among the skill's keywords, the keyword, and its words after the first
+        self._first: dict[str, list[tuple[str, int, tuple[str, ...], tuple[str, ...]]]] = {}
         for spec in self.specs:
             for order, words in enumerate(keywords.get(spec.name, ())):
-                self._first.setdefault(words[0], []).append((spec.name, order, words))
+                entry = (spec.name, order, words, words[1:])
+                self._first.setdefault(words[0], []).append(entry)
         self._read_only = tuple(spec.name for spec in self.specs if not spec.side_effect)
         self.side_effect = frozenset(spec.name for spec in self.specs if spec.side_effect)
         self._id_labels = {
@@ -85,6 +87,16 @@ class SkillTable:
             for spec in self.specs
             if spec.risk in RISKY and any(s.type in CATALOG_TYPES for s in spec.slots)
         }
+        # Per skill what ranking asks of every candidate, in one look-up: side effect, needs
+        # a catalog thing named, the entity labels of its slots.
+        self.facts = {
+            spec.name: (
+                spec.side_effect,
+                spec.name in self._needs_thing,
+                self._slot_label_sets[spec.name],
+            )
+            for spec in self.specs
+        }
 
     def hits(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> dict[str, Hit]:
         """Per skill, the first token where one of its keywords (single or multi-word)
@@ -94,10 +106,10 @@ class SkillTable:
         for i, norm in enumerate(norms):
             found: dict[str, tuple[int, tuple[str, ...]]] = {}
             for form in plain_forms(norm):
-                for name, order, words in self._first.get(form, ()):
+                for name, order, words, tail in self._first.get(form, ()):
                     if name in hits or (name in found and found[name][0] <= order):
                         continue
-                    if tuple(norms[i + 1 : i + len(words)]) == words[1:]:
+                    if not tail or tuple(norms[i + 1 : i + len(words)]) == tail:
                         found[name] = (order, words)
             passive = i > 0 and norms[i - 1] in {"be", "get", "been", "got"}
             made: dict[tuple[str, ...], Hit] = {}  # skills sharing a keyword share its Hit
@@ -194,16 +206,19 @@ def _ranked(
     """(-score, skill, hit) of every candidate, best first (then by name): negated so that
     the tuples sort by themselves, names being unique, without a key function per message."""
     ranked: list[tuple[float, str, Hit | None]] = []
-    side_effect = table.side_effect
+    facts = table.facts
     for name in table.candidates(hits):
         hit = hits.get(name)
-        effect = name in side_effect
+        effect, needs, slot_labels = facts[name]
         if hit is None:
             if not effect:  # read-only without its word: no slot bonus, nothing needed
                 ranked.append((-min(scores.get(name, 0.0) * NO_KEYWORD_FACTOR, 1.0), name, None))
             continue
-        kinds, catalog = table.slot_evidence(name, labels)
-        if effect and not catalog and table.needs_thing(name):
+        if labels and not labels.isdisjoint(slot_labels):
+            kinds, catalog = table.slot_evidence(name, labels)
+        else:
+            kinds, catalog = 0, False  # most skills, most messages: nothing to count
+        if effect and not catalog and needs:
             continue
         p = scores.get(name, 0.0)
         score = p + SLOT_BONUS * min(kinds, 2) * (p >= 0.1)

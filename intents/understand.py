@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 import spacy
 from rapidfuzz import process
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -155,12 +156,14 @@ class Understander:
         cut = next((i for i, t in enumerate(tokens) if t.norm in PAYLOAD_MARKS), len(tokens))
         if 2 <= cut < len(tokens) - 1:
             texts.append(self._wording.class_text(tokens[:cut], entities))
-        scores, *heads = self._classifier.scores_of(texts)
-        for head in heads:
-            for label, value in head.items():
-                if label != NONE_LABEL:
-                    scores[label] = max(scores[label], value)
-        return scores
+        labels = self._classifier.labels
+        scores, *heads = self._classifier.vectors_of(texts)
+        for head in heads:  # the better of the two for every label but NONE_LABEL
+            merged = np.maximum(scores, head)
+            none = labels.index(NONE_LABEL)
+            merged[none] = scores[none]
+            scores = merged
+        return dict(zip(labels, scores.tolist(), strict=True))
 
     def read_reply(self, text: str) -> ReplyIntent | None:
         found = replies.read_reply(text)

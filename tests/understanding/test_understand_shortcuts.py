@@ -195,4 +195,7 @@ def test_matchers_per_word_find_what_one_matcher_of_all_patterns_finds(
 )
 def test_one_classifier_pass_scores_each_text_as_alone(nlu: Understander, texts: list[str]) -> None:
     classifier = nlu._classifier
-    assert classifier.scores_of(texts) == [classifier.scores(text) for text in texts]
+    together = [v.tolist() for v in classifier.vectors_of(texts)]
+    assert together == [classifier.vectors_of([text])[0].tolist() for text in texts]
+    alone = [dict(zip(classifier.labels, v, strict=True)) for v in together]
+    assert alone == [classifier.scores(text) for text in texts]
