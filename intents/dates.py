@@ -237,10 +237,12 @@ def _merge(group: list[Piece], now: datetime) -> str:
     return when.isoformat(timespec="minutes")
 
 
-def find_dates(text: str, now: datetime, loose: bool = False) -> list[Found]:
+def find_dates(
+    text: str, now: datetime, loose: bool = False, *, hinted: bool = False
+) -> list[Found]:
     """Every date or time in `text`, adjacent pieces merged. `loose` also reads bare short
     weekday names, for spans a trained model already called a date."""
-    if not may_name_a_date(text):
+    if not hinted and not may_name_a_date(text):
         return []
     now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
     groups: list[list[Piece]] = []
@@ -269,8 +271,11 @@ def may_name_a_date(text: str) -> bool:
     """False only when HINT_RE cannot match: every alternative of it needs a digit, a hint
     word, or "in" before a word starting with a count ("in two hours")."""
     words = word_runs(text)
-    if words is None:
-        return bool(HINT_RE.search(text))
+    return bool(HINT_RE.search(text)) if words is None else hints_a_date(words)
+
+
+def hints_a_date(words: frozenset[str]) -> bool:
+    """`may_name_a_date` on the `word_runs` of an ASCII text without digits."""
     return not HINT_WORDS.isdisjoint(words) or (
         "in" in words and any(w.startswith(COUNT_STARTS) for w in words)
     )

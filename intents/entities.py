@@ -17,8 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from chatbot.config import Catalog
-from intents.cues import may_contain
-from intents.dates import COUNTS, UNITS, find_dates, word_runs
+from intents.dates import COUNTS, UNITS, find_dates, hints_a_date, word_runs
 from intents.text import Token
 
 PRIORITIES: dict[str, tuple[str, ...]] = {
@@ -179,14 +178,18 @@ class EntityFinder:
         return [(strings[span.label], span.start, span.end) for span in filter_spans(spans)]
 
     def _patterns(self, text: str, now: datetime) -> list[Entity]:
-        found = [
-            Entity("DATE", d.value, text[d.start : d.end], d.start, d.end)
-            for d in find_dates(text, now)
-        ]
+        # The text's whole words, once, decide which regexes can match at all; None (a
+        # digit, or beyond ASCII) runs each of them (see dates.word_runs).
+        words = word_runs(text)
+        if words is None:
+            days = find_dates(text, now)
+        else:
+            days = find_dates(text, now, hinted=True) if hints_a_date(words) else []
+        found = [Entity("DATE", d.value, text[d.start : d.end], d.start, d.end) for d in days]
         dates = [(e.start, e.end) for e in found]
-        if DIGIT_RE.search(text):
+        if words is None and DIGIT_RE.search(text):
             found.extend(_ids(text))
-        for m in DURATION_RE.finditer(text) if may_name_a_duration(text) else ():
+        for m in DURATION_RE.finditer(text) if words is None or _hints_a_duration(words) else ():
             number = m.group(1).lower()
             count = int(number) if number.isdigit() else _NUMBERS[number]
             unit = _UNITS[m.group(2).lower()]
@@ -195,16 +198,19 @@ class EntityFinder:
             if any(s <= m.start() < e for s, e in dates):
                 continue  # "in 2 hours" is a time; "for 2 hours" stays a duration
             found.append(Entity("DURATION", f"{count}{unit}", m.group(0), m.start(), m.end()))
-        for m in HALF_HOUR_RE.finditer(text) if may_contain(text, ("half",)) else ():
-            found.append(Entity("DURATION", "30m", m.group(0), m.start(), m.end()))
+        if words is None or "half" in words:
+            for m in HALF_HOUR_RE.finditer(text):
+                found.append(Entity("DURATION", "30m", m.group(0), m.start(), m.end()))
         return found
 
 
 def may_name_a_duration(text: str) -> bool:
     """False only when DURATION_RE cannot match (see _COUNT_WORDS): most messages."""
     words = word_runs(text)
-    if words is None:
-        return True
+    return words is None or _hints_a_duration(words)
+
+
+def _hints_a_duration(words: frozenset[str]) -> bool:
     return not _COUNT_UNITS.isdisjoint(words) or (
         not _COUNT_WORDS.isdisjoint(words) and not _UNIT_WORDS.isdisjoint(words)
     )
