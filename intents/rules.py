@@ -79,7 +79,9 @@ class SkillRules:
     A message runs only the Matchers whose words it has (most messages: none), instead of
     one Matcher of every pattern: spaCy tries each pattern's first token (set predicates in
     Python) on every token, which for a message naming one skill's word was mostly work
-    for the others. Patterns that need no word (REGEX only) are in a Matcher run always."""
+    for the others. A pattern's gate is every required token that names words ("what ...
+    on fire" needs "what" or its like, "on" and "fire"), looked up by its first. Patterns
+    that need no word (REGEX only) are in a Matcher run always."""
 
     def __init__(self, vocab: Vocab, specs: Sequence[SkillSpec]) -> None:
         self._vocab = vocab
@@ -87,7 +89,8 @@ class SkillRules:
         self._matchers: list[Matcher] = []
         self._always: list[int] = []  # Matchers of patterns that need no particular word
         self._by_word: dict[str, list[int]] = {}  # a needed word -> the Matchers needing it
-        gates: dict[frozenset[str], int] = {}
+        self._gates: list[tuple[frozenset[str], ...]] = []  # per Matcher: each must be met
+        gates: dict[tuple[frozenset[str], ...], int] = {}
         for spec in specs:
             for pattern in spec.patterns:
                 problem = pattern_problem(pattern)
@@ -96,13 +99,14 @@ class SkillRules:
                     continue
                 good = plain(pattern)
                 self.words |= pattern_words([good])
-                gate = frozenset(_needed(good))
+                gate = _needed(good)
                 if gate not in gates:
                     gates[gate] = len(self._matchers)
                     self._matchers.append(Matcher(vocab))
+                    self._gates.append(gate)
                     if not gate:
                         self._always.append(gates[gate])
-                    for word in gate:
+                    for word in gate[0] if gate else ():
                         self._by_word.setdefault(word, []).append(gates[gate])
                 self._matchers[gates[gate]].add(spec.name, [good])
         self.active = bool(self._matchers)
@@ -112,7 +116,13 @@ class SkillRules:
         if not self.active or not tokens:
             return {}
         norms = [t.norm for t in tokens]
-        wanted = {i for word in set(norms) for i in self._by_word.get(word, ())}
+        present = set(norms)
+        wanted = {
+            i
+            for word in present
+            for i in self._by_word.get(word, ())
+            if all(not words.isdisjoint(present) for words in self._gates[i][1:])
+        }
         wanted.update(self._always)
         if not wanted:
             return {}  # most messages: no Doc, no Matcher
@@ -132,12 +142,13 @@ class SkillRules:
         return found
 
 
-def _needed(pattern: Sequence[Mapping[str, Any]]) -> set[str]:
-    """The words of the pattern's first required word token: a message without any of them
-    cannot match, so it skips the Matcher (the check costs a set look-up per message)."""
+def _needed(pattern: Sequence[Mapping[str, Any]]) -> tuple[frozenset[str], ...]:
+    """The words of each required token that names words, in pattern order: a message
+    without one of each cannot match, so it skips the Matcher (set look-ups per message)."""
+    needed = []
     for token in pattern:
         if token.get("OP", "1") in ("1", "+"):
             words = pattern_words([[{k: v for k, v in token.items() if k != "OP"}]])
             if words:
-                return words
-    return set()
+                needed.append(frozenset(words))
+    return tuple(needed)
