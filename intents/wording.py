@@ -84,9 +84,16 @@ class Wording:
     ) -> None:
         self.vocabulary = vocabulary
         self._neighbours = neighbours
+        # Every way one of our joinable words starts: a message with none of them as a
+        # word has no two words that join, and skips the pairwise look.
+        self._heads = frozenset(
+            v[:k] for v in vocabulary if len(v) >= 6 and v.isalpha() for k in range(1, len(v))
+        )
 
     def joined(self, tokens: list[Token]) -> list[Token]:
         """Words split by a space that make one of our words ("pass word" -> password)."""
+        if self._heads.isdisjoint([t.norm for t in tokens[:-1]]):
+            return tokens
         out: list[Token] = []
         skip = False
         for here, after in zip(tokens, [*tokens[1:], None], strict=False):

@@ -201,3 +201,38 @@ def test_one_classifier_pass_scores_each_text_as_alone(nlu: Understander, texts:
     assert together == [classifier.vectors_of([text])[0].tolist() for text in texts]
     alone = [dict(zip(classifier.labels, v, strict=True)) for v in together]
     assert alone == [classifier.scores(text) for text in texts]
+
+
+def _joined_pair_by_pair(vocabulary: frozenset[str], tokens: list[Token]) -> list[Token]:
+    """Joining split words without the first look: every adjacent pair tried."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        here = tokens[i]
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        joined = here.norm + after.norm if after is not None else ""
+        if (
+            after is not None
+            and len(joined) >= 6
+            and joined.isalpha()
+            and joined in vocabulary
+            and after.start - here.end <= 1
+        ):
+            out.append(Token(f"{here.text} {after.text}", here.start, after.end, joined))
+            i += 2
+        else:
+            out.append(here)
+            i += 1
+    return out
+
+
+SPLIT_WORDS: tuple[str, ...] = ("pass", "word", "pa", "ssword", "check", "out", "my", "reset")
+SPLIT_WORDS += ("grafa", "na", "p", "assword", "deploy", "x")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SPLIT_WORDS), max_size=6))
+def test_split_words_join_as_when_every_pair_was_tried(nlu: Understander, words: list[str]) -> None:
+    tokens = _tokens(words)
+    wording = nlu._wording
+    assert wording.joined(tokens) == _joined_pair_by_pair(wording.vocabulary, tokens)
