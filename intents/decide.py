@@ -103,14 +103,17 @@ class SkillTable:
         starts; else, for skills that take one, where a ticket or change id is."""
         norms = [t.norm for t in tokens]
         hits: dict[str, Hit] = {}
+        first = self._first
         for i, norm in enumerate(norms):
             found: dict[str, tuple[int, tuple[str, ...]]] = {}
             for form in plain_forms(norm):
-                for name, order, words, tail in self._first.get(form, ()):
+                for name, order, words, tail in first.get(form, ()):
                     if name in hits or (name in found and found[name][0] <= order):
                         continue
                     if not tail or tuple(norms[i + 1 : i + len(words)]) == tail:
                         found[name] = (order, words)
+            if not found:
+                continue  # most words start no keyword
             passive = i > 0 and norms[i - 1] in {"be", "get", "been", "got"}
             made: dict[tuple[str, ...], Hit] = {}  # skills sharing a keyword share its Hit
             for name, (_, words) in found.items():
