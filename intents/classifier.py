@@ -17,7 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import spacy
+from numpy.typing import NDArray
 from spacy.about import __version__ as SPACY_VERSION
 from spacy.language import Language
 from spacy.pipeline import TextCategorizer
@@ -236,14 +238,32 @@ class Classifier:
         self._labels = tuple(self._textcat.labels)
         self._nearest = NearestExamples(data.texts, self._labels)
 
-    def scores(self, text: str) -> dict[str, float]:
-        """Half the classifier's probability, half the nearest example's overlap.
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The labels, in the order of the score vectors."""
+        return self._labels
 
-        `predict` on the Doc, not `nlp(text).cats`: the same numbers without building a dict
-        on the Doc first, and both halves stay numpy vectors until the one dict at the end."""
-        cats = self._textcat.predict([self._nlp.make_doc(text)])[0]
-        mixed = (1 - NEAREST_WEIGHT) * cats + NEAREST_WEIGHT * self._nearest.scores(text)
-        return dict(zip(self._labels, mixed.tolist(), strict=True))
+    def scores(self, text: str) -> dict[str, float]:
+        """Half the classifier's probability, half the nearest example's overlap."""
+        return dict(zip(self._labels, self.vectors_of([text])[0].tolist(), strict=True))
+
+    def vectors_of(self, texts: Sequence[str]) -> list[NDArray[np.float64]]:
+        """`scores` of each text as a vector in `labels` order, the classifier run once for
+        all of them (a message and the command before its payload): one pass through the
+        model instead of one per text.
+
+        `predict` on the Docs, not `nlp(text).cats`: the same numbers without building a dict
+        on the Doc first. A text without words scores zero, as `predict` gives a batch of
+        only such texts; in a batch with others the model would score it, so it is left
+        out of the batch."""
+        docs = [self._nlp.make_doc(text) for text in texts]
+        full = [doc for doc in docs if len(doc)]
+        cats = iter(self._textcat.predict(full) if full else ())
+        out = []
+        for text, doc in zip(texts, docs, strict=True):
+            probs = next(cats) if len(doc) else 0.0
+            out.append((1 - NEAREST_WEIGHT) * probs + NEAREST_WEIGHT * self._nearest.scores(text))
+        return out
 
 
 def _load(path: Path) -> Language | None:

@@ -93,14 +93,31 @@ FILLER_RE = re.compile(
 )
 
 
+# A word each phrase of FILLER_RE contains: a text with none of them has no filler.
+FILLER_HINTS = ("when", "if", "quick", "rush", "hope", "there", "than", "thx")
+
+
+def may_contain(text: str, needles: Sequence[str]) -> bool:
+    """False when the text certainly has none of the (lower-case) needles, so a regex that
+    needs one of them need not run over it. An ASCII text is compared lower-cased, as a
+    case-blind regex compares ASCII letters; other text always may (a case-blind regex
+    also matches some letters beyond ASCII, e.g. the Kelvin sign as "k")."""
+    if not text.isascii():
+        return True
+    lower = text.lower()
+    return any(needle in lower for needle in needles)
+
+
 def without_filler(text: str) -> str:
     """The text with politeness and filler blanked out, offsets kept."""
+    if not may_contain(text, FILLER_HINTS):
+        return text
     return FILLER_RE.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def dry_run(text: str) -> tuple[bool, str]:
     """Whether the text asks for a dry run, and the text without that marker."""
-    if DRY_RUN_RE.search(text):
+    if may_contain(text, ("dry",)) and DRY_RUN_RE.search(text):
         return True, DRY_RUN_RE.sub(lambda m: " " * len(m.group(0)), text)  # offsets stay
     return False, text
 

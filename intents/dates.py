@@ -94,6 +94,15 @@ HINT_RE = re.compile(
     rf"|\b(?:{_DAY}|{_WEEK}|{_SHORT}|noon|midnight)\b",
     re.I,
 )
+# The words HINT_RE looks for. A text that has no digit, none of them as a whole word, and
+# no "in" with a word that starts like a count (HINT_RE reads "in and" as "in an...") has
+# no date: checked on its words, a set look-up, instead of running the regex (alternatives
+# tried at every position) over every message.
+HINT_WORDS = frozenset({*DAY_WORDS, *WEEKDAYS, *SHORT_DAYS, "noon", "midnight"})
+COUNT_STARTS = tuple(COUNTS)
+# Every ASCII character that is not a word character (as `\b` sees them) made a space.
+_NOT_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
+_DIGIT_RE = re.compile(r"\d")
 DAY_RE = re.compile(rf"\b(?:{_DAY})\b", re.I)
 WEEKDAY_RE = re.compile(rf"\b(?:(next|this|coming)\s+)?({_WEEK})\b", re.I)
 # Short names are ordinary words too ("sat", "sun", "wed"): only after on/next/this/by.
@@ -228,10 +237,12 @@ def _merge(group: list[Piece], now: datetime) -> str:
     return when.isoformat(timespec="minutes")
 
 
-def find_dates(text: str, now: datetime, loose: bool = False) -> list[Found]:
+def find_dates(
+    text: str, now: datetime, loose: bool = False, *, hinted: bool = False
+) -> list[Found]:
     """Every date or time in `text`, adjacent pieces merged. `loose` also reads bare short
     weekday names, for spans a trained model already called a date."""
-    if not HINT_RE.search(text):
+    if not hinted and not may_name_a_date(text):
         return []
     now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
     groups: list[list[Piece]] = []
@@ -246,6 +257,28 @@ def find_dates(text: str, now: datetime, loose: bool = False) -> list[Found]:
         else:
             groups.append([piece])
     return [Found(_merge(g, now), g[0].start, g[-1].end) for g in groups]
+
+
+def word_runs(text: str) -> frozenset[str] | None:
+    """The whole words of an ASCII text, lower-case (what `\bword\b` can match), or None
+    for other text: with a digit or beyond ASCII, only the regexes themselves can say."""
+    if not text.isascii() or _DIGIT_RE.search(text):
+        return None
+    return frozenset(text.translate(_NOT_WORD).lower().split())
+
+
+def may_name_a_date(text: str) -> bool:
+    """False only when HINT_RE cannot match: every alternative of it needs a digit, a hint
+    word, or "in" before a word starting with a count ("in two hours")."""
+    words = word_runs(text)
+    return bool(HINT_RE.search(text)) if words is None else hints_a_date(words)
+
+
+def hints_a_date(words: frozenset[str]) -> bool:
+    """`may_name_a_date` on the `word_runs` of an ASCII text without digits."""
+    return not HINT_WORDS.isdisjoint(words) or (
+        "in" in words and any(w.startswith(COUNT_STARTS) for w in words)
+    )
 
 
 def _fits(group: list[Piece], piece: Piece) -> bool:

@@ -60,12 +60,15 @@ class SkillTable:
     def __init__(self, specs: Sequence[SkillSpec], keywords: Mapping[str, Keywords]) -> None:
         self.specs = tuple(specs)
         self.by_name = {spec.name: spec for spec in self.specs}
-        self.help_words = keywords.get(HELP_SKILL, ())
-        self._first: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
+        self.help_words = frozenset(w for k in keywords.get(HELP_SKILL, ()) for w in k)
+        # name, order among the skill's keywords, the keyword, and its words after the first
+        self._first: dict[str, list[tuple[str, int, tuple[str, ...], tuple[str, ...]]]] = {}
         for spec in self.specs:
             for order, words in enumerate(keywords.get(spec.name, ())):
-                self._first.setdefault(words[0], []).append((spec.name, order, words))
+                entry = (spec.name, order, words, words[1:])
+                self._first.setdefault(words[0], []).append(entry)
         self._read_only = tuple(spec.name for spec in self.specs if not spec.side_effect)
+        self.side_effect = frozenset(spec.name for spec in self.specs if spec.side_effect)
         self._id_labels = {
             spec.name: labels
             for spec in self.specs
@@ -84,24 +87,43 @@ class SkillTable:
             for spec in self.specs
             if spec.risk in RISKY and any(s.type in CATALOG_TYPES for s in spec.slots)
         }
+        # Per skill what ranking asks of every candidate, in one look-up: side effect, needs
+        # a catalog thing named, the entity labels of its slots.
+        self.facts = {
+            spec.name: (
+                spec.side_effect,
+                spec.name in self._needs_thing,
+                self._slot_label_sets[spec.name],
+            )
+            for spec in self.specs
+        }
 
     def hits(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> dict[str, Hit]:
         """Per skill, the first token where one of its keywords (single or multi-word)
         starts; else, for skills that take one, where a ticket or change id is."""
         norms = [t.norm for t in tokens]
         hits: dict[str, Hit] = {}
+        first = self._first
         for i, norm in enumerate(norms):
             found: dict[str, tuple[int, tuple[str, ...]]] = {}
             for form in plain_forms(norm):
-                for name, order, words in self._first.get(form, ()):
+                for name, order, words, tail in first.get(form, ()):
                     if name in hits or (name in found and found[name][0] <= order):
                         continue
-                    if tuple(norms[i + 1 : i + len(words)]) == words[1:]:
+                    if not tail or tuple(norms[i + 1 : i + len(words)]) == tail:
                         found[name] = (order, words)
+            if not found:
+                continue  # most words start no keyword
+            passive = i > 0 and norms[i - 1] in {"be", "get", "been", "got"}
+            made: dict[tuple[str, ...], Hit] = {}  # skills sharing a keyword share its Hit
             for name, (_, words) in found.items():
-                past = norm != words[0] and norm.endswith(("ed", "d")) and not norm.endswith("ied")
-                passive = i > 0 and norms[i - 1] in {"be", "get", "been", "got"}
-                hits[name] = Hit(i, past and not passive and len(words) == 1)
+                hit = made.get(words)
+                if hit is None:
+                    past = (
+                        norm != words[0] and norm.endswith(("ed", "d")) and not norm.endswith("ied")
+                    )
+                    hit = made[words] = Hit(i, past and not passive and len(words) == 1)
+                hits[name] = hit
         ids = [(e.label, e.start) for e in entities if e.label in ID_LABELS]
         if ids:
             for name, labels in self._id_labels.items():
@@ -136,34 +158,18 @@ def decide(
     rules: Mapping[str, int] | None = None,
 ) -> Decision:
     """`rules`: skills whose declared patterns matched, at which token (rules.py)."""
-    ranked: list[tuple[float, str, Hit | None]] = []
     hits = table.hits(tokens, entities)
     for name, at in (rules or {}).items():  # a match is a keyword hit, where it starts
         old = hits.get(name)
         if name in table.by_name and (old is None or at < old.at):
             hits[name] = Hit(at, old.past if old else False)
     by_name = table.by_name
-    labels = frozenset(e.label for e in entities)
-    for name in table.candidates(hits):
-        spec = by_name[name]
-        p = scores.get(name, 0.0)
-        hit = hits.get(name)
-        if spec.side_effect and hit is None:
-            continue
-        kinds, catalog = table.slot_evidence(name, labels)
-        if spec.side_effect and table.needs_thing(name) and not catalog:
-            continue
-        score = p if hit else p * NO_KEYWORD_FACTOR
-        if hit:
-            score += SLOT_BONUS * min(kinds, 2) * (p >= 0.1)
-        if rules and name in rules:
-            score += RULE_BONUS
-        ranked.append((min(score, 1.0), name, hit))
-    ranked.sort(key=lambda r: (-r[0], r[1]))
-    candidates = tuple(Candidate(name, round(score, 4)) for score, name, _ in ranked[:4])
+    ranked = _ranked(table, scores, hits, frozenset(e.label for e in entities), rules or {})
+    candidates = tuple(Candidate(name, round(-score, 4)) for score, name, _ in ranked[:4])
     none_score = scores.get(NONE_LABEL, 0.0)
     asked: float | None = None
-    for score, name, hit in ranked:
+    for minus, name, hit in ranked:
+        score = -minus
         spec = by_name[name]
         floor = SIDE_EFFECT_THRESHOLD if spec.side_effect else READ_ONLY_THRESHOLD
         if score < floor or none_score > score:
@@ -175,7 +181,7 @@ def decide(
         if declined is not None:
             return Decision(None, round(score, 4), candidates, declined=declined)
         rest = [r for r in ranked if r[1] != name]
-        close = bool(rest) and rest[0][0] >= AMBIGUOUS_RATIO * score
+        close = bool(rest) and -rest[0][0] >= AMBIGUOUS_RATIO * score
         others = tuple(c for c in candidates if c.skill != name)[:3]
         return Decision(name, round(score, 4), others, ambiguous=close)
     if asked is not None:
@@ -186,16 +192,49 @@ def decide(
     if vague and HELP_SKILL in by_name:
         others = tuple(c for c in candidates if c.skill != HELP_SKILL)[:3]
         return Decision(HELP_SKILL, VAGUE_CONFIDENCE, others)
-    score, name, hit = ranked[0]
+    minus, name, hit = ranked[0]
+    score = -minus
     why = _declined(by_name[name], tokens, hit) if by_name[name].side_effect else None
     declined = why if why in {"negated", "question"} else "out_of_scope"
     return Decision(None, round(score, 4), candidates, declined=declined)
 
 
-def _vague_question(tokens: Sequence[Token], help_words: Sequence[tuple[str, ...]]) -> bool:
+def _ranked(
+    table: SkillTable,
+    scores: Mapping[str, float],
+    hits: Mapping[str, Hit],
+    labels: frozenset[str],
+    rules: Mapping[str, int],
+) -> list[tuple[float, str, Hit | None]]:
+    """(-score, skill, hit) of every candidate, best first (then by name): negated so that
+    the tuples sort by themselves, names being unique, without a key function per message."""
+    ranked: list[tuple[float, str, Hit | None]] = []
+    facts = table.facts
+    for name in table.candidates(hits):
+        hit = hits.get(name)
+        effect, needs, slot_labels = facts[name]
+        if hit is None:
+            if not effect:  # read-only without its word: no slot bonus, nothing needed
+                ranked.append((-min(scores.get(name, 0.0) * NO_KEYWORD_FACTOR, 1.0), name, None))
+            continue
+        if labels and not labels.isdisjoint(slot_labels):
+            kinds, catalog = table.slot_evidence(name, labels)
+        else:
+            kinds, catalog = 0, False  # most skills, most messages: nothing to count
+        if effect and not catalog and needs:
+            continue
+        p = scores.get(name, 0.0)
+        score = p + SLOT_BONUS * min(kinds, 2) * (p >= 0.1)
+        if name in rules:
+            score += RULE_BONUS
+        ranked.append((-min(score, 1.0), name, hit))
+    ranked.sort()
+    return ranked
+
+
+def _vague_question(tokens: Sequence[Token], helpers: frozenset[str]) -> bool:
     """ "how to do it", "is there any help": no content words at all, so say what we can do."""
     words = [t.norm for t in tokens if t.norm.isalpha() or "'" in t.norm]
-    helpers = {w for k in help_words for w in k}
     if not words or len(words) > 6 or not (set(words) & (QUESTION_WORDS | helpers)):
         return False
     return all(w in STOP_WORDS or w in helpers or w.startswith("'") for w in words)

@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from chatbot.config import Catalog
-from intents.dates import COUNTS, UNITS, find_dates
+from intents.dates import COUNTS, UNITS, find_dates, hints_a_date, word_runs
 from intents.text import Token
 
 PRIORITIES: dict[str, tuple[str, ...]] = {
@@ -42,6 +42,11 @@ DURATION_RE = re.compile(
     r"(minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w)\b",
     re.I,
 )
+# Whole words DURATION_RE needs when the text has no digit: a count word and a unit, or
+# the two typed together ("an hour", "one-day", "am": a count then a unit, as it reads them).
+_COUNT_WORDS = frozenset(w for w in _NUMBERS if w.isalpha())
+_UNIT_WORDS = frozenset(_UNITS)
+_COUNT_UNITS = frozenset(c + u for c in _COUNT_WORDS for u in _UNIT_WORDS)
 HALF_HOUR_RE = re.compile(r"\bhalf an? hour\b", re.I)
 # A cheap first look: ids and versions need a digit, and most messages have none.
 DIGIT_RE = re.compile(r"\d")
@@ -106,6 +111,8 @@ class EntityFinder:
         # Every phrase starts with one of these words: a message with none of them cannot
         # match, and skips building a Doc for the matcher (most messages name no catalog thing).
         self._first: set[str] = set()
+        # The same phrases by their words, for matching without a Doc (see _spans).
+        self._phrases: dict[tuple[str, ...], list[str]] = {}
         for label, table in phrases.items():
             for phrase, canonical in table.items():
                 key = f"{label}:{canonical}"
@@ -114,6 +121,8 @@ class EntityFinder:
                 self._matcher.add(key, [doc])
                 if len(doc):
                     self._first.add(doc[0].text)
+                    self._phrases.setdefault(tuple(t.text for t in doc), []).append(key)
+        self._lengths = sorted({len(words) for words in self._phrases})
 
     def vocabulary(self) -> set[str]:
         """Words worth correcting typos towards (catalog names, their parts, aliases)."""
@@ -123,15 +132,14 @@ class EntityFinder:
         """Every entity; dates resolve against `now` (the Understander's clock)."""
         found = self._patterns(text, now)
         taken = [(e.start, e.end) for e in found]
-        if tokens and not self._first.isdisjoint([t.norm for t in tokens]):
-            doc = Doc(self._nlp.vocab, words=[t.norm for t in tokens])
-            spans = [Span(doc, s, e, label=key) for key, s, e in self._matcher(doc)]
-            for span in filter_spans(spans):
-                first, last = tokens[span.start], tokens[span.end - 1]
-                if any(first.start < end and start < last.end for start, end in taken):
+        norms = [t.norm for t in tokens]
+        if tokens and not self._first.isdisjoint(norms):
+            for key, begin, end in self._spans(norms):
+                first, last = tokens[begin], tokens[end - 1]
+                if any(first.start < stop and start < last.end for start, stop in taken):
                     continue
-                label, value = self._canonical[self._nlp.vocab.strings[span.label]]
-                corrected = any(t.corrected for t in tokens[span.start : span.end])
+                label, value = self._canonical[key]
+                corrected = any(t.corrected for t in tokens[begin:end])
                 found.append(
                     Entity(
                         label, value, text[first.start : last.end], first.start, last.end, corrected
@@ -139,15 +147,49 @@ class EntityFinder:
                 )
         return sorted(found, key=lambda e: e.start)
 
+    def _spans(self, norms: list[str]) -> list[tuple[str, int, int]]:
+        """Catalog phrases in the words, as the PhraseMatcher and `filter_spans` find them
+        (longest first, then earliest; no overlaps), by looking each run of words up in the
+        phrase table: no Doc of the corrected words per message (most of this step's time).
+        A phrase under two keys (a name that is, say, a service and a resource) goes to the
+        PhraseMatcher, whose order of keys then decides, as it always did."""
+        found: list[tuple[int, int, list[str]]] = []
+        for begin in range(len(norms)):
+            for size in self._lengths:
+                keys = self._phrases.get(tuple(norms[begin : begin + size]))
+                if keys is not None and begin + size <= len(norms):
+                    found.append((begin, begin + size, keys))
+        if any(len(keys) > 1 for _, _, keys in found):
+            return self._matched(norms)
+        found.sort(key=lambda f: (f[1] - f[0], -f[0]), reverse=True)
+        kept: list[tuple[str, int, int]] = []
+        seen: set[int] = set()
+        for begin, end, keys in found:  # filter_spans: a span's ends must be free
+            if begin not in seen and end - 1 not in seen:
+                kept.append((keys[0], begin, end))
+                seen.update(range(begin, end))
+        return sorted(kept, key=lambda k: k[1])
+
+    def _matched(self, norms: list[str]) -> list[tuple[str, int, int]]:
+        """`_spans` by spaCy's PhraseMatcher and filter_spans on a Doc of the words."""
+        doc = Doc(self._nlp.vocab, words=norms)
+        spans = [Span(doc, s, e, label=key) for key, s, e in self._matcher(doc)]
+        strings = self._nlp.vocab.strings
+        return [(strings[span.label], span.start, span.end) for span in filter_spans(spans)]
+
     def _patterns(self, text: str, now: datetime) -> list[Entity]:
-        found = [
-            Entity("DATE", d.value, text[d.start : d.end], d.start, d.end)
-            for d in find_dates(text, now)
-        ]
+        # The text's whole words, once, decide which regexes can match at all; None (a
+        # digit, or beyond ASCII) runs each of them (see dates.word_runs).
+        words = word_runs(text)
+        if words is None:
+            days = find_dates(text, now)
+        else:
+            days = find_dates(text, now, hinted=True) if hints_a_date(words) else []
+        found = [Entity("DATE", d.value, text[d.start : d.end], d.start, d.end) for d in days]
         dates = [(e.start, e.end) for e in found]
-        if DIGIT_RE.search(text):
+        if words is None and DIGIT_RE.search(text):
             found.extend(_ids(text))
-        for m in DURATION_RE.finditer(text):
+        for m in DURATION_RE.finditer(text) if words is None or _hints_a_duration(words) else ():
             number = m.group(1).lower()
             count = int(number) if number.isdigit() else _NUMBERS[number]
             unit = _UNITS[m.group(2).lower()]
@@ -156,9 +198,22 @@ class EntityFinder:
             if any(s <= m.start() < e for s, e in dates):
                 continue  # "in 2 hours" is a time; "for 2 hours" stays a duration
             found.append(Entity("DURATION", f"{count}{unit}", m.group(0), m.start(), m.end()))
-        for m in HALF_HOUR_RE.finditer(text):
-            found.append(Entity("DURATION", "30m", m.group(0), m.start(), m.end()))
+        if words is None or "half" in words:
+            for m in HALF_HOUR_RE.finditer(text):
+                found.append(Entity("DURATION", "30m", m.group(0), m.start(), m.end()))
         return found
+
+
+def may_name_a_duration(text: str) -> bool:
+    """False only when DURATION_RE cannot match (see _COUNT_WORDS): most messages."""
+    words = word_runs(text)
+    return words is None or _hints_a_duration(words)
+
+
+def _hints_a_duration(words: frozenset[str]) -> bool:
+    return not _COUNT_UNITS.isdisjoint(words) or (
+        not _COUNT_WORDS.isdisjoint(words) and not _UNIT_WORDS.isdisjoint(words)
+    )
 
 
 def _ids(text: str) -> list[Entity]:

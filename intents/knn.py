@@ -73,11 +73,11 @@ class NearestExamples:
         shared = np.zeros(len(self._weights))
         for idf, rows in found:
             shared[rows] += idf
-        # shared / (own + weights) + 0.5 * shared / own, in place: the same numbers.
+        # shared / (own + weights) + 0.5 * shared / own, in place: the same numbers (halving
+        # is exact, so dividing by twice `own` rounds as halving then dividing did).
         score = own + self._weights
         np.divide(shared, score, out=score)
-        shared *= 0.5
-        shared /= own
+        shared /= 2 * own
         score += shared
         best: NDArray[np.float64] = np.maximum.reduceat(score, self._starts)
         if self._whole:

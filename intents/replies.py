@@ -246,6 +246,9 @@ PHRASE_WORDS = tuple(
     (f" {p} ", frozenset(p.split()))
     for p in (*CANCEL_PHRASES, *NO_PHRASES, *YES_PHRASES, *YES_OVERRIDES)
 )
+# Words that never count as "other": reply words, function words, and any word of a phrase
+# (blanked with it). Every other word of a text counts.
+NEVER_OTHER = REPLY_WORDS | STOP_WORDS | frozenset(w for _, ws in PHRASE_WORDS for w in ws)
 
 
 @lru_cache(maxsize=4096)
@@ -295,13 +298,17 @@ def _doubtful(text: str, words: list[str]) -> bool:
 
 def _about_something_else(words: list[str]) -> bool:
     """More words than a reply has that no reply is made of: a sentence of its own."""
-    rest = " " + " ".join(words) + " "
     present = set(words)
+    limit = MAX_OTHER_WORDS_CANCEL if CANCEL_WORDS & present else MAX_OTHER_WORDS
+    # Words that no phrase contains stay whatever is blanked: when they alone are too many
+    # (most messages that are not replies), the phrases need not be looked at.
+    if sum(w not in NEVER_OTHER for w in words) > limit:
+        return True
+    rest = " " + " ".join(words) + " "
     for phrase, needs in PHRASE_WORDS:
         if needs <= present:  # blanking only drops words: a phrase needs all of its own
             rest = rest.replace(phrase, " ")
     other = [w for w in rest.split() if w not in REPLY_WORDS and w not in STOP_WORDS]
-    limit = MAX_OTHER_WORDS_CANCEL if CANCEL_WORDS & set(words) else MAX_OTHER_WORDS
     return len(other) > limit
 
 

@@ -72,41 +72,61 @@ def pattern_words(patterns: Iterable[Sequence[Mapping[str, Any]]]) -> set[str]:
 
 
 class SkillRules:
-    """One Matcher over every skill's patterns; a bad pattern is logged and left out, so one
-    faulty plug-in cannot stop the assistant (manifests are validated before they are stored)."""
+    """The skills' patterns in Matchers, one per set of words a pattern needs first; a bad
+    pattern is logged and left out, so one faulty plug-in cannot stop the assistant
+    (manifests are validated before they are stored).
+
+    A message runs only the Matchers whose words it has (most messages: none), instead of
+    one Matcher of every pattern: spaCy tries each pattern's first token (set predicates in
+    Python) on every token, which for a message naming one skill's word was mostly work
+    for the others. A pattern's gate is every required token that names words ("what ...
+    on fire" needs "what" or its like, "on" and "fire"), looked up by its first. Patterns
+    that need no word (REGEX only) are in a Matcher run always."""
 
     def __init__(self, vocab: Vocab, specs: Sequence[SkillSpec]) -> None:
         self._vocab = vocab
-        self._matcher = Matcher(vocab)
         self.words: set[str] = set()
-        self._needed: set[str] = set()  # every pattern needs one of these words to match
-        self._gate = True
+        self._matchers: list[Matcher] = []
+        self._always: list[int] = []  # Matchers of patterns that need no particular word
+        self._by_word: dict[str, list[int]] = {}  # a needed word -> the Matchers needing it
+        self._gates: list[tuple[frozenset[str], ...]] = []  # per Matcher: each must be met
+        gates: dict[tuple[frozenset[str], ...], int] = {}
         for spec in specs:
-            good = []
             for pattern in spec.patterns:
                 problem = pattern_problem(pattern)
-                if problem is None:
-                    good.append(plain(pattern))
-                else:
+                if problem is not None:
                     log.warning("skill %s: pattern %s left out: %s", spec.name, pattern, problem)
-            if good:
-                self._matcher.add(spec.name, good)
-                self.words |= pattern_words(good)
-                for p in good:
-                    needed = _needed(p)
-                    self._gate = self._gate and bool(needed)  # a REGEX-only pattern: no gate
-                    self._needed |= needed
-        self.active = len(self._matcher) > 0
+                    continue
+                good = plain(pattern)
+                self.words |= pattern_words([good])
+                gate = _needed(good)
+                if gate not in gates:
+                    gates[gate] = len(self._matchers)
+                    self._matchers.append(Matcher(vocab))
+                    self._gates.append(gate)
+                    if not gate:
+                        self._always.append(gates[gate])
+                    for word in gate[0] if gate else ():
+                        self._by_word.setdefault(word, []).append(gates[gate])
+                self._matchers[gates[gate]].add(spec.name, [good])
+        self.active = bool(self._matchers)
 
     def match(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> dict[str, int]:
         """Per skill, the token index where its first pattern match starts."""
-        if (
-            not self.active
-            or not tokens
-            or (self._gate and self._needed.isdisjoint([t.norm for t in tokens]))
-        ):
+        if not self.active or not tokens:
+            return {}
+        norms = [t.norm for t in tokens]
+        present = set(norms)
+        wanted = {
+            i
+            for word in present
+            for i in self._by_word.get(word, ())
+            if all(not words.isdisjoint(present) for words in self._gates[i][1:])
+        }
+        wanted.update(self._always)
+        if not wanted:
             return {}  # most messages: no Doc, no Matcher
-        doc = Doc(self._vocab, words=[t.norm for t in tokens])
+        doc = Doc(self._vocab, words=norms)
         starts = [t.start for t in tokens]
         spans = []
         for entity in entities:
@@ -115,18 +135,20 @@ class SkillRules:
                 spans.append(Span(doc, first, last, label=entity.label))
         doc.ents = filter_spans(spans)
         found: dict[str, int] = {}
-        for key, start, _ in self._matcher(doc):
-            name = self._vocab.strings[key]
-            found[name] = min(start, found.get(name, start))
+        for index in sorted(wanted):
+            for key, start, _ in self._matchers[index](doc):
+                name = self._vocab.strings[key]
+                found[name] = min(start, found.get(name, start))
         return found
 
 
-def _needed(pattern: Sequence[Mapping[str, Any]]) -> set[str]:
-    """The words of the pattern's first required word token: a message without any of them
-    cannot match, so it skips the Matcher (the check costs a set look-up per message)."""
+def _needed(pattern: Sequence[Mapping[str, Any]]) -> tuple[frozenset[str], ...]:
+    """The words of each required token that names words, in pattern order: a message
+    without one of each cannot match, so it skips the Matcher (set look-ups per message)."""
+    needed = []
     for token in pattern:
         if token.get("OP", "1") in ("1", "+"):
             words = pattern_words([[{k: v for k, v in token.items() if k != "OP"}]])
             if words:
-                return words
-    return set()
+                needed.append(frozenset(words))
+    return tuple(needed)

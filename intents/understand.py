@@ -9,8 +9,6 @@ microseconds of pure work, deterministic for a given skill set.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -18,78 +16,27 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 import spacy
-from rapidfuzz.distance import OSA
+from rapidfuzz import process
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from chatbot.config import Catalog
 from chatbot.types import Interpretation, ReplyIntent, Slot
 from intents import cues, replies
 from intents.classifier import NONE_LABEL, Classifier, build_training_set
+from intents.clauses import in_a_clause, not_contradicted
 from intents.decide import Decision, SkillTable, decide
 from intents.entities import PRIORITIES, Entity, EntityFinder
 from intents.pretrained import ModelEntities
 from intents.rules import SkillRules
 from intents.slots import LABELS, fill, self_reference
 from intents.text import Corrector, Token, tokenize
+from intents.wording import WORD_RE, Wording, neighbour_words, recurring_words
 from skills.api import SkillSpec, SlotSpec, SlotType
 
-PLACEHOLDERS = {
-    "TICKET": "ticketid",
-    "CHANGE": "changeid",
-    "VERSION": "versionnumber",
-    "DURATION": "timespan",
-    "INCIDENT": "incidentid",
-}
-WORD_RE = re.compile(r"[a-z]+")
 PAYLOAD_MARKS = frozenset({":", "about", "because", "regarding", "-", "saying"})
 TRAINING_NOW = datetime(2000, 1, 3, tzinfo=UTC)  # examples never depend on today's date
-# Politeness and filler carry no request ("Hello! Could you kindly ...? Thanks a lot!").
-POLITE = frozenset(
-    {
-        "hello",
-        "hi",
-        "hey",
-        "yo",
-        "hiya",
-        "thanks",
-        "thank",
-        "thx",
-        "cheers",
-        "plz",
-        "kindly",
-        "?",
-        "mate",
-        "folks",
-        "team",
-    }
-)
-ASKING = frozenset({"could", "would", "can", "will", "ca", "wo"})
-CLAUSE_ENDS = frozenset({".", "!", "?", ";"})
-MAX_CLAUSE_TOKENS = 80
-NOISE = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "my",
-        "me",
-        "our",
-        "your",
-        "this",
-        "these",
-        "those",
-        "some",
-        "please",
-        "pls",
-        "just",
-        "kindly",
-        "'s",
-        ",",
-        ".",
-        "!",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,16 +94,15 @@ class Understander:
             for s in self.skills
         }
         self._table = SkillTable(self.skills, self._keywords)
-        self._neighbours = _neighbour_words(self._keywords.values())
         self._rules = SkillRules(self._nlp.vocab, self.skills)
         vocabulary = {w for ks in self._keywords.values() for k in ks for w in k}
         vocabulary |= {w for p in self._rules.words for w in p.split()} - STOP_WORDS
         vocabulary |= self._entities.vocabulary()
         known = {w for line in self._negatives for w in WORD_RE.findall(line.lower())}
         known |= {w for s in self.skills for e in s.examples for w in WORD_RE.findall(e.lower())}
-        vocabulary |= _recurring_words(self.skills)
+        vocabulary |= recurring_words(self.skills)
         self._corrector = Corrector(vocabulary, known - vocabulary)
-        self._vocabulary = frozenset(vocabulary)
+        self._wording = Wording(frozenset(vocabulary), neighbour_words(self._keywords.values()))
         examples = [(e, s.name) for s in self.skills for e in s.examples]
         data = build_training_set(examples, self._negatives, self._class_text)
         self._classifier = Classifier(data, self.cache_dir)
@@ -165,13 +111,14 @@ class Understander:
         reply = self.read_reply(text)
         dry, body = cues.dry_run(text)
         body = cues.without_filler(body)
-        tokens = self._in_context(self._joined(tokenize(self._nlp, body, self._corrector)))
+        wording = self._wording
+        tokens = wording.in_context(wording.joined(tokenize(self._nlp, body, self._corrector)))
         entities = self.entities(body, tokens)
         decision = self._decide(tokens, entities)
         if decision.skill is None and decision.declined != "negated":
-            decision = self._in_a_clause(tokens, entities) or decision
+            decision = in_a_clause(self._decide, self._table, tokens, entities) or decision
         elif decision.skill is not None and self._table.by_name[decision.skill].side_effect:
-            decision = self._not_contradicted(decision, tokens, entities)
+            decision = not_contradicted(self._decide, self._table, decision, tokens, entities)
         slots = {}
         if decision.skill is not None:
             slots = fill(self._table.by_name[decision.skill].slots, entities, body)
@@ -194,93 +141,6 @@ class Understander:
         rules = self._rules.match(tokens, entities)
         return decide(self._table, scores, tokens, entities, rules)
 
-    def _clauses(
-        self, tokens: list[Token], entities: Sequence[Entity]
-    ) -> list[tuple[list[Token], list[Entity]]]:
-        """The sentences of a message (and ", could you ..." parts), with their entities."""
-        cuts = [
-            i + 1
-            for i, t in enumerate(tokens)
-            if t.norm in CLAUSE_ENDS
-            or (
-                t.norm in {",", "-", ":"}
-                and i + 1 < len(tokens)
-                and tokens[i + 1].norm in ASKING | {"please", "pls", "kindly"}
-            )
-        ]
-        # A mark that ends the message cuts nothing: the one "clause" would be the message
-        # itself, decided again for the same answer.
-        cuts = [cut for cut in cuts if cut < len(tokens)]
-        if not cuts or len(tokens) > MAX_CLAUSE_TOKENS:
-            return []
-        out = []
-        for start, end in zip([0, *cuts], [*cuts, len(tokens)], strict=True):
-            part = tokens[start:end]
-            if len(part) >= 2:
-                out.append((part, [e for e in entities if part[0].start <= e.start < part[-1].end]))
-        return out
-
-    def _in_a_clause(self, tokens: list[Token], entities: Sequence[Entity]) -> Decision | None:
-        """A long message with the request in the middle ("Hello! Could you kindly reset my
-        password? I'm travelling. Thanks!"): each sentence on its own, so the request is not
-        drowned by the rest. Only one sentence may ask for something with a side effect;
-        two different ones is not a guess we make."""
-        found: list[Decision] = []
-        for part, inside in self._clauses(tokens, entities):
-            decision = self._decide(part, inside)
-            if decision.declined == "negated":
-                return None
-            if decision.skill is not None:
-                found.append(decision)
-        side = {d.skill for d in found if self._table.by_name[d.skill or ""].side_effect}
-        if not found or len(side) > 1:
-            return None
-        return max(found, key=lambda d: d.confidence)
-
-    def _not_contradicted(
-        self, decision: Decision, tokens: list[Token], entities: Sequence[Entity]
-    ) -> Decision:
-        """An action read from the whole message stands only if no sentence of it says not
-        to ("... actually no, don't restart checkout") or asks for another action."""
-        for part, inside in self._clauses(tokens, entities):
-            other = self._decide(part, inside)
-            if other.declined == "negated":
-                return Decision(None, other.confidence, decision.ranked, declined="negated")
-            if (
-                other.skill not in (None, decision.skill)
-                and self._table.by_name[other.skill or ""].side_effect
-            ):
-                return Decision(
-                    None,
-                    decision.confidence,
-                    decision.ranked,
-                    ambiguous=True,
-                    declined="out_of_scope",
-                )
-        return decision
-
-    def _joined(self, tokens: list[Token]) -> list[Token]:
-        """Words split by a space that make one of our words ("pass word" -> password)."""
-        out: list[Token] = []
-        skip = False
-        for here, after in zip(tokens, [*tokens[1:], None], strict=False):
-            if skip:
-                skip = False
-                continue
-            joined = here.norm + after.norm if after is not None else ""
-            if (
-                after is not None
-                and len(joined) >= 6
-                and joined.isalpha()
-                and joined in self._vocabulary
-                and after.start - here.end <= 1
-            ):
-                out.append(Token(f"{here.text} {after.text}", here.start, after.end, joined))
-                skip = True
-            else:
-                out.append(here)
-        return out
-
     def entities(self, text: str, tokens: Sequence[Token] | None = None) -> list[Entity]:
         """Every entity in the text (rules, then the trained model's when one is set)."""
         if tokens is None:
@@ -292,31 +152,18 @@ class Understander:
     def _scores(self, tokens: list[Token], entities: Sequence[Entity]) -> dict[str, float]:
         """Scores for the whole text and, when it has one, for the command before its payload
         ("open a ticket: <long description>"), so a long description does not drown it."""
-        scores = self._classifier.scores(self._tokens_text(tokens, entities))
+        texts = [self._wording.class_text(tokens, entities)]
         cut = next((i for i, t in enumerate(tokens) if t.norm in PAYLOAD_MARKS), len(tokens))
         if 2 <= cut < len(tokens) - 1:
-            head = self._classifier.scores(self._tokens_text(tokens[:cut], entities))
-            for label, value in head.items():
-                if label != NONE_LABEL:
-                    scores[label] = max(scores[label], value)
-        return scores
-
-    def _in_context(self, tokens: list[Token]) -> list[Token]:
-        """Second look at ordinary words one typo away from a keyword of a skill the text
-        already points at: "rest my vpn" is "reset my vpn", "i need some rest" stays rest."""
-        present = {t.norm for t in tokens}
-        targets = {w for p in present for ws in self._neighbours.get(p, ()) for w in ws} - present
-        if not targets:
-            return tokens
-        out = []
-        for tok in tokens:
-            word = tok.norm
-            if not tok.corrected and len(word) >= 4 and word.isalpha():
-                near = sorted(k for k in targets if k[0] == word[0] and OSA.distance(word, k) <= 1)
-                if near:
-                    tok = Token(tok.text, tok.start, tok.end, near[0], True)
-            out.append(tok)
-        return out
+            texts.append(self._wording.class_text(tokens[:cut], entities))
+        labels = self._classifier.labels
+        scores, *heads = self._classifier.vectors_of(texts)
+        for head in heads:  # the better of the two for every label but NONE_LABEL
+            merged = np.maximum(scores, head)
+            none = labels.index(NONE_LABEL)
+            merged[none] = scores[none]
+            scores = merged
+        return dict(zip(labels, scores.tolist(), strict=True))
 
     def read_reply(self, text: str) -> ReplyIntent | None:
         found = replies.read_reply(text)
@@ -351,8 +198,6 @@ class Understander:
         choices = self.choices(slot)
         if fuzzy is not None:
             return SlotReading(None, f"I don't know {typed!r}.", (fuzzy,))
-        from rapidfuzz import process
-
         near = process.extract(typed.lower(), choices, limit=3, score_cutoff=60)
         hint = tuple(c for c, _, _ in near) or choices[:3]
         return SlotReading(None, f"I don't know {typed!r}.", hint)
@@ -365,36 +210,7 @@ class Understander:
 
     def _class_text(self, text: str) -> str:
         tokens = tokenize(self._nlp, text, self._corrector)
-        return self._tokens_text(tokens, self._entities.find(text, tokens, TRAINING_NOW))
-
-    def _tokens_text(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> str:
-        """What the classifier reads: corrected lower-case words without articles and
-        politeness, plurals of vocabulary words made singular, and placeholders for ids,
-        versions and durations, so that the words that carry the request stand together."""
-        spans = [
-            (e.start, e.end, PLACEHOLDERS[e.label]) for e in entities if e.label in PLACEHOLDERS
-        ]
-        words: list[str] = []
-        norms = [t.norm for t in tokens]
-        for i, tok in enumerate(tokens):
-            place = next((p for s, e, p in spans if s <= tok.start < e), None) if spans else None
-            if place is None:
-                if tok.norm in NOISE or tok.norm in POLITE:
-                    continue
-                if (tok.norm in ASKING and norms[i + 1 : i + 2] == ["you"]) or (
-                    tok.norm == "you" and i and norms[i - 1] in ASKING
-                ):
-                    continue  # "could you ...": how it is asked, not what
-                words.append(self._singular(tok.norm))
-            elif not words or words[-1] != place:
-                words.append(place)
-        return " ".join(words)
-
-    def _singular(self, word: str) -> str:
-        for cut in (1, 2):
-            if word.endswith("s") and word[:-cut] in self._vocabulary:
-                return word[:-cut]
-        return word
+        return self._wording.class_text(tokens, self._entities.find(text, tokens, TRAINING_NOW))
 
 
 def _as_typed(slot: Slot, text: str) -> Slot:
@@ -404,29 +220,3 @@ def _as_typed(slot: Slot, text: str) -> Slot:
         return slot
     value = " ".join(slot.value.split()) if slot.value == slot.text else slot.value
     return replace(slot, value=value, text=text[slot.start : slot.end])
-
-
-def _neighbour_words(
-    keywords: Iterable[tuple[tuple[str, ...], ...]],
-) -> dict[str, tuple[frozenset[str], ...]]:
-    """Per keyword word, the word sets of the skills that use it: the typo targets that word
-    makes plausible, looked up per token instead of scanning every skill per message.
-
-    Each skill's set is built once and shared, so memory grows with the number of keywords;
-    a copy per word (as before) grew with its square: 6,000 keywords took gigabytes."""
-    out: dict[str, list[frozenset[str]]] = {}
-    for ks in keywords:
-        words = frozenset(w for k in ks for w in k if w.isalpha())
-        for word in words:
-            out.setdefault(word, []).append(words)
-    return {word: tuple(sets) for word, sets in out.items()}
-
-
-def _recurring_words(skills: Iterable[SkillSpec]) -> set[str]:
-    """Words a skill's own examples keep using ("account" for account.unlock): typos of them
-    ("acount") are worth correcting, though they are not keywords that pick the skill."""
-    out: set[str] = set()
-    for spec in skills:
-        counts = Counter(w for e in spec.examples for w in set(WORD_RE.findall(e.lower())))
-        out |= {w for w, n in counts.items() if n >= 3 and len(w) >= 5 and w not in STOP_WORDS}
-    return out

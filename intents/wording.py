@@ -1,0 +1,198 @@
+"""What the words of a message become on the way to the classifier.
+
+Words split by a space that make one of ours ("pass word"), a second typo look at words
+near a keyword the message already names ("rest my vpn"), and the text the classifier
+reads: corrected lower-case words without articles and politeness, plurals of our words
+made singular, placeholders for ids, versions and durations. Built per skill set
+(`Understander.reload`); per message it is plain Python over a few tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+from rapidfuzz.distance import OSA
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from intents.entities import Entity
+from intents.text import Token
+from skills.api import SkillSpec
+
+WORD_RE = re.compile(r"[a-z]+")
+PLACEHOLDERS = {
+    "TICKET": "ticketid",
+    "CHANGE": "changeid",
+    "VERSION": "versionnumber",
+    "DURATION": "timespan",
+    "INCIDENT": "incidentid",
+}
+# Politeness and filler carry no request ("Hello! Could you kindly ...? Thanks a lot!").
+POLITE = frozenset(
+    {
+        "hello",
+        "hi",
+        "hey",
+        "yo",
+        "hiya",
+        "thanks",
+        "thank",
+        "thx",
+        "cheers",
+        "plz",
+        "kindly",
+        "?",
+        "mate",
+        "folks",
+        "team",
+    }
+)
+ASKING = frozenset({"could", "would", "can", "will", "ca", "wo"})
+NOISE = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "my",
+        "me",
+        "our",
+        "your",
+        "this",
+        "these",
+        "those",
+        "some",
+        "please",
+        "pls",
+        "just",
+        "kindly",
+        "'s",
+        ",",
+        ".",
+        "!",
+    }
+)
+
+
+class Wording:
+    """The word-level steps of a message, for one skill set: `vocabulary` (the words that
+    decide something) and `neighbours` (per keyword word, the word sets of the skills that
+    use it, see `neighbour_words`)."""
+
+    def __init__(
+        self, vocabulary: frozenset[str], neighbours: Mapping[str, tuple[frozenset[str], ...]]
+    ) -> None:
+        self.vocabulary = vocabulary
+        self._neighbours = neighbours
+        # Every way one of our joinable words starts: a message with none of them as a
+        # word has no two words that join, and skips the pairwise look.
+        self._heads = frozenset(
+            v[:k] for v in vocabulary if len(v) >= 6 and v.isalpha() for k in range(1, len(v))
+        )
+
+    def joined(self, tokens: list[Token]) -> list[Token]:
+        """Words split by a space that make one of our words ("pass word" -> password)."""
+        if self._heads.isdisjoint([t.norm for t in tokens[:-1]]):
+            return tokens
+        out: list[Token] = []
+        skip = False
+        for here, after in zip(tokens, [*tokens[1:], None], strict=False):
+            if skip:
+                skip = False
+                continue
+            joined = here.norm + after.norm if after is not None else ""
+            if (
+                after is not None
+                and len(joined) >= 6
+                and joined.isalpha()
+                and joined in self.vocabulary
+                and after.start - here.end <= 1
+            ):
+                out.append(Token(f"{here.text} {after.text}", here.start, after.end, joined))
+                skip = True
+            else:
+                out.append(here)
+        return out
+
+    def in_context(self, tokens: list[Token]) -> list[Token]:
+        """Second look at ordinary words one typo away from a keyword of a skill the text
+        already points at: "rest my vpn" is "reset my vpn", "i need some rest" stays rest."""
+        present = {t.norm for t in tokens}
+        sets = [ws for p in present for ws in self._neighbours.get(p, ())]
+        targets = frozenset().union(*sets) - present if sets else frozenset()
+        if not targets:
+            return tokens
+        out = []
+        for tok in tokens:
+            word = tok.norm
+            if not tok.corrected and len(word) >= 4 and word.isalpha():
+                # The alphabetically first target one edit away with the same first letter
+                # (a wrong first letter is another word); none is at distance 0, the text's
+                # own words not being targets. The cutoff lets rapidfuzz stop early.
+                near = min(
+                    (
+                        k
+                        for k in targets
+                        if k[0] == word[0] and OSA.distance(word, k, score_cutoff=1) <= 1
+                    ),
+                    default=None,
+                )
+                if near is not None:
+                    tok = Token(tok.text, tok.start, tok.end, near, True)
+            out.append(tok)
+        return out
+
+    def class_text(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> str:
+        """What the classifier reads: corrected lower-case words without articles and
+        politeness, plurals of vocabulary words made singular, and placeholders for ids,
+        versions and durations, so that the words that carry the request stand together."""
+        spans = [
+            (e.start, e.end, PLACEHOLDERS[e.label]) for e in entities if e.label in PLACEHOLDERS
+        ]
+        words: list[str] = []
+        norms = [t.norm for t in tokens]
+        for i, tok in enumerate(tokens):
+            place = next((p for s, e, p in spans if s <= tok.start < e), None) if spans else None
+            if place is None:
+                if tok.norm in NOISE or tok.norm in POLITE:
+                    continue
+                if (tok.norm in ASKING and norms[i + 1 : i + 2] == ["you"]) or (
+                    tok.norm == "you" and i and norms[i - 1] in ASKING
+                ):
+                    continue  # "could you ...": how it is asked, not what
+                words.append(self._singular(tok.norm))
+            elif not words or words[-1] != place:
+                words.append(place)
+        return " ".join(words)
+
+    def _singular(self, word: str) -> str:
+        for cut in (1, 2):
+            if word.endswith("s") and word[:-cut] in self.vocabulary:
+                return word[:-cut]
+        return word
+
+
+def neighbour_words(
+    keywords: Iterable[tuple[tuple[str, ...], ...]],
+) -> dict[str, tuple[frozenset[str], ...]]:
+    """Per keyword word, the word sets of the skills that use it: the typo targets that word
+    makes plausible, looked up per token instead of scanning every skill per message.
+
+    Each skill's set is built once and shared, so memory grows with the number of keywords;
+    a copy per word (as before) grew with its square: 6,000 keywords took gigabytes."""
+    out: dict[str, list[frozenset[str]]] = {}
+    for ks in keywords:
+        words = frozenset(w for k in ks for w in k if w.isalpha())
+        for word in words:
+            out.setdefault(word, []).append(words)
+    return {word: tuple(sets) for word, sets in out.items()}
+
+
+def recurring_words(skills: Iterable[SkillSpec]) -> set[str]:
+    """Words a skill's own examples keep using ("account" for account.unlock): typos of them
+    ("acount") are worth correcting, though they are not keywords that pick the skill."""
+    out: set[str] = set()
+    for spec in skills:
+        counts = Counter(w for e in spec.examples for w in set(WORD_RE.findall(e.lower())))
+        out |= {w for w, n in counts.items() if n >= 3 and len(w) >= 5 and w not in STOP_WORDS}
+    return out

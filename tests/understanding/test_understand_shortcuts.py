@@ -1,0 +1,238 @@
+"""The shortcuts `parse` takes for speed answer what the full work they skip would answer.
+
+Each cheap first look (a set of the text's words before a regex, phrases looked up without a
+Doc, Matchers run only for the words a message has, one classifier pass for two texts) is
+checked here against the full work it replaces, on texts made to hit their edge cases.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from intents import Understander, cues, replies
+from intents.dates import HINT_RE, may_name_a_date, word_runs
+from intents.entities import DURATION_RE, HALF_HOUR_RE, may_name_a_duration
+from intents.rules import SkillRules, plain
+from intents.text import Token
+from skills.builtin.catalog import BUILTIN_SPECS
+
+PIECES = (
+    "in",
+    "and",
+    "an",
+    "a",
+    "am",
+    "ad",
+    "one",
+    "hour",
+    "hours",
+    "-",
+    "twelve",
+    "h",
+    "d",
+    "on",
+    "fri",
+    "friday",
+    "tonight",
+    "noon",
+    "at",
+    "2",
+    "10:30",
+    "9pm",
+    "_",
+    "thanks",
+    "thank",
+    "you",
+    "if",
+    "possible",
+    "dry",
+    "run",
+    "--dry-run",
+    "half",
+    "Half",
+    "K",
+    "\u212a",  # Kelvin sign: a case-blind regex reads it as "k"
+    "\u017f",  # long s: read as "s"
+    "ı",
+    ",",
+    ".",
+    "?",
+    "reset",
+    "my",
+    "vpn",
+    "Hello",
+    "THX",
+)
+SEPARATORS = ("", " ", "  ", "-", "\n", ",")
+texts = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(SEPARATORS)), max_size=8).map(
+    lambda parts: "".join(p + s for p, s in parts)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+@example("when should i go in and have my tires changed")  # HINT_RE reads "in an..."
+@example("i am here")  # DURATION_RE reads "am" as a count and a unit
+@example("ship it ad hoc")
+def test_word_checks_never_skip_a_regex_that_matches(text: str) -> None:
+    if HINT_RE.search(text):
+        assert may_name_a_date(text)
+    if DURATION_RE.search(text):
+        assert may_name_a_duration(text)
+    if HALF_HOUR_RE.search(text):
+        words = word_runs(text)
+        assert words is None or "half" in words
+    assert cues.without_filler(text) == cues.FILLER_RE.sub(lambda m: " " * len(m[0]), text)
+    assert cues.dry_run(text)[0] == bool(cues.DRY_RUN_RE.search(text))
+
+
+def _about_something_else_in_full(words: list[str]) -> bool:
+    """The reply check without its first look: blank every phrase, count what is left."""
+    rest = " " + " ".join(words) + " "
+    for phrase, needs in replies.PHRASE_WORDS:
+        if needs <= set(words):
+            rest = rest.replace(phrase, " ")
+    other = [w for w in rest.split() if w not in replies.REPLY_WORDS and w not in STOP_WORDS]
+    cancel = replies.CANCEL_WORDS & set(words)
+    return len(other) > (replies.MAX_OTHER_WORDS_CANCEL if cancel else replies.MAX_OTHER_WORDS)
+
+
+REPLY_PIECES = ("yes", "no", "go", "ahead", "please", "stop", "talking", "printer", "wifi", "not")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(REPLY_PIECES), max_size=6))
+def test_reply_first_look_agrees_with_blanking_every_phrase(words: list[str]) -> None:
+    assert replies._about_something_else(words) == _about_something_else_in_full(words)
+
+
+def _tokens(words: list[str]) -> list[Token]:
+    out, at = [], 0
+    for word in words:
+        out.append(Token(word, at, at + len(word), word))
+        at += len(word) + 1
+    return out
+
+
+CATALOG_WORDS: tuple[str, ...] = (
+    "payments",
+    "api",
+    "payments-api",
+    "search",
+    "prod",
+    "staging",
+    "stg",
+    "web",
+)
+CATALOG_WORDS += ("checkout", "grafana", "on", "call", "bob", "p1", "critical", "db", "the", "-")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(CATALOG_WORDS), min_size=1, max_size=7))
+def test_catalog_phrases_without_a_doc_match_as_the_phrase_matcher(
+    nlu: Understander, words: list[str]
+) -> None:
+    finder = nlu._entities
+    assert finder._spans(words) == finder._matched(words)
+
+
+def test_catalog_phrases_are_found_longest_first(nlu: Understander) -> None:
+    words = ["restart", "payments", "-", "api", "in", "prod"]
+    assert nlu._entities._spans(words) == [("SERVICE:payments-api", 1, 4), ("ENV:prod", 5, 6)]
+
+
+def _all_in_one_matcher(nlu: Understander, tokens: list[Token]) -> dict[str, int]:
+    """The rules as they were: one Matcher of every pattern, run on every message."""
+    vocab = nlu._nlp.vocab
+    matcher = Matcher(vocab)
+    for spec in BUILTIN_SPECS:
+        if spec.patterns:
+            matcher.add(spec.name, [plain(p) for p in spec.patterns])
+    found: dict[str, int] = {}
+    for key, start, _ in matcher(Doc(vocab, words=[t.norm for t in tokens])):
+        name = vocab.strings[key]
+        found[name] = min(start, found.get(name, start))
+    return found
+
+
+RULE_WORDS: tuple[str, ...] = (
+    "roll",
+    "it",
+    "back",
+    "revoke",
+    "access",
+    "open",
+    "a",
+    "new",
+    "ticket",
+    "what",
+)
+RULE_WORDS += ("is", "on", "fire", "unlock", "bob", "incidents", "active", "bounce", "the")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(RULE_WORDS), min_size=1, max_size=6))
+def test_matchers_per_word_find_what_one_matcher_of_all_patterns_finds(
+    nlu: Understander, words: list[str]
+) -> None:
+    tokens = _tokens(words)
+    rules = SkillRules(nlu._nlp.vocab, BUILTIN_SPECS)
+    # No entities: patterns that need one (ENT_TYPE) match in neither.
+    assert rules.match(tokens, []) == _all_in_one_matcher(nlu, tokens)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["open ticket : printer jam", "open ticket"],
+        ["reset vpn", ""],
+        ["", ""],
+        ["deploy web versionnumber to production"],
+    ],
+)
+def test_one_classifier_pass_scores_each_text_as_alone(nlu: Understander, texts: list[str]) -> None:
+    classifier = nlu._classifier
+    together = [v.tolist() for v in classifier.vectors_of(texts)]
+    assert together == [classifier.vectors_of([text])[0].tolist() for text in texts]
+    alone = [dict(zip(classifier.labels, v, strict=True)) for v in together]
+    assert alone == [classifier.scores(text) for text in texts]
+
+
+def _joined_pair_by_pair(vocabulary: frozenset[str], tokens: list[Token]) -> list[Token]:
+    """Joining split words without the first look: every adjacent pair tried."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        here = tokens[i]
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        joined = here.norm + after.norm if after is not None else ""
+        if (
+            after is not None
+            and len(joined) >= 6
+            and joined.isalpha()
+            and joined in vocabulary
+            and after.start - here.end <= 1
+        ):
+            out.append(Token(f"{here.text} {after.text}", here.start, after.end, joined))
+            i += 2
+        else:
+            out.append(here)
+            i += 1
+    return out
+
+
+SPLIT_WORDS: tuple[str, ...] = ("pass", "word", "pa", "ssword", "check", "out", "my", "reset")
+SPLIT_WORDS += ("grafa", "na", "p", "assword", "deploy", "x")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SPLIT_WORDS), max_size=6))
+def test_split_words_join_as_when_every_pair_was_tried(nlu: Understander, words: list[str]) -> None:
+    tokens = _tokens(words)
+    wording = nlu._wording
+    assert wording.joined(tokens) == _joined_pair_by_pair(wording.vocabulary, tokens)
