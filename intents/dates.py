@@ -90,16 +90,15 @@ _SHORT = "|".join(sorted(SHORT_DAYS, key=len, reverse=True))
 # A cheap first look: most messages name no date, and they pay for this one search only.
 _COUNT = "|".join(COUNTS)
 HINT_RE = re.compile(
-    rf"\d{{4}}-\d|\d:\d\d|\d\s*[ap]\.?m|\bat\s+\d|\bin\s+(?:\d|{_COUNT}\b)"
+    rf"\d{{4}}-\d|\d:\d\d|\d\s*[ap]\.?m|\bat\s+\d|\bin\s+(?:\d|(?:{_COUNT})\b)"
     rf"|\b(?:{_DAY}|{_WEEK}|{_SHORT}|noon|midnight)\b",
     re.I,
 )
 # The words HINT_RE looks for. A text that has no digit, none of them as a whole word, and
-# no "in" with a word that starts like a count (HINT_RE reads "in and" as "in an...") has
-# no date: checked on its words, a set look-up, instead of running the regex (alternatives
-# tried at every position) over every message.
+# no "in" with a count word has no date: checked on its words, a set look-up, instead of
+# running the regex (alternatives tried at every position) over every message.
 HINT_WORDS = frozenset({*DAY_WORDS, *WEEKDAYS, *SHORT_DAYS, "noon", "midnight"})
-COUNT_STARTS = tuple(COUNTS)
+COUNT_WORDS = frozenset(COUNTS)
 # Every ASCII character that is not a word character (as `\b` sees them) made a space.
 _NOT_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
 _DIGIT_RE = re.compile(r"\d")
@@ -116,9 +115,10 @@ CLOCK_RE = re.compile(
     r"(?![\w:])|\bat\s+([01]?\d|2[0-3])\b(?![:.\w])|\b(noon|midnight)\b",
     re.I,
 )
+# A number may touch its unit ("in 10min"); a count word may not ("in and" is no "an d").
 IN_RE = re.compile(
-    rf"\bin\s+(\d{{1,4}}|{'|'.join(COUNTS)})\s*({'|'.join(sorted(UNITS, key=len, reverse=True))})"
-    r"\b",
+    rf"\bin\s+(?:(\d{{1,4}})\s*|({_COUNT})\s+)"
+    rf"({'|'.join(sorted(UNITS, key=len, reverse=True))})\b",
     re.I,
 )
 JOIN_RE = re.compile(r"^[\s,]*(?:at|on|by|,)?\s*$", re.I)
@@ -203,9 +203,9 @@ def _pieces(text: str, now: datetime, loose: bool) -> list[Piece]:
         if (clock := _clock(m)) is not None:
             out.append(Piece(m.start(), m.end(), clock=clock))
     for m in IN_RE.finditer(text):
-        word = m.group(1).lower()
+        word = (m.group(1) or m.group(2)).lower()
         count = int(word) if word.isdigit() else COUNTS[word]
-        delta = timedelta(minutes=count * UNIT_MINUTES[UNITS[m.group(2).lower()]])
+        delta = timedelta(minutes=count * UNIT_MINUTES[UNITS[m.group(3).lower()]])
         if delta.days and not delta.seconds:  # "in 3 days": a day, not a minute of it
             out.append(Piece(m.start(), m.end(), today + delta))
         else:
@@ -276,9 +276,7 @@ def may_name_a_date(text: str) -> bool:
 
 def hints_a_date(words: frozenset[str]) -> bool:
     """`may_name_a_date` on the `word_runs` of an ASCII text without digits."""
-    return not HINT_WORDS.isdisjoint(words) or (
-        "in" in words and any(w.startswith(COUNT_STARTS) for w in words)
-    )
+    return not HINT_WORDS.isdisjoint(words) or ("in" in words and not COUNT_WORDS.isdisjoint(words))
 
 
 def _fits(group: list[Piece], piece: Piece) -> bool:

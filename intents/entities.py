@@ -37,16 +37,16 @@ VERSION_RE = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)?(?:-[0-9a-z.]+)?)(?![\w
 # Durations read the same unit and number words as dates ("in 2 hours"), plus a few more.
 _UNITS = {**UNITS, "wk": "w", "wks": "w"}
 _NUMBERS = {**COUNTS, "24": 24}
+# A number may touch its unit ("2h"); a count word may not: "am" is no "a m", "ad" no "a d".
 DURATION_RE = re.compile(
-    r"\b(\d{1,4}|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*-?\s*"
-    r"(minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w)\b",
+    r"\b(?:(\d{1,4})\s*-?\s*|(an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+    r"(?:\s+|\s*-\s*))(minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w)\b",
     re.I,
 )
-# Whole words DURATION_RE needs when the text has no digit: a count word and a unit, or
-# the two typed together ("an hour", "one-day", "am": a count then a unit, as it reads them).
+# Whole words DURATION_RE needs when the text has no digit: a count word and a unit
+# ("an hour", "one-day").
 _COUNT_WORDS = frozenset(w for w in _NUMBERS if w.isalpha())
 _UNIT_WORDS = frozenset(_UNITS)
-_COUNT_UNITS = frozenset(c + u for c in _COUNT_WORDS for u in _UNIT_WORDS)
 HALF_HOUR_RE = re.compile(r"\bhalf an? hour\b", re.I)
 # A cheap first look: ids and versions need a digit, and most messages have none.
 DIGIT_RE = re.compile(r"\d")
@@ -190,9 +190,9 @@ class EntityFinder:
         if words is None and DIGIT_RE.search(text):
             found.extend(_ids(text))
         for m in DURATION_RE.finditer(text) if words is None or _hints_a_duration(words) else ():
-            number = m.group(1).lower()
+            number = (m.group(1) or m.group(2)).lower()
             count = int(number) if number.isdigit() else _NUMBERS[number]
-            unit = _UNITS[m.group(2).lower()]
+            unit = _UNITS[m.group(3).lower()]
             if unit == "w":
                 count, unit = count * 7, "d"
             if any(s <= m.start() < e for s, e in dates):
@@ -211,9 +211,7 @@ def may_name_a_duration(text: str) -> bool:
 
 
 def _hints_a_duration(words: frozenset[str]) -> bool:
-    return not _COUNT_UNITS.isdisjoint(words) or (
-        not _COUNT_WORDS.isdisjoint(words) and not _UNIT_WORDS.isdisjoint(words)
-    )
+    return not _COUNT_WORDS.isdisjoint(words) and not _UNIT_WORDS.isdisjoint(words)
 
 
 def _ids(text: str) -> list[Entity]:

@@ -126,3 +126,21 @@ def test_any_text_any_now(text: str, now: datetime) -> None:
     for found in find_dates(text, now):
         assert 0 <= found.start < found.end <= len(text)
         datetime.fromisoformat(found.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["can you go in and restart checkout", "log in and reset my vpn", "drop in anytime"],
+)
+def test_in_followed_by_a_word_that_starts_like_a_count_is_no_time(text: str) -> None:
+    """ "in and" was once read as "in an d" (a day from now): a request would have waited."""
+    assert find_dates(text, NOW) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [("in 10min", NOW + timedelta(minutes=10)), ("in an hour", NOW + timedelta(hours=1))],
+)
+def test_in_a_count_and_a_unit_is_a_moment(text: str, when: datetime) -> None:
+    [found] = find_dates(text, NOW)
+    assert found.value == when.strftime("%Y-%m-%dT%H:%M+00:00")

@@ -76,8 +76,8 @@ texts = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(SEPARATORS))
 
 @settings(max_examples=400, deadline=None)
 @given(texts)
-@example("when should i go in and have my tires changed")  # HINT_RE reads "in an..."
-@example("i am here")  # DURATION_RE reads "am" as a count and a unit
+@example("when should i go in and have my tires changed")  # once read as "in an d(ay)"
+@example("i am here")  # once read as "a m(inute)"
 @example("ship it ad hoc")
 def test_word_checks_never_skip_a_regex_that_matches(text: str) -> None:
     if HINT_RE.search(text):

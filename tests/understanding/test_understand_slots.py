@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from intents import Understander
+from intents.entities import DURATION_RE
 
 ENV_ALIASES = [
     ("dev", "dev"),
@@ -170,3 +171,18 @@ def test_ordinary_words_are_not_turned_into_catalog_names(nlu: Understander) -> 
     got = nlu.parse("restart billing in prod")
     assert not got.slots["service"].corrected
     assert nlu.parse("i need some rest").skill is None
+
+
+@pytest.mark.parametrize(
+    ("text", "durations"),
+    [
+        ("i am locked out of my account", []),
+        ("add me to the ad group", []),
+        ("give me access for an hour", ["an hour"]),
+        ("grant it for 2h", ["2h"]),
+        ("a one-day pass", ["one-day"]),
+    ],
+)
+def test_a_count_word_glued_to_a_letter_is_no_duration(text: str, durations: list[str]) -> None:
+    """ "am" is not "a m(inute)", "ad" not "a d(ay)": only a number may touch its unit."""
+    assert [m.group(0) for m in DURATION_RE.finditer(text)] == durations
