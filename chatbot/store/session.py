@@ -31,6 +31,10 @@ T = TypeVar("T")
 # Execution option for a writer's first connection: try BEGIN IMMEDIATE without waiting
 # (the engine's begin listener sets busy_timeout to 0 around it).
 TRY_LOCK = "chatops_try_lock"
+# Key in every session's `info` of the store's memo: a dict, one per Store, for what this
+# process learned from the database and may use as a guess the database then checks (the
+# audit chain's head: `governance/audit.py`).
+MEMO = "chatops_memo"
 
 
 class Gate:
@@ -46,6 +50,7 @@ class Gate:
         self.write_lock = asyncio.Lock() if sqlite else None
         self.inline = sqlite  # see StoreSession._may_run_here
         self.observe: Callable[[str, float], None] | None = None
+        self.memo: dict[str, Any] = {}  # see MEMO
 
 
 class StoreSession(AsyncSession):
@@ -55,6 +60,7 @@ class StoreSession(AsyncSession):
     def __init__(self, engine: Engine, gate: Gate, kind: str) -> None:
         super().__init__(expire_on_commit=False, autoflush=True)
         self.sync_session.bind = engine
+        self.sync_session.info[MEMO] = gate.memo
         self._gate = gate
         self._kind = kind  # "write", "read" or "snapshot"
         self._holds_slot = False
