@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from chatbot.store.engine import Store
+from chatbot.store.engine import Store, upsert_insert
 from chatbot.store.tables import KVItem
 from chatbot.types import utcnow
 
@@ -24,13 +24,16 @@ class StoreKeyValue:
             return default if item is None else json.loads(item.value)
 
     async def put(self, key: str, value: Any) -> None:
+        """One upsert: no read first, and two replicas writing one key cannot collide."""
+        values = {"value": json.dumps(value, sort_keys=True), "updated_at": utcnow()}
+        statement = upsert_insert(self.store.dialect)(KVItem).values(
+            namespace=self.namespace, key=key, **values
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["namespace", "key"], set_=values
+        )
         async with self.store.transaction() as session:
-            item = await session.get(KVItem, (self.namespace, key))
-            if item is None:
-                item = KVItem(namespace=self.namespace, key=key, value="null", updated_at=utcnow())
-            item.value = json.dumps(value, sort_keys=True)
-            item.updated_at = utcnow()
-            session.add(item)
+            await session.execute(statement)
 
     async def delete(self, key: str) -> None:
         async with self.store.transaction() as session:

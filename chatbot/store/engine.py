@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -19,7 +20,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 
 from chatbot.errors import StorageUnavailable, StoreError
 from chatbot.store.session import TRY_LOCK, Gate, StoreSession
@@ -39,6 +40,8 @@ SQLITE_PRAGMAS = (
 )
 _READ_ONLY = "chatops_read_only"  # execution option: this transaction only reads
 POOL_SIZE = 8  # connections = worker threads = sessions holding a connection at once
+PING_AFTER = 1.0  # seconds idle after which a pooled PostgreSQL connection is pinged first
+_IDLE_SINCE = "chatops_idle_since"  # in a pooled connection's record: when it came back
 
 
 def _driver_url(url: str) -> URL:
@@ -88,6 +91,30 @@ def _sqlite_setup(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _ping_when_idle(engine: Engine, after: float) -> None:
+    """A server can drop a connection (a restart, an idle timeout, a failover), so a pooled
+    one that sat idle for `after` seconds is pinged before use, and replaced if the ping
+    fails. SQLAlchemy's `pool_pre_ping` pings at every checkout: on a busy process that is
+    two round trips (BEGIN, SELECT 1) per transaction, for connections used a moment ago.
+    Public pool events: a checkout listener that raises DisconnectionError makes the pool
+    retry with a fresh connection."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is not None and time.monotonic() - since < after:
+            return  # used a moment ago: a connection lost since then fails its statement
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+            dbapi_conn.rollback()  # the ping's implicit transaction; ours begins afresh
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection is gone: {exc}") from exc
+
+
 _REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(None|[\"']([^\"']+)[\"'])", re.M)
 
 
@@ -129,7 +156,9 @@ class Store:
     """Owns the engine. `transaction()` is the one way to change state; `read()` and
     `snapshot()` only read and never wait for a writer."""
 
-    def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
+    def __init__(
+        self, url: str, pool_size: int = POOL_SIZE, ping_after: float = PING_AFTER
+    ) -> None:
         self.url = url
         self._sync_url = _driver_url(url)
         self.dialect = self._sync_url.get_backend_name()
@@ -145,10 +174,8 @@ class Store:
             )
             _sqlite_setup(self.engine)
         else:
-            # A server can drop a connection, so a pooled one is pinged before use.
-            self.engine = create_engine(
-                self._sync_url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0
-            )
+            self.engine = create_engine(self._sync_url, pool_size=pool_size, max_overflow=0)
+            _ping_when_idle(self.engine, ping_after)
         self._read = self.engine.execution_options(**{_READ_ONLY: True})
         snapshot = {_READ_ONLY: True}
         if self.dialect != "sqlite":
