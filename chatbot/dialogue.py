@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,7 +46,9 @@ def conversation_key(principal: Principal, message: Message) -> str:
 
 
 async def load(session: AsyncSession, key: str) -> Pending | None:
-    row = await session.get(Conversation, key)
+    """The open question, or None (an expired one is closed on the way). A Core select:
+    read on every message, and nothing here needs an ORM object."""
+    row = (await session.execute(_LOAD, {"key": key})).first()
     if row is None:
         return None
     if row.expires_at <= utcnow():
@@ -59,6 +61,17 @@ async def load(session: AsyncSession, key: str) -> Pending | None:
         action_id=row.action_id,
         choices=tuple(json.loads(row.choices)),
     )
+
+
+_TABLE = Conversation.__table__  # type: ignore[attr-defined]
+_LOAD = select(
+    _TABLE.c.awaiting,
+    _TABLE.c.skill,
+    _TABLE.c.slots,
+    _TABLE.c.action_id,
+    _TABLE.c.choices,
+    _TABLE.c.expires_at,
+).where(_TABLE.c.key == bindparam("key"))
 
 
 async def save(session: AsyncSession, key: str, pending: Pending, ttl: timedelta) -> None:
