@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from chatbot import consent, dialogue, logs, records, skill_upload, support, texts, timing
 from chatbot.config import Settings
@@ -183,23 +184,26 @@ class Assistant:
         meant: Interpretation | None,
     ) -> Received | None:
         """Audit the message (and what it meant) and read the open question, in one
-        transaction: on SQLite each round trip to the database thread is a large part of a
-        message. None means the platform delivered this event before."""
+        transaction run whole in one round trip (`Store.run`): every message pays for it.
+        None means the platform delivered this event before."""
+        entries = [records.record(principal, message, "message.received", problem or "ok")]
+        if meant is not None:
+            entries.append(records.understood(principal, message, meant))
+        key = dialogue.conversation_key(principal, message) if meant is not None else None
+
+        def receive(tx: Session) -> Received | None:
+            if not records.first_delivery(tx, message):
+                return None
+            audit.append_sync(tx, entries)
+            return Received(dialogue.read(tx, key) if key is not None else None)
+
         try:
-            async with self.store.transaction() as tx:
-                if not await records.first_delivery(tx, message):
-                    return None
-                got = records.record(principal, message, "message.received", problem or "ok")
-                if meant is None:
-                    await audit.append(tx, got)
-                    return Received(None)
-                await audit.append_many(tx, [got, records.understood(principal, message, meant)])
-                key = dialogue.conversation_key(principal, message)
-                pending = await dialogue.load(tx, key)
-            self.health.recovered()
-            return Received(pending)
+            received = await self.store.run(receive)
         except IntegrityError:
             return None  # the same event is being handled right now by another worker or replica
+        if received is not None:
+            self.health.recovered()
+        return received
 
     # -- stages -------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.orm import Session
 
 from chatbot import texts
 from chatbot.dialogue import Pending
@@ -64,12 +64,14 @@ def understood(principal: Principal, message: Message, meant: Interpretation) ->
     return record(principal, message, "understood", meant.skill or "none", meant.skill, detail)
 
 
-async def first_delivery(tx: AsyncSession, message: Message) -> bool:
-    """False when the platform already delivered this event (it is then dropped)."""
+def first_delivery(tx: Session, message: Message) -> bool:
+    """False when the platform already delivered this event (it is then dropped). In a
+    synchronous transaction function (`Store.run`); a delivery racing this one in another
+    transaction fails on the key at commit (IntegrityError)."""
     if not message.event_id:
         return True
     key = (message.platform, message.event_id)
-    if await tx.get(ProcessedEvent, key) is not None:
+    if tx.get(ProcessedEvent, key) is not None:
         return False
     tx.add(
         ProcessedEvent(platform=message.platform, event_id=message.event_id, at=message.received_at)

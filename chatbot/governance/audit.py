@@ -103,6 +103,11 @@ async def append_many(session: AsyncSession, records: Sequence[AuditRecord]) -> 
     return await session.run_sync(_append, prepared)
 
 
+def append_sync(session: Session, records: Sequence[AuditRecord]) -> list[Written]:
+    """`append_many` inside a synchronous transaction function (`Store.run`)."""
+    return _append(session, [_redacted(record) for record in records])
+
+
 def _append(session: Session, prepared: Sequence[_Prepared]) -> list[Written]:
     """The one append path. Core statements on the session's connection, built once: the
     ORM's unit of work costs more than the writes themselves here, and nothing reads these

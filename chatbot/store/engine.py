@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.orm import Session
 
 from chatbot.errors import StorageUnavailable, StoreError
 from chatbot.store.session import TRY_LOCK, Gate, StoreSession
@@ -254,10 +255,14 @@ class Store:
         PostgreSQL's REPEATABLE READ. Only read in it."""
         return self._session(self._snapshot, "snapshot")
 
-    async def run(self, fn: Callable[..., T], readonly: bool = False) -> T:
-        """`fn(session)` with a synchronous Session, in one transaction on a worker thread."""
-        async with self.transaction(readonly) as session:
-            return await session.run_sync(fn)
+    async def run(self, fn: Callable[[Session], T], readonly: bool = False) -> T:
+        """`fn(session)` with a synchronous Session, in one transaction, committed (or
+        rolled back on any error) in the same round trip: on PostgreSQL one hop to a worker
+        thread for the whole transaction; on SQLite, a writer that got the lock at once runs
+        it here. `readonly=True`: a `read()` transaction (only read in it)."""
+        if readonly:
+            return await StoreSession(self._read, self._gate, "read").run_whole(fn)
+        return await StoreSession(self.engine, self._gate, "write").run_whole(fn)
 
     async def ping(self) -> None:
         """One read, for readiness: raises if the database cannot be reached."""

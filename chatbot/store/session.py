@@ -157,6 +157,25 @@ class StoreSession(AsyncSession):
         finally:
             self._release()
 
+    async def run_whole(self, fn: Callable[[Any], T]) -> T:
+        """`fn(sync_session)`, then the commit (or, on any error, the rollback) and the
+        connection given back, all in one round trip: `Store.run`'s transaction."""
+        sync, write = self.sync_session, self._kind == "write"
+
+        def whole() -> T:
+            try:
+                result = fn(sync)
+            except BaseException:
+                _rollback_and_close(sync) if write else sync.close()
+                raise
+            _commit_and_close(sync) if write else sync.close()
+            return result
+
+        try:
+            return await self._hop(whole, long=True)
+        finally:
+            self._release()
+
     if not TYPE_CHECKING:  # type checkers see AsyncSession's own signatures
 
         async def exec(self, statement: Any, *, params: Any = None, **kw: Any) -> Any:
