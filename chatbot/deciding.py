@@ -20,6 +20,7 @@ from chatbot.types import (
     Button,
     ButtonValue,
     ButtonVerb,
+    Decision,
     Message,
     Principal,
     Reply,
@@ -75,6 +76,8 @@ class Deciding:
             return [Reply(texts.no_backend(texts.title_of(spec)))]
         where = channel_kind(message.platform, message.channel)
         decision = self.host.authorizer.decide(principal, spec, slots, dry_run, where)
+        if self._reads_only(spec, slots, decision, dry_run):
+            return await self._read(principal, message, spec, slots, decision)
         action: Action | None = None
         began: Action | Refusal | None = None
         # The decision, audited, and what it opens (a request awaiting confirmation, or an
@@ -110,3 +113,33 @@ class Deciding:
         if decision.verdict is Verdict.ALLOW:
             return await self.host.approvals.after_begin(principal, message, action, began)
         return self.host.approvals.asked(principal, spec, slots, decision, action)
+
+    def _reads_only(
+        self, spec: SkillSpec, slots: Mapping[str, str], decision: Decision, dry_run: bool
+    ) -> bool:
+        """An allowed skill without side effects whose request checks write nothing (no
+        rate limit applies): its decision is audited together with what it answered."""
+        if dry_run or spec.side_effect or decision.verdict is not Verdict.ALLOW:
+            return False
+        return not self.host.authorizer.counts_in_database(spec, slots)
+
+    async def _read(
+        self,
+        principal: Principal,
+        message: Message,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        decision: Decision,
+    ) -> list[Reply]:
+        """Check, run, then audit the decision and the answer in one transaction (in chain
+        order): nothing changed in between that a crash could leave unrecorded."""
+        async with self.host.store.read() as tx:  # the request checks read at most
+            decision = await self.host.authorizer.count(tx, principal, spec, slots, decision)
+        detail = {"verdict": decision.verdict, "rule": decision.rule, "slots": slots}
+        decided = records.record(principal, message, "decided", decision.verdict, spec.name, detail)
+        if decision.verdict is Verdict.DENY:
+            async with self.host.store.transaction() as tx:
+                await audit.append(tx, decided)
+            refused = texts.denied(decision.reason, spec.name, texts.title_of(spec))
+            return [Reply(refused, ReplyKind.ERROR)]
+        return await self.host.approvals.run_read(principal, message, spec, slots, decided)

@@ -15,8 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from chatbot import dialogue, texts
 from chatbot.config import Settings
 from chatbot.execute import Executor
-from chatbot.governance import actions, cards
+from chatbot.governance import actions, audit, cards
 from chatbot.governance.actions import State
+from chatbot.governance.audit import AuditRecord
 from chatbot.governance.authorize import Authorizer
 from chatbot.governance.checks import Refusal
 from chatbot.governance.finish import Finisher, Holder, record
@@ -163,9 +164,15 @@ class Approvals:
         return await self.after_begin(principal, message, action, began)
 
     async def run_read(
-        self, principal: Principal, message: Message, spec: SkillSpec, slots: Mapping[str, str]
+        self,
+        principal: Principal,
+        message: Message,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        decided: AuditRecord | None = None,
     ) -> list[Reply]:
-        """Run a skill without side effects at once and audit what it answered."""
+        """Run a skill without side effects at once and audit what it answered (after
+        `decided`, the decision to run it, when the caller has not written that yet)."""
         ctx = self.finish.executor.context(principal, spec.name, slots)
         outcome = await self.finish.executor.run(ctx, spec.name)
         ok = "ok" if outcome.ok else "failed"
@@ -173,7 +180,7 @@ class Approvals:
             principal.name, message, "executed", None, ok, skill=spec.name, summary=outcome.summary
         )
         async with self.finish.store.transaction() as tx:
-            await self.finish.audit(tx, event)
+            await audit.append_many(tx, [event] if decided is None else [decided, event])
         text = texts.result(outcome.summary, outcome.ok, outcome.sandbox)
         return [Reply(text, ReplyKind.RESULT, skill=spec.name)]
 
