@@ -227,8 +227,10 @@ class Store:
             raise error(f"cannot use the database at {safe_url(self.url)}: {reason}") from None
 
     @asynccontextmanager
-    async def _session(self, engine: Engine, kind: str) -> AsyncIterator[StoreSession]:
-        session = StoreSession(engine, self._gate, kind)
+    async def _session(
+        self, engine: Engine, kind: str, wait: bool = True
+    ) -> AsyncIterator[StoreSession]:
+        session = StoreSession(engine, self._gate, kind, wait)
         try:
             yield session
         except BaseException:
@@ -236,12 +238,15 @@ class Store:
             raise
         await session.finish(commit=True)
 
-    def transaction(self, readonly: bool = False) -> AbstractAsyncContextManager[StoreSession]:
+    def transaction(
+        self, readonly: bool = False, wait: bool = True
+    ) -> AbstractAsyncContextManager[StoreSession]:
         """A session in one transaction: committed on success, rolled back on any error.
-        `readonly=True` is `read()`."""
+        `readonly=True` is `read()`. `wait=False`: on SQLite, raise `Busy` at once when
+        another writer holds the write lock instead of queueing (readiness probes)."""
         if readonly:
             return self.read()
-        return self._session(self.engine, "write")
+        return self._session(self.engine, "write", wait)
 
     def read(self) -> AbstractAsyncContextManager[StoreSession]:
         """A session that only reads: a deferred BEGIN on SQLite (a WAL snapshot from the

@@ -37,6 +37,10 @@ TRY_LOCK = "chatops_try_lock"
 MEMO = "chatops_memo"
 
 
+class Busy(Exception):
+    """A write that was told not to wait found SQLite's write lock taken (`wait=False`)."""
+
+
 class Gate:
     """What a session must hold while it has a connection: a slot (there are exactly as many
     slots as worker threads and pooled connections, so no thread ever waits for a connection
@@ -57,8 +61,9 @@ class StoreSession(AsyncSession):
     """One transaction's session. Use it only through `Store.transaction()`, `read()` or
     `snapshot()`, which begin it on first use and commit or roll it back at the end."""
 
-    def __init__(self, engine: Engine, gate: Gate, kind: str) -> None:
+    def __init__(self, engine: Engine, gate: Gate, kind: str, wait: bool = True) -> None:
         super().__init__(expire_on_commit=False, autoflush=True)
+        self._wait = wait  # False: a SQLite writer raises Busy rather than wait for the lock
         self.sync_session.bind = engine
         self.sync_session.info[MEMO] = gate.memo
         self._gate = gate
@@ -75,6 +80,8 @@ class StoreSession(AsyncSession):
         yet holds nothing."""
         gate = self._gate
         if self._kind == "write" and gate.write_lock is not None and not self._holds_lock:
+            if not self._wait and gate.write_lock.locked():
+                raise Busy("another transaction of this process holds the write lock")
             await gate.write_lock.acquire()
             self._holds_lock = True
         if not self._holds_slot:
@@ -100,7 +107,9 @@ class StoreSession(AsyncSession):
         if not self._locked_in:
             try:
                 self.sync_session.connection(execution_options={TRY_LOCK: True})
-            except (OperationalError, sqlite3.OperationalError):  # locked: wait on a thread
+            except (OperationalError, sqlite3.OperationalError) as exc:  # wait on a thread
+                if not self._wait and _busy(exc):
+                    raise Busy("another connection holds the database's write lock") from None
                 return False
             self._locked_in = True
         return True
@@ -226,6 +235,16 @@ class StoreSession(AsyncSession):
 
         async def close(self) -> None:
             await self.finish(commit=False)
+
+
+def _busy(exc: BaseException) -> bool:
+    """Whether SQLite refused because another connection holds the lock (SQLITE_BUSY or
+    SQLITE_LOCKED), not for any other reason (read-only, disk full, corrupt...)."""
+    cause = getattr(exc, "orig", None) or exc
+    code = getattr(cause, "sqlite_errorcode", None)
+    if code is not None:
+        return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(cause)
 
 
 class _Unbuffered:
