@@ -1,29 +1,46 @@
-"""10,000 messages through Assistant.handle on SQLite: messages per second, p50/p99 latency,
-CPU per message next to the CPU of parsing alone, and /readyz while a write is held.
+"""10,000 messages through Assistant.handle: messages per second, p50/p99 latency, CPU per
+message next to the CPU of parsing alone (the same messages), transactions and statements per
+message, and on SQLite /readyz while a write is held.
 
 A realistic mix: requests that ask for confirmation, confirmations that run the sandbox,
 read-only questions, small talk, and missing-slot follow-ups, spread over the demo people.
-Targets (issue 12): >= 500 messages/s, p99 <= 15 ms; /readyz p99 <= 20 ms while another
-connection holds a write transaction for 2 s.
+Targets (issue 12): on SQLite >= 500 messages/s, p99 <= 15 ms; on PostgreSQL >= 300/s;
+/readyz p99 <= 20 ms while another connection holds a write transaction for 2 s.
+
+SQLite always; PostgreSQL too when BENCH_DATABASE_URL (or CHATOPS_TEST_DATABASE_URL) names
+one: the run gets a fresh schema there, dropped afterwards. `python -m bench.pipeline
+--postgres URL` runs only PostgreSQL, `--sqlite` only SQLite. BENCH_MESSAGES sets how many
+messages; BENCH_PROFILE=FILE writes a cProfile of the timed loop (FILE.sqlite, FILE.postgres).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import cProfile
 import itertools
 import os
 import sqlite3
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 
 from bench.stats import latency_line, percentile, resident_mb
-from chatbot.app import runtime
-from chatbot.config import load_settings
+from chatbot.app import Runtime, runtime
+from chatbot.config import Settings, load_settings
 from chatbot.types import Message
 
 COUNT = int(os.environ.get("BENCH_MESSAGES", "10000"))
+WARM_UP = 100  # messages before the timed loop: the first of each kind compiles statements
 SCRIPT = (
     ("alice", "reset my vpn"),
     ("alice", "yes"),
@@ -38,36 +55,115 @@ SCRIPT = (
 )
 
 
-async def run(count: int = COUNT) -> None:
+@dataclass
+class Counted:
+    """Transactions and statements the engine saw (SQLAlchemy's public engine events)."""
+
+    commits: int = 0
+    rollbacks: int = 0
+    statements: int = 0
+
+    def watch(self, engine: Engine) -> None:
+        event.listen(engine, "commit", self._commit)
+        event.listen(engine, "rollback", self._rollback)
+        event.listen(engine, "before_cursor_execute", self._statement)
+
+    def _commit(self, _conn: Any) -> None:
+        self.commits += 1
+
+    def _rollback(self, _conn: Any) -> None:
+        self.rollbacks += 1
+
+    def _statement(self, *_args: Any) -> None:
+        self.statements += 1
+
+
+def messages(count: int, channel: str = "bench") -> list[Message]:
+    turns = itertools.cycle(SCRIPT)
+    said = []
+    for n in range(count):
+        who, said_text = next(turns)
+        said.append(Message("bench", who, said_text.format(n=n), channel=channel))
+    return said
+
+
+async def measure(rt: Runtime, backend: str, count: int) -> None:
+    """The timed loop, then parsing alone over the same texts, in the same process."""
+    for message in messages(WARM_UP, channel="warm-up"):
+        await rt.assistant.handle(message)
+    counted = Counted()
+    counted.watch(rt.store.engine)
+    said = messages(count)
+    latencies: list[float] = []
+    profile = os.environ.get("BENCH_PROFILE")
+    profiler = cProfile.Profile() if profile else None
+    wall, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    for message in said:
+        t0 = time.perf_counter()
+        await rt.assistant.handle(message)
+        latencies.append(time.perf_counter() - t0)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.{backend}")
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(latency_line(f"Assistant.handle on {backend}", latencies, wall))
+    parse = time.process_time()
+    for message in said:
+        rt.assistant.understander.parse(message.text)
+    parse = time.process_time() - parse
+    print(
+        f"CPU per message: {cpu / count * 1e3:.2f} ms in all, "
+        f"{parse / count * 1e3:.2f} ms of it parsing (same messages, parse alone); "
+        f"per message: {counted.commits / count:.2f} commits, "
+        f"{counted.rollbacks / count:.2f} read-only transactions, "
+        f"{counted.statements / count:.1f} statements"
+    )
+
+
+async def on_sqlite(settings: Settings, tmp: Path, count: int) -> None:
+    db = tmp / "bench.db"
+    started = time.perf_counter()
+    async with runtime(settings, f"sqlite:///{db}") as rt:
+        took = time.perf_counter() - started
+        print(f"start-up (migrate, load or train the model): {took:.2f} s")
+        await measure(rt, "SQLite", count)
+    await readiness_during_a_write(settings, db, rt)
+
+
+@contextmanager
+def fresh_schema(url: str) -> Iterator[str]:
+    """A new schema in the PostgreSQL database at `url`, dropped at the end."""
+    base = make_url(url).set(drivername="postgresql+psycopg")
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        query = dict(base.query) | {"options": f"-csearch_path={schema}"}
+        yield base.set(query=query).render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+async def on_postgres(settings: Settings, url: str, count: int) -> None:
+    with fresh_schema(url) as schema_url:
+        async with runtime(settings, schema_url) as rt:
+            await measure(rt, "PostgreSQL", count)
+
+
+async def run(count: int = COUNT, sqlite: bool = True, postgres: str | None = None) -> None:
     print(f"cores available: {len(os.sched_getaffinity(0))}")
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings().model_copy(update={"data_dir": Path(tmp)})
-        started = time.perf_counter()
-        async with runtime(settings, f"sqlite:///{tmp}/bench.db") as rt:
-            took = time.perf_counter() - started
-            print(f"start-up (migrate, load or train the model): {took:.2f} s")
-            latencies: list[float] = []
-            turns = itertools.cycle(SCRIPT)
-            texts = []
-            wall, cpu = time.perf_counter(), time.process_time()
-            for n in range(count):
-                who, text = next(turns)
-                message = Message("bench", who, text.format(n=n), channel="bench")
-                texts.append(message.text)
-                t0 = time.perf_counter()
-                await rt.assistant.handle(message)
-                latencies.append(time.perf_counter() - t0)
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            print(latency_line("Assistant.handle on SQLite", latencies, wall))
-            parse = time.process_time()
-            for text in texts:
-                rt.assistant.understander.parse(text)
-            parse = time.process_time() - parse
-            print(
-                f"CPU per message: {cpu / count * 1e3:.2f} ms in all, "
-                f"{parse / count * 1e3:.2f} ms of it parsing (same messages, parse alone)"
-            )
-        await readiness_during_a_write(settings, Path(tmp) / "bench.db", rt)
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        settings = load_settings().model_copy(update={"data_dir": tmp})
+        if sqlite:
+            await on_sqlite(settings, tmp, count)
+        if postgres:
+            await on_postgres(settings, postgres, count)
     print(f"peak resident memory: {resident_mb():.0f} MB")
 
 
@@ -110,9 +206,17 @@ async def readiness_during_a_write(settings: object, db: Path, rt: object) -> No
     )
 
 
-def main() -> None:
-    asyncio.run(run())
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.pipeline")
+    parser.add_argument("--postgres", metavar="URL", help="only PostgreSQL, at this URL")
+    parser.add_argument("--sqlite", action="store_true", help="only SQLite")
+    args = parser.parse_args(argv or [])
+    env = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("CHATOPS_TEST_DATABASE_URL")
+    postgres = args.postgres or (None if args.sqlite else env)
+    asyncio.run(run(sqlite=not args.postgres, postgres=postgres))
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

@@ -16,31 +16,29 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.orm import Session
 
-from chatbot import consent, dialogue, logs, skill_upload, support, texts, timing
+from chatbot import consent, dialogue, logs, records, skill_upload, support, texts, timing
 from chatbot.config import Settings
 from chatbot.conversing import Conversing
+from chatbot.deciding import Deciding
 from chatbot.dialogue import Pending
 from chatbot.execute import Executor
 from chatbot.governance import audit, storage, target
 from chatbot.governance.approvals import Approvals
 from chatbot.governance.authorize import Authorizer
-from chatbot.governance.rbac import channel_kind
-from chatbot.governance.redaction import redact
 from chatbot.identity import Directory
 from chatbot.incidents import chat as incident_chat
-from chatbot.incidents import gating, threads
+from chatbot.incidents import threads
 from chatbot.incidents.book import IncidentBook, incident_ref
 from chatbot.incidents.desk import IncidentDesk
 from chatbot.jml import chat as jml_chat
 from chatbot.metrics import Metrics
+from chatbot.presses import Presses
 from chatbot.schedules import Schedules
 from chatbot.store.engine import Store
-from chatbot.store.tables import ProcessedEvent
 from chatbot.types import (
     Button,
-    ButtonStyle,
     ButtonValue,
     ButtonVerb,
     Interpretation,
@@ -49,7 +47,6 @@ from chatbot.types import (
     Reply,
     ReplyIntent,
     ReplyKind,
-    Verdict,
 )
 from intents import Understander
 from intents.topics import about_it
@@ -71,7 +68,10 @@ class Received:
     pending: Pending | None
 
 
-class Assistant(Conversing):
+class Assistant:
+    """The pipeline. Composed of its parts; the conversation around an action (consent,
+    timed requests, support offers) is `self.conversing`, which hands requests back here."""
+
     def __init__(
         self,
         settings: Settings,
@@ -87,12 +87,15 @@ class Assistant(Conversing):
         self.executor = executor
         self.approvals = Approvals(store, registry, directory, authorizer, executor, settings)
         self.health = storage.Health()  # the last write failure, for /readyz and the CLI
-        self._question_ttl = timedelta(seconds=settings.limits.question_ttl_seconds)
+        self.question_ttl = timedelta(seconds=settings.limits.question_ttl_seconds)
         self.support = support.Support(registry, executor)
         self.schedules = Schedules(self.approvals)
         book = IncidentBook(store, settings.incidents)
         book.zone_of = directory.zone  # times on each reader's clock
         self.incidents = IncidentDesk(book, authorizer.rbac)
+        self.conversing = Conversing(self)
+        self.deciding = Deciding(self)
+        self.presses = Presses(self)
         self.metrics = Metrics()  # this process's; the runtime shares it with executor, store
         from chatbot.jml.wiring import Jml  # joiners, movers, access reviews
 
@@ -131,7 +134,7 @@ class Assistant(Conversing):
                 await self.directory.remember_link(self.store, message, principal)
             if meant is None:
                 assert message.press is not None
-                return await self._on_press(principal, message, message.press.value)
+                return await self.presses.press(principal, message, message.press.value)
             # An open question is answered only by someone talking to the assistant.
             if incident_id is not None and (message.ambient or received.pending is None):
                 return await self._in_incident(principal, message, meant, incident_id)
@@ -142,7 +145,7 @@ class Assistant(Conversing):
             log.exception("message from %s failed", principal.name)
             try:
                 async with self.store.transaction() as tx:
-                    failed = self._record(principal, message, "internal.error", "failed")
+                    failed = records.record(principal, message, "internal.error", "failed")
                     entry = await audit.append(tx, failed)
             except Exception as again:
                 if not storage.unavailable(again):
@@ -166,7 +169,7 @@ class Assistant(Conversing):
             try:
                 async with self.store.transaction() as tx:
                     note = {"error": storage.one_line(exc)[:300], "event_id": message.event_id}
-                    down = self._record(
+                    down = records.record(
                         principal, message, "storage.unavailable", "failed", None, note
                     )
                     await audit.append(tx, down)
@@ -182,23 +185,26 @@ class Assistant(Conversing):
         meant: Interpretation | None,
     ) -> Received | None:
         """Audit the message (and what it meant) and read the open question, in one
-        transaction: on SQLite each round trip to the database thread is a large part of a
-        message. None means the platform delivered this event before."""
+        transaction run whole in one round trip (`Store.run`): every message pays for it.
+        None means the platform delivered this event before."""
+        entries = [records.record(principal, message, "message.received", problem or "ok")]
+        if meant is not None:
+            entries.append(records.understood(principal, message, meant))
+        key = dialogue.conversation_key(principal, message) if meant is not None else None
+
+        def receive(tx: Session) -> Received | None:
+            if not records.first_delivery(tx, message):
+                return None
+            audit.append_sync(tx, entries)
+            return Received(dialogue.read(tx, key) if key is not None else None)
+
         try:
-            async with self.store.transaction() as tx:
-                if not await self._first_delivery(tx, message):
-                    return None
-                got = self._record(principal, message, "message.received", problem or "ok")
-                if meant is None:
-                    await audit.append(tx, got)
-                    return Received(None)
-                await audit.append_many(tx, [got, self._understood(principal, message, meant)])
-                key = dialogue.conversation_key(principal, message)
-                pending = await dialogue.load(tx, key)
-            self.health.recovered()
-            return Received(pending)
+            received = await self.store.run(receive)
         except IntegrityError:
             return None  # the same event is being handled right now by another worker or replica
+        if received is not None:
+            self.health.recovered()
+        return received
 
     # -- stages -------------------------------------------------------------------------
 
@@ -226,7 +232,7 @@ class Assistant(Conversing):
         reply = meant.reply or self.understander.read_reply(meant.text)
         new_request = meant.skill is not None and not meant.ambiguous and reply is None
         if pending.awaiting == dialogue.CONFIRM and pending.action_id is not None:
-            return await self._answer_confirm(principal, message, pending, meant, reply)
+            return await self.conversing.answer_confirm(principal, message, pending, meant, reply)
         if reply is ReplyIntent.CANCEL or (reply is ReplyIntent.NO and pending.slot):
             await self._forget(principal, message)
             return [Reply(texts.CANCELLED)]
@@ -264,7 +270,7 @@ class Assistant(Conversing):
             arg = await self.incidents.rollback_arg(incident_id)
             if arg is None:
                 return [Reply(texts.no_rollback_offered(incident_ref(incident_id)))]
-            return await self._remedy(principal, message, arg)
+            return await self.presses.remedy(principal, message, arg)
         if said is not None:
             verb = ButtonVerb.INCIDENT_ACK
             if said is threads.ThreadCommand.RESOLVE:
@@ -285,18 +291,18 @@ class Assistant(Conversing):
         self, principal: Principal, message: Message, meant: Interpretation
     ) -> list[Reply]:
         if SCHEDULED_RE.search(meant.text):
-            return await self._scheduled(principal, meant)
+            return await self.conversing.scheduled(principal, meant)
         said = threads.command(meant.text) if meant.skill is None else None
         spec = self.registry.spec(threads.SKILL_OF[said]) if said else None
         if spec is not None:  # "resolve it" with no thread to say which: asked, not guessed
             return await self._proceed(principal, message, spec, {}, dry_run=False)
         if meant.skill is None:
             if meant.reply is ReplyIntent.CANCEL and len(meant.text.split()) > 1:
-                return await self._scheduled(principal, meant, cancel=True)
+                return await self.conversing.scheduled(principal, meant, cancel=True)
             if meant.reply is not None:
                 return [Reply(texts.NOTHING_PENDING)]
             if meant.declined != "negated" and about_it(meant.text):
-                return await self._offer_support(principal, message, meant.text)
+                return await self.conversing.offer_support(principal, message, meant.text)
             if consent.THANKS_RE.search(meant.text):
                 return [Reply(texts.WELCOME)]
             if texts.GREETING_RE.match(meant.text):
@@ -371,184 +377,16 @@ class Assistant(Conversing):
         slots: Mapping[str, str],
         dry_run: bool,
     ) -> list[Reply]:
-        """Slots complete? Then authorize, and run, preview, or ask to confirm (for a time
-        the person named, when it is to start: timing.py)."""
-        when, plain = timing.decode(slots)
-        missing = spec.missing(plain)
-        if missing:
-            slot = missing[0]
-            await self._remember(principal, message, Pending(f"slot:{slot.name}", spec.name, slots))
-            choices = self.understander.choices(slot)
-            buttons = tuple(Button(c, str(ButtonValue(ButtonVerb.SLOT, c))) for c in choices[:8])
-            return [Reply(slot.question(), ReplyKind.QUESTION, buttons)]
-        if spec.name in incident_chat.CHAT_SKILLS:  # answered by the incident desk
-            text = await incident_chat.answer(
-                self.incidents,
-                principal,
-                spec.name,
-                plain,
-                message.event_id or "",
-                self.directory.zone(principal.name),
-            )
-            return [Reply(text, ReplyKind.RESULT)]
-        if spec.name == jml_chat.ONBOARD_SKILL:  # the joiners' request
-            return await self.jml.onboard(principal, message, dict(plain), dry_run)
-        if when is not None and not dry_run:
-            return await self._proceed_timed(principal, message, spec, plain, when)
-        slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}
-        if spec.slot("user") is not None and not slots.get("user"):
-            slots["user"] = principal.name  # "user" absent means the requester
-        if not self.registry.connected(spec.name):
-            return [Reply(texts.no_backend(texts.title_of(spec)))]
-        where = channel_kind(message.platform, message.channel)
-        decision = self.authorizer.decide(principal, spec, slots, dry_run, where)
-        async with self.store.transaction() as tx:
-            if not dry_run:
-                decision = await self.authorizer.count(tx, principal, spec, slots, decision)
-            detail = {"verdict": decision.verdict, "rule": decision.rule, "slots": slots}
-            await audit.append(
-                tx, self._record(principal, message, "decided", decision.verdict, spec.name, detail)
-            )
-        if decision.verdict is Verdict.DENY:
-            refused = texts.denied(decision.reason, spec.name, texts.title_of(spec))
-            return [Reply(refused, ReplyKind.ERROR)]
-        if dry_run:
-            ctx = self.executor.context(principal, spec.name, slots)
-            outcome = await self.executor.run(ctx, spec.name, preview=True)
-            text = texts.result(f"(dry run) {outcome.summary}", outcome.ok, outcome.sandbox)
-            return [Reply(text, ReplyKind.RESULT)]
-        if decision.verdict is Verdict.ALLOW:
-            return await self.approvals.run_now(principal, message, spec, slots, decision)
-        return await self.approvals.request(principal, message, spec, slots, decision)
-
-    async def _remedy(self, principal: Principal, message: Message, arg: str) -> list[Reply]:
-        """An incident's remediation button: a request like any other (RBAC, policy,
-        confirmation, approval), whose answer goes on the incident's timeline."""
-        found = await self.incidents.remedy(arg)
-        spec = self.registry.spec(found[1].skill) if found else None
-        if found is None or spec is None:
-            return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
-        incident_id, remedy = found
-        replies = await self._proceed(principal, message, spec, remedy.slots, dry_run=False)
-        answer = replies[0].text if replies else ""
-        await self.incidents.requested(
-            incident_id, principal.name, remedy, answer, message.event_id or ""
-        )
-        return replies
-
-    async def _on_press(self, principal: Principal, message: Message, value: str) -> list[Reply]:
-        pressed = ButtonValue.parse(value)
-        if pressed is None:
-            return [Reply(texts.UNKNOWN_BUTTON, ReplyKind.ERROR)]
-        verb, arg = pressed.verb, pressed.arg
-        if verb is ButtonVerb.UNSCHEDULE:
-            return [Reply(await self.schedules.cancel(principal, int(arg)))]
-        if pressed.action_id is not None:
-            return await self.approvals.press(principal, message, str(verb), pressed.action_id)
-        if verb is ButtonVerb.OFFER:
-            return await self._offer_taken(principal, message, arg)
-        if verb in (ButtonVerb.REVIEW_KEEP, ButtonVerb.REVIEW_REVOKE):
-            return await self.jml.press(principal, message, verb, int(arg))
-        if verb in (ButtonVerb.ONBOARD_RETRY, ButtonVerb.ONBOARD_UNDO):
-            return await self.jml.redo.press(principal, message, verb, int(arg))
-        if verb in (ButtonVerb.INCIDENT_ACK, ButtonVerb.INCIDENT_RESOLVE):
-            moved = await self.incidents.move(principal, verb, int(arg), message.event_id or "")
-            return [Reply(moved)]
-        if verb is ButtonVerb.REMEDY:
-            return await self._remedy(principal, message, arg)
-        if verb is ButtonVerb.ROLLBACK:  # a deploy whose health gate failed
-            deployed = await self.approvals.finish.load(int(arg))
-            wanted = gating.rollback_slots(deployed)
-            spec = self.registry.spec("deploy.rollback")
-            if wanted is None or spec is None:
-                return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
-            return await self._proceed(principal, message, spec, wanted, dry_run=False)
-        async with self.store.transaction() as tx:
-            pending = await dialogue.load(tx, dialogue.conversation_key(principal, message))
-        if verb is ButtonVerb.SLOT and pending is not None and pending.slot:
-            return await self._fill(principal, message, pending, arg)
-        if verb is ButtonVerb.PICK and pending is not None and arg in pending.choices:
-            await self._forget(principal, message)
-            spec = self.registry.spec(arg)
-            if spec is not None:
-                slots = {k: v for k, v in pending.slots.items() if spec.slot(k)}
-                return await self._proceed(principal, message, spec, slots, dry_run=False)
-        return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
+        """Slots complete? Then authorize, and run, preview, or ask to confirm (deciding.py)."""
+        return await self.deciding.proceed(principal, message, spec, slots, dry_run)
 
     # -- helpers ------------------------------------------------------------------------
-
-    @staticmethod
-    async def _first_delivery(tx: AsyncSession, message: Message) -> bool:
-        """False when the platform already delivered this event (it is then dropped)."""
-        if not message.event_id:
-            return True
-        key = (message.platform, message.event_id)
-        if await tx.get(ProcessedEvent, key) is not None:
-            return False
-        tx.add(
-            ProcessedEvent(
-                platform=message.platform, event_id=message.event_id, at=message.received_at
-            )
-        )
-        return True
 
     async def _remember(self, principal: Principal, message: Message, pending: Pending) -> None:
         key = dialogue.conversation_key(principal, message)
         async with self.store.transaction() as tx:
-            await dialogue.save(tx, key, pending, self._question_ttl)
+            await dialogue.save(tx, key, pending, self.question_ttl)
 
     async def _forget(self, principal: Principal, message: Message) -> None:
         async with self.store.transaction() as tx:
             await dialogue.clear(tx, dialogue.conversation_key(principal, message))
-
-    @staticmethod
-    def _confirm_buttons(pending: Pending, approval: bool = False) -> tuple[Button, ...]:
-        action = pending.action_id
-        label = texts.SEND_FOR_APPROVAL if approval else texts.CONFIRM_BUTTON
-        return (
-            Button(label, str(ButtonValue(ButtonVerb.CONFIRM, str(action))), ButtonStyle.PRIMARY),
-            Button(
-                texts.CANCEL_BUTTON,
-                str(ButtonValue(ButtonVerb.CANCEL, str(action))),
-                ButtonStyle.DANGER,
-            ),
-        )
-
-    @staticmethod
-    def _record(
-        principal: Principal,
-        message: Message,
-        event: str,
-        outcome: str,
-        skill: str | None = None,
-        detail: Mapping[str, object] | None = None,
-    ) -> audit.AuditRecord:
-        if detail is None:
-            # Redacted before it is cut: half a token would no longer look like one.
-            if message.press:
-                shown = message.press.value
-            else:
-                shown = redact(texts.printable(message.text))[:500]
-            detail = {"text": shown, "event_id": message.event_id}
-        return audit.AuditRecord(
-            actor=principal.name,
-            event=event,
-            platform=message.platform,
-            channel=message.channel,
-            skill=skill,
-            outcome=outcome,
-            detail=detail,
-        )
-
-    def _understood(
-        self, principal: Principal, message: Message, meant: Interpretation
-    ) -> audit.AuditRecord:
-        detail = {
-            "skill": meant.skill,
-            "confidence": round(meant.confidence, 3),
-            "slots": meant.slot_values(),
-            "declined": meant.declined,
-        }
-        return self._record(
-            principal, message, "understood", meant.skill or "none", meant.skill, detail
-        )

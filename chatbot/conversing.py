@@ -1,7 +1,8 @@
 """The conversation around an action (issue 11), apart from the pipeline's stages: what a
 message means to an open confirmation (consent.py), timed requests (timing.py, schedules.py),
-and offers for IT problems no skill fits (support.py). `Assistant` is built on this; the
-stages it calls (`_start`, `_proceed`, `_remember`, `_record`) are the Assistant's own.
+and offers for IT problems no skill fits (support.py). `Assistant` holds one (composition)
+and is its `Host`: the stages it hands back to (`_start`, `_proceed`, `_remember`) are the
+Assistant's own, declared in the `Host` protocol so they are checked where they are called.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
+from typing import Protocol
 
-from chatbot import consent, dialogue, schedules, support, texts, timing
+from chatbot import consent, dialogue, records, schedules, support, texts, timing
 from chatbot.config import Settings
 from chatbot.dialogue import Pending
 from chatbot.governance import audit
@@ -39,7 +41,10 @@ from skills.api import SkillSpec
 from skills.registry import SkillRegistry
 
 
-class Conversing:
+class Host(Protocol):
+    """What the conversation needs of the assistant it serves: its parts, and the stages of
+    the pipeline it hands a request back to (assistant.py)."""
+
     settings: Settings
     store: Store
     registry: SkillRegistry
@@ -49,14 +54,11 @@ class Conversing:
     support: support.Support
     schedules: Schedules
     directory: Directory
-    _question_ttl: timedelta
+    question_ttl: timedelta
 
-    # The pipeline's own stages live in Assistant (assistant.py); they are declared here so
-    # the handlers below are checked against their real signatures.
     async def _start(
         self, principal: Principal, message: Message, meant: Interpretation
-    ) -> list[Reply]:
-        raise NotImplementedError
+    ) -> list[Reply]: ...
 
     async def _proceed(
         self,
@@ -65,28 +67,18 @@ class Conversing:
         spec: SkillSpec,
         slots: Mapping[str, str],
         dry_run: bool,
-    ) -> list[Reply]:
-        raise NotImplementedError
+    ) -> list[Reply]: ...
 
-    async def _remember(self, principal: Principal, message: Message, pending: Pending) -> None:
-        raise NotImplementedError
+    async def _remember(self, principal: Principal, message: Message, pending: Pending) -> None: ...
 
-    @staticmethod
-    def _confirm_buttons(pending: Pending, approval: bool = False) -> tuple[Button, ...]:
-        raise NotImplementedError
 
-    @staticmethod
-    def _record(
-        principal: Principal,
-        message: Message,
-        event: str,
-        outcome: str,
-        skill: str | None = None,
-        detail: Mapping[str, object] | None = None,
-    ) -> audit.AuditRecord:
-        raise NotImplementedError
+class Conversing:
+    """Composed into `Assistant` (which is its `Host`): it holds no state of its own."""
 
-    async def _answer_confirm(
+    def __init__(self, host: Host) -> None:
+        self.host = host
+
+    async def answer_confirm(
         self,
         principal: Principal,
         message: Message,
@@ -96,30 +88,31 @@ class Conversing:
     ) -> list[Reply]:
         """A message while a confirmation is open (consent.py says what counts as an answer)."""
         action_id = pending.action_id or 0
-        spec = self.registry.spec(pending.skill)
-        entities = self.understander.entities(meant.text)
+        spec = self.host.registry.spec(pending.skill)
+        entities = self.host.understander.entities(meant.text)
         reading = consent.read(meant.text, meant, reply, spec, pending.slots, entities)
         match reading.kind:
             case consent.Kind.YES:
-                return await self.approvals.confirm(principal, message, action_id)
+                return await self.host.approvals.confirm(principal, message, action_id)
             case consent.Kind.NO | consent.Kind.CANCEL:
-                return await self.approvals.cancel(principal, message, action_id)
+                return await self.host.approvals.cancel(principal, message, action_id)
             case consent.Kind.CORRECTION if spec is not None:
-                await self.approvals.cancel(principal, message, action_id)
+                await self.host.approvals.cancel(principal, message, action_id)
                 changed = {k: v for k, v in reading.slots.items() if pending.slots.get(k) != v}
                 head = Reply(texts.amended(changed))
-                return [head, *await self._proceed(principal, message, spec, reading.slots, False)]
+                again = await self.host._proceed(principal, message, spec, reading.slots, False)
+                return [head, *again]
             case consent.Kind.REPLACE:
-                await self.approvals.cancel(principal, message, action_id)
-                return await self._start(principal, message, meant)
+                await self.host.approvals.cancel(principal, message, action_id)
+                return await self.host._start(principal, message, meant)
             case consent.Kind.YES_NOT_PLAIN:
                 return [await self._still_open(pending, texts.SAY_YES_PLAINLY)]
             case consent.Kind.NEW_REQUEST:
-                replies = await self._start(principal, message, meant)
+                replies = await self.host._start(principal, message, meant)
                 if dialogue.REMINDED in pending.choices:
                     return replies
                 reminded = replace(pending, choices=(dialogue.REMINDED,))
-                await self._remember(principal, message, reminded)
+                await self.host._remember(principal, message, reminded)
                 still = await self._still_open(pending, texts.STILL_OPEN)
                 return [*replies, still]
             case consent.Kind.THANKS:
@@ -129,31 +122,31 @@ class Conversing:
                 return [await self._still_open(pending, about)]
         if meant.skill is None and not about_it(meant.text):
             return [await self._still_open(pending, texts.ANSWER_PLEASE)]  # "hmm", "later"
-        replies = await self._start(principal, message, meant)
+        replies = await self.host._start(principal, message, meant)
         return [*replies, await self._still_open(pending, texts.STILL_OPEN)]
 
     def _risky(self, pending: Pending) -> bool:
-        spec = self.registry.spec(pending.skill)
+        spec = self.host.registry.spec(pending.skill)
         return spec is not None and consent.high_risk(spec, pending.slots)
 
     async def _still_open(self, pending: Pending, lead: str) -> Reply:
         """The open question shown again, with its buttons (Confirm or Send for approval)."""
-        action = await self.approvals.load(pending.action_id or 0)
+        action = await self.host.approvals.load(pending.action_id or 0)
         needs = action is not None and action.approvals_needed > 0
         what = self._sentence(pending.skill, pending.slots, action.requester if action else "")
         text = f"{lead} {texts.still_waiting(what)}".strip()
         return Reply(
             text,
             ReplyKind.CONFIRM,
-            self._confirm_buttons(pending, needs),
+            records.confirm_buttons(pending, needs),
             action_id=pending.action_id,
         )
 
     def _sentence(self, skill: str, slots: Mapping[str, str], requester: str) -> str:
-        spec = self.registry.spec(skill)
+        spec = self.host.registry.spec(skill)
         return texts.sentence(spec, slots, requester) if spec is not None else texts.SOMETHING
 
-    async def _proceed_timed(
+    async def proceed_timed(
         self,
         principal: Principal,
         message: Message,
@@ -166,47 +159,48 @@ class Conversing:
         slots = {**{s.name: s.default for s in spec.slots if s.default is not None}, **slots}
         if spec.slot("user") is not None and not slots.get("user"):
             slots["user"] = principal.name
-        if not self.registry.connected(spec.name):
+        if not self.host.registry.connected(spec.name):
             return [Reply(texts.no_backend(texts.title_of(spec)))]
         where = channel_kind(message.platform, message.channel)
-        decision = self.authorizer.decide(principal, spec, slots, dry_run=True, channel=where)
-        async with self.store.transaction() as tx:
-            decision = await self.authorizer.count(tx, principal, spec, slots, decision)
+        decision = self.host.authorizer.decide(principal, spec, slots, dry_run=True, channel=where)
+        async with self.host.store.transaction() as tx:
+            decision = await self.host.authorizer.count(tx, principal, spec, slots, decision)
             detail = {
                 "verdict": decision.verdict,
                 "rule": decision.rule,
                 "slots": slots,
                 "run_at": when.at.isoformat() if when.at else None,
             }
-            await audit.append(
-                tx, self._record(principal, message, "decided", decision.verdict, spec.name, detail)
+            decided = records.record(
+                principal, message, "decided", decision.verdict, spec.name, detail
             )
+            await audit.append(tx, decided)
         if decision.verdict is Verdict.DENY:
             refused = texts.denied(decision.reason, spec.name, texts.title_of(spec))
             return [Reply(refused, ReplyKind.ERROR)]
         if decision.verdict is Verdict.ALLOW:
             decision = replace(decision, verdict=Verdict.CONFIRM)
         decision = replace(decision, rule=schedules.timed_rule(decision.rule, when))
-        asked = await self.approvals.request(principal, message, spec, slots, decision)
-        await self.schedules.plan(asked[0].action_id or 0, principal.name, when)
+        asked = await self.host.approvals.request(principal, message, spec, slots, decision)
+        await self.host.schedules.plan(asked[0].action_id or 0, principal.name, when)
         first = replace(
             asked[0],
             text=texts.timed(
-                timing.shown_at(when, self.directory.zone(principal.name)), asked[0].text
+                timing.shown_at(when, self.host.directory.zone(principal.name)), asked[0].text
             ),
         )
         return [first, *asked[1:]]
 
-    async def _scheduled(
+    async def scheduled(
         self, principal: Principal, meant: Interpretation, cancel: bool = False
     ) -> list[Reply]:
         """ "what is scheduled" lists; "cancel the restart at 8pm" cancels the one it names
         (several named: they are listed, each with its Cancel button)."""
-        waiting = await self.schedules.waiting(principal.name)
+        waiting = await self.host.schedules.waiting(principal.name)
         if cancel:
             named = matching(waiting, meant.text)
             if len(named) == 1:
-                return [Reply(await self.schedules.cancel(principal, named[0].id))]
+                return [Reply(await self.host.schedules.cancel(principal, named[0].id))]
             waiting = named or waiting
             if not waiting:
                 return [Reply(texts.NOTHING_PENDING)]
@@ -228,37 +222,33 @@ class Conversing:
             for s in waiting
         ]
 
-    async def _offer_support(
-        self, principal: Principal, message: Message, text: str
-    ) -> list[Reply]:
+    async def offer_support(self, principal: Principal, message: Message, text: str) -> list[Reply]:
         """An IT problem no skill fits: articles, a ticket, a person (support.py)."""
-        offered = await self.support.offer(principal, text)
-        summary = self.support.summary(text)
+        offered = await self.host.support.offer(principal, text)
+        summary = self.host.support.summary(text)
         key = support.offer_key(dialogue.conversation_key(principal, message))
-        async with self.store.transaction() as tx:  # apart from the open question, kept
+        async with self.host.store.transaction() as tx:  # apart from the open question, kept
             offer = Pending(support.OFFER, "", {"summary": summary})
-            await dialogue.save(tx, key, offer, self._question_ttl)
+            await dialogue.save(tx, key, offer, self.host.question_ttl)
         outcome = "articles" if offered.articles else "none"
         detail = {"articles": offered.articles}
-        async with self.store.transaction() as tx:
-            record = self._record(principal, message, "support.offered", outcome, None, detail)
+        async with self.host.store.transaction() as tx:
+            record = records.record(principal, message, "support.offered", outcome, None, detail)
             await audit.append(tx, record)
         return [offered.reply]
 
-    async def _offer_taken(
-        self, principal: Principal, message: Message, choice: str
-    ) -> list[Reply]:
+    async def offer_taken(self, principal: Principal, message: Message, choice: str) -> list[Reply]:
         event = support.EVENTS.get(choice)
         key = support.offer_key(dialogue.conversation_key(principal, message))
-        async with self.store.transaction() as tx:
+        async with self.host.store.transaction() as tx:
             pending = await dialogue.load(tx, key)
             await dialogue.clear(tx, key)
         if event is None or pending is None:
             return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
         summary = pending.slots.get("summary", "")
-        async with self.store.transaction() as tx:
+        async with self.host.store.transaction() as tx:
             detail = {"summary": summary}
-            record = self._record(principal, message, event, event.split(".")[1], None, detail)
+            record = records.record(principal, message, event, event.split(".")[1], None, detail)
             await audit.append(tx, record)
         if choice == "solved":
             return [Reply(texts.GLAD)]
@@ -267,7 +257,7 @@ class Conversing:
             if choice == "ticket"
             else (support.HANDOFF, {"note": summary})
         )
-        spec = self.registry.spec(name)
+        spec = self.host.registry.spec(name)
         if spec is None:
             return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
-        return await self._proceed(principal, message, spec, slots, dry_run=False)
+        return await self.host._proceed(principal, message, spec, slots, dry_run=False)

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,11 +47,19 @@ def conversation_key(principal: Principal, message: Message) -> str:
 
 
 async def load(session: AsyncSession, key: str) -> Pending | None:
-    row = await session.get(Conversation, key)
+    """The open question, or None (an expired one is closed on the way)."""
+    return await session.run_sync(read, key)
+
+
+def read(session: Session, key: str) -> Pending | None:
+    """`load` inside a synchronous transaction function (`Store.run`). A Core select: read
+    on every message, and nothing here needs an ORM object."""
+    row = session.execute(_LOAD, {"key": key}).first()
     if row is None:
         return None
     if row.expires_at <= utcnow():
-        await clear(session, key)
+        _forget_sync(session, key)
+        session.execute(delete(Conversation).where(col(Conversation.key) == key))
         return None
     return Pending(
         awaiting=row.awaiting,
@@ -59,6 +68,17 @@ async def load(session: AsyncSession, key: str) -> Pending | None:
         action_id=row.action_id,
         choices=tuple(json.loads(row.choices)),
     )
+
+
+_TABLE = Conversation.__table__  # type: ignore[attr-defined]
+_LOAD = select(
+    _TABLE.c.awaiting,
+    _TABLE.c.skill,
+    _TABLE.c.slots,
+    _TABLE.c.action_id,
+    _TABLE.c.choices,
+    _TABLE.c.expires_at,
+).where(_TABLE.c.key == bindparam("key"))
 
 
 async def save(session: AsyncSession, key: str, pending: Pending, ttl: timedelta) -> None:
@@ -92,7 +112,11 @@ async def clear(session: AsyncSession, key: str) -> None:
 
 def _forget(session: AsyncSession, key: str) -> None:
     """Drop this session's copy of the row: the statement that follows makes it stale."""
-    cached = session.sync_session.identity_map.get(identity_key(Conversation, key))
+    _forget_sync(session.sync_session, key)
+
+
+def _forget_sync(session: Session, key: str) -> None:
+    cached = session.identity_map.get(identity_key(Conversation, key))
     if cached is not None:
         session.expunge(cached)
 

@@ -42,7 +42,8 @@ from intents import Understander
 from skills.replicas import replica_id
 
 log = logging.getLogger(__name__)
-WRITE_PROBE_SECONDS = 0.01
+# A last guard only: the probe itself never waits for another writer's lock (storage.probe).
+WRITE_PROBE_SECONDS = 1.0
 STATIC = Path(__file__).parent / "adapters" / "web" / "static"
 # Routes that verify a signature over the raw body before anything parses it.
 SIGNED_PATHS = ("/slack/events",)

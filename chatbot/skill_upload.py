@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chatbot import texts
+from chatbot import records, texts
 from chatbot.errors import UserError
 from chatbot.governance import audit
 from chatbot.governance.rbac import channel_kind
@@ -124,7 +124,7 @@ async def _audit(
     detail: dict[str, object],
 ) -> None:
     async with assistant.store.transaction() as tx:
-        record = assistant._record(
+        record = records.record(
             principal, message, "skill.checked", outcome, SKILL_ADD.name, detail
         )
         await audit.append(tx, record)

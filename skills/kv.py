@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 
-from chatbot.store.engine import Store
+from chatbot.store.engine import Store, upsert_insert
 from chatbot.store.tables import KVItem
 from chatbot.types import utcnow
+
+_TABLE = KVItem.__table__  # type: ignore[attr-defined]
+# One value by its key: a Core select (skills read on every run; no ORM object is needed).
+_VALUE = select(_TABLE.c.value).where(
+    _TABLE.c.namespace == bindparam("ns"), _TABLE.c.key == bindparam("key")
+)
 
 
 class StoreKeyValue:
@@ -20,17 +27,20 @@ class StoreKeyValue:
 
     async def get(self, key: str, default: Any = None) -> Any:
         async with self.store.read() as session:  # a read never queues for the write lock
-            item = await session.get(KVItem, (self.namespace, key))
-            return default if item is None else json.loads(item.value)
+            row = (await session.execute(_VALUE, {"ns": self.namespace, "key": key})).first()
+            return default if row is None else json.loads(row[0])
 
     async def put(self, key: str, value: Any) -> None:
+        """One upsert: no read first, and two replicas writing one key cannot collide."""
+        values = {"value": json.dumps(value, sort_keys=True), "updated_at": utcnow()}
+        statement = upsert_insert(self.store.dialect)(KVItem).values(
+            namespace=self.namespace, key=key, **values
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["namespace", "key"], set_=values
+        )
         async with self.store.transaction() as session:
-            item = await session.get(KVItem, (self.namespace, key))
-            if item is None:
-                item = KVItem(namespace=self.namespace, key=key, value="null", updated_at=utcnow())
-            item.value = json.dumps(value, sort_keys=True)
-            item.updated_at = utcnow()
-            session.add(item)
+            await session.execute(statement)
 
     async def delete(self, key: str) -> None:
         async with self.store.transaction() as session:

@@ -31,8 +31,9 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -100,8 +101,12 @@ async def create(
         updated_at=now,
         expires_at=expires_at,
     )
-    session.add(action)
-    await session.flush()
+    # A Core INSERT ... RETURNING id: the ORM's flush costs more than the row; the action is
+    # read (under its lock) from the database by whatever moves it next.
+    table = Action.__table__  # type: ignore[attr-defined]
+    fields = action.model_dump(exclude={"id"})
+    inserted = await session.execute(table.insert().values(**fields).returning(table.c.id))
+    action.id = inserted.scalar_one()
     await audit.append(
         session,
         audit.AuditRecord(
@@ -138,9 +143,12 @@ async def transition(
     values: dict[str, object] = {"state": to, "updated_at": utcnow(), **(extra or {})}
     if result is not None:
         values["result"] = result
-    moved = await session.exec(
-        update(Action)
-        .where(col(Action.id) == action_id, col(Action.state).in_([s.value for s in allowed_from]))
+    # A Core UPDATE of the table, not the ORM's bulk update: that one also evaluates the
+    # criteria against every loaded object, and the row is read back just below anyway.
+    table = Action.__table__  # type: ignore[attr-defined]
+    moved: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+        table.update()
+        .where(table.c.id == action_id, table.c.state.in_([s.value for s in allowed_from]))
         .values(**values)
     )
     if moved.rowcount != 1:

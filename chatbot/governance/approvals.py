@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from chatbot import dialogue, texts
 from chatbot.config import Settings
 from chatbot.execute import Executor
-from chatbot.governance import actions, cards
+from chatbot.governance import actions, audit, cards
 from chatbot.governance.actions import State
+from chatbot.governance.audit import AuditRecord
 from chatbot.governance.authorize import Authorizer
 from chatbot.governance.checks import Refusal
 from chatbot.governance.finish import Finisher, Holder, record
@@ -92,13 +95,37 @@ class Approvals:
         decision: Decision,
     ) -> list[Reply]:
         """Persist the action and ask the requester to confirm (or to send it for approval)."""
-        key = dialogue.conversation_key(principal, message)
         async with self.finish.store.transaction() as tx:
-            action = await actions.create(
-                tx, principal, message, spec.name, slots, decision, self.finish.clock() + self._ttl
-            )
-            pending = dialogue.Pending(dialogue.CONFIRM, spec.name, slots, action.id)
-            await dialogue.save(tx, key, pending, self._ttl)
+            action = await self.open_request(tx, principal, message, spec, slots, decision)
+        return self.asked(principal, spec, slots, decision, action)
+
+    async def open_request(
+        self,
+        tx: AsyncSession,
+        principal: Principal,
+        message: Message,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        decision: Decision,
+    ) -> Action:
+        """In the caller's transaction (the one that audits the decision): the action,
+        awaiting confirmation, and the requester's open question about it."""
+        action = await actions.create(
+            tx, principal, message, spec.name, slots, decision, self.finish.clock() + self._ttl
+        )
+        pending = dialogue.Pending(dialogue.CONFIRM, spec.name, slots, action.id)
+        await dialogue.save(tx, dialogue.conversation_key(principal, message), pending, self._ttl)
+        return action
+
+    @staticmethod
+    def asked(
+        principal: Principal,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        decision: Decision,
+        action: Action,
+    ) -> list[Reply]:
+        """The question about a request `open_request` persisted, with its buttons."""
         assert action.id is not None
         sentence = texts.sentence(spec, slots, principal.name)
         if decision.verdict is Verdict.APPROVE:
@@ -131,38 +158,59 @@ class Approvals:
     ) -> list[Reply]:
         """Run what needs no confirmation; side effects still get a persisted action."""
         if not spec.side_effect:
-            ctx = self.finish.executor.context(principal, spec.name, slots)
-            outcome = await self.finish.executor.run(ctx, spec.name)
-            ok = "ok" if outcome.ok else "failed"
-            event = record(
-                principal.name,
-                message,
-                "executed",
-                None,
-                ok,
-                skill=spec.name,
-                summary=outcome.summary,
-            )
-            async with self.finish.store.transaction() as tx:
-                await self.finish.audit(tx, event)
-            text = texts.result(outcome.summary, outcome.ok, outcome.sandbox)
-            return [Reply(text, ReplyKind.RESULT, skill=spec.name)]
+            return await self.run_read(principal, message, spec, slots)
         async with self.finish.store.transaction() as tx:
-            action = await actions.create(
-                tx, principal, message, spec.name, slots, decision, self.finish.clock() + self._ttl
-            )
-            began = await self.finish.begin(
-                tx, action.id or 0, {State.AWAITING_CONFIRMATION}, principal.name, message
-            )
-        return await self._after_begin(principal, message, action, began)
+            action, began = await self.claim(tx, principal, message, spec, slots, decision)
+        return await self.after_begin(principal, message, action, began)
 
-    async def _after_begin(
+    async def run_read(
+        self,
+        principal: Principal,
+        message: Message,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        decided: AuditRecord | None = None,
+    ) -> list[Reply]:
+        """Run a skill without side effects at once and audit what it answered (after
+        `decided`, the decision to run it, when the caller has not written that yet)."""
+        ctx = self.finish.executor.context(principal, spec.name, slots)
+        outcome = await self.finish.executor.run(ctx, spec.name)
+        ok = "ok" if outcome.ok else "failed"
+        event = record(
+            principal.name, message, "executed", None, ok, skill=spec.name, summary=outcome.summary
+        )
+        async with self.finish.store.transaction() as tx:
+            await audit.append_many(tx, [event] if decided is None else [decided, event])
+        text = texts.result(outcome.summary, outcome.ok, outcome.sandbox)
+        return [Reply(text, ReplyKind.RESULT, skill=spec.name)]
+
+    async def claim(
+        self,
+        tx: AsyncSession,
+        principal: Principal,
+        message: Message,
+        spec: SkillSpec,
+        slots: Mapping[str, str],
+        decision: Decision,
+    ) -> tuple[Action, Action | Refusal | None]:
+        """In the caller's transaction: persist an action that needs no confirmation and
+        move it through the start gate (`after_begin` runs it once committed)."""
+        action = await actions.create(
+            tx, principal, message, spec.name, slots, decision, self.finish.clock() + self._ttl
+        )
+        began = await self.finish.begin(
+            tx, action.id or 0, {State.AWAITING_CONFIRMATION}, principal.name, message
+        )
+        return action, began
+
+    async def after_begin(
         self,
         principal: Principal,
         message: Message,
         action: Action,
         began: Action | Refusal | None,
     ) -> list[Reply]:
+        """After the start gate's transaction committed: run it, or say why not."""
         if began is None:
             return [Reply(texts.ALREADY.format(state=action.state.replace("_", " ")))]
         if isinstance(began, Refusal):
@@ -188,23 +236,41 @@ class Approvals:
             await dialogue.clear(tx, _conversation(requester, message))
 
     async def confirm(self, principal: Principal, message: Message, action_id: int) -> list[Reply]:
-        action = await self.finish.load(action_id)
+        """The requester's yes: in one transaction, the action is read under its lock, the
+        question closes and the start gate moves it (expired, or needing approval: below)."""
+        began: Action | Refusal | None = None
+        async with self.finish.store.transaction() as tx:
+            action = await actions.lock(tx, action_id)
+            starting = action is not None and self._confirmable(principal, action)
+            if action is not None and starting:
+                confirmed = record(
+                    principal.name, message, "action.confirmed", action, State.RUNNING
+                )
+                await dialogue.clear(tx, _conversation(principal.name, message))
+                began = await self.finish.begin(
+                    tx,
+                    action_id,
+                    {State.AWAITING_CONFIRMATION},
+                    principal.name,
+                    message,
+                    confirmed,
+                    locked=action,
+                )
+        if action is not None and starting:  # committed: run it, or say why not
+            return await self.after_begin(principal, message, action, began)
         if action is None:
             return [Reply(texts.STALE_BUTTON, ReplyKind.ERROR)]
         if action.requester != principal.name:
             return [Reply(texts.NOT_YOURS.format(who=action.requester), ReplyKind.ERROR)]
-        if self.finish.is_expired(action) or action.approvals_needed > 0:
-            await self._clear(principal.name, message)
-            if self.finish.is_expired(action):
-                return await self.finish.expire_on_access(principal, message, action)
-            return await self._send_for_approval(principal, message, action)
-        confirmed = record(principal.name, message, "action.confirmed", action, State.RUNNING)
-        async with self.finish.store.transaction() as tx:  # the question closes as it starts
-            await dialogue.clear(tx, _conversation(principal.name, message))
-            began = await self.finish.begin(
-                tx, action_id, {State.AWAITING_CONFIRMATION}, principal.name, message, confirmed
-            )
-        return await self._after_begin(principal, message, action, began)
+        await self._clear(principal.name, message)
+        if self.finish.is_expired(action):
+            return await self.finish.expire_on_access(principal, message, action)
+        return await self._send_for_approval(principal, message, action)
+
+    def _confirmable(self, principal: Principal, action: Action) -> bool:
+        """The requester's confirmation starts it now: not expired, no approval needed."""
+        waits = self.finish.is_expired(action) or action.approvals_needed > 0
+        return action.requester == principal.name and not waits
 
     async def cancel(self, principal: Principal, message: Message, action_id: int) -> list[Reply]:
         action = await self.finish.load(action_id)

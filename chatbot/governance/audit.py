@@ -2,7 +2,8 @@
 
 Each entry's hash is SHA-256 over its canonical JSON, which includes the previous entry's
 hash, so editing, deleting, inserting or reordering any entry breaks every hash after it.
-Appends lock the single head row first, so concurrent writers queue instead of forking.
+Appends move the single head row first (a compare-and-swap on its seq and hash), so
+concurrent writers queue instead of forking.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.governance import chain
 from chatbot.governance.redaction import redact, redact_value
+from chatbot.store.session import MEMO
 from chatbot.store.tables import AuditEntry, AuditHead
 from chatbot.types import utcnow
 
@@ -87,15 +89,23 @@ async def append(session: AsyncSession, record: AuditRecord) -> Written:
 
 
 async def append_many(session: AsyncSession, records: Sequence[AuditRecord]) -> list[Written]:
-    """Add entries to the chain inside the caller's transaction, locking the head once.
+    """Add entries to the chain inside the caller's transaction, moving the head once.
 
-    The head row is read FOR UPDATE (PostgreSQL) or under SQLite's BEGIN IMMEDIATE, so
-    appends from any number of processes queue on it and the chain never forks; the
-    conditional head update is a second guard. Read, inserts and head update run together
-    on the store's worker thread: one round trip.
+    The head moves by a compare-and-swap on (seq, hash): from the head this process last
+    wrote or read when it knows one (no read), else from the head read FOR UPDATE
+    (PostgreSQL) or under SQLite's BEGIN IMMEDIATE. A head another writer moved, or one a
+    rolled-back transaction of ours never committed, fails the swap, and the append reads
+    the head and links from it, so appends from any number of processes queue on the head row
+    and the chain never forks; the entries' primary key (seq) is a second guard. Everything
+    runs together on the store's worker thread: one round trip.
     """
     prepared = [_redacted(record) for record in records]
     return await session.run_sync(_append, prepared)
+
+
+def append_sync(session: Session, records: Sequence[AuditRecord]) -> list[Written]:
+    """`append_many` inside a synchronous transaction function (`Store.run`)."""
+    return _append(session, [_redacted(record) for record in records])
 
 
 def _append(session: Session, prepared: Sequence[_Prepared]) -> list[Written]:
@@ -103,15 +113,41 @@ def _append(session: Session, prepared: Sequence[_Prepared]) -> list[Written]:
     ORM's unit of work costs more than the writes themselves here, and nothing reads these
     back."""
     connection = session.connection()
-    first_seq, first_hash = connection.execute(_HEAD).one()
-    rows, written = _link(prepared, first_seq, first_hash)
-    if rows:
-        connection.execute(_INSERT, [row._asdict() for row in rows])
-    last = written[-1] if written else Written(first_seq, first_hash)
-    moved = connection.execute(_MOVE_HEAD, {"first": first_seq, "seq": last.seq, "hash": last.hash})
-    if moved.rowcount != 1:
+    memo: dict[str, Any] | None = session.info.get(MEMO)
+    known: tuple[int, str] | None = memo.get(_KNOWN_HEAD) if memo is not None else None
+    if known is not None:
+        written = _swap(connection, prepared, *known)
+        if written is not None:
+            _remember(memo, written)
+            return written
+    first_seq, first_hash = connection.execute(_HEAD).one()  # locked: the swap cannot fail
+    written = _swap(connection, prepared, first_seq, first_hash)
+    if written is None:
         raise RuntimeError(_HEAD_MOVED)
+    _remember(memo, written or [Written(first_seq, first_hash)])
     return written
+
+
+def _swap(
+    connection: Connection, prepared: Sequence[_Prepared], seq: int, prev: str
+) -> list[Written] | None:
+    """Link the entries after (seq, prev) and move the head there, if the head still is
+    (seq, prev); None (nothing written) when it is not. The head row is updated first, so
+    on PostgreSQL it is locked before any entry is inserted."""
+    rows, written = _link(prepared, seq, prev)
+    if not rows:
+        return written
+    last = written[-1]
+    swap = {"seq0": seq, "hash0": prev, "seq": last.seq, "hash": last.hash}
+    if connection.execute(_MOVE_HEAD, swap).rowcount != 1:
+        return None
+    connection.execute(_INSERT, [row._asdict() for row in rows])
+    return written
+
+
+def _remember(memo: dict[str, Any] | None, written: Sequence[Written]) -> None:
+    if memo is not None and written:
+        memo[_KNOWN_HEAD] = (written[-1].seq, written[-1].hash)
 
 
 # Locked for the transaction: FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already is.
@@ -119,9 +155,14 @@ _HEAD = select(AuditHead.seq, AuditHead.hash).where(col(AuditHead.id) == 1).with
 _INSERT = AuditEntry.__table__.insert()  # type: ignore[attr-defined]
 _MOVE_HEAD = (
     update(AuditHead)
-    .where(col(AuditHead.id) == 1, col(AuditHead.seq) == bindparam("first"))
+    .where(
+        col(AuditHead.id) == 1,
+        col(AuditHead.seq) == bindparam("seq0"),
+        col(AuditHead.hash) == bindparam("hash0"),
+    )
     .values(seq=bindparam("seq"), hash=bindparam("hash"))
 )
+_KNOWN_HEAD = "audit_head"  # in the store's memo: (seq, hash) this process last saw
 
 
 _HEAD_MOVED = "audit head moved during append; the transaction is rolled back"

@@ -107,6 +107,10 @@ class Authorizer:
             return Decision(Verdict.CONFIRM, rule, "", need.risk)
         return Decision(Verdict.ALLOW, rule, "", need.risk)
 
+    def counts_in_database(self, spec: SkillSpec, slots: Mapping[str, str]) -> bool:
+        """Whether `count` writes for this request (a rate limit applies to it)."""
+        return self.limiter is not None and self.limiter.applies(spec.name, slots)
+
     async def count(
         self,
         session: AsyncSession,

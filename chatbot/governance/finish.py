@@ -186,13 +186,15 @@ class Finisher:
         message: Message | None,
         step: AuditRecord | None = None,
         here: bool = False,
+        locked: Action | None = None,
     ) -> Action | Refusal | None:
         """Under the action's row lock, run the start checks and move the action to
         `running` (audited `step`, then `action.started`), or `queued` for a worker when the
         job engine runs actions elsewhere (`here` forces running, for the worker's own
         claim), or to `denied` with the refusal. None when the action is not in
-        `allowed_from` (someone else moved it)."""
-        action = await actions.lock(tx, action_id)
+        `allowed_from` (someone else moved it). `locked`: the action as the caller already
+        read it under its lock in this transaction (not read again)."""
+        action = locked if locked is not None else await actions.lock(tx, action_id)
         if action is None or action.state not in allowed_from:
             return None
         refused = await self.review(tx, action)

@@ -91,6 +91,7 @@ class Rbac:
         # the number of distinct combinations is bounded by the configuration, so this cache
         # keeps decisions in microseconds without ever going stale.
         self._expanded: dict[tuple[frozenset[str], frozenset[str]], tuple[str, ...]] = {}
+        self._may: dict[tuple[tuple[str, ...], str], bool] = {}
         self.channels = ChannelBook()
 
     def roles_of(self, principal: Principal) -> tuple[str, ...]:
@@ -124,12 +125,19 @@ class Rbac:
         ]
 
     def may_use(self, principal: Principal, spec: SkillSpec) -> bool:
-        """Whether any grant covers the skill, however narrowed (for help and whoami)."""
-        return any(
-            fnmatchcase(spec.permission, g.skill)
-            for role in self.roles_of(principal)
-            for g in self._grants.get(role, ())
-        )
+        """Whether any grant covers the skill, however narrowed (for help and whoami, and
+        every skill's context lists what its requester may use). Kept per (roles,
+        permission): the grants never change after start, like `_expanded`."""
+        roles = self.roles_of(principal)
+        key = (roles, spec.permission)
+        found = self._may.get(key)
+        if found is None:
+            found = self._may[key] = any(
+                fnmatchcase(spec.permission, g.skill)
+                for role in roles
+                for g in self._grants.get(role, ())
+            )
+        return found
 
     def check(
         self,

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from chatbot.errors import StorageUnavailable
 from chatbot.store.engine import Store
+from chatbot.store.session import Busy
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +79,25 @@ class Health:
         return self.failed_at is not None and time.monotonic() - self.failed_at < self.hold
 
 
+LOCK_WAIT_MS = 20  # how long the PostgreSQL probe waits for a writer's lock on the head row
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout ran out
+
+
 async def probe(store: Store) -> str | None:
     """None when the database takes a write now; otherwise why not, in one line. The write
-    is a no-op update of the audit head, so nothing changes."""
+    is a no-op update of the audit head, so nothing changes. A write lock another writer
+    holds means busy, not broken: the probe never waits for it (nor leaves a thread waiting)."""
     try:
-        async with store.transaction() as tx:
+        async with store.transaction(wait=False) as tx:
+            if store.dialect == "postgresql":  # a row lock held by a writer: busy, not broken
+                await tx.exec(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'"))  # type: ignore[call-overload]
             await tx.exec(text("UPDATE audit_head SET seq = seq WHERE id = 1"))  # type: ignore[call-overload]
+    except Busy:
+        return None
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            return None
+        return one_line(exc)
     except Exception as exc:  # readiness is about exactly this
         return one_line(exc)
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -19,7 +20,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.orm import Session
 
 from chatbot.errors import StorageUnavailable, StoreError
 from chatbot.store.session import TRY_LOCK, Gate, StoreSession
@@ -39,6 +41,8 @@ SQLITE_PRAGMAS = (
 )
 _READ_ONLY = "chatops_read_only"  # execution option: this transaction only reads
 POOL_SIZE = 8  # connections = worker threads = sessions holding a connection at once
+PING_AFTER = 1.0  # seconds idle after which a pooled PostgreSQL connection is pinged first
+_IDLE_SINCE = "chatops_idle_since"  # in a pooled connection's record: when it came back
 
 
 def _driver_url(url: str) -> URL:
@@ -88,6 +92,30 @@ def _sqlite_setup(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _ping_when_idle(engine: Engine, after: float) -> None:
+    """A server can drop a connection (a restart, an idle timeout, a failover), so a pooled
+    one that sat idle for `after` seconds is pinged before use, and replaced if the ping
+    fails. SQLAlchemy's `pool_pre_ping` pings at every checkout: on a busy process that is
+    two round trips (BEGIN, SELECT 1) per transaction, for connections used a moment ago.
+    Public pool events: a checkout listener that raises DisconnectionError makes the pool
+    retry with a fresh connection."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is not None and time.monotonic() - since < after:
+            return  # used a moment ago: a connection lost since then fails its statement
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+            dbapi_conn.rollback()  # the ping's implicit transaction; ours begins afresh
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection is gone: {exc}") from exc
+
+
 _REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(None|[\"']([^\"']+)[\"'])", re.M)
 
 
@@ -129,7 +157,9 @@ class Store:
     """Owns the engine. `transaction()` is the one way to change state; `read()` and
     `snapshot()` only read and never wait for a writer."""
 
-    def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
+    def __init__(
+        self, url: str, pool_size: int = POOL_SIZE, ping_after: float = PING_AFTER
+    ) -> None:
         self.url = url
         self._sync_url = _driver_url(url)
         self.dialect = self._sync_url.get_backend_name()
@@ -145,10 +175,8 @@ class Store:
             )
             _sqlite_setup(self.engine)
         else:
-            # A server can drop a connection, so a pooled one is pinged before use.
-            self.engine = create_engine(
-                self._sync_url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0
-            )
+            self.engine = create_engine(self._sync_url, pool_size=pool_size, max_overflow=0)
+            _ping_when_idle(self.engine, ping_after)
         self._read = self.engine.execution_options(**{_READ_ONLY: True})
         snapshot = {_READ_ONLY: True}
         if self.dialect != "sqlite":
@@ -199,8 +227,10 @@ class Store:
             raise error(f"cannot use the database at {safe_url(self.url)}: {reason}") from None
 
     @asynccontextmanager
-    async def _session(self, engine: Engine, kind: str) -> AsyncIterator[StoreSession]:
-        session = StoreSession(engine, self._gate, kind)
+    async def _session(
+        self, engine: Engine, kind: str, wait: bool = True
+    ) -> AsyncIterator[StoreSession]:
+        session = StoreSession(engine, self._gate, kind, wait)
         try:
             yield session
         except BaseException:
@@ -208,12 +238,15 @@ class Store:
             raise
         await session.finish(commit=True)
 
-    def transaction(self, readonly: bool = False) -> AbstractAsyncContextManager[StoreSession]:
+    def transaction(
+        self, readonly: bool = False, wait: bool = True
+    ) -> AbstractAsyncContextManager[StoreSession]:
         """A session in one transaction: committed on success, rolled back on any error.
-        `readonly=True` is `read()`."""
+        `readonly=True` is `read()`. `wait=False`: on SQLite, raise `Busy` at once when
+        another writer holds the write lock instead of queueing (readiness probes)."""
         if readonly:
             return self.read()
-        return self._session(self.engine, "write")
+        return self._session(self.engine, "write", wait)
 
     def read(self) -> AbstractAsyncContextManager[StoreSession]:
         """A session that only reads: a deferred BEGIN on SQLite (a WAL snapshot from the
@@ -227,10 +260,14 @@ class Store:
         PostgreSQL's REPEATABLE READ. Only read in it."""
         return self._session(self._snapshot, "snapshot")
 
-    async def run(self, fn: Callable[..., T], readonly: bool = False) -> T:
-        """`fn(session)` with a synchronous Session, in one transaction on a worker thread."""
-        async with self.transaction(readonly) as session:
-            return await session.run_sync(fn)
+    async def run(self, fn: Callable[[Session], T], readonly: bool = False) -> T:
+        """`fn(session)` with a synchronous Session, in one transaction, committed (or
+        rolled back on any error) in the same round trip: on PostgreSQL one hop to a worker
+        thread for the whole transaction; on SQLite, a writer that got the lock at once runs
+        it here. `readonly=True`: a `read()` transaction (only read in it)."""
+        if readonly:
+            return await StoreSession(self._read, self._gate, "read").run_whole(fn)
+        return await StoreSession(self.engine, self._gate, "write").run_whole(fn)
 
     async def ping(self) -> None:
         """One read, for readiness: raises if the database cannot be reached."""

@@ -31,6 +31,14 @@ T = TypeVar("T")
 # Execution option for a writer's first connection: try BEGIN IMMEDIATE without waiting
 # (the engine's begin listener sets busy_timeout to 0 around it).
 TRY_LOCK = "chatops_try_lock"
+# Key in every session's `info` of the store's memo: a dict, one per Store, for what this
+# process learned from the database and may use as a guess the database then checks (the
+# audit chain's head: `governance/audit.py`).
+MEMO = "chatops_memo"
+
+
+class Busy(Exception):
+    """A write that was told not to wait found SQLite's write lock taken (`wait=False`)."""
 
 
 class Gate:
@@ -46,15 +54,18 @@ class Gate:
         self.write_lock = asyncio.Lock() if sqlite else None
         self.inline = sqlite  # see StoreSession._may_run_here
         self.observe: Callable[[str, float], None] | None = None
+        self.memo: dict[str, Any] = {}  # see MEMO
 
 
 class StoreSession(AsyncSession):
     """One transaction's session. Use it only through `Store.transaction()`, `read()` or
     `snapshot()`, which begin it on first use and commit or roll it back at the end."""
 
-    def __init__(self, engine: Engine, gate: Gate, kind: str) -> None:
+    def __init__(self, engine: Engine, gate: Gate, kind: str, wait: bool = True) -> None:
         super().__init__(expire_on_commit=False, autoflush=True)
+        self._wait = wait  # False: a SQLite writer raises Busy rather than wait for the lock
         self.sync_session.bind = engine
+        self.sync_session.info[MEMO] = gate.memo
         self._gate = gate
         self._kind = kind  # "write", "read" or "snapshot"
         self._holds_slot = False
@@ -69,6 +80,8 @@ class StoreSession(AsyncSession):
         yet holds nothing."""
         gate = self._gate
         if self._kind == "write" and gate.write_lock is not None and not self._holds_lock:
+            if not self._wait and gate.write_lock.locked():
+                raise Busy("another transaction of this process holds the write lock")
             await gate.write_lock.acquire()
             self._holds_lock = True
         if not self._holds_slot:
@@ -94,7 +107,9 @@ class StoreSession(AsyncSession):
         if not self._locked_in:
             try:
                 self.sync_session.connection(execution_options={TRY_LOCK: True})
-            except (OperationalError, sqlite3.OperationalError):  # locked: wait on a thread
+            except (OperationalError, sqlite3.OperationalError) as exc:  # wait on a thread
+                if not self._wait and _busy(exc):
+                    raise Busy("another connection holds the database's write lock") from None
                 return False
             self._locked_in = True
         return True
@@ -151,6 +166,25 @@ class StoreSession(AsyncSession):
         finally:
             self._release()
 
+    async def run_whole(self, fn: Callable[[Any], T]) -> T:
+        """`fn(sync_session)`, then the commit (or, on any error, the rollback) and the
+        connection given back, all in one round trip: `Store.run`'s transaction."""
+        sync, write = self.sync_session, self._kind == "write"
+
+        def whole() -> T:
+            try:
+                result = fn(sync)
+            except BaseException:
+                _rollback_and_close(sync) if write else sync.close()
+                raise
+            _commit_and_close(sync) if write else sync.close()
+            return result
+
+        try:
+            return await self._hop(whole, long=True)
+        finally:
+            self._release()
+
     if not TYPE_CHECKING:  # type checkers see AsyncSession's own signatures
 
         async def exec(self, statement: Any, *, params: Any = None, **kw: Any) -> Any:
@@ -201,6 +235,16 @@ class StoreSession(AsyncSession):
 
         async def close(self) -> None:
             await self.finish(commit=False)
+
+
+def _busy(exc: BaseException) -> bool:
+    """Whether SQLite refused because another connection holds the lock (SQLITE_BUSY or
+    SQLITE_LOCKED), not for any other reason (read-only, disk full, corrupt...)."""
+    cause = getattr(exc, "orig", None) or exc
+    code = getattr(cause, "sqlite_errorcode", None)
+    if code is not None:
+        return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(cause)
 
 
 class _Unbuffered:

@@ -88,3 +88,24 @@ async def test_sqlite_errors_roll_back_the_whole_transaction(tmp_path) -> None: 
         keys = (await tx.exec(text("PRAGMA foreign_keys"))).one()  # type: ignore[call-overload]
     await store.close()
     assert rows == [] and keys[0] == 1
+
+
+async def test_a_connection_the_server_dropped_is_replaced_after_idling(database_url: str) -> None:
+    """A pooled PostgreSQL connection idle longer than `ping_after` is pinged before use;
+    one the server closed meanwhile is replaced, and the transaction never sees it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to drop a connection")
+    store = Store(database_url, pool_size=1, ping_after=0.2)
+    try:
+        async with store.read() as tx:
+            first = (await tx.exec(text("SELECT pg_backend_pid()"))).one()[0]  # type: ignore[call-overload]
+        admin = Store(database_url, pool_size=1)
+        async with admin.transaction() as tx:
+            await tx.exec(text(f"SELECT pg_terminate_backend({first})"))  # type: ignore[call-overload]
+        await admin.close()
+        await asyncio.sleep(0.3)
+        async with store.read() as tx:
+            second = (await tx.exec(text("SELECT pg_backend_pid()"))).one()[0]  # type: ignore[call-overload]
+    finally:
+        await store.close()
+    assert second != first

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from chatbot.governance import audit, chain
+from chatbot.store.engine import Store
 from chatbot.testing import Chat
 
 HERE = Path(__file__).parent
@@ -248,6 +249,40 @@ async def test_appends_from_several_processes_never_fork(chat: Chat, database_ur
     after = await verified(chat)
     assert after.ok, after.problem
     assert after.checked >= before + 4 * 60 + 10
+
+
+async def test_a_head_another_writer_moved_is_read_again_not_forked(
+    chat: Chat, database_url: str
+) -> None:
+    """Each process appends from the head it last saw without reading it; a head moved by
+    another process, or left behind by a rollback of ours, is read again before linking."""
+
+    class Undone(Exception):
+        pass
+
+    def step(name: str, n: int) -> audit.AuditRecord:
+        return audit.AuditRecord(name, "test.append", "test", "here", outcome=str(n))
+
+    ours, other = chat.runtime.store, Store(database_url)
+    try:
+        for n in range(3):  # alternate: every append finds the head moved by the other
+            for store, name in ((ours, "ours"), (other, "other")):
+                async with store.transaction() as tx:
+                    await audit.append(tx, step(name, n))
+        with pytest.raises(Undone):  # ours learns a head that is never committed...
+            async with ours.transaction() as tx:
+                await audit.append(tx, step("ours", 99))
+                raise Undone
+        async with other.transaction() as tx:  # ... and the other commits that same seq
+            taken = await audit.append(tx, step("other", 99))
+        async with ours.transaction() as tx:
+            after = await audit.append(tx, step("ours", 100))
+    finally:
+        await other.close()
+    assert after.seq == taken.seq + 1
+    checked = await verified(chat)
+    assert checked.ok, checked.problem
+    assert checked.checked == after.seq
 
 
 async def test_every_step_is_recorded_with_who_what_where(chat: Chat) -> None:

@@ -13,12 +13,13 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
@@ -99,6 +100,30 @@ def test_readyz_is_not_ready_while_the_database_refuses_writes(
             assert "read-only" in answer.json()["reason"]
         # Writable again: ready at the next probes (a pooled connection may take one more).
         assert 200 in [client.get("/readyz").status_code for _ in range(3)]
+
+
+def test_readyz_answers_at_once_while_another_connection_holds_the_write_lock(
+    settings: Settings, database_url: str, understander: Understander
+) -> None:
+    """A writer holding the lock (SQLite's write lock, PostgreSQL's audit head row) means
+    busy, not broken: /readyz says ready without waiting for it (it used to wait the whole
+    hold on SQLite: its probe's thread queued on the lock)."""
+    app = create_app(settings, database_url, understander)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        assert client.get("/readyz").status_code == 200
+        engine = create_engine(app.state.runtime.store.engine.url)
+        took = []
+        with engine.connect() as other:
+            if database_url.startswith("sqlite"):
+                other.exec_driver_sql("BEGIN IMMEDIATE")
+            other.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
+            for _ in range(5):
+                started = time.perf_counter()
+                assert client.get("/readyz").status_code == 200
+                took.append(time.perf_counter() - started)
+            other.rollback()
+        engine.dispose()
+    assert max(took) < 1.0  # the lock is held until the end: a wait would be 10 s or more
 
 
 def read_only_url(database_url: str, tmp_path: Path) -> str:
