@@ -1,4 +1,5 @@
-"""Alert intake through the real ASGI app: authentication, repeats, late resolution."""
+"""Alert intake through the real ASGI app: authentication, repeats, late resolution. The
+intake answers 202 before it processes; `processed` runs the server's own drain."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from starlette.testclient import TestClient
 from chatbot.config import AlertSettings, ApiToken, IncidentSettings, Settings, load_settings
 from chatbot.server import create_app
 from intents import Understander
-from tests.incidents.payloads import alert, alertmanager, grafana, minutes
+from tests.incidents.payloads import alert, alertmanager, grafana, minutes, processed
 
 AM_TOKEN = "am-token-for-tests"
 GRAFANA_TOKEN = "grafana-token-for-tests"
@@ -83,8 +84,9 @@ def test_the_same_delivery_twice_makes_one_incident_and_counts_the_repeat(
 ) -> None:
     body = alertmanager([alert("firing", START)])
     first, again = post_am(client, body), post_am(client, body)
-    assert first.status_code == again.status_code == 200  # type: ignore[attr-defined]
-    assert first.json()["incidents"] == again.json()["incidents"] == ["INC-1"]  # type: ignore[attr-defined]
+    assert first.status_code == again.status_code == 202  # type: ignore[attr-defined]
+    assert first.json()["alerts"] == again.json()["alerts"] == 1  # type: ignore[attr-defined]
+    processed(client)
     assert len(incidents(client)) == 1
     rt = client.app.state.runtime  # type: ignore[attr-defined]
     (only,) = client.portal.call(rt.incidents.alerts, 1)
@@ -97,6 +99,7 @@ def test_a_late_resolved_notice_resolves_at_the_alerts_own_end(client: TestClien
     post_am(client, alertmanager([alert("firing", START)]))
     ends = START + minutes(42)
     post_am(client, alertmanager([alert("resolved", START, ends=ends)]))
+    processed(client)
     (incident,) = incidents(client)
     assert incident["state"] == "resolved"
     assert incident["resolved_at"] == ends
@@ -121,8 +124,10 @@ def test_a_mixed_delivery_keeps_the_incident_open_until_the_last_alert_resolves(
             ]
         ),
     )
+    processed(client)
     assert incidents(client)[0]["state"] == "triggered"
     post_am(client, alertmanager([alert("resolved", START, ends=START + minutes(9), **two)]))
+    processed(client)
     (incident,) = incidents(client)
     assert incident["state"] == "resolved"
     assert incident["resolved_at"] == START + minutes(9)
@@ -130,6 +135,7 @@ def test_a_mixed_delivery_keeps_the_incident_open_until_the_last_alert_resolves(
 
 def test_the_incident_channel_and_responders_are_told(client: TestClient) -> None:
     post_am(client, alertmanager([alert("firing", START)]))
+    processed(client)
     inbox = client.post("/api/inbox", json={"as": "carol"})
     texts = [r["text"] for r in inbox.json()["notifications"]]
     assert any("Incident INC-1: HighErrorRate on checkout prod" in t for t in texts)
@@ -150,6 +156,7 @@ def test_alertmanager_without_the_token_is_refused_and_changes_nothing(
     body = json.dumps(alertmanager([alert("firing", START)])).encode()
     answer = client.post("/hooks/alertmanager", content=body, headers=headers)
     assert answer.status_code == status
+    processed(client)  # had anything been kept, it would be an incident now
     assert incidents(client) == []
 
 
@@ -170,6 +177,8 @@ def test_bad_bodies_get_a_4xx_that_says_why(client: TestClient, body: bytes, sta
     )
     assert answer.status_code == status
     assert answer.json()["error"]
+    processed(client)
+    assert incidents(client) == []
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(client: TestClient) -> None:
@@ -199,7 +208,7 @@ def test_the_old_alerts_body_limit_still_loads_but_the_edge_guard_is_the_one_lim
     settings = loaded.model_copy(update={"data_dir": tmp_path})
     padded = alertmanager([alert("firing", START)]) | {"padding": "x" * 10_000}
     with TestClient(create_app(settings, database_url, understander)) as c:
-        assert post_am(c, padded).status_code == 200  # over the old 2 KiB, under the guard's
+        assert post_am(c, padded).status_code == 202  # over the old 2 KiB, under the guard's
         huge = c.post(
             "/hooks/alertmanager",
             content=b"x" * 70_000,
@@ -211,13 +220,14 @@ def test_the_old_alerts_body_limit_still_loads_but_the_edge_guard_is_the_one_lim
 def test_grafana_needs_its_token_and_a_fresh_signature(client: TestClient) -> None:
     body = json.dumps(grafana([alert("firing", START, fingerprint="a1b2c3")])).encode()
     good = client.post("/hooks/grafana", content=body, headers=signed(body))
-    assert good.status_code == 200, good.text
+    assert good.status_code == 202, good.text
     stale = signed(body, str(int(time.time()) - 600))
     assert client.post("/hooks/grafana", content=body, headers=stale).status_code == 401
     forged = signed(body) | {"X-Grafana-Alerting-Signature": "00" * 32}
     assert client.post("/hooks/grafana", content=body, headers=forged).status_code == 401
     tampered = body.replace(b"checkout", b"billing!")
     assert client.post("/hooks/grafana", content=tampered, headers=signed(body)).status_code == 401
+    processed(client)
     assert len(incidents(client)) == 1
 
 
@@ -243,6 +253,7 @@ def test_the_card_offers_acknowledge_remediations_and_resolve_under_governance(
     client: TestClient,
 ) -> None:
     post_am(client, alertmanager([alert("firing", START)]))
+    processed(client)
     buttons = _card(client, "carol")
     assert list(buttons) == [
         "Acknowledge",
@@ -276,6 +287,7 @@ def test_the_card_offers_acknowledge_remediations_and_resolve_under_governance(
 
 def test_forged_incident_buttons_run_nothing(client: TestClient) -> None:
     post_am(client, alertmanager([alert("firing", START)]))
+    processed(client)
     for value in ("remedy:1.9", "remedy:1.x", "remedy:99.0", "incident-ack:²", "incident-ack:-1"):
         answer = client.post("/api/chat", json={"as": "carol", "press": value})
         assert answer.status_code == 200
