@@ -29,19 +29,25 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from pydantic import TypeAdapter
-from sqlalchemy import delete, insert, or_, text, update
-from sqlmodel import col, select
+from sqlalchemy import text, update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.governance.redaction import redact
 from chatbot.incidents.book import IncidentBook
+from chatbot.incidents.keeper import Keeper
 from chatbot.incidents.payloads import Notice, Source
+from chatbot.incidents.statements import statements
 from chatbot.incidents.tables import AlertDelivery
 
 log = logging.getLogger(__name__)
 NOTICES = TypeAdapter(list[Notice])
 BATCH = 64  # deliveries looked at per transaction, at most
 BATCH_SECONDS = 0.005  # and no longer than this: intake waits for the write lock meanwhile
+# While deliveries arrive (one in the last ARRIVING_SECONDS), each batch is followed by a pause
+# YIELD_FACTOR times its length: processing takes at most a quarter of the process then.
+ARRIVING_SECONDS = 0.05
+YIELD_FACTOR = 3.0
 ATTEMPTS = 5  # a delivery that failed this often stays in the table for a person
 RETRY_SECONDS = 30.0  # first wait after a failure, doubled after each
 IDLE_RETRY_SECONDS = 1.0  # after the database failed the drainer itself
@@ -63,23 +69,21 @@ class Inbox:
         self._turn = asyncio.Lock()  # one pass at a time in this process
         self._wake = asyncio.Event()
         self._single = 0  # batches of one while isolating a delivery that fails
+        self._last_kept = 0.0  # when the last delivery was kept (time.perf_counter)
         self._follow: set[asyncio.Task[None]] = set()
+        self._keeper = Keeper(self.store)
 
     async def record(self, source: Source, notices: Sequence[Notice]) -> int:
         """Keep one delivery (committed when this returns) and wake the drainer; its id."""
-        async with self.store.transaction() as tx:
-            added = await tx.execute(
-                insert(AlertDelivery)
-                .values(
-                    source=source.value,
-                    notices=NOTICES.dump_json(list(notices)).decode(),
-                    received_at=self.book.clock(),
-                    attempts=0,
-                    error="",
-                )
-                .returning(col(AlertDelivery.id))
-            )
-            delivery = int(added.scalar_one())
+        row = {
+            "source": source.value,
+            "notices": NOTICES.dump_json(list(notices)).decode(),
+            "received_at": self.book.clock(),
+            "attempts": 0,
+            "error": "",
+        }
+        delivery = await self._keeper.keep(row)
+        self._last_kept = time.perf_counter()
         self._wake.set()
         return delivery
 
@@ -115,6 +119,7 @@ class Inbox:
         done = 0
         async with self._turn:
             while True:
+                began = time.perf_counter()
                 took = await self._batch()
                 if took is _Turn.EMPTY:
                     return done
@@ -122,7 +127,14 @@ class Inbox:
                     await asyncio.sleep(0.05)
                 elif isinstance(took, int):
                     done += took
-                await asyncio.sleep(0)  # let the requests waiting for the lock in
+                await asyncio.sleep(self._pause(time.perf_counter() - began))
+
+    def _pause(self, spent: float) -> float:
+        """How long to step aside after a batch that took `spent` seconds: while deliveries
+        keep arriving, long enough that answering them gets most of the process (a burst
+        is answered at full speed and processed right after it); otherwise not at all."""
+        arriving = time.perf_counter() - self._last_kept < ARRIVING_SECONDS
+        return spent * YIELD_FACTOR if arriving else 0.0
 
     async def _batch(self) -> int | _Turn:
         """One transaction: the oldest waiting deliveries, recorded and deleted. Returns how
@@ -133,11 +145,11 @@ class Inbox:
             async with self.store.transaction() as tx:
                 if not await self._my_turn(tx):
                     return _Turn.BUSY
-                rows = await _waiting(tx, self.book.clock(), limit)
+                rows = await self._waiting(tx, limit)
                 if not rows:
                     return _Turn.EMPTY
                 opened, done = await self._record(tx, rows)
-                await tx.execute(delete(AlertDelivery).where(col(AlertDelivery.id).in_(done)))
+                await tx.execute(statements(self.store.dialect).forget, {"ids": done})
         except Exception as exc:
             if not rows:  # the database itself failed: the caller waits and tries again
                 raise
@@ -168,6 +180,13 @@ class Inbox:
             if time.perf_counter() - began > BATCH_SECONDS:
                 break
         return opened, done
+
+    async def _waiting(self, tx: AsyncSession, limit: int) -> list[_Waiting]:
+        """The oldest deliveries waiting (not given up on, not waiting for a retry)."""
+        now = self.book.clock()
+        params = {"now": now, "attempts": ATTEMPTS, "limit": limit}
+        rows = await tx.execute(statements(self.store.dialect).waiting, params)
+        return [_Waiting(*row) for row in rows.all()]
 
     async def _my_turn(self, tx: AsyncSession) -> bool:
         """SQLite: the transaction's write lock is the turn. PostgreSQL: a lock held until
@@ -220,24 +239,3 @@ class _Waiting:
     notices: str
     received_at: datetime
     attempts: int
-
-
-async def _waiting(tx: AsyncSession, now: datetime, limit: int) -> list[_Waiting]:
-    rows = await tx.execute(
-        select(
-            col(AlertDelivery.id),
-            col(AlertDelivery.notices),
-            col(AlertDelivery.received_at),
-            col(AlertDelivery.attempts),
-        )
-        .where(
-            col(AlertDelivery.attempts) < ATTEMPTS,
-            or_(
-                col(AlertDelivery.next_try_at).is_(None),
-                col(AlertDelivery.next_try_at) <= now,
-            ),
-        )
-        .order_by(col(AlertDelivery.id))
-        .limit(limit)
-    )
-    return [_Waiting(*row) for row in rows.all()]

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.governance import audit, outbox
 from chatbot.incidents.payloads import Notice
-from chatbot.incidents.states import OPEN_STATES, IncidentState, incident_ref
-from chatbot.incidents.tables import Incident
+from chatbot.incidents.statements import statements
+from chatbot.incidents.states import IncidentState, incident_ref
 from chatbot.incidents.writer import IncidentWriter
-from chatbot.store.engine import upsert_insert
 
 
 class IncidentOpening(IncidentWriter):
@@ -31,48 +29,37 @@ class IncidentOpening(IncidentWriter):
         """The open incident this alert belongs to: same group, else same service, env and
         alert name opened within the window; else a new one. Returns it and whether it is
         new."""
+        sql = statements(self.store.dialect)
         key = f"{notice.source}:{notice.group_key}"
-        found = (await tx.exec(select(Incident.id).where(col(Incident.open_key) == key))).first()
+        found = (await tx.execute(sql.incident_by_key, {"open_key": key})).scalar()
         if found is not None:
-            return found, False
+            return int(found), False
         window = now - timedelta(minutes=self.settings.group_window_minutes)
-        similar = (
-            await tx.exec(
-                select(Incident.id).where(
-                    col(Incident.state).in_([s.value for s in OPEN_STATES]),
-                    col(Incident.service) == notice.service,
-                    col(Incident.env) == notice.env,
-                    col(Incident.title) == title(notice),
-                    col(Incident.created_at) >= window,
-                )
-            )
-        ).first()
+        where = {"service": notice.service, "env": notice.env, "title": title(notice)}
+        similar = (await tx.execute(sql.similar_incident, where | {"since": window})).scalar()
         if similar is not None:
-            return similar, False
+            return int(similar), False
         inserted = await tx.execute(
-            upsert_insert(self.store.dialect)(Incident)
-            .values(
-                open_key=key,
-                group_key=notice.group_key,
-                source=notice.source.value,
-                title=title(notice),
-                service=notice.service,
-                env=notice.env,
-                severity=notice.labels.get("severity", ""),
-                state=IncidentState.TRIGGERED.value,
-                partial=notice.partial,
-                started_at=notice.starts_at,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing()
-            .returning(col(Incident.id))
+            sql.open_incident,
+            {
+                "open_key": key,
+                "group_key": notice.group_key,
+                "source": notice.source.value,
+                "title": title(notice),
+                "service": notice.service,
+                "env": notice.env,
+                "severity": notice.labels.get("severity", ""),
+                "state": IncidentState.TRIGGERED.value,
+                "partial": notice.partial,
+                "started_at": notice.starts_at,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
         new_id = inserted.scalar()
         if new_id is None:  # a concurrent delivery opened it first
-            first = (await tx.exec(select(Incident.id).where(col(Incident.open_key) == key))).one()
-            assert first is not None  # a primary key
-            return first, False
+            first = (await tx.execute(sql.incident_by_key, {"open_key": key})).scalar_one()
+            return int(first), False
         await audit.append(
             tx,
             audit.AuditRecord(

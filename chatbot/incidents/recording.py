@@ -21,9 +21,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.incidents.opening import IncidentOpening
 from chatbot.incidents.payloads import AlertStatus, Notice
+from chatbot.incidents.statements import statements
 from chatbot.incidents.states import OPEN_STATES, EventKind, IncidentState, Intake
 from chatbot.incidents.tables import Alert, Incident
-from chatbot.store.engine import upsert_insert
 
 
 class AlertRecording(IncidentOpening):
@@ -65,7 +65,8 @@ class AlertRecording(IncidentOpening):
         if existing is None and notice.status is AlertStatus.RESOLVED:
             found = await self._resolved_alert(tx, notice)
             if found is not None:  # a repeat of a resolved notice: count it only
-                await _count(tx, _Seen.of(found), now)
+                count = statements(self.store.dialect).count_alert
+                await tx.execute(count, {"alert_id": found.id, "now": now})
                 return found.incident_id, False
         new = False
         if existing is None:
@@ -86,23 +87,21 @@ class AlertRecording(IncidentOpening):
         unique open key makes that one row, counted twice."""
         incident_id, new = await self._incident_for(tx, notice, now)
         inserted = await tx.execute(
-            upsert_insert(self.store.dialect)(Alert)
-            .values(
-                source=notice.source.value,
-                fingerprint=notice.fingerprint,
-                open_key=notice.fingerprint,
-                incident_id=incident_id,
-                name=notice.name,
-                status=AlertStatus.FIRING.value,
-                labels=json.dumps(notice.labels, sort_keys=True),
-                annotations=json.dumps(notice.annotations, sort_keys=True),
-                starts_at=notice.starts_at,
-                first_received_at=now,
-                last_received_at=now,
-                deliveries=1,
-            )
-            .on_conflict_do_nothing()
-            .returning(col(Alert.id))
+            statements(self.store.dialect).add_alert,
+            {
+                "source": notice.source.value,
+                "fingerprint": notice.fingerprint,
+                "open_key": notice.fingerprint,
+                "incident_id": incident_id,
+                "name": notice.name,
+                "status": AlertStatus.FIRING.value,
+                "labels": json.dumps(notice.labels, sort_keys=True),
+                "annotations": json.dumps(notice.annotations, sort_keys=True),
+                "starts_at": notice.starts_at,
+                "first_received_at": now,
+                "last_received_at": now,
+                "deliveries": 1,
+            },
         )
         alert_id = inserted.scalar()
         if alert_id is not None:
@@ -120,25 +119,20 @@ class AlertRecording(IncidentOpening):
             f"{notice.source}:{notice.fingerprint}:{notice.starts_at.isoformat()}:fired",
             notice.starts_at,
         )
-        if not new:
-            await _pull_start(tx, seen.incident_id, notice.starts_at)
+        if not new:  # impact starts at the earliest alert's start
+            await tx.execute(
+                statements(self.store.dialect).pull_start,
+                {"incident_id": seen.incident_id, "earliest": notice.starts_at},
+            )
         return seen, new and seen.incident_id == incident_id
 
     async def _bump_open(self, tx: AsyncSession, notice: Notice, now: datetime) -> _Seen | None:
         """Count a delivery of an open alert; None when it is not open (first or resolved)."""
-        row = (
-            await tx.execute(
-                update(Alert)
-                .where(
-                    col(Alert.source) == notice.source.value,
-                    col(Alert.open_key) == notice.fingerprint,
-                )
-                .values(deliveries=col(Alert.deliveries) + 1, last_received_at=now)
-                .returning(col(Alert.id), col(Alert.incident_id), col(Alert.starts_at))
-                # No ORM object of an alert is held here: nothing in the session to refresh.
-                .execution_options(synchronize_session=False)
-            )
-        ).first()
+        bumped = await tx.execute(
+            statements(self.store.dialect).bump_open,
+            {"of_source": notice.source.value, "key": notice.fingerprint, "now": now},
+        )
+        row = bumped.first()
         return None if row is None else _Seen(row[0], row[1], row[2])
 
     async def _resolved_alert(self, tx: AsyncSession, notice: Notice) -> Alert | None:
@@ -201,28 +195,6 @@ class _Seen:
     id: int
     incident_id: int
     starts_at: datetime
-
-    @classmethod
-    def of(cls, alert: Alert) -> _Seen:
-        assert alert.id is not None
-        return cls(alert.id, alert.incident_id, alert.starts_at)
-
-
-async def _count(tx: AsyncSession, alert: _Seen, now: datetime) -> None:
-    await tx.execute(
-        update(Alert)
-        .where(col(Alert.id) == alert.id)
-        .values(deliveries=col(Alert.deliveries) + 1, last_received_at=now)
-    )
-
-
-async def _pull_start(tx: AsyncSession, incident_id: int, starts_at: datetime) -> None:
-    """Impact starts at the earliest alert's start."""
-    await tx.execute(
-        update(Incident)
-        .where(col(Incident.id) == incident_id, col(Incident.started_at) > starts_at)
-        .values(started_at=starts_at)
-    )
 
 
 def _fired_text(notice: Notice) -> str:

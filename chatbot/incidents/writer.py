@@ -17,9 +17,10 @@ from chatbot.config import IncidentSettings
 from chatbot.errors import UserError
 from chatbot.governance import audit
 from chatbot.governance.clock import Clock
+from chatbot.incidents.statements import statements
 from chatbot.incidents.states import STAMP_OF, EventKind, IncidentState, incident_ref
-from chatbot.incidents.tables import Incident, IncidentEvent
-from chatbot.store.engine import Store, upsert_insert
+from chatbot.incidents.tables import Incident
+from chatbot.store.engine import Store
 from chatbot.times import Zone
 
 # Actors that are monitoring systems, not people: their moves are audited as from "alerts".
@@ -94,14 +95,13 @@ class IncidentWriter:
     ) -> None:
         """One timeline line; a second write with the same key adds nothing."""
         await tx.execute(
-            upsert_insert(self.store.dialect)(IncidentEvent)
-            .values(
-                incident_id=incident_id,
-                at=at,
-                kind=kind.value,
-                actor=actor,
-                text=text,
-                idem_key=key,
-            )
-            .on_conflict_do_nothing()
+            statements(self.store.dialect).add_event,
+            {
+                "incident_id": incident_id,
+                "at": at,
+                "kind": kind.value,
+                "actor": actor,
+                "text": text,
+                "idem_key": key,
+            },
         )
