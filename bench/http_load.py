@@ -1,5 +1,7 @@
 """Driving a real server over loopback the way its callers do: concurrent keep-alive
-connections, each sending its next request as soon as the last one is answered.
+connections, either each sending its next request as soon as the last one is answered
+(`drive`: the most the server does) or all together at a fixed rate (`offer`: the latency at
+that rate, counted from when each request was due).
 
 A figure measured this way means something only beside two others from the same run: a
 floor (a trivial route of the same server, driven the same way) and the cost of the client
@@ -60,10 +62,12 @@ class Phase:
         rate = count / self.wall if self.wall else float("inf")
         p50, p99 = percentile(self.samples, 0.5) * 1000, percentile(self.samples, 0.99) * 1000
         per = 1000 / count if count else 0.0
+        busy = self.server_cpu / self.wall * 100 if self.wall else 0.0
         return (
             f"{label}: {count:,} in {self.wall:.2f} s = {rate:,.0f}/s; "
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms; CPU per request: "
-            f"server {self.server_cpu * per:.2f} ms, client {self.client_cpu * per:.2f} ms"
+            f"server {self.server_cpu * per:.2f} ms, client {self.client_cpu * per:.2f} ms; "
+            f"server used {busy:.0f}% of a core"
         )
 
 
@@ -106,6 +110,39 @@ async def drive(base: str, calls: Sequence[Call], concurrency: int, pid: int) ->
 
         cpu, srv, began = time.process_time(), server_cpu(pid), time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - began
+        return Phase(
+            tuple(samples),
+            wall,
+            time.process_time() - cpu,
+            server_cpu(pid) - srv,
+            tuple(statuses),
+        )
+
+
+async def offer(base: str, calls: Sequence[Call], rate: float, pid: int, most: int = 64) -> Phase:
+    """Send `calls` at `rate` per second whatever the answers (as independent senders do),
+    on at most `most` connections. Each latency counts from when the call was due, so a
+    server that falls behind is charged for the wait too (no coordinated omission)."""
+    connector = aiohttp.TCPConnector(limit=most, force_close=False)
+    async with aiohttp.ClientSession(base, connector=connector) as http:
+        await asyncio.gather(*(_one(http, Call("GET", "/healthz")) for _ in range(most)))
+        samples: list[float] = []
+        statuses: list[int] = []
+
+        async def due(call: Call, at: float) -> None:
+            statuses.append(await _one(http, call))
+            samples.append(time.perf_counter() - at)
+
+        cpu, srv, began = time.process_time(), server_cpu(pid), time.perf_counter()
+        tasks = []
+        for i, call in enumerate(calls):
+            at = began + i / rate
+            wait = at - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            tasks.append(asyncio.create_task(due(call, at)))
+        await asyncio.gather(*tasks)
         wall = time.perf_counter() - began
         return Phase(
             tuple(samples),
