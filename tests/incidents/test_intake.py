@@ -3,6 +3,7 @@ intake answers 202 before it processes; `processed` runs the server's own drain.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -13,12 +14,19 @@ from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
+from chatbot.app import runtime
 from chatbot.config import AlertSettings, ApiToken, IncidentSettings, Settings, load_settings
+from chatbot.incidents import intake
+from chatbot.incidents.book import IncidentBook
+from chatbot.incidents.inbox import Inbox
+from chatbot.incidents.payloads import Source, parse
 from chatbot.server import create_app
+from chatbot.store.engine import Store
 from intents import Understander
 from tests.incidents.payloads import alert, alertmanager, grafana, minutes, processed
 
@@ -293,3 +301,73 @@ def test_forged_incident_buttons_run_nothing(client: TestClient) -> None:
         assert answer.status_code == 200
         assert answer.json()["replies"][0]["kind"] == "error", value
     assert incidents(client)[0]["state"] == "triggered"
+
+
+def test_ten_identical_deliveries_at_once_make_one_incident(client: TestClient) -> None:
+    body = json.dumps(alertmanager([alert("firing", START)])).encode()
+    headers = {"Authorization": f"Bearer {AM_TOKEN}", "Content-Type": "application/json"}
+
+    async def ten_at_once() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url=str(client.base_url)) as http:
+            sends = (
+                http.post("/hooks/alertmanager", content=body, headers=headers) for _ in range(10)
+            )
+            return list(await asyncio.gather(*sends))
+
+    answers = client.portal.call(ten_at_once)
+    assert [a.status_code for a in answers] == [202] * 10
+    assert len({a.json()["delivery"] for a in answers}) == 10  # each kept on its own
+    processed(client)
+    (incident,) = incidents(client)
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    (only,) = client.portal.call(rt.incidents.alerts, incident["id"])
+    assert only.deliveries == 10
+    events = client.portal.call(rt.incidents.timeline, incident["id"])
+    assert [e.kind for e in events].count("alert.fired") == 1
+
+
+def test_the_server_processes_what_it_accepted_without_being_asked(client: TestClient) -> None:
+    assert post_am(client, alertmanager([alert("firing", START)])).status_code == 202  # type: ignore[attr-defined]
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+
+    async def opened() -> None:
+        while not await rt.incidents.listing():
+            await asyncio.sleep(0.01)
+
+    client.portal.call(asyncio.wait_for, opened(), 10)  # its drainer, woken by the delivery
+
+
+def test_a_delivery_kept_by_a_process_that_died_is_processed_at_the_next_start(
+    alert_settings: Settings, database_url: str, understander: Understander
+) -> None:
+    notices = parse(Source.ALERTMANAGER, alertmanager([alert("firing", START)]))
+
+    async def accepted_then_died() -> None:  # what the route does before it answers 202
+        store = Store(database_url)
+        await store.migrate()
+        await Inbox(IncidentBook(store, alert_settings.incidents)).record(
+            Source.ALERTMANAGER, notices
+        )
+        await store.close()
+
+    asyncio.run(accepted_then_died())
+    with TestClient(create_app(alert_settings, database_url, understander)) as restarted:
+        processed(restarted)
+        (incident,) = incidents(restarted)
+        assert incident["state"] == "triggered"
+        assert _card(restarted, "carol")  # and its responders are told
+
+
+async def test_the_drain_job_picks_up_what_nobody_processed(
+    alert_settings: Settings, database_url: str, understander: Understander
+) -> None:
+    """What `chatops worker` (or the embedded engine in `chatops serve`) runs periodically."""
+    async with runtime(alert_settings, database_url, understander) as rt:
+        await Inbox(rt.assistant.incidents.book).record(
+            Source.ALERTMANAGER,
+            parse(Source.ALERTMANAGER, alertmanager([alert("firing", START)])),
+        )
+        assert await rt.jobs.run(intake.JOB, {}) == 1
+        assert len(await rt.incidents.listing()) == 1
+        assert await rt.jobs.run(intake.JOB, {}) == 0
