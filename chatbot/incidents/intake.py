@@ -169,27 +169,32 @@ async def drain_job(ctx: JobContext) -> int:
 
 def endpoint(source: Source) -> Callable[[Request], Awaitable[Response]]:
     async def receive(request: Request) -> Response:
-        settings: AlertSettings = request.app.state.runtime.settings.alerts
-        try:
-            body = await request.body()  # bounded by the edge guard (server.max_body_bytes)
-            authenticate(request, source, body, settings)
-            notices: list[Notice] = parse(source, decode(body))
-        except Refused as refused:
-            return JSONResponse({"error": str(refused)}, refused.status)
-        except BadPayload as bad:
-            return JSONResponse({"error": f"not a {source} delivery: {bad}"}, 422)
         inbox: Inbox = request.app.state.alert_inbox
-        delivery = None
-        try:
-            if notices:
-                delivery = await inbox.record(source, notices)
-        except (StoreError, OperationalError, DBAPIError) as exc:
-            log.warning("alert intake from %s could not be recorded: %s", source, exc)
-            return JSONResponse({"error": "storage is unavailable; retry later"}, 503)
-        answer = {"status": "accepted", "alerts": len(notices), "delivery": delivery}
-        return JSONResponse(answer, 202)
+        with inbox.answering():  # processing steps aside while deliveries are answered
+            return await _answer(request, source, inbox)
 
     return receive
+
+
+async def _answer(request: Request, source: Source, inbox: Inbox) -> Response:
+    settings: AlertSettings = request.app.state.runtime.settings.alerts
+    try:
+        body = await request.body()  # bounded by the edge guard (server.max_body_bytes)
+        authenticate(request, source, body, settings)
+        notices: list[Notice] = parse(source, decode(body))
+    except Refused as refused:
+        return JSONResponse({"error": str(refused)}, refused.status)
+    except BadPayload as bad:
+        return JSONResponse({"error": f"not a {source} delivery: {bad}"}, 422)
+    delivery = None
+    try:
+        if notices:
+            delivery = await inbox.record(source, notices)
+    except (StoreError, OperationalError, DBAPIError) as exc:
+        log.warning("alert intake from %s could not be recorded: %s", source, exc)
+        return JSONResponse({"error": "storage is unavailable; retry later"}, 503)
+    answer = {"status": "accepted", "alerts": len(notices), "delivery": delivery}
+    return JSONResponse(answer, 202)
 
 
 routes = [
