@@ -1,9 +1,19 @@
-"""Alert intake and KPI speed: `python -m bench.incidents [--deliveries 2000]`.
+"""Alert intake and KPI speed: `python -m bench incidents` or
+`python -m bench.incidents [--deliveries 8000] [--concurrency 16] [--intake-only]`.
 
-Intake: the real server (`chatops serve` in a subprocess, SQLite) receiving Alertmanager
-deliveries on loopback, one at a time: 1 in 5 opens a new incident, the rest are repeats
-(Alertmanager re-sends every group_interval). The floor is `/healthz` on the same server in the
-same run. Targets: >= 500 deliveries/s, p99 <= 50 ms.
+Intake: the real server (`chatops serve` in a process of its own: uvicorn, SQLite) receiving
+Alertmanager deliveries on loopback. Each group is delivered five times (one new incident, four
+repeats: Alertmanager re-sends every group_interval), in a shuffled order, so repeats of one
+group also arrive at the same moment. Two ways, interleaved, each beside the floor (`GET
+/healthz` of the same server, driven the same way in the same run):
+- at full speed: `--concurrency` keep-alive connections, each sending when answered (how much
+  the server takes; latency there is mostly the queue the client itself makes);
+- offered at 500/s whatever the answers (how senders behave): the latency at the target rate,
+  counted from when each delivery was due.
+Also the client's own ceiling (the same client against a server that only answers "ok"), and
+for every phase the CPU each side spent per request. Afterwards: how long the server took to
+process every accepted delivery, and a check that the database holds one incident per group
+and every delivery counted. Targets: >= 500 deliveries/s, p99 <= 50 ms.
 
 KPIs: `kpi.report` over 100,000 incidents (with their deploys) on PostgreSQL
 (CHATOPS_BENCH_DATABASE_URL, default the local test database, in a schema of its own).
@@ -16,27 +26,36 @@ import argparse
 import asyncio
 import json
 import os
+import random
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from bench.ack import free_port
-from bench.stats import latency_line
+from bench.http_load import Call, Phase, drive, machine, offer, server_cpu, trivial_server
+from bench.rows import incident_rows
 
 TOKEN = "bench-alert-token"
 ROUNDS = 5
+REPEATS = 5  # deliveries of each group: the first opens its incident, the rest repeat it
 PG = os.environ.get("CHATOPS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+HEADERS = (("Authorization", f"Bearer {TOKEN}"), ("Content-Type", "application/json"))
+RATE = 500.0  # deliveries per second offered in the open-loop phase: the target
+NOTHING = Phase((), 0.0, 0.0, 0.0, ())
 
 
-def delivery(group: int, at: datetime) -> bytes:
+def delivery(group: str, at: datetime) -> bytes:
     start = at.strftime("%Y-%m-%dT%H:%M:%SZ")
     labels = {"alertname": f"Alert{group}", "service": "checkout", "env": "prod"}
     body = {
@@ -63,56 +82,142 @@ def delivery(group: int, at: datetime) -> bytes:
     return json.dumps(body).encode()
 
 
-async def _post_all(port: int, bodies: list[bytes]) -> tuple[list[float], float, list[float]]:
-    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-    url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
-        floor = []
-        for _ in range(300):
-            began = time.perf_counter()
-            (await http.get("/healthz")).raise_for_status()
-            floor.append(time.perf_counter() - began)
-        samples, started = [], time.perf_counter()
-        for body in bodies:
-            began = time.perf_counter()
-            (
-                await http.post("/hooks/alertmanager", content=body, headers=headers)
-            ).raise_for_status()
-            samples.append(time.perf_counter() - began)
-        return samples, time.perf_counter() - started, floor
+def deliveries(prefix: str, count: int, at: datetime) -> list[Call]:
+    """`count` deliveries of `count / REPEATS` groups, each group `REPEATS` times, shuffled
+    (the same order every run)."""
+    groups = [f"{prefix}{i // REPEATS}" for i in range(count)]
+    random.Random(14).shuffle(groups)
+    return [Call("POST", "/hooks/alertmanager", delivery(g, at), HEADERS) for g in groups]
 
 
-def intake(count: int) -> None:
-    port = free_port()
-    with tempfile.TemporaryDirectory() as data:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CHATOPS_")}
-        env |= {
-            "CHATOPS_DATA_DIR": data,
-            "CHATOPS_ALERTS__ALERTMANAGER_TOKEN": TOKEN,
-            "CHATOPS_LOG_LEVEL": "WARNING",
-        }
-        server = subprocess.Popen(
-            [sys.executable, "-m", "chatbot.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+def _start(port: int, data: str) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATOPS_")}
+    env |= {
+        "CHATOPS_DATA_DIR": data,
+        "CHATOPS_ALERTS__ALERTMANAGER_TOKEN": TOKEN,
+        "CHATOPS_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "chatbot.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 240  # a cold start trains the model
+    while time.monotonic() < deadline:
         try:
-            deadline = time.monotonic() + 240  # a cold start trains the model
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            now = datetime.now(UTC)
-            bodies = [delivery(i // 5 if i % 5 else i, now) for i in range(count)]
-            samples, wall, floor = asyncio.run(_post_all(port, bodies))
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("the intake server did not become ready in 4 minutes")
+
+
+def _count(db: Path, query: str) -> int:
+    """One number from the server's database (read-only; a missing table counts 0)."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
+        try:
+            return int(conn.execute(query).fetchone()[0] or 0)
+        except sqlite3.OperationalError:
+            return 0
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """The deliveries still waiting when the answers were all given, and their processing."""
+
+    waiting: int
+    seconds: float
+    server_cpu: float
+
+    def line(self) -> str:
+        each = self.server_cpu / self.waiting * 1000 if self.waiting else 0.0
+        return (
+            f"{self.waiting:,} deliveries waited to be processed after the last answer: "
+            f"done {self.seconds:.2f} s later, server CPU {each:.2f} ms each"
+        )
+
+
+def _drained(db: Path, pid: int, limit: float = 600) -> Backlog:
+    """Wait until no accepted delivery waits to be processed."""
+    pending = "SELECT count(*) FROM alert_deliveries"
+    began, cpu = time.perf_counter(), server_cpu(pid)
+    waiting = _count(db, pending)
+    while _count(db, pending) and time.perf_counter() - began < limit:
+        time.sleep(0.02)
+    return Backlog(waiting, time.perf_counter() - began, server_cpu(pid) - cpu)
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One run's phases: at full speed (closed loop) and at the target rate (open loop)."""
+
+    most: Phase
+    most_floor: Phase
+    at_rate: Phase
+    at_rate_floor: Phase
+    ceiling: Phase
+    drain: Backlog
+
+
+def intake(count: int, concurrency: int) -> None:
+    print(f"   {machine()}", flush=True)
+    port, ceiling_port = free_port(), free_port()
+    now = datetime.now(UTC)
+    half = count // 4 - count // 4 % REPEATS
+    sent = [deliveries(prefix, half, now) for prefix in "abcd"]
+    health = [Call("GET", "/healthz")] * half
+    with tempfile.TemporaryDirectory() as data:
+        db = Path(data) / "chatops.db"
+        server, ceiling = _start(port, data), trivial_server(ceiling_port)
+        try:
+
+            async def run() -> Measured:
+                url = f"http://127.0.0.1:{port}"
+                await drive(url, health[:200], concurrency, server.pid)  # warm
+                await drive(url, deliveries("w", 100, now), concurrency, server.pid)
+                await asyncio.to_thread(_drained, db, server.pid)
+                most = most_floor = at_rate = at_rate_floor = NOTHING
+                backlog = []
+                for first, second in (sent[:2], sent[2:]):  # interleaved: the same load
+                    most_floor += await drive(url, health, concurrency, server.pid)
+                    most += await drive(url, first, concurrency, server.pid)
+                    backlog.append(await asyncio.to_thread(_drained, db, server.pid))
+                    at_rate_floor += await offer(url, health, RATE, server.pid)
+                    at_rate += await offer(url, second, RATE, server.pid)
+                    backlog.append(await asyncio.to_thread(_drained, db, server.pid))
+                drain = Backlog(
+                    sum(b.waiting for b in backlog),
+                    sum(b.seconds for b in backlog),
+                    sum(b.server_cpu for b in backlog),
+                )
+                top = f"http://127.0.0.1:{ceiling_port}"
+                ceiling_ = await drive(top, health, concurrency, ceiling.pid)
+                return Measured(most, most_floor, at_rate, at_rate_floor, ceiling_, drain)
+
+            got = asyncio.run(run())
+            made = _count(db, "SELECT count(*) FROM incidents")
+            counted = _count(db, "SELECT sum(deliveries) FROM alerts")
         finally:
+            ceiling.terminate()
             server.terminate()
-            server.wait(timeout=20)
-    print("   " + latency_line("alert intake (target >= 500/s, p99 <= 50 ms)", samples, wall))
-    print("   " + latency_line("floor: GET /healthz, same server", floor, sum(floor)))
+            server.wait(timeout=30)
+            ceiling.wait(timeout=10)
+    refused = sum(1 for s in got.most.statuses + got.at_rate.statuses if s >= 300)
+    print(f"   at full speed, {concurrency} keep-alive connections each sending when answered:")
+    print("     " + got.most.line("alert intake"))
+    print("     " + got.most_floor.line("floor: GET /healthz, same server, same client"))
+    print("     " + got.ceiling.line("client ceiling: a server that only answers"))
+    print(f"   offered at {RATE:.0f}/s, latency from when each request was due:")
+    print("     " + got.at_rate.line("alert intake (target >= 500/s, p99 <= 50 ms)"))
+    print("     " + got.at_rate_floor.line("floor: GET /healthz, same server, same client"))
+    groups = 4 * half // REPEATS + 100 // REPEATS
+    print(f"   after each phase, {got.drain.line()}")
+    print(
+        f"   in the database: {made:,} incidents for {groups:,} groups, {counted:,} of "
+        f"{4 * half + 100:,} deliveries counted; {refused} not accepted"
+    )
 
 
 def kpis(count: int) -> None:
@@ -140,27 +245,7 @@ def kpis(count: int) -> None:
         t0 = datetime(2026, 1, 1, tzinfo=UTC)
         fill = create_engine(url)
         with fill.begin() as conn:
-            rows = []
-            for i in range(count):
-                at = t0 + timedelta(minutes=5 * i)
-                rows.append(
-                    {
-                        "open_key": None,
-                        "group_key": f"g{i}",
-                        "source": "alertmanager",
-                        "title": "HighErrorRate",
-                        "service": f"svc{i % 50}",
-                        "env": "prod",
-                        "severity": "critical",
-                        "state": "resolved",
-                        "partial": False,
-                        "started_at": at,
-                        "created_at": at + timedelta(seconds=30),
-                        "acknowledged_at": at + timedelta(seconds=30 + i % 600),
-                        "resolved_at": at + timedelta(seconds=600 + i % 3600),
-                        "updated_at": at,
-                    }
-                )
+            rows = incident_rows(count, t0, timedelta(minutes=5))
             conn.execute(insert(Incident.__table__), rows)  # type: ignore[attr-defined]
             deploys = [
                 {
@@ -215,10 +300,14 @@ def kpis(count: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench.incidents")
-    parser.add_argument("--deliveries", type=int, default=2000)
+    parser.add_argument("--deliveries", type=int, default=8000)
+    parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--intake-only", action="store_true")
     args = parser.parse_args(argv or [])
-    intake(args.deliveries)
+    intake(args.deliveries, args.concurrency)
+    if args.intake_only:
+        return
     kpis(args.incidents)
 
 

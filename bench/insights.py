@@ -28,6 +28,8 @@ from typing import Any
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
+from bench.rows import incident_rows
+
 PG = os.environ.get("CHATOPS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WORDS = ("printer", "monitor", "laptop", "outlook", "wifi", "badge", "headset", "teams", "dock")
 TROUBLE = ("jammed", "not detected", "keeps crashing", "very slow", "will not start", "broken")
@@ -36,28 +38,10 @@ TROUBLE = ("jammed", "not detected", "keeps crashing", "very slow", "will not st
 def _rows(count: int, now: datetime) -> dict[str, list[dict[str, Any]]]:
     start = now - timedelta(days=364)
     step = timedelta(days=364) / count
-    incidents, events, actions, votes, audit, thumbs = [], [], [], [], [], []
+    incidents = incident_rows(count, start, step)
+    events, actions, votes, audit, thumbs = [], [], [], [], []
     for i in range(count):
         at = start + step * i
-        incidents.append(
-            {
-                "id": i + 1,
-                "open_key": None,
-                "group_key": f"g{i}",
-                "source": "alertmanager",
-                "title": "HighErrorRate",
-                "service": f"svc{i % 50}",
-                "env": "prod",
-                "severity": "critical",
-                "state": "resolved",
-                "partial": False,
-                "started_at": at,
-                "created_at": at + timedelta(seconds=30),
-                "acknowledged_at": at + timedelta(seconds=30 + i % 600),
-                "resolved_at": at + timedelta(seconds=600 + i % 3600),
-                "updated_at": at,
-            }
-        )
         if i % 5 == 0:
             events.append(
                 {

@@ -180,6 +180,7 @@ def create_app(
             background(rt),
             slack.running(app.state, rt),
             teams.running(app.state, rt),
+            intake.running(app.state, rt),
         ):
             app.state.runtime = rt
             app.state.scim = scim_endpoint.build(rt)

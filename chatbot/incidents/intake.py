@@ -1,25 +1,28 @@
-"""`POST /hooks/alertmanager` and `POST /hooks/grafana`: authenticate, read, record, answer.
+"""`POST /hooks/alertmanager` and `POST /hooks/grafana`: authenticate, read, keep, answer;
+process after.
 
 Authentication comes first and compares in constant time; a delivery without it changes
-nothing (401). A body we cannot read is the sender's mistake (4xx, not retried); only a
-database that is unavailable answers 503, which Alertmanager retries. Recording is one short
-transaction; telling people happens after the answer, so a slow chat platform never makes the
-monitoring system time out and send again.
+nothing (401). A body we cannot read is the sender's mistake (4xx, not retried). A delivery
+that passes is kept with one INSERT, committed, and answered 202 at once; only a database
+that cannot take that INSERT answers 503, which Alertmanager retries. Grouping into
+incidents, the timeline and telling people happen after the answer (inbox.py), so neither a
+burst of alerts nor a slow chat platform makes the monitoring system time out and send again.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 from sqlalchemy.exc import DBAPIError, OperationalError
-from starlette.background import BackgroundTasks
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -29,11 +32,19 @@ from chatbot.config import AlertSettings
 from chatbot.errors import StoreError
 from chatbot.incidents import auto
 from chatbot.incidents.announce import Announcer
-from chatbot.incidents.book import incident_ref
+from chatbot.incidents.book import IncidentBook
+from chatbot.incidents.inbox import FollowUp, Inbox
 from chatbot.incidents.payloads import BadPayload, Notice, Source, parse
 from chatbot.openapi import Operation, Schema
 
+if TYPE_CHECKING:
+    from chatbot.jobs.registry import JobContext
+
 log = logging.getLogger(__name__)
+JOB = "incidents.drain"
+# How often the job looks for deliveries nobody processed (a process died after answering,
+# a delivery failed and waits for its retry).
+LEFTOVERS_SECONDS = 10.0
 
 
 class Refused(Exception):
@@ -102,10 +113,16 @@ def decode(body: bytes) -> object:
         raise Refused(bad.status, bad.text) from None
 
 
+def book_of(runtime: Any) -> IncidentBook:
+    """The running server's book; a job's runtime may not hold one, its assistant does."""
+    book: IncidentBook = runtime.incidents or runtime.assistant.incidents.book
+    return book
+
+
 def announcer(runtime: Any) -> Announcer:
     """The new incidents' cards and on-call look-up, with the running server's parts."""
     return Announcer(
-        runtime.incidents,
+        book_of(runtime),
         runtime.settings,
         runtime.http,
         runtime.assistant.directory,
@@ -113,35 +130,71 @@ def announcer(runtime: Any) -> Announcer:
     )
 
 
+def follow_up(runtime: Any) -> FollowUp:
+    """After new incidents are committed: their cards where people work, then the automatic
+    remediation policy allows."""
+
+    async def after(opened: Sequence[int]) -> None:
+        await announcer(runtime).announce(opened)
+        await auto.remediate(runtime.assistant, opened)
+
+    return after
+
+
+def inbox_of(runtime: Any) -> Inbox:
+    return Inbox(book_of(runtime), follow_up(runtime))
+
+
+@contextlib.asynccontextmanager
+async def running(state: Any, runtime: Any) -> AsyncIterator[Inbox]:
+    """The server's inbox (`state.alert_inbox`) and its drainer, which starts with what a
+    previous process accepted and did not process."""
+    inbox = inbox_of(runtime)
+    state.alert_inbox = inbox
+    drainer = asyncio.create_task(inbox.run(), name="alert intake")
+    try:
+        yield inbox
+    finally:
+        drainer.cancel()  # a batch cut short rolls back: its deliveries wait for the next start
+        with contextlib.suppress(asyncio.CancelledError):
+            await drainer
+        await inbox.stop()
+
+
+async def drain_job(ctx: JobContext) -> int:
+    """The `incidents.drain` job: process what is waiting (left by a process that died after
+    answering, or due for a retry). Returns how many deliveries it recorded."""
+    return await inbox_of(ctx.runtime).drain()
+
+
 def endpoint(source: Source) -> Callable[[Request], Awaitable[Response]]:
     async def receive(request: Request) -> Response:
-        settings: AlertSettings = request.app.state.runtime.settings.alerts
-        try:
-            body = await request.body()  # bounded by the edge guard (server.max_body_bytes)
-            authenticate(request, source, body, settings)
-            notices: list[Notice] = parse(source, decode(body))
-        except Refused as refused:
-            return JSONResponse({"error": str(refused)}, refused.status)
-        except BadPayload as bad:
-            return JSONResponse({"error": f"not a {source} delivery: {bad}"}, 422)
-        runtime = request.app.state.runtime
-        try:
-            intake = await runtime.incidents.ingest(notices)
-        except (StoreError, OperationalError, DBAPIError) as exc:
-            log.warning("alert intake from %s could not be recorded: %s", source, exc)
-            return JSONResponse({"error": "storage is unavailable; retry later"}, 503)
-        answer = {
-            "status": "ok",
-            "alerts": len(notices),
-            "incidents": [incident_ref(i) for i in intake.touched],
-        }
-        tasks = BackgroundTasks()
-        if intake.opened:  # after answering: Alertmanager waits for nobody's chat platform
-            tasks.add_task(announcer(runtime).announce, intake.opened)
-            tasks.add_task(auto.remediate, runtime.assistant, intake.opened)
-        return JSONResponse(answer, 200, background=tasks)
+        inbox: Inbox = request.app.state.alert_inbox
+        with inbox.answering():  # processing steps aside while deliveries are answered
+            return await _answer(request, source, inbox)
 
     return receive
+
+
+async def _answer(request: Request, source: Source, inbox: Inbox) -> Response:
+    settings: AlertSettings = request.app.state.runtime.settings.alerts
+    try:
+        body = await request.body()  # bounded by the edge guard (server.max_body_bytes)
+        authenticate(request, source, body, settings)
+        notices: list[Notice] = parse(source, decode(body))
+    except Refused as refused:
+        return JSONResponse({"error": str(refused)}, refused.status)
+    except BadPayload as bad:
+        return JSONResponse({"error": f"not a {source} delivery: {bad}"}, 422)
+    delivery = None
+    try:
+        if notices:
+            delivery = await inbox.record(source, notices)
+    except (StoreError, OperationalError, DBAPIError) as exc:
+        log.warning("alert intake from %s could not be recorded: %s", source, exc)
+        return JSONResponse({"error": "storage is unavailable; retry later"}, 503)
+    answer = {"status": "accepted", "alerts": len(notices), "delivery": delivery}
+    return JSONResponse(answer, 202)
 
 
 routes = [
@@ -152,11 +205,11 @@ routes = [
 
 ACCEPTED: Schema = {
     "type": "object",
-    "required": ["status", "alerts", "incidents"],
+    "required": ["status", "alerts", "delivery"],
     "properties": {
-        "status": {"type": "string"},
+        "status": {"enum": ["accepted"]},
         "alerts": {"type": "integer"},
-        "incidents": {"type": "array", "items": {"type": "string"}},
+        "delivery": {"type": ["integer", "null"]},
     },
 }
 _DELIVERY: Schema = {
@@ -171,7 +224,7 @@ _DELIVERY: Schema = {
     },
 }
 _ANSWERS: dict[int, tuple[str, Schema | None]] = {
-    200: ("recorded; the incidents it touched", ACCEPTED),
+    202: ("kept; grouped into incidents and announced right after the answer", ACCEPTED),
     401: ("no valid token or signature; nothing was recorded", None),
     413: ("the body is larger than server.max_body_bytes", None),
     422: ("not a delivery of this source's format", None),

@@ -1,4 +1,4 @@
-"""The incident tables. Their migrations are 0005_incidents and 0006_incidents."""
+"""The incident tables. Their migrations are 0005_incidents, 0006_incidents and 0007_h14intake."""
 
 from __future__ import annotations
 
@@ -100,3 +100,21 @@ class IncidentPost(SQLModel, table=True):
     conversation: str
     message_id: str
     created_at: datetime = _when(nullable=False)  # type: ignore[assignment]
+
+
+class AlertDelivery(SQLModel, table=True):
+    """A delivery accepted but not processed yet: the intake's one write before it answers,
+    deleted in the transaction that records its alerts (inbox.py). A row here after a crash
+    is processed at the next start. One that keeps failing waits `next_try_at`, counts its
+    `attempts`, and after the last one stays here with its `error` for a person to look at.
+    Migration 0007_h14intake."""
+
+    __tablename__ = "alert_deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    notices: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = _when(nullable=False)  # type: ignore[assignment]
+    attempts: int = 0
+    next_try_at: datetime | None = _when()
+    error: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chatbot.config import Settings
-from chatbot.incidents import gating
+from chatbot.incidents import gating, intake
 from chatbot.jml import jobs as jml_jobs
 from chatbot.jobs import functions
 
@@ -48,6 +48,7 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("action.start", functions.start_action),
     Job(gating.JOB, gating.run_gate),
+    Job(intake.JOB, intake.drain_job, every=lambda s: intake.LEFTOVERS_SECONDS),
     Job("schedules.start_due", functions.start_scheduled),
     Job("request.expire", functions.expire_request),
     Job("access.revoke_due", functions.revoke_due, every=lambda s: s.skills.revoke_seconds),

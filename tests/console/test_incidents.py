@@ -13,7 +13,7 @@ from chatbot.config import AlertSettings, Settings
 from chatbot.server import create_app
 from intents import Understander
 from tests.console.conftest import ConsoleClient, with_auditor
-from tests.incidents.payloads import alert, alertmanager
+from tests.incidents.payloads import alert, alertmanager, processed
 
 TOKEN = "am-token-for-console-tests"
 START = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -31,7 +31,8 @@ def alerted(
         fired = client.post(
             "/hooks/alertmanager", json=body, headers={"Authorization": f"Bearer {TOKEN}"}
         )
-        assert fired.status_code == 200
+        assert fired.status_code == 202
+        processed(client)
         yield ConsoleClient(client)
 
 

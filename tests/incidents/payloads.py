@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from starlette.testclient import TestClient
 
 CONTRACTS = Path(__file__).resolve().parents[2].parent / "shared" / "contracts" / "payloads"
 NO_END = "0001-01-01T00:00:00Z"
@@ -97,3 +98,11 @@ def grafana(alerts: list[dict[str, Any]], group: str = "grafana-group") -> dict[
 
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
+
+
+def processed(client: TestClient) -> None:
+    """Wait until what the server accepted is processed (the intake answers 202 before it
+    groups alerts into incidents): the inbox's own drain, which `chatops serve` runs after
+    every delivery; the server's drainer may have done part of it already."""
+    inbox = client.app.state.alert_inbox  # type: ignore[attr-defined]
+    client.portal.call(inbox.drain)  # type: ignore[union-attr]

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from chatbot.config import AlertSettings, IncidentSettings, Person, Runbook, Settings
 from chatbot.server import create_app
 from intents import Understander
-from tests.incidents.payloads import alert, alertmanager
+from tests.incidents.payloads import alert, alertmanager, processed
 
 TOKEN = "am-token-for-auto-tests"
 START = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -72,7 +72,8 @@ def fire(client: TestClient, name: str = "HighErrorRate") -> None:
     answer = client.post(
         "/hooks/alertmanager", json=body, headers={"Authorization": f"Bearer {TOKEN}"}
     )
-    assert answer.status_code == 200
+    assert answer.status_code == 202
+    processed(client)
 
 
 def timeline(client: TestClient, incident_id: int) -> list[tuple[str, str, str]]:

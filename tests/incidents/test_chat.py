@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from chatbot.config import AlertSettings, IncidentSettings, Settings
 from chatbot.server import create_app
 from intents import Understander
-from tests.incidents.payloads import alert, alertmanager
+from tests.incidents.payloads import alert, alertmanager, processed
 
 TOKEN = "am-token-for-chat-tests"
 START = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -39,6 +39,7 @@ def fire(client: TestClient) -> None:
         headers={"Authorization": f"Bearer {TOKEN}"},
     )
     assert answer.status_code < 300
+    processed(client)
 
 
 def say(client: TestClient, who: str, text: str) -> str:

@@ -1,7 +1,9 @@
-"""Alert intake through the real ASGI app: authentication, repeats, late resolution."""
+"""Alert intake through the real ASGI app: authentication, repeats, late resolution. The
+intake answers 202 before it processes; `processed` runs the server's own drain."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -12,14 +14,21 @@ from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
+from chatbot.app import runtime
 from chatbot.config import AlertSettings, ApiToken, IncidentSettings, Settings, load_settings
+from chatbot.incidents import intake
+from chatbot.incidents.book import IncidentBook
+from chatbot.incidents.inbox import Inbox
+from chatbot.incidents.payloads import Source, parse
 from chatbot.server import create_app
+from chatbot.store.engine import Store
 from intents import Understander
-from tests.incidents.payloads import alert, alertmanager, grafana, minutes
+from tests.incidents.payloads import alert, alertmanager, grafana, minutes, processed
 
 AM_TOKEN = "am-token-for-tests"
 GRAFANA_TOKEN = "grafana-token-for-tests"
@@ -83,8 +92,9 @@ def test_the_same_delivery_twice_makes_one_incident_and_counts_the_repeat(
 ) -> None:
     body = alertmanager([alert("firing", START)])
     first, again = post_am(client, body), post_am(client, body)
-    assert first.status_code == again.status_code == 200  # type: ignore[attr-defined]
-    assert first.json()["incidents"] == again.json()["incidents"] == ["INC-1"]  # type: ignore[attr-defined]
+    assert first.status_code == again.status_code == 202  # type: ignore[attr-defined]
+    assert first.json()["alerts"] == again.json()["alerts"] == 1  # type: ignore[attr-defined]
+    processed(client)
     assert len(incidents(client)) == 1
     rt = client.app.state.runtime  # type: ignore[attr-defined]
     (only,) = client.portal.call(rt.incidents.alerts, 1)
@@ -97,6 +107,7 @@ def test_a_late_resolved_notice_resolves_at_the_alerts_own_end(client: TestClien
     post_am(client, alertmanager([alert("firing", START)]))
     ends = START + minutes(42)
     post_am(client, alertmanager([alert("resolved", START, ends=ends)]))
+    processed(client)
     (incident,) = incidents(client)
     assert incident["state"] == "resolved"
     assert incident["resolved_at"] == ends
@@ -121,8 +132,10 @@ def test_a_mixed_delivery_keeps_the_incident_open_until_the_last_alert_resolves(
             ]
         ),
     )
+    processed(client)
     assert incidents(client)[0]["state"] == "triggered"
     post_am(client, alertmanager([alert("resolved", START, ends=START + minutes(9), **two)]))
+    processed(client)
     (incident,) = incidents(client)
     assert incident["state"] == "resolved"
     assert incident["resolved_at"] == START + minutes(9)
@@ -130,6 +143,7 @@ def test_a_mixed_delivery_keeps_the_incident_open_until_the_last_alert_resolves(
 
 def test_the_incident_channel_and_responders_are_told(client: TestClient) -> None:
     post_am(client, alertmanager([alert("firing", START)]))
+    processed(client)
     inbox = client.post("/api/inbox", json={"as": "carol"})
     texts = [r["text"] for r in inbox.json()["notifications"]]
     assert any("Incident INC-1: HighErrorRate on checkout prod" in t for t in texts)
@@ -150,6 +164,7 @@ def test_alertmanager_without_the_token_is_refused_and_changes_nothing(
     body = json.dumps(alertmanager([alert("firing", START)])).encode()
     answer = client.post("/hooks/alertmanager", content=body, headers=headers)
     assert answer.status_code == status
+    processed(client)  # had anything been kept, it would be an incident now
     assert incidents(client) == []
 
 
@@ -170,6 +185,8 @@ def test_bad_bodies_get_a_4xx_that_says_why(client: TestClient, body: bytes, sta
     )
     assert answer.status_code == status
     assert answer.json()["error"]
+    processed(client)
+    assert incidents(client) == []
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(client: TestClient) -> None:
@@ -199,7 +216,7 @@ def test_the_old_alerts_body_limit_still_loads_but_the_edge_guard_is_the_one_lim
     settings = loaded.model_copy(update={"data_dir": tmp_path})
     padded = alertmanager([alert("firing", START)]) | {"padding": "x" * 10_000}
     with TestClient(create_app(settings, database_url, understander)) as c:
-        assert post_am(c, padded).status_code == 200  # over the old 2 KiB, under the guard's
+        assert post_am(c, padded).status_code == 202  # over the old 2 KiB, under the guard's
         huge = c.post(
             "/hooks/alertmanager",
             content=b"x" * 70_000,
@@ -211,13 +228,14 @@ def test_the_old_alerts_body_limit_still_loads_but_the_edge_guard_is_the_one_lim
 def test_grafana_needs_its_token_and_a_fresh_signature(client: TestClient) -> None:
     body = json.dumps(grafana([alert("firing", START, fingerprint="a1b2c3")])).encode()
     good = client.post("/hooks/grafana", content=body, headers=signed(body))
-    assert good.status_code == 200, good.text
+    assert good.status_code == 202, good.text
     stale = signed(body, str(int(time.time()) - 600))
     assert client.post("/hooks/grafana", content=body, headers=stale).status_code == 401
     forged = signed(body) | {"X-Grafana-Alerting-Signature": "00" * 32}
     assert client.post("/hooks/grafana", content=body, headers=forged).status_code == 401
     tampered = body.replace(b"checkout", b"billing!")
     assert client.post("/hooks/grafana", content=tampered, headers=signed(body)).status_code == 401
+    processed(client)
     assert len(incidents(client)) == 1
 
 
@@ -243,6 +261,7 @@ def test_the_card_offers_acknowledge_remediations_and_resolve_under_governance(
     client: TestClient,
 ) -> None:
     post_am(client, alertmanager([alert("firing", START)]))
+    processed(client)
     buttons = _card(client, "carol")
     assert list(buttons) == [
         "Acknowledge",
@@ -276,8 +295,79 @@ def test_the_card_offers_acknowledge_remediations_and_resolve_under_governance(
 
 def test_forged_incident_buttons_run_nothing(client: TestClient) -> None:
     post_am(client, alertmanager([alert("firing", START)]))
+    processed(client)
     for value in ("remedy:1.9", "remedy:1.x", "remedy:99.0", "incident-ack:²", "incident-ack:-1"):
         answer = client.post("/api/chat", json={"as": "carol", "press": value})
         assert answer.status_code == 200
         assert answer.json()["replies"][0]["kind"] == "error", value
     assert incidents(client)[0]["state"] == "triggered"
+
+
+def test_ten_identical_deliveries_at_once_make_one_incident(client: TestClient) -> None:
+    body = json.dumps(alertmanager([alert("firing", START)])).encode()
+    headers = {"Authorization": f"Bearer {AM_TOKEN}", "Content-Type": "application/json"}
+
+    async def ten_at_once() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url=str(client.base_url)) as http:
+            sends = (
+                http.post("/hooks/alertmanager", content=body, headers=headers) for _ in range(10)
+            )
+            return list(await asyncio.gather(*sends))
+
+    answers = client.portal.call(ten_at_once)
+    assert [a.status_code for a in answers] == [202] * 10
+    assert len({a.json()["delivery"] for a in answers}) == 10  # each kept on its own
+    processed(client)
+    (incident,) = incidents(client)
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    (only,) = client.portal.call(rt.incidents.alerts, incident["id"])
+    assert only.deliveries == 10
+    events = client.portal.call(rt.incidents.timeline, incident["id"])
+    assert [e.kind for e in events].count("alert.fired") == 1
+
+
+def test_the_server_processes_what_it_accepted_without_being_asked(client: TestClient) -> None:
+    assert post_am(client, alertmanager([alert("firing", START)])).status_code == 202  # type: ignore[attr-defined]
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+
+    async def opened() -> None:
+        while not await rt.incidents.listing():
+            await asyncio.sleep(0.01)
+
+    client.portal.call(asyncio.wait_for, opened(), 10)  # its drainer, woken by the delivery
+
+
+def test_a_delivery_kept_by_a_process_that_died_is_processed_at_the_next_start(
+    alert_settings: Settings, database_url: str, understander: Understander
+) -> None:
+    notices = parse(Source.ALERTMANAGER, alertmanager([alert("firing", START)]))
+
+    async def accepted_then_died() -> None:  # what the route does before it answers 202
+        store = Store(database_url)
+        await store.migrate()
+        await Inbox(IncidentBook(store, alert_settings.incidents)).record(
+            Source.ALERTMANAGER, notices
+        )
+        await store.close()
+
+    asyncio.run(accepted_then_died())
+    with TestClient(create_app(alert_settings, database_url, understander)) as restarted:
+        processed(restarted)
+        (incident,) = incidents(restarted)
+        assert incident["state"] == "triggered"
+        assert _card(restarted, "carol")  # and its responders are told
+
+
+async def test_the_drain_job_picks_up_what_nobody_processed(
+    alert_settings: Settings, database_url: str, understander: Understander
+) -> None:
+    """What `chatops worker` (or the embedded engine in `chatops serve`) runs periodically."""
+    async with runtime(alert_settings, database_url, understander) as rt:
+        await Inbox(rt.assistant.incidents.book).record(
+            Source.ALERTMANAGER,
+            parse(Source.ALERTMANAGER, alertmanager([alert("firing", START)])),
+        )
+        assert await rt.jobs.run(intake.JOB, {}) == 1
+        assert len(await rt.incidents.listing()) == 1
+        assert await rt.jobs.run(intake.JOB, {}) == 0

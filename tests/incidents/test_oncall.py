@@ -122,7 +122,7 @@ async def test_on_call_people_are_responders_on_the_card_and_timeline_and_are_to
         )
     )
     async with with_pagerduty(fake) as (app, http):
-        await fire(http)
+        await fire(http, app)
         [asked] = fake.seen
         assert asked.url.params["escalation_policy_ids[]"] == POLICY
         assert asked.url.params["include[]"] == "users"
@@ -154,7 +154,7 @@ async def test_pagerduty_failing_is_on_the_timeline_and_the_incident_goes_out_an
 
     fake = PagerDutyFake(down)
     async with with_pagerduty(fake) as (app, http):
-        await fire(http)
+        await fire(http, app)
         assert len(fake.seen) >= 1
         [card] = slack_api.posts_to(CHANNEL)  # the configured responder and channel still hear
         assert "Responders: Carol (release manager)." in card["text"]

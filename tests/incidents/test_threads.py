@@ -40,13 +40,15 @@ def incident_settings(model_dir: Path, database_url: str, **platform: Any) -> An
     )
 
 
-async def fire(http: httpx.AsyncClient) -> None:
+async def fire(http: httpx.AsyncClient, app: Any) -> None:
+    """An alert delivered, and processed (the intake answers before it processes)."""
     answer = await http.post(
         "/hooks/alertmanager",
         json=alertmanager([alert("firing", START)]),
         headers={"Authorization": f"Bearer {TOKEN}"},
     )
-    assert answer.status_code == 200, answer.text
+    assert answer.status_code == 202, answer.text
+    await app.state.alert_inbox.drain()
 
 
 async def timeline(app: Any, incident_id: int = 1) -> list[tuple[str, str, str]]:
@@ -101,7 +103,7 @@ async def reply_in_thread(
 async def test_slack_card_thread_replies_become_notes_and_commands_act(
     slack: SlackSide, slack_api: FakeSlackApi
 ) -> None:
-    await fire(slack.http)
+    await fire(slack.http, slack.app)
     [card] = slack_api.posts_to(CHANNEL)
     assert card["text"].startswith("Incident INC-1: HighErrorRate on checkout prod")
     assert "Responders: Carol (release manager)." in card["text"]
@@ -143,7 +145,7 @@ async def test_slack_chatter_outside_incident_threads_is_ignored(
 async def test_resolve_it_outside_a_thread_is_asked_about_never_guessed(
     slack: SlackSide, slack_api: FakeSlackApi
 ) -> None:
-    await fire(slack.http)
+    await fire(slack.http, slack.app)
     await slack.dm("UBOB", "resolve it")
     [asked] = slack_api.posts_to("DUBOB")[-1:]
     assert "Which incident" in asked["text"]
@@ -211,7 +213,7 @@ async def test_teams_replies_to_the_card_become_notes_and_resolve_it_acts(
     teams: TeamsSide, connector: FakeConnector
 ) -> None:
     await teams.mention("dave", TEAMS_CHANNEL, "what's on fire")  # the bot now knows the channel
-    await fire(teams.http)
+    await fire(teams.http, teams.app)
     [card] = [s for s in connector.messages_in(TEAMS_CHANNEL) if s.buttons]
     assert "Incident INC-1" in card.text
 
