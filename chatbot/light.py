@@ -11,25 +11,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import httpx
 
-from chatbot.config import Settings
-from chatbot.execute import Executor
-from chatbot.governance.approvals import Approvals
-from chatbot.governance.authorize import Authorizer
-from chatbot.governance.calendar import ChangeCalendar
-from chatbot.governance.clock import system_clock
-from chatbot.governance.policy import PolicyBook
-from chatbot.governance.ratelimit import RateLimiter
-from chatbot.governance.rbac import Rbac
-from chatbot.identity import Directory
-from chatbot.store.engine import Store
-from skills.api import Skill
-from skills.builtin import builtin_skills
-from skills.connectors.secrets import load_secrets
-from skills.loader import SkillSource, packaged_skills
-from skills.registry import SkillRegistry
+# `skills list` needs installed_skills() only; the approvals desk's parts load in governance().
+if TYPE_CHECKING:
+    from chatbot.config import Settings
+    from chatbot.governance.approvals import Approvals
+    from chatbot.store.engine import Store
+    from skills.api import Skill
 
 
 class _NoCalls(httpx.AsyncBaseTransport):
@@ -42,6 +33,10 @@ class _NoCalls(httpx.AsyncBaseTransport):
 def installed_skills(settings: Settings) -> list[Skill]:
     """Built-in and packaged skills, as `runtime()` installs them (manifest skills live in
     the store and are listed from there)."""
+    from skills.builtin import builtin_skills
+    from skills.connectors.secrets import load_secrets
+    from skills.loader import packaged_skills
+
     secrets = load_secrets(settings.secrets_file)
     base = builtin_skills(settings.backends, settings.connectors, secrets)
     if settings.skills.entry_points:
@@ -53,6 +48,19 @@ def installed_skills(settings: Settings) -> list[Skill]:
 async def governance(settings: Settings, store: Store) -> AsyncIterator[Approvals]:
     """The approvals desk over the full registry (manifest skills included), for reading
     inboxes from the command line; no expiry timers are started."""
+    from chatbot.execute import Executor
+    from chatbot.governance.approvals import Approvals
+    from chatbot.governance.authorize import Authorizer
+    from chatbot.governance.calendar import ChangeCalendar
+    from chatbot.governance.clock import system_clock
+    from chatbot.governance.policy import PolicyBook
+    from chatbot.governance.ratelimit import RateLimiter
+    from chatbot.governance.rbac import Rbac
+    from chatbot.identity import Directory
+    from skills.connectors.secrets import load_secrets
+    from skills.loader import SkillSource
+    from skills.registry import SkillRegistry
+
     secrets = load_secrets(settings.secrets_file)
     source = SkillSource(
         installed_skills(settings), secrets, settings.skills.allowed_hosts, settings.connectors

@@ -68,13 +68,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 async def cmd_onboard(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.adapters import shell
     from chatbot.app import runtime
-    from chatbot.commands import _known
+    from chatbot.cli_people import known
     from chatbot.times import parse_since
 
     start = parse_since(args.start) if args.start else None
     async with runtime(settings) as rt:
         a = rt.assistant
-        who = a.directory.find(_known(a.directory, args.who))
+        who = a.directory.find(known(a.directory, args.who))
         assert who is not None
         asked = await a.jml.joiners.onboard(
             who, args.person, start, shell.message(who.name), args.manager
@@ -89,11 +89,11 @@ async def cmd_onboard(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_undo(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.app import runtime
-    from chatbot.commands import _known
+    from chatbot.cli_people import known
 
     async with runtime(settings) as rt:
         a = rt.assistant
-        by = _known(a.directory, args.who)
+        by = known(a.directory, args.who)
         person = a.directory.find_any(args.person)
         name = person.name if person else args.person.strip().lower()
         rows = await a.jml.joiners.undo(name, by, args.request)
@@ -112,12 +112,12 @@ async def cmd_undo(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.app import runtime
-    from chatbot.commands import _known
+    from chatbot.cli_people import known
     from chatbot.jml import views
 
     async with runtime(settings) as rt:
         a = rt.assistant
-        by = _known(a.directory, args.who)
+        by = known(a.directory, args.who)
         campaign = await a.jml.reviews.start(args.resource.strip(), by)
         shown = await views.campaign(rt.store, campaign.id or 0)
     if args.json:
@@ -128,8 +128,8 @@ async def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
-    from chatbot.commands import open_store
     from chatbot.jml import views
+    from chatbot.store.opening import open_store
 
     async with open_store(settings) as store:
         rows = await views.campaigns(store)
@@ -146,8 +146,8 @@ async def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
-    from chatbot.commands import open_store
     from chatbot.jml import views
+    from chatbot.store.opening import open_store
 
     async with open_store(settings) as store:
         shown = await views.campaign(store, args.id)
@@ -164,12 +164,12 @@ async def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_decide(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.adapters import shell
     from chatbot.app import runtime
-    from chatbot.commands import _known
+    from chatbot.cli_people import known
     from chatbot.types import ButtonValue, ButtonVerb
 
     verb = ButtonVerb.REVIEW_KEEP if args.decision == "keep" else ButtonVerb.REVIEW_REVOKE
     async with runtime(settings) as rt:
-        who = _known(rt.assistant.directory, args.who)
+        who = known(rt.assistant.directory, args.who)
         press = str(ButtonValue(verb, str(args.item)))
         replies = await rt.assistant.handle(shell.message(who, press=press))
     for reply in replies:
