@@ -13,21 +13,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-import httpx
-
-# `skills list` needs installed_skills() only; the approvals desk's parts load in governance().
+# `skills list` needs installed_skills() only; the approvals desk's parts (httpx among them)
+# load in governance().
 if TYPE_CHECKING:
+    import httpx
+
     from chatbot.config import Settings
     from chatbot.governance.approvals import Approvals
     from chatbot.store.engine import Store
     from skills.api import Skill
 
 
-class _NoCalls(httpx.AsyncBaseTransport):
-    """The transport of the listings' desk: nothing it reads needs the network."""
+def _no_calls() -> httpx.AsyncClient:
+    """The HTTP client of the listings' desk: nothing it reads needs the network, so it
+    refuses every call; built without the TLS setup (certificate loading) a real client
+    costs at start."""
+    import httpx
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        raise RuntimeError(f"a listing makes no HTTP calls ({request.method} {request.url.host})")
+    class NoCalls(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            where = f"{request.method} {request.url.host}"
+            raise RuntimeError(f"a listing makes no HTTP calls ({where})")
+
+    return httpx.AsyncClient(transport=NoCalls(), trust_env=False)
 
 
 def installed_skills(settings: Settings) -> list[Skill]:
@@ -76,8 +84,6 @@ async def governance(settings: Settings, store: Store) -> AsyncIterator[Approval
         RateLimiter(settings.rate_limits, store.dialect),
         system_clock,
     )
-    # Listings run no skill: a client that refuses every call, built without the TLS setup
-    # (certificate loading) a real client costs at start.
-    async with httpx.AsyncClient(transport=_NoCalls(), trust_env=False) as http:
+    async with _no_calls() as http:  # listings run no skill
         executor = Executor(registry, store, authorizer, http)
         yield Approvals(store, registry, directory, authorizer, executor, settings)

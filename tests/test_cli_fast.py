@@ -21,12 +21,36 @@ heavy = sorted(m for m in ("spacy", "thinc", "numpy", "intents") if m in sys.mod
 print("HEAVY", ",".join(heavy), "CODE", code)
 """
 
+# Libraries no listing needs: the web stack, the chat platforms, the model's helpers, the job
+# engines, metrics; and migrations when the schema is already at its newest revision.
+NOT_FOR_LISTINGS = (
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "slack_bolt",
+    "botbuilder",
+    "aiohttp",
+    "scipy",
+    "rapidfuzz",
+    "apscheduler",
+    "procrastinate",
+    "prometheus_client",
+    "alembic",
+    "chatbot.app",
+)
+LIBRARIES = f"""
+import sys
+from chatbot.cli import main
+code = main(sys.argv[1:])
+print("LOADED", *(m for m in {(*NOT_FOR_LISTINGS, "httpx")!r} if m in sys.modules))
+"""
 
-def _probe(tmp_path: Path, *args: str) -> str:
+
+def _probe(tmp_path: Path, *args: str, probe: str = PROBE) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATOPS_")}
     env["CHATOPS_DATA_DIR"] = str(tmp_path / "data")
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
+        [sys.executable, "-c", probe, *args],
         capture_output=True,
         text=True,
         env=env,
@@ -50,6 +74,28 @@ def _probe(tmp_path: Path, *args: str) -> str:
 def test_listings_do_not_load_the_language_model(tmp_path: Path, args: tuple[str, ...]) -> None:
     line = _probe(tmp_path, *args)
     assert line.startswith("HEAVY  CODE"), line
+
+
+@pytest.mark.parametrize(
+    ("args", "needs_httpx"),
+    [
+        (("audit", "list"), False),
+        (("skills", "list"), False),
+        (("incidents", "list"), False),
+        (("approvals", "list", "--as", "carol"), True),  # the desk's (refusing) HTTP client
+        (("schedules", "list"), True),
+    ],
+)
+def test_listings_import_only_what_they_need(
+    tmp_path: Path, args: tuple[str, ...], needs_httpx: bool
+) -> None:
+    """The issue's listings open the store and the registry: no web stack, no model helpers,
+    no job engine, no Alembic once migrated; httpx only where a client is built."""
+    _probe(tmp_path, *args)  # the first run migrates the new database
+    line = _probe(tmp_path, *args, probe=LIBRARIES)
+    word, *loaded = line.split()
+    assert word == "LOADED", line
+    assert loaded == (["httpx"] if needs_httpx else []), line
 
 
 def test_skills_list_names_the_builtin_skills(
