@@ -2,9 +2,11 @@
 
 Every subcommand names its handler with `set_defaults(handler=...)`, an async
 `handler(settings, args) -> int`. A module that adds subcommands exposes `register(sub)`
-(sub: the subparsers object below) and gets one line in `_build_parser()`. Handlers import
-heavy modules (the runtime, spaCy) when they run, so `chatops --help` and the listings start
-fast.
+(sub: the subparsers object below) and gets one line in `_build_parser()`. Building the parser
+imports only those modules, which import nothing heavy at their top; each handler imports
+what its command needs when it runs, so `chatops --help` starts at once and the listings
+open the store and the skill registry without the language model. `run()` is the console
+script: `main()` plus the collector settings of a short-lived process.
 """
 
 from __future__ import annotations
