@@ -89,7 +89,9 @@ class SkillSource:
         return [s.spec.name for s in self.base]
 
     def connector_makers(self) -> dict[str, Callable[[httpx.AsyncClient], Any]]:
-        makers = {}
+        makers: dict[str, Callable[[httpx.AsyncClient], Any]] = {}
+        if not self.connectors:  # nothing configured: no entry-point scan needed
+            return makers
         known = available()
         for name in self.connectors:
             if name in known:

@@ -69,6 +69,8 @@ def _probe(tmp_path: Path, *args: str, probe: str = PROBE) -> str:
         ("skills", "list"),
         ("skills", "versions", "nothing"),
         ("approvals", "list", "--as", "carol"),
+        ("schedules", "list"),
+        ("incidents", "list"),
     ],
 )
 def test_listings_do_not_load_the_language_model(tmp_path: Path, args: tuple[str, ...]) -> None:
