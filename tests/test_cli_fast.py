@@ -148,3 +148,31 @@ def test_every_subcommand_names_its_handler() -> None:
         assert handler.__name__.startswith("cmd_"), argv
         assert handler.__module__ != "chatbot.commands", argv
         assert hasattr(sys.modules[handler.__module__], "register")
+
+
+def test_the_console_script_answers_as_main_does(tmp_path: Path) -> None:
+    """`chatops` is `run()`: main() with the collector tuned for a short life; same output,
+    same exit codes (0 done, 1 not found, 2 bad input)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATOPS_")}
+    env["CHATOPS_DATA_DIR"] = str(tmp_path / "data")
+    script = "import sys; from chatbot.cli import run; sys.exit(run())"
+
+    def chatops(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", script, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+
+    listed = chatops("skills", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "vpn.reset" in listed.stdout
+    missing = chatops("skills", "versions", "nothing")
+    assert missing.returncode == 1
+    assert "has no stored manifest versions" in missing.stderr
+    bad = chatops("audit", "list", "--limit", "many")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("chatops: ") and "Traceback" not in bad.stderr
