@@ -5,18 +5,21 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import httpx
 
 from chatbot import logs
 from chatbot.governance.authorize import Authorizer
-from chatbot.metrics import Metrics
 from chatbot.progress import ProgressHub
 from chatbot.store.engine import Store
 from chatbot.types import Outcome, Principal
 from skills.api import Progress, SkillContext, SkillError, no_progress
 from skills.kv import StoreKeyValue
 from skills.registry import SkillRegistry
+
+if TYPE_CHECKING:  # set by the runtime; listings build an Executor without prometheus_client
+    from chatbot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -11,37 +11,40 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import httpx
+# `skills list` needs installed_skills() only; the approvals desk's parts (httpx among them)
+# load in governance().
+if TYPE_CHECKING:
+    import httpx
 
-from chatbot.config import Settings
-from chatbot.execute import Executor
-from chatbot.governance.approvals import Approvals
-from chatbot.governance.authorize import Authorizer
-from chatbot.governance.calendar import ChangeCalendar
-from chatbot.governance.clock import system_clock
-from chatbot.governance.policy import PolicyBook
-from chatbot.governance.ratelimit import RateLimiter
-from chatbot.governance.rbac import Rbac
-from chatbot.identity import Directory
-from chatbot.store.engine import Store
-from skills.api import Skill
-from skills.builtin import builtin_skills
-from skills.connectors.secrets import load_secrets
-from skills.loader import SkillSource, packaged_skills
-from skills.registry import SkillRegistry
+    from chatbot.config import Settings
+    from chatbot.governance.approvals import Approvals
+    from chatbot.store.engine import Store
+    from skills.api import Skill
 
 
-class _NoCalls(httpx.AsyncBaseTransport):
-    """The transport of the listings' desk: nothing it reads needs the network."""
+def _no_calls() -> httpx.AsyncClient:
+    """The HTTP client of the listings' desk: nothing it reads needs the network, so it
+    refuses every call; built without the TLS setup (certificate loading) a real client
+    costs at start."""
+    import httpx
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        raise RuntimeError(f"a listing makes no HTTP calls ({request.method} {request.url.host})")
+    class NoCalls(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            where = f"{request.method} {request.url.host}"
+            raise RuntimeError(f"a listing makes no HTTP calls ({where})")
+
+    return httpx.AsyncClient(transport=NoCalls(), trust_env=False)
 
 
 def installed_skills(settings: Settings) -> list[Skill]:
     """Built-in and packaged skills, as `runtime()` installs them (manifest skills live in
     the store and are listed from there)."""
+    from skills.builtin import builtin_skills
+    from skills.connectors.secrets import load_secrets
+    from skills.loader import packaged_skills
+
     secrets = load_secrets(settings.secrets_file)
     base = builtin_skills(settings.backends, settings.connectors, secrets)
     if settings.skills.entry_points:
@@ -53,6 +56,19 @@ def installed_skills(settings: Settings) -> list[Skill]:
 async def governance(settings: Settings, store: Store) -> AsyncIterator[Approvals]:
     """The approvals desk over the full registry (manifest skills included), for reading
     inboxes from the command line; no expiry timers are started."""
+    from chatbot.execute import Executor
+    from chatbot.governance.approvals import Approvals
+    from chatbot.governance.authorize import Authorizer
+    from chatbot.governance.calendar import ChangeCalendar
+    from chatbot.governance.clock import system_clock
+    from chatbot.governance.policy import PolicyBook
+    from chatbot.governance.ratelimit import RateLimiter
+    from chatbot.governance.rbac import Rbac
+    from chatbot.identity import Directory
+    from skills.connectors.secrets import load_secrets
+    from skills.loader import SkillSource
+    from skills.registry import SkillRegistry
+
     secrets = load_secrets(settings.secrets_file)
     source = SkillSource(
         installed_skills(settings), secrets, settings.skills.allowed_hosts, settings.connectors
@@ -68,8 +84,6 @@ async def governance(settings: Settings, store: Store) -> AsyncIterator[Approval
         RateLimiter(settings.rate_limits, store.dialect),
         system_clock,
     )
-    # Listings run no skill: a client that refuses every call, built without the TLS setup
-    # (certificate loading) a real client costs at start.
-    async with httpx.AsyncClient(transport=_NoCalls(), trust_env=False) as http:
+    async with _no_calls() as http:  # listings run no skill
         executor = Executor(registry, store, authorizer, http)
         yield Approvals(store, registry, directory, authorizer, executor, settings)

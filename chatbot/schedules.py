@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -27,7 +28,9 @@ from chatbot.governance.finish import record
 from chatbot.store.tables import Action, ScheduledAction
 from chatbot.times import Zone, say
 from chatbot.types import Message, Principal, Reply, ReplyKind, utcnow
-from intents.when import When
+
+if TYPE_CHECKING:  # an annotation: `chatops schedules list` never loads the time parser
+    from intents.when import When
 
 SYSTEM = "scheduler"
 SOON = timedelta(seconds=5)  # a time this close is "now": start at once

@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chatbot.config import Settings
+if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that fast
+    from chatbot.config import Settings
 
 
 def register(sub: Any) -> None:
@@ -26,11 +27,12 @@ def register(sub: Any) -> None:
 
 
 async def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
-    from chatbot.commands import _person, open_store
+    from chatbot.cli_people import person
     from chatbot.light import governance
     from chatbot.schedules import Schedules
+    from chatbot.store.opening import open_store
 
-    who = _person(settings, args.who) if args.who else None
+    who = person(settings, args.who) if args.who else None
     # The store and the approvals desk only: a listing never loads the language model.
     async with open_store(settings) as store, governance(settings, store) as approvals:
         waiting = await Schedules(approvals).waiting(who)
@@ -46,10 +48,10 @@ async def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_cancel(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.app import runtime
-    from chatbot.commands import _person
+    from chatbot.cli_people import person
     from chatbot.governance.actions import State
 
-    who = _person(settings, args.who)
+    who = person(settings, args.who)
     async with runtime(settings) as rt:
         principal = rt.assistant.directory.find(who)
         assert principal is not None

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from chatbot.types import Outcome, Principal
+
+if TYPE_CHECKING:  # an annotation only: listings that read specs never import httpx
+    import httpx
 
 
 class Risk(StrEnum):

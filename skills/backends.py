@@ -20,9 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from fnmatch import fnmatchcase
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from chatbot.errors import ConfigError
 from skills.api import Skill, SkillContext, SkillSpec
@@ -43,6 +41,9 @@ from skills.ports import (
     Pipeline,
     TicketSystem,
 )
+
+if TYPE_CHECKING:  # annotations only: `chatops skills list` never imports httpx
+    import httpx
 
 SANDBOX = "sandbox"
 # The port each built-in skill is written against (a fact about the skill, not a list of

@@ -19,9 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from chatbot.types import Outcome
 from skills import admin, replicas
@@ -34,6 +32,9 @@ from skills.manifest import ManifestSkill, parse_manifest
 from skills.manifest.skill import spec_of
 from skills.packages import PackageWatch
 from skills.registry import Disabled, SkillRegistry
+
+if TYPE_CHECKING:  # annotations only: `chatops skills list` never imports httpx
+    import httpx
 
 log = logging.getLogger(__name__)
 GROUP = "chatops.skills"
@@ -88,7 +89,9 @@ class SkillSource:
         return [s.spec.name for s in self.base]
 
     def connector_makers(self) -> dict[str, Callable[[httpx.AsyncClient], Any]]:
-        makers = {}
+        makers: dict[str, Callable[[httpx.AsyncClient], Any]] = {}
+        if not self.connectors:  # nothing configured: no entry-point scan needed
+            return makers
         known = available()
         for name in self.connectors:
             if name in known:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot import cli, commands
+from chatbot import cli
 
 # Run a listing in a fresh interpreter and report which heavy modules it imported.
 PROBE = """
@@ -20,12 +21,36 @@ heavy = sorted(m for m in ("spacy", "thinc", "numpy", "intents") if m in sys.mod
 print("HEAVY", ",".join(heavy), "CODE", code)
 """
 
+# Libraries no listing needs: the web stack, the chat platforms, the model's helpers, the job
+# engines, metrics; and migrations when the schema is already at its newest revision.
+NOT_FOR_LISTINGS = (
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "slack_bolt",
+    "botbuilder",
+    "aiohttp",
+    "scipy",
+    "rapidfuzz",
+    "apscheduler",
+    "procrastinate",
+    "prometheus_client",
+    "alembic",
+    "chatbot.app",
+)
+LIBRARIES = f"""
+import sys
+from chatbot.cli import main
+code = main(sys.argv[1:])
+print("LOADED", *(m for m in {(*NOT_FOR_LISTINGS, "httpx")!r} if m in sys.modules))
+"""
 
-def _probe(tmp_path: Path, *args: str) -> str:
+
+def _probe(tmp_path: Path, *args: str, probe: str = PROBE) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATOPS_")}
     env["CHATOPS_DATA_DIR"] = str(tmp_path / "data")
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
+        [sys.executable, "-c", probe, *args],
         capture_output=True,
         text=True,
         env=env,
@@ -44,11 +69,35 @@ def _probe(tmp_path: Path, *args: str) -> str:
         ("skills", "list"),
         ("skills", "versions", "nothing"),
         ("approvals", "list", "--as", "carol"),
+        ("schedules", "list"),
+        ("incidents", "list"),
     ],
 )
 def test_listings_do_not_load_the_language_model(tmp_path: Path, args: tuple[str, ...]) -> None:
     line = _probe(tmp_path, *args)
     assert line.startswith("HEAVY  CODE"), line
+
+
+@pytest.mark.parametrize(
+    ("args", "needs_httpx"),
+    [
+        (("audit", "list"), False),
+        (("skills", "list"), False),
+        (("incidents", "list"), False),
+        (("approvals", "list", "--as", "carol"), True),  # the desk's (refusing) HTTP client
+        (("schedules", "list"), True),
+    ],
+)
+def test_listings_import_only_what_they_need(
+    tmp_path: Path, args: tuple[str, ...], needs_httpx: bool
+) -> None:
+    """The issue's listings open the store and the registry: no web stack, no model helpers,
+    no job engine, no Alembic once migrated; httpx only where a client is built."""
+    _probe(tmp_path, *args)  # the first run migrates the new database
+    line = _probe(tmp_path, *args, probe=LIBRARIES)
+    word, *loaded = line.split()
+    assert word == "LOADED", line
+    assert loaded == (["httpx"] if needs_httpx else []), line
 
 
 def test_skills_list_names_the_builtin_skills(
@@ -68,7 +117,8 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_every_subcommand_names_its_handler() -> None:
-    """Dispatch goes through the parser: each leaf parser sets `handler`, an async function."""
+    """Dispatch goes through the parser: each leaf parser sets `handler`, an async function of
+    the module that registered the subcommand (named for what it holds, not `commands`)."""
     parser = cli._build_parser()
     leaves = [
         ["serve"],
@@ -94,5 +144,35 @@ def test_every_subcommand_names_its_handler() -> None:
     ]
     for argv in leaves:
         handler = parser.parse_args(argv).handler
-        assert handler.__module__ == commands.__name__, argv
+        assert inspect.iscoroutinefunction(handler), argv
         assert handler.__name__.startswith("cmd_"), argv
+        assert handler.__module__ != "chatbot.commands", argv
+        assert hasattr(sys.modules[handler.__module__], "register")
+
+
+def test_the_console_script_answers_as_main_does(tmp_path: Path) -> None:
+    """`chatops` is `run()`: main() with the collector tuned for a short life; same output,
+    same exit codes (0 done, 1 not found, 2 bad input)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATOPS_")}
+    env["CHATOPS_DATA_DIR"] = str(tmp_path / "data")
+    script = "import sys; from chatbot.cli import run; sys.exit(run())"
+
+    def chatops(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", script, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+
+    listed = chatops("skills", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "vpn.reset" in listed.stdout
+    missing = chatops("skills", "versions", "nothing")
+    assert missing.returncode == 1
+    assert "has no stored manifest versions" in missing.stderr
+    bad = chatops("audit", "list", "--limit", "many")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("chatops: ") and "Traceback" not in bad.stderr

@@ -19,11 +19,11 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 from starlette.responses import Response, StreamingResponse
 
-from chatbot.commands import _entry_json
 from chatbot.console import texts
 from chatbot.console.frame import Context, Page, Reader, Result, record
 from chatbot.errors import UserError
 from chatbot.governance import audit, checkpoint
+from chatbot.governance.trail_cli import entry_json
 from chatbot.store.tables import AuditEntry
 from chatbot.times import parse_since
 from chatbot.types import utcnow
@@ -182,7 +182,7 @@ async def _lines(
         if not rows:
             return
         for entry in rows:
-            line = _entry_json(entry)
+            line = entry_json(entry)
             if as_csv:
                 out = io.StringIO()
                 line["detail"] = json.dumps(line["detail"], ensure_ascii=False)

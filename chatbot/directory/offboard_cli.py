@@ -40,7 +40,7 @@ async def cmd_offboard(settings: Settings, args: argparse.Namespace) -> int:
 
     from chatbot import texts
     from chatbot.app import runtime
-    from chatbot.commands import _known
+    from chatbot.cli_people import known as named
     from chatbot.directory import records
     from chatbot.directory.deactivate import deactivate
 
@@ -57,7 +57,7 @@ async def cmd_offboard(settings: Settings, args: argparse.Namespace) -> int:
         person_id, source = done.person_id, done.source
         await directory.refresh(rt.store)
         offboard = rt.assistant.jml.offboarding(rt.http)
-        by = _known(directory, args.who) if args.who else None
+        by = named(directory, args.who) if args.who else None
         report = await offboard.person(person_id, by)
     if report is None:
         print(f"chatops: {known.name} is not in the directory", file=sys.stderr)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chatbot.config import Settings
+if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that fast
+    from chatbot.config import Settings
 
 
 def register(sub: Any) -> None:

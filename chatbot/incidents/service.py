@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from chatbot.commands import open_store
 from chatbot.config import Settings
 from chatbot.errors import UserError
 from chatbot.identity import Directory
 from chatbot.incidents.book import IncidentBook
+from chatbot.store.opening import open_store
 
 
 @asynccontextmanager

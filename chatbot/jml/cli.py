@@ -70,7 +70,7 @@ async def cmd_onboard(settings: Settings, args: argparse.Namespace) -> int:
 
     from chatbot.adapters import shell
     from chatbot.app import runtime
-    from chatbot.commands import _known
+    from chatbot.cli_people import known
     from chatbot.times import parse_since
 
     # A plain day starts at the joiner's midnight (Joiners.start_when); a time is that moment.
@@ -80,7 +80,7 @@ async def cmd_onboard(settings: Settings, args: argparse.Namespace) -> int:
         start = moment.date()
     async with runtime(settings) as rt:
         a = rt.assistant
-        who = a.directory.find(_known(a.directory, args.who))
+        who = a.directory.find(known(a.directory, args.who))
         assert who is not None
         asked = await a.jml.joiners.onboard(
             who, args.person, start, shell.message(who.name), args.manager
@@ -95,11 +95,11 @@ async def cmd_onboard(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_undo(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.app import runtime
-    from chatbot.commands import _known
+    from chatbot.cli_people import known
 
     async with runtime(settings) as rt:
         a = rt.assistant
-        by = _known(a.directory, args.who)
+        by = known(a.directory, args.who)
         person = a.directory.find_any(args.person)
         name = person.name if person else args.person.strip().lower()
         rows = await a.jml.joiners.undo(name, by, args.request)
@@ -118,12 +118,12 @@ async def cmd_undo(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.app import runtime
-    from chatbot.commands import _known
+    from chatbot.cli_people import known
     from chatbot.jml import views
 
     async with runtime(settings) as rt:
         a = rt.assistant
-        by = _known(a.directory, args.who)
+        by = known(a.directory, args.who)
         campaign = await a.jml.reviews.start(args.resource.strip(), by)
         shown = await views.campaign(rt.store, campaign.id or 0)
     if args.json:
@@ -134,8 +134,8 @@ async def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
-    from chatbot.commands import open_store
     from chatbot.jml import views
+    from chatbot.store.opening import open_store
 
     async with open_store(settings) as store:
         rows = await views.campaigns(store)
@@ -152,8 +152,8 @@ async def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
-    from chatbot.commands import open_store
     from chatbot.jml import views
+    from chatbot.store.opening import open_store
 
     async with open_store(settings) as store:
         shown = await views.campaign(store, args.id)
@@ -170,12 +170,12 @@ async def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_decide(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.adapters import shell
     from chatbot.app import runtime
-    from chatbot.commands import _known
+    from chatbot.cli_people import known
     from chatbot.types import ButtonValue, ButtonVerb
 
     verb = ButtonVerb.REVIEW_KEEP if args.decision == "keep" else ButtonVerb.REVIEW_REVOKE
     async with runtime(settings) as rt:
-        who = _known(rt.assistant.directory, args.who)
+        who = known(rt.assistant.directory, args.who)
         press = str(ButtonValue(verb, str(args.item)))
         replies = await rt.assistant.handle(shell.message(who, press=press))
     for reply in replies:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-
-import httpx
+from typing import TYPE_CHECKING
 
 from chatbot.config import Bundle, Settings
 from chatbot.errors import ConfigError
@@ -25,6 +24,9 @@ from skills.connectors.registry import implementing
 from skills.connectors.secrets import load_secrets
 from skills.kv import StoreKeyValue
 from skills.ports import IdentityProvider
+
+if TYPE_CHECKING:  # annotations only: `chatops skills list` never imports httpx
+    import httpx
 
 SANDBOX = "sandbox"
 SANDBOX_NAMESPACE = "access"
@@ -89,6 +91,8 @@ class Backends:
         self, backend: str, login: str, group: str, http: httpx.AsyncClient
     ) -> tuple[bool, str]:
         """(done, the back end's words or why not); a remote failure is an answer here."""
+        import httpx  # here: the listings import this module without it
+
         try:
             return True, await self.identity(backend, http).add_to_group(login, group)
         except (SkillError, httpx.HTTPError) as exc:
@@ -97,6 +101,8 @@ class Backends:
     async def remove(
         self, backend: str, login: str, group: str, http: httpx.AsyncClient
     ) -> tuple[bool, str]:
+        import httpx  # here: the listings import this module without it
+
         try:
             return True, await self.identity(backend, http).remove_from_group(login, group)
         except (SkillError, httpx.HTTPError) as exc:

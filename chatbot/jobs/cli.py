@@ -4,10 +4,12 @@ tables included, up to date). Heavy modules are imported inside the handlers."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chatbot.config import Settings
 from chatbot.errors import ConfigError
+
+if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that fast
+    from chatbot.config import Settings
 
 
 def register(sub: Any) -> None:

@@ -28,15 +28,16 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import unquote, urlsplit
-
-import httpx
 
 from chatbot import texts
 from chatbot.governance.redaction import redact
 from skills.api import SkillError
 from skills.connectors.errors import ConnectorError
+
+if TYPE_CHECKING:  # annotations only: `chatops skills list` never imports httpx
+    import httpx
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:")
@@ -253,6 +254,8 @@ class Connector:
                     f"The value for the {name} header has characters a header cannot carry "
                     f"(only ASCII). Nothing was sent to {self.system}."
                 )
+        import httpx  # here: `chatops skills list` imports this module without it
+
         timeout = httpx.Timeout(self.retry.timeout)
         for attempt in range(1, self.retry.attempts + 1):
             last = attempt == self.retry.attempts
@@ -298,6 +301,8 @@ class Connector:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def failure(self, response: httpx.Response) -> ConnectorError:
+        import httpx  # here: `chatops skills list` imports this module without it
+
         status = response.status_code
         retryable = rate_limited(response) or status >= 500
         detail = (

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from chatbot.errors import ConfigError
 from skills.connectors.base import Connector, Endpoint, RetryPolicy, Sleep
@@ -24,13 +22,16 @@ from skills.connectors.config import section
 from skills.connectors.registry import discover
 from skills.connectors.secrets import Secrets
 
+if TYPE_CHECKING:  # annotations only: `chatops skills list` never imports httpx
+    import httpx
+
 
 def basic(user: str, password: str) -> str:
     """An HTTP Basic Authorization value."""
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-Make = Callable[[httpx.AsyncClient], Any]
+Make = Callable[["httpx.AsyncClient"], Any]
 
 
 def available() -> dict[str, type[Connector]]:

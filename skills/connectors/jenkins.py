@@ -20,8 +20,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from skills.api import Progress, SkillError
 from skills.connectors.base import Connector
 from skills.connectors.config import ConnectorSettings
@@ -53,6 +51,8 @@ class Jenkins(Connector):
 
     def _ours(self, url: str) -> str:
         """`url` if it is on the configured Jenkins; refuses any other host."""
+        import httpx  # here: `chatops skills list` imports this module without it
+
         base, there = httpx.URL(self.endpoint.base_url), httpx.URL(url)
         if (there.scheme, there.netloc) != (base.scheme, base.netloc):
             raise ConnectorError(

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-import httpx
 from pydantic import Field
 
 from chatbot.errors import ConfigError
@@ -156,6 +155,8 @@ class Kubernetes(Connector):
         if not found.own_client:
             yield {"Authorization": found.authorization}
             return
+        import httpx  # here: `chatops skills list` imports this module without it
+
         async with httpx.AsyncClient(verify=found.verify) as own:
             self.http = own
             try:

@@ -12,10 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import httpx
 
 from chatbot.governance.redaction import REDACTED, redact
 from chatbot.types import Outcome
@@ -25,7 +23,10 @@ from skills.manifest import template
 from skills.manifest.load import Manifest
 from skills.manifest.model import StepModel
 
-ConnectorMaker = Callable[[httpx.AsyncClient], Connector]
+if TYPE_CHECKING:  # annotations only: `chatops skills list` never imports httpx
+    import httpx
+
+ConnectorMaker = Callable[["httpx.AsyncClient"], Connector]
 
 
 def spec_of(manifest: Manifest) -> SkillSpec:
