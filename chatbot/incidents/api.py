@@ -21,12 +21,18 @@ from chatbot.openapi import Operation, Schema, query_parameter
 from chatbot.times import parse_since
 from chatbot.types import utcnow
 
+KNOWN = frozenset({"since", "step"})
+
 
 async def kpi_endpoint(request: Request) -> Response:
     who = admin_caller(request)
     if isinstance(who, JSONResponse):
         return who
     rt = request.app.state.runtime
+    unknown = sorted(set(request.query_params) - KNOWN)
+    if unknown:  # a misspelt "sinc" would otherwise quietly give the default 30 days
+        said = f"unknown parameter {unknown[0]!r}; the parameters are since and step"
+        return JSONResponse({"error": said}, 400)
     try:
         since = parse_since(request.query_params.get("since", "30d"))
         step = parse_step(request.query_params.get("step"))
@@ -71,7 +77,7 @@ operations = (
         "admin: kpi",
         {
             200: ("the figures; durations end in _seconds, rates are fractions", KPI),
-            400: ("since or step is not understood", None),
+            400: ("since or step is not understood, or an unknown parameter", None),
             401: ("no token, or an unknown one", None),
             403: ("the token's person is not an admin", None),
         },

@@ -75,3 +75,9 @@ def test_a_step_that_is_not_one_is_a_clear_400(client: TestClient) -> None:
     answer = client.get("/api/kpi", params={"since": "2000-01-01", "step": "day"}, headers=TOKEN)
     assert answer.status_code == 400 and "at most 400 days" in answer.json()["error"]
     assert client.get("/api/kpi", params={"step": "day"}).status_code == 401
+
+
+def test_a_misspelt_parameter_is_a_clear_400_not_the_default_range(client: TestClient) -> None:
+    answer = client.get("/api/kpi", params={"sinc": "2026-11-23"}, headers=TOKEN)
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "unknown parameter 'sinc'; the parameters are since and step"
