@@ -155,3 +155,15 @@ def test_a_manager_may_revoke_their_reports_access_in_chat_and_nobody_elses(
     done = text_of(say(client, BOSS, press=button(asked, "Confirm")))
     assert "Removed" in done and "omar@example.com" in done, done
     assert members(client, "jenkins") == []
+
+
+def test_the_start_gate_asks_again_whether_they_are_still_the_manager(
+    client: TestClient,
+) -> None:
+    omar, _ = _mover(client)
+    asked = say(client, BOSS, "revoke access to jenkins for omar@example.com")
+    other = new_user(client, "olga@example.com")
+    _patch(client, omar["id"], f"{ENTERPRISE}:manager", {"value": other["id"]})
+    said = text_of(say(client, BOSS, press=button(asked, "Confirm")))
+    assert "people you manage" in said, said
+    assert members(client, "jenkins") == ["omar@example.com"]
