@@ -147,7 +147,7 @@ async def runtime(
             understander = build_understander(settings, registry)
         directory = Directory(settings)
         await directory.load(store)
-        rbac = Rbac(settings)
+        rbac = Rbac(settings, directory.manager_name)
         await channel_names.load_into(store, rbac.channels)  # grants written by channel name
         authorizer = Authorizer(
             rbac,

@@ -147,6 +147,14 @@ class Directory:
     def manager_of(self, principal: Principal) -> Principal | None:
         return self.find(principal.manager) if principal.manager else None
 
+    def manager_name(self, who: str) -> str | None:
+        """The name of the manager the directory names for a person (by name or email),
+        for RBAC grants that cover a manager's reports; nobody manages themselves."""
+        person = self.find_any(who)
+        if person is None or person.manager == person.name:
+            return None
+        return person.manager
+
     def acting_manager(self, principal: Principal) -> Principal | None:
         """The manager, or when they left, the first active one above them: a leaver's
         pending approvals go to their own manager (offboarding hands them over)."""

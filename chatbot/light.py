@@ -77,7 +77,7 @@ async def governance(settings: Settings, store: Store) -> AsyncIterator[Approval
     directory = Directory(settings)
     await directory.load(store)
     authorizer = Authorizer(
-        Rbac(settings),
+        Rbac(settings, directory.manager_name),
         PolicyBook(settings),
         directory,
         ChangeCalendar(settings.windows, settings.freezes),

@@ -657,10 +657,6 @@ def review_already(item: int, decision: str, by: str) -> str:
     return f"Review item {item} was already decided: {decision} by {by}."
 
 
-def review_removed(ok: bool, said: str) -> str:
-    return f"revoked ({said})" if ok else f"revoke failed: {said}"
-
-
 def review_done(person: str, resource: str, decision: str, outcome: str) -> str:
     if decision == "keep":
         return f"Noted: {person} keeps access to {resource}."
@@ -980,3 +976,8 @@ def jml_other_manager(person: str, theirs: str | None, named: str) -> str:
         f"{person}'s manager in the directory is {theirs}, not {named}, and their manager "
         "approves their access; correct it in the identity provider, or leave the manager out."
     )
+
+
+# -- movers: the new manager's keep or revoke -----------------------------------------------
+
+REVIEW_KEPT_BY_MANAGER = "kept by the manager"

@@ -30,7 +30,10 @@ class Grant(Frozen):
 
     skill: str
     where: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-    target: Literal["self", "any"] = "any"
+    # Whose requests it covers: "self" (the `user` slot is the requester), "reports" (the
+    # `user` slot is someone the directory names the requester as manager of, never the
+    # requester), or "any".
+    target: Literal["self", "reports", "any"] = "any"
     # Where the grant applies: channel ids or names ("#ops-deploys", "C0123", a Teams channel
     # id), or "direct" for direct messages. Empty: everywhere.
     channels: tuple[str, ...] = ()

@@ -6,7 +6,7 @@ the rule that came closest and who could help, so nobody is left guessing whom t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
@@ -40,9 +40,20 @@ class ChannelBook:
         return f"#{name}" if name else channel
 
 
+# A person's manager's name as the directory names them now (None: nobody, or unknown).
+ManagerOf = Callable[[str], str | None]
+
+TARGET_TEXT = {"self": " (for yourself only)", "reports": " (for the people you manage only)"}
+
+
+def _nobody(_person: str) -> str | None:
+    """Without the directory nobody manages anybody: a "reports" grant covers no one."""
+    return None
+
+
 def _grant_text(grant: Grant, book: ChannelBook | None = None) -> str:
     where = "; ".join(f"{k} in {', '.join(v)}" for k, v in grant.where.items())
-    target = " (for yourself only)" if grant.target == "self" else ""
+    target = TARGET_TEXT.get(grant.target, "")
     shown = [(book or ChannelBook()).shown(c) for c in grant.channels]
     places = f" (only in {', '.join(shown)})" if grant.channels else ""
     return f"{grant.skill}{' where ' + where if where else ''}{target}{places}"
@@ -81,9 +92,12 @@ def _in_channel(grant: Grant, channel: str | None, book: ChannelBook | None = No
 
 
 class Rbac:
-    """Grants per role; `roles_of` expands includes, so each role lists only its own grants."""
+    """Grants per role; `roles_of` expands includes, so each role lists only its own grants.
+    `manager_of` reads the directory's manager relation for grants that cover the requester's
+    reports (`target = "reports"`); read at each check, so a move is seen at the start gate."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, manager_of: ManagerOf = _nobody) -> None:
+        self.manager_of = manager_of
         self._grants = {name: role.grants for name, role in settings.roles.items()}
         self._group_roles = {name: group.roles for name, group in settings.groups.items()}
         self._includes = {name: role.includes for name, role in settings.roles.items()}
@@ -161,15 +175,32 @@ class Rbac:
                     closest, closest_fits = (role, grant), fits
         if closest:
             role, grant = closest
-            said = _grant_text(grant, self.channels)
+            said = self._role_text(role, grant, spec)
             reason = f"your role {role} allows only {said}"
             return Access(False, f"role {role} grants {said}", reason)
         roles = ", ".join(self.roles_of(principal)) or "none"
         return Access(False, "default deny", f"none of your roles ({roles}) grants {spec.name}")
 
-    @staticmethod
-    def _fits(grant: Grant, principal: Principal, slots: Mapping[str, str]) -> bool:
-        if grant.target == "self" and slots.get("user", principal.name) != principal.name:
+    def _role_text(self, role: str, closest: Grant, spec: SkillSpec) -> str:
+        """The closest grant, and the role's other grants of the skill (for yourself, for
+        the people you manage): a denial says everything the role allows of it."""
+        same = [
+            g
+            for g in self._grants.get(role, ())
+            if g is not closest and fnmatchcase(spec.permission, g.skill)
+        ]
+        return " or ".join(_grant_text(g, self.channels) for g in (closest, *same))
+
+    def manages(self, principal: Principal, person: str) -> bool:
+        """Whether the directory names `principal` as `person`'s manager now; nobody
+        manages themselves."""
+        return person != principal.name and self.manager_of(person) == principal.name
+
+    def _fits(self, grant: Grant, principal: Principal, slots: Mapping[str, str]) -> bool:
+        user = slots.get("user", principal.name)
+        if grant.target == "self" and user != principal.name:
+            return False
+        if grant.target == "reports" and not self.manages(principal, user):
             return False
         return all(slots.get(name) in allowed for name, allowed in grant.where.items())
 

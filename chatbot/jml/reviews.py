@@ -6,8 +6,9 @@ owner role) in chat, one card per grant with Keep and Revoke buttons (the one `B
 wire type). A decision is one conditional update (a second click finds it decided), audited
 as `review.decided` with who and when. A revoke becomes an access.revoke request of the
 reviewer's (`Revoking`: RBAC, policy and approval, freezes and windows, the start gate), linked
-to the item so the export shows what became of it; a mover's old access, proposed by a
-governed onboarding request, is removed at the manager's word through `Removal`. Unanswered
+to the item so the export shows what became of it; a mover's manager revokes the same way
+(RBAC lets a manager revoke their reports' access where a grant says `target = "reports"`,
+deny by default). Unanswered
 items are reminded, then escalated to the reviewers' managers (`remind`, a job). A mover's
 old access is a campaign of kind "mover" with their new manager as the reviewer (`propose`).
 The campaign with every decision is the evidence (`show`, and `chatops audit report`).
@@ -200,16 +201,17 @@ class Reviews:
                 return [Reply(said, ReplyKind.RESULT)]
             await self._audit_decision(tx, campaign, item, choice, who)
         revoked = Revoked(RevokeState.DONE, None, texts.REVIEW_KEPT)
-        if not keep and campaign.kind == Kind.MOVER:
-            held = Held(item.person, item.resource, item.source, item.ref)
-            ok, said = await self.removal.remove(held, who, f"review #{campaign.id}")
-            revoked = Revoked(RevokeState.DONE, None, texts.review_removed(ok, said))
-        elif not keep:
+        mover_item = item.source == BUNDLE and campaign.kind == Kind.MOVER
+        if not keep:
+            # A mover's manager revokes like any reviewer: an access.revoke request of theirs
+            # (RBAC: their role must cover their reports; policy, freezes, the start gate).
             revoked = await self.revoking.ask(
                 reviewer, message, item.person, item.resource, item_id
             )
-        elif item.source == BUNDLE and campaign.kind == Kind.MOVER:
-            await self._back_to_granted(int(item.ref))
+            if mover_item and revoked.state is RevokeState.REFUSED:
+                await self._back_to_granted(int(item.ref), revoked.said)
+        elif mover_item:
+            await self._back_to_granted(int(item.ref), texts.REVIEW_KEPT_BY_MANAGER)
         await self._settle(item_id, campaign.id or 0, revoked)
         text = texts.review_done(item.person, item.resource, choice, revoked.said)
         kind = ReplyKind.ERROR if revoked.state is RevokeState.REFUSED else ReplyKind.RESULT
@@ -239,11 +241,13 @@ class Reviews:
             ),
         )
 
-    async def _back_to_granted(self, grant_id: int) -> None:
+    async def _back_to_granted(self, grant_id: int, why: str) -> None:
+        """A mover's item the manager kept, or whose revoke was refused: the person still
+        holds it, so it is a plain grant again (the next campaign reviews it)."""
         async with self.store.transaction() as tx:
             row = await tx.get(JmlGrant, grant_id)
             if row is not None and row.state == GrantState.PROPOSED:
-                grants.move(row, GrantState.GRANTED, "kept by the manager")
+                grants.move(row, GrantState.GRANTED, why)
                 tx.add(row)
 
     async def _settle(self, item_id: int, campaign_id: int, revoked: Revoked) -> None:
