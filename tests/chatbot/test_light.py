@@ -35,5 +35,6 @@ async def test_a_client_given_to_an_executor_stays_its_owners(settings: Settings
             await executor.close()
             assert not given.is_closed  # the runtime's `async with` closes it, not the Executor
             with pytest.raises(TypeError, match="exactly one of http and make_http"):
-                Executor(made.registry, made.store, made.authorizer, given, make_http=httpx.AsyncClient)
-
+                Executor(
+                    made.registry, made.store, made.authorizer, given, make_http=httpx.AsyncClient
+                )
