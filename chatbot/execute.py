@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
-
-import httpx
 
 from chatbot import logs
 from chatbot.governance.authorize import Authorizer
@@ -18,23 +16,51 @@ from skills.api import Progress, SkillContext, SkillError, no_progress
 from skills.kv import StoreKeyValue
 from skills.registry import SkillRegistry
 
-if TYPE_CHECKING:  # set by the runtime; listings build an Executor without prometheus_client
+if TYPE_CHECKING:  # listings build an Executor without httpx and without prometheus_client
+    import httpx
+
     from chatbot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 
 class Executor:
+    """Runs skills with the shared HTTP client: either the runtime's (`http`, whose owner
+    closes it) or one made by `make_http` on first use and closed by `close()`. A listing's
+    desk passes a factory: it never runs a skill, so it never pays for importing httpx."""
+
     def __init__(
         self,
         registry: SkillRegistry,
         store: Store,
         authorizer: Authorizer,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | None = None,
+        *,
+        make_http: Callable[[], httpx.AsyncClient] | None = None,
     ) -> None:
-        self.registry, self.store, self.authorizer, self.http = registry, store, authorizer, http
+        if (http is None) == (make_http is None):
+            raise TypeError("Executor needs exactly one of http and make_http")
+        self.registry, self.store, self.authorizer = registry, store, authorizer
+        self._http, self._make_http = http, make_http
+        self._made: httpx.AsyncClient | None = None  # the client make_http built, ours to close
         self.progress = ProgressHub()
         self.metrics: Metrics | None = None  # set by the runtime: skill runs and latency
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The client skills and connectors call through (`ctx.http`); made on first use."""
+        if self._http is None:
+            assert self._make_http is not None
+            self._http = self._made = self._make_http()
+        return self._http
+
+    async def close(self) -> None:
+        """Close the client this Executor made, if it made one; a client passed in belongs to
+        whoever passed it."""
+        made, self._made = self._made, None
+        if made is not None:
+            self._http = None
+            await made.aclose()
 
     def context(
         self,

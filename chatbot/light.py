@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-# `skills list` needs installed_skills() only; the approvals desk's parts (httpx among them)
-# load in governance().
+# `skills list` needs installed_skills() only; the approvals desk's parts load in governance(),
+# and httpx only if something asks the desk's Executor for its client (a listing never does).
 if TYPE_CHECKING:
     import httpx
 
@@ -84,6 +84,8 @@ async def governance(settings: Settings, store: Store) -> AsyncIterator[Approval
         RateLimiter(settings.rate_limits, store.dialect),
         system_clock,
     )
-    async with _no_calls() as http:  # listings run no skill
-        executor = Executor(registry, store, authorizer, http)
+    executor = Executor(registry, store, authorizer, make_http=_no_calls)  # made if ever used
+    try:
         yield Approvals(store, registry, directory, authorizer, executor, settings)
+    finally:
+        await executor.close()

@@ -11,10 +11,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-import httpx
+from typing import TYPE_CHECKING
 
 from chatbot.incidents.health import GateResult, GateRule, GateVerdict, combine, judge
+
+if TYPE_CHECKING:  # annotations only: the approvals desk of `chatops approvals list` imports
+    import httpx  # this module (through the deploy gate) and never calls Prometheus
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,8 @@ async def query_range(
     http: httpx.AsyncClient, base_url: str, query: str, start: datetime, end: datetime, step: str
 ) -> list[float]:
     """The values of the first series (empty when there is none); NaN stays NaN."""
+    import httpx  # here: listings import this module without it
+
     url = base_url.rstrip("/") + "/api/v1/query_range"
     params = {"query": query, "start": _rfc3339(start), "end": _rfc3339(end), "step": step}
     try:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import ValidationError
 
 from chatbot.errors import UserError
@@ -102,21 +101,6 @@ def _toml_line(text: str, loc: Loc) -> int:
             break
         start = found
     return start + 1
-
-
-def _yaml_line(root: Any, loc: Loc) -> int:
-    node, line = root, (root.start_mark.line + 1 if root is not None else 1)
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            node = node.value[part] if part < len(node.value) else None
-        else:
-            node = None
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
 
 
 def _field(loc: Loc) -> str:
@@ -271,40 +255,24 @@ def _semantic(model: ManifestModel, allowed_hosts: Iterable[str] | None) -> list
     return problems
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors and aliases (a few hundred bytes of aliases expand to
-    gigabytes) and nesting beyond LIMITS.depth, while composing, before anything expands."""
+def _load_yaml(text: str, file: str) -> tuple[Any, Any]:
+    """Parse YAML text (bounded); PyYAML is imported here, when a manifest is YAML."""
+    from skills.manifest import yaml_text
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        # types-PyYAML leaves Parser.peek_event unannotated.
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise yaml.composer.ComposerError(
-                None, None, "anchors and aliases (&name, *name) are not allowed", event.start_mark
-            )
-        self.depth += 1
-        if self.depth > LIMITS.depth:
-            raise yaml.composer.ComposerError(
-                None, None, f"nested deeper than {LIMITS.depth} levels", event.start_mark
-            )
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-
-def _load_yaml(text: str) -> tuple[Any, Any]:
-    """Compose once (for line numbers) and build the data from that same node tree."""
-    loader = _BoundedLoader(text)
     try:
-        node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
-    finally:
-        loader.dispose()
+        return yaml_text.load_yaml(text)
+    except yaml_text.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ManifestError(
+            [f"{file}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"]
+        ) from None
+
+
+def _yaml_line(root: Any, loc: Loc) -> int:
+    from skills.manifest import yaml_text  # already imported: the manifest was YAML
+
+    return yaml_text.yaml_line(root, loc)
 
 
 def _depth(value: Any) -> int:
@@ -326,17 +294,11 @@ def parse_manifest(
         if fmt == "toml":
             data, node = tomllib.loads(text), None
         else:
-            node, data = _load_yaml(text)
+            node, data = _load_yaml(text, file)
     except RecursionError:
         raise ManifestError([f"{file}: nested deeper than {LIMITS.depth} levels"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError([f"{file}: not valid TOML ({exc})"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise ManifestError(
-            [f"{file}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"]
-        ) from None
     if not isinstance(data, dict):
         raise ManifestError([f"{file}:1: the manifest must be a table of keys"])
     if _depth(data) > LIMITS.depth:
