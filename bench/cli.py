@@ -2,8 +2,9 @@
 a fresh `chatops` process, its CPU seconds (user + system, what the machine spends whatever
 else runs on it) and wall seconds, next to floors measured in the same run: an empty Python,
 and importing only the libraries the listings need (SQLAlchemy's ORM, SQLModel,
-pydantic-settings; with httpx for those that build the skill registry, whose connectors use
-it), plain and with the collector tuned as `chatops` tunes it at start (chatbot.cli.run).
+pydantic-settings; also with httpx, which listings no longer import: a connector or skill
+imports it when it makes a call), plain and with the collector tuned as `chatops` tunes it at
+start (chatbot.cli.run).
 
 The store is a SQLite file in a temporary data folder, migrated by a first call that is not
 counted; that call also writes the project's bytecode caches, as any installed command has
