@@ -88,7 +88,7 @@ class Deciding:
         async with self.host.store.transaction() as tx:
             if not dry_run:
                 decision = await self.host.authorizer.count(tx, principal, spec, slots, decision)
-            detail = {"verdict": decision.verdict, "rule": decision.rule, "slots": slots}
+            detail = records.decided_detail(decision, slots)
             decided = records.record(
                 principal, message, "decided", decision.verdict, spec.name, detail
             )
@@ -138,7 +138,7 @@ class Deciding:
         order): nothing changed in between that a crash could leave unrecorded."""
         async with self.host.store.read() as tx:  # the request checks read at most
             decision = await self.host.authorizer.count(tx, principal, spec, slots, decision)
-        detail = {"verdict": decision.verdict, "rule": decision.rule, "slots": slots}
+        detail = records.decided_detail(decision, slots)
         decided = records.record(principal, message, "decided", decision.verdict, spec.name, detail)
         if decision.verdict is Verdict.DENY:
             async with self.host.store.transaction() as tx:

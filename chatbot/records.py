@@ -19,10 +19,17 @@ from chatbot.types import (
     ButtonStyle,
     ButtonValue,
     ButtonVerb,
+    Decision,
     Interpretation,
     Message,
     Principal,
 )
+
+
+def decided_detail(decision: Decision, slots: Mapping[str, str]) -> dict[str, object]:
+    """What the "decided" entry of a request keeps, whoever asked (a person, a reviewer, the
+    assistant by itself): the verdict, the rule behind it and the slots."""
+    return {"verdict": decision.verdict, "rule": decision.rule, "slots": dict(slots)}
 
 
 def record(

@@ -8,7 +8,7 @@ live in `voting.py`; running, expiry and recovery in `finish.py`, timers in `cha
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -98,6 +98,11 @@ class Approvals:
         async with self.finish.store.transaction() as tx:
             action = await self.open_request(tx, principal, message, spec, slots, decision)
         return self.asked(principal, spec, slots, decision, action)
+
+    def approval_expiry(self) -> datetime:
+        """When a request sent for approval now expires (`approvals.ttl_seconds` from now):
+        the one place that sums it, for requests made here and by jml on someone's behalf."""
+        return self.finish.clock() + self._approval_ttl
 
     async def open_request(
         self,
@@ -328,7 +333,7 @@ class Approvals:
         self, principal: Principal, message: Message, action: Action
     ) -> list[Reply]:
         event = record(principal.name, message, "action.confirmed", action, State.AWAITING_APPROVAL)
-        expires = self.finish.clock() + self._approval_ttl
+        expires = self.approval_expiry()
         async with self.finish.store.transaction() as tx:
             moved = await actions.transition(
                 tx,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from chatbot import texts
+from chatbot import records, texts
 from chatbot.config import IncidentSettings
 from chatbot.governance import audit, outbox
 from chatbot.governance.rbac import channel_kind
@@ -113,16 +113,8 @@ async def decide_as(
     decision = assistant.authorizer.decide(principal, spec, slots, channel=where)
     async with assistant.store.transaction() as tx:
         decision = await assistant.authorizer.count(tx, principal, spec, slots, decision)
-        detail = {"verdict": decision.verdict, "rule": decision.rule, "slots": dict(slots)}
-        decided = audit.AuditRecord(
-            actor=principal.name,
-            event="decided",
-            platform=message.platform,
-            channel=message.channel,
-            skill=spec.name,
-            outcome=decision.verdict,
-            detail=detail,
-        )
+        detail = records.decided_detail(decision, slots)
+        decided = records.record(principal, message, "decided", decision.verdict, spec.name, detail)
         await audit.append(tx, decided)
     return decision
 

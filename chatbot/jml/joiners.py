@@ -234,7 +234,7 @@ class Joiners:
             decision = replace(decision, rule=timed_rule(decision.rule, when))
         if ask:
             return await self._ask(requester, who, new, when, message, slots, decision)
-        ttl = a.approvals.clock() + a.approvals._approval_ttl
+        ttl = a.approvals.approval_expiry()
         async with a.store.transaction() as tx:
             action = await actions.create(
                 tx, requester, message, ONBOARD.name, slots, decision, ttl

@@ -112,7 +112,7 @@ class SecondPerson:
         )
         message = Message(platform="scim", user_id=requester.name, channel="scim")
         slots = {"person": leaver.name}
-        ttl = a.approvals.clock() + a.approvals._approval_ttl
+        ttl = a.approvals.approval_expiry()
         async with a.store.transaction() as tx:
             action = await actions.create(
                 tx, requester, message, OFFBOARD.name, slots, decision, ttl

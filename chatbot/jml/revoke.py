@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from chatbot import texts
+from chatbot import records, texts
 from chatbot.governance import actions, audit
 from chatbot.governance.actions import State
 from chatbot.governance.rbac import channel_kind
@@ -101,27 +101,13 @@ class Revoking:
         decision = a.authorizer.decide(reviewer, spec, slots, False, where)
         async with a.store.transaction() as tx:
             decision = await a.authorizer.count(tx, reviewer, spec, slots, decision)
-            await audit.append(
-                tx,
-                audit.AuditRecord(
-                    actor=reviewer.name,
-                    event="decided",
-                    platform=message.platform,
-                    channel=message.channel,
-                    skill=REVOKE,
-                    outcome=decision.verdict,
-                    detail={
-                        "verdict": decision.verdict,
-                        "rule": decision.rule,
-                        "slots": slots,
-                        "review_item": item,
-                    },
-                ),
-            )
+            detail = {**records.decided_detail(decision, slots), "review_item": item}
+            decided = records.record(reviewer, message, "decided", decision.verdict, REVOKE, detail)
+            await audit.append(tx, decided)
             if decision.verdict is Verdict.DENY:
                 said = texts.review_revoke_outcome(RevokeState.REFUSED, 0, decision.reason)
                 return Revoked(RevokeState.REFUSED, None, said)
-            ttl = a.approvals.clock() + a.approvals._approval_ttl
+            ttl = a.approvals.approval_expiry()
             action = await actions.create(tx, reviewer, message, REVOKE, slots, decision, ttl)
         action_id = action.id or 0
         replies = await a.approvals.confirm(reviewer, message, action_id)
