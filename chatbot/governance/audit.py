@@ -9,6 +9,7 @@ concurrent writers queue instead of forking.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -20,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, text, update
+from sqlalchemy import Connection, Insert, bindparam, exists, insert, text, union_all, update
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -139,9 +140,16 @@ def _swap(
         return written
     last = written[-1]
     swap = {"seq0": seq, "hash0": prev, "seq": last.seq, "hash": last.hash}
+    if connection.dialect.name == "postgresql":  # one round trip: move and insert together
+        for n, row in enumerate(rows):
+            swap.update({f"{name}_{n}": value for name, value in zip(_Row._fields, row)})
+        return written if connection.execute(_moved_and_linked(len(rows)), swap).rowcount else None
     if connection.execute(_MOVE_HEAD, swap).rowcount != 1:
         return None
-    connection.execute(_INSERT, [row._asdict() for row in rows])
+    if len(rows) == 1:
+        connection.execute(_INSERT, rows[0]._asdict())
+    else:
+        connection.execute(_INSERT, [row._asdict() for row in rows])
     return written
 
 
@@ -162,6 +170,25 @@ _MOVE_HEAD = (
     )
     .values(seq=bindparam("seq"), hash=bindparam("hash"))
 )
+
+
+@functools.cache
+def _moved_and_linked(count: int) -> Insert:
+    """PostgreSQL's swap in one statement: the head's compare-and-swap as a data-modifying
+    CTE, and the `count` entries inserted only when it moved the head (the insert's row
+    count says which). Under READ COMMITTED a head another writer moved meanwhile is
+    re-checked after its lock is released, so a stale (seq, hash) inserts nothing."""
+    moved = _MOVE_HEAD.returning(col(AuditHead.id)).cte("moved")
+    table = AuditEntry.__table__  # type: ignore[attr-defined]
+    selects = [
+        select(*(bindparam(f"{name}_{n}", type_=table.c[name].type) for name in _Row._fields))
+        .where(exists(select(moved.c.id)))
+        for n in range(count)
+    ]
+    rows = selects[0] if count == 1 else union_all(*selects)
+    return insert(table).from_select(list(_Row._fields), rows).add_cte(moved)
+
+
 _KNOWN_HEAD = "audit_head"  # in the store's memo: (seq, hash) this process last saw
 
 

@@ -177,7 +177,13 @@ class Store:
         else:
             self.engine = create_engine(self._sync_url, pool_size=pool_size, max_overflow=0)
             _ping_when_idle(self.engine, ping_after)
-        self._read = self.engine.execution_options(**{_READ_ONLY: True})
+        read: dict[str, Any] = {_READ_ONLY: True}
+        if self.dialect != "sqlite":
+            # READ COMMITTED gives each statement its own snapshot anyway, so a read-only
+            # transaction there is the same as statements in autocommit, minus the BEGIN and
+            # ROLLBACK round trips.
+            read["isolation_level"] = "AUTOCOMMIT"
+        self._read = self.engine.execution_options(**read)
         snapshot = {_READ_ONLY: True}
         if self.dialect != "sqlite":
             snapshot["isolation_level"] = "REPEATABLE READ"  # type: ignore[assignment]
