@@ -383,10 +383,9 @@ class Assistant:
     # -- helpers ------------------------------------------------------------------------
 
     async def _remember(self, principal: Principal, message: Message, pending: Pending) -> None:
-        key = dialogue.conversation_key(principal, message)
-        async with self.store.transaction() as tx:
-            await dialogue.save(tx, key, pending, self.question_ttl)
+        key, ttl = dialogue.conversation_key(principal, message), self.question_ttl
+        await self.store.run(lambda tx: dialogue.save_sync(tx, key, pending, ttl))
 
     async def _forget(self, principal: Principal, message: Message) -> None:
-        async with self.store.transaction() as tx:
-            await dialogue.clear(tx, dialogue.conversation_key(principal, message))
+        key = dialogue.conversation_key(principal, message)
+        await self.store.run(lambda tx: dialogue.clear_sync(tx, key))

@@ -82,8 +82,13 @@ _LOAD = select(
 
 
 async def save(session: AsyncSession, key: str, pending: Pending, ttl: timedelta) -> None:
-    """Open (or replace) the question: one upsert, so two first messages from one person at
-    once cannot both insert and have one fail on the key."""
+    """Open (or replace) the question inside the caller's transaction."""
+    await session.run_sync(save_sync, key, pending, ttl)
+
+
+def save_sync(session: Session, key: str, pending: Pending, ttl: timedelta) -> None:
+    """`save` inside a synchronous transaction function (`Store.run`): one upsert, so two
+    first messages from one person at once cannot both insert and have one fail on the key."""
     now = utcnow()
     values = {
         "key": key,
@@ -95,27 +100,29 @@ async def save(session: AsyncSession, key: str, pending: Pending, ttl: timedelta
         "expires_at": now + ttl,
         "updated_at": now,
     }
-    insert = upsert_insert(session.sync_session.get_bind().dialect.name)
+    insert = upsert_insert(session.get_bind().dialect.name)
     statement = insert(Conversation).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"}
     )
-    _forget(session, key)
-    await session.exec(statement)  # type: ignore[call-overload]
+    _forget_sync(session, key)
+    session.execute(statement)
 
 
 async def clear(session: AsyncSession, key: str) -> None:
-    """Close the question; closing one already closed (a concurrent message did) is fine."""
-    _forget(session, key)
-    await session.exec(delete(Conversation).where(col(Conversation.key) == key))  # type: ignore[call-overload]
+    """Close the question inside the caller's transaction."""
+    await session.run_sync(clear_sync, key)
 
 
-def _forget(session: AsyncSession, key: str) -> None:
-    """Drop this session's copy of the row: the statement that follows makes it stale."""
-    _forget_sync(session.sync_session, key)
+def clear_sync(session: Session, key: str) -> None:
+    """`clear` inside a synchronous transaction function; closing one already closed (a
+    concurrent message did) is fine."""
+    _forget_sync(session, key)
+    session.execute(delete(Conversation).where(col(Conversation.key) == key))
 
 
 def _forget_sync(session: Session, key: str) -> None:
+    """Drop this session's copy of the row: the statement that follows makes it stale."""
     cached = session.identity_map.get(identity_key(Conversation, key))
     if cached is not None:
         session.expunge(cached)

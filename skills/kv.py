@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import bindparam
-from sqlmodel import col, select
+from sqlalchemy import bindparam, select
 
 from chatbot.store.engine import Store, upsert_insert
 from chatbot.store.tables import KVItem
@@ -26,9 +25,10 @@ class StoreKeyValue:
         self.store, self.namespace = store, namespace
 
     async def get(self, key: str, default: Any = None) -> Any:
-        async with self.store.read() as session:  # a read never queues for the write lock
-            row = (await session.execute(_VALUE, {"ns": self.namespace, "key": key})).first()
-            return default if row is None else json.loads(row[0])
+        """A read (it never queues for the write lock), whole in one round trip."""
+        params = {"ns": self.namespace, "key": key}
+        row = await self.store.run(lambda tx: tx.execute(_VALUE, params).first(), readonly=True)
+        return default if row is None else json.loads(row[0])
 
     async def put(self, key: str, value: Any) -> None:
         """One upsert: no read first, and two replicas writing one key cannot collide."""
@@ -39,8 +39,7 @@ class StoreKeyValue:
         statement = statement.on_conflict_do_update(
             index_elements=["namespace", "key"], set_=values
         )
-        async with self.store.transaction() as session:
-            await session.execute(statement)
+        await self.store.run(lambda tx: tx.execute(statement))
 
     async def delete(self, key: str) -> None:
         async with self.store.transaction() as session:
@@ -49,10 +48,10 @@ class StoreKeyValue:
                 await session.delete(item)
 
     async def items(self, prefix: str = "") -> dict[str, Any]:
-        async with self.store.read() as session:
-            rows = await session.exec(
-                select(KVItem)
-                .where(KVItem.namespace == self.namespace, col(KVItem.key).startswith(prefix))
-                .order_by(col(KVItem.key))
-            )
-            return {row.key: json.loads(row.value) for row in rows.all()}
+        query = (
+            select(_TABLE.c.key, _TABLE.c.value)
+            .where(_TABLE.c.namespace == self.namespace, _TABLE.c.key.startswith(prefix))
+            .order_by(_TABLE.c.key)
+        )
+        rows = await self.store.run(lambda tx: tx.execute(query).all(), readonly=True)
+        return {key: json.loads(value) for key, value in rows}

@@ -34,6 +34,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import CursorResult
+from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -84,6 +85,23 @@ async def create(
     decision: Decision,
     expires_at: datetime,
 ) -> Action:
+    """The action, awaiting confirmation, and its `action.requested` entry, in the caller's
+    transaction: one round trip."""
+    return await session.run_sync(
+        create_sync, principal, message, skill, slots, decision, expires_at
+    )
+
+
+def create_sync(
+    session: Session,
+    principal: Principal,
+    message: Message,
+    skill: str,
+    slots: Mapping[str, str],
+    decision: Decision,
+    expires_at: datetime,
+) -> Action:
+    """`create` inside a synchronous transaction function (`Store.run`)."""
     now = utcnow()
     action = Action(
         requester=principal.name,
@@ -105,21 +123,19 @@ async def create(
     # read (under its lock) from the database by whatever moves it next.
     table = Action.__table__  # type: ignore[attr-defined]
     fields = action.model_dump(exclude={"id"})
-    inserted = await session.execute(table.insert().values(**fields).returning(table.c.id))
+    inserted = session.execute(table.insert().values(**fields).returning(table.c.id))
     action.id = inserted.scalar_one()
-    await audit.append(
-        session,
-        audit.AuditRecord(
-            actor=principal.name,
-            event="action.requested",
-            platform=message.platform,
-            channel=message.channel,
-            skill=skill,
-            action_id=action.id,
-            outcome=State.AWAITING_CONFIRMATION,
-            detail={"slots": dict(slots), "rule": decision.rule, "risk": decision.risk},
-        ),
+    requested = audit.AuditRecord(
+        actor=principal.name,
+        event="action.requested",
+        platform=message.platform,
+        channel=message.channel,
+        skill=skill,
+        action_id=action.id,
+        outcome=State.AWAITING_CONFIRMATION,
+        detail={"slots": dict(slots), "rule": decision.rule, "risk": decision.risk},
     )
+    audit.append_sync(session, [requested])
     return action
 
 
@@ -137,25 +153,40 @@ async def transition(
     extra: Mapping[str, object] | None = None,
 ) -> Action | None:
     """Move the action if it is in one of `allowed_from`; None when someone else moved it.
+    The move, its audit entry and the row read back travel in one round trip.
 
     `extra` sets more columns in the same UPDATE (the runner and its lease, a new expiry).
     """
+    return await session.run_sync(
+        transition_sync, action_id, allowed_from, to, record, result, extra
+    )
+
+
+def transition_sync(
+    session: Session,
+    action_id: int,
+    allowed_from: frozenset[State] | set[State],
+    to: State,
+    record: audit.AuditRecord,
+    result: str | None = None,
+    extra: Mapping[str, object] | None = None,
+) -> Action | None:
+    """`transition` inside a synchronous transaction function (`Store.run`)."""
     values: dict[str, object] = {"state": to, "updated_at": utcnow(), **(extra or {})}
     if result is not None:
         values["result"] = result
     # A Core UPDATE of the table, not the ORM's bulk update: that one also evaluates the
     # criteria against every loaded object, and the row is read back just below anyway.
     table = Action.__table__  # type: ignore[attr-defined]
-    moved: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+    moved: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         table.update()
         .where(table.c.id == action_id, table.c.state.in_([s.value for s in allowed_from]))
         .values(**values)
     )
     if moved.rowcount != 1:
         return None
-    await audit.append(session, record)
-    action = await session.get(Action, action_id, populate_existing=True)
-    return action
+    audit.append_sync(session, [record])
+    return session.get(Action, action_id, populate_existing=True)
 
 
 async def vote(session: AsyncSession, action_id: int, approver: str, decision: str) -> bool:

@@ -184,8 +184,8 @@ class Approvals:
         event = record(
             principal.name, message, "executed", None, ok, skill=spec.name, summary=outcome.summary
         )
-        async with self.finish.store.transaction() as tx:
-            await audit.append_many(tx, [event] if decided is None else [decided, event])
+        written = [event] if decided is None else [decided, event]
+        await self.finish.store.run(lambda tx: audit.append_sync(tx, written))
         text = texts.result(outcome.summary, outcome.ok, outcome.sandbox)
         return [Reply(text, ReplyKind.RESULT, skill=spec.name)]
 

@@ -142,8 +142,9 @@ def _swap(
     swap = {"seq0": seq, "hash0": prev, "seq": last.seq, "hash": last.hash}
     if connection.dialect.name == "postgresql":  # one round trip: move and insert together
         for n, row in enumerate(rows):
-            swap.update({f"{name}_{n}": value for name, value in zip(_Row._fields, row)})
-        return written if connection.execute(_moved_and_linked(len(rows)), swap).rowcount else None
+            swap.update({f"{name}_{n}": value for name, value in row._asdict().items()})
+        inserted = connection.execute(_moved_and_linked(len(rows)), swap).all()
+        return written if inserted else None
     if connection.execute(_MOVE_HEAD, swap).rowcount != 1:
         return None
     if len(rows) == 1:
@@ -175,18 +176,20 @@ _MOVE_HEAD = (
 @functools.cache
 def _moved_and_linked(count: int) -> Insert:
     """PostgreSQL's swap in one statement: the head's compare-and-swap as a data-modifying
-    CTE, and the `count` entries inserted only when it moved the head (the insert's row
-    count says which). Under READ COMMITTED a head another writer moved meanwhile is
+    CTE, and the `count` entries inserted only when it moved the head (the rows the insert
+    returns say which). Under READ COMMITTED a head another writer moved meanwhile is
     re-checked after its lock is released, so a stale (seq, hash) inserts nothing."""
     moved = _MOVE_HEAD.returning(col(AuditHead.id)).cte("moved")
     table = AuditEntry.__table__  # type: ignore[attr-defined]
     selects = [
-        select(*(bindparam(f"{name}_{n}", type_=table.c[name].type) for name in _Row._fields))
-        .where(exists(select(moved.c.id)))
+        select(
+            *(bindparam(f"{name}_{n}", type_=table.c[name].type) for name in _Row._fields)
+        ).where(exists(select(moved.c.id)))
         for n in range(count)
     ]
     rows = selects[0] if count == 1 else union_all(*selects)
-    return insert(table).from_select(list(_Row._fields), rows).add_cte(moved)
+    linked = insert(table).from_select(list(_Row._fields), rows).add_cte(moved)
+    return linked.returning(table.c.seq)  # the driver's row count is -1 for this statement
 
 
 _KNOWN_HEAD = "audit_head"  # in the store's memo: (seq, hash) this process last saw
