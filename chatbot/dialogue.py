@@ -17,7 +17,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from chatbot.store.engine import upsert_insert
+from chatbot.store.engine import upsert
 from chatbot.store.tables import Conversation
 from chatbot.types import Message, Principal, utcnow
 
@@ -100,13 +100,9 @@ def save_sync(session: Session, key: str, pending: Pending, ttl: timedelta) -> N
         "expires_at": now + ttl,
         "updated_at": now,
     }
-    insert = upsert_insert(session.get_bind().dialect.name)
-    statement = insert(Conversation).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"}
-    )
+    statement = upsert(session.get_bind().dialect.name, _TABLE, ("key",), tuple(values))
     _forget_sync(session, key)
-    session.execute(statement)
+    session.execute(statement, values)
 
 
 async def clear(session: AsyncSession, key: str) -> None:

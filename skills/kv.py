@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from chatbot.store.engine import Store, upsert_insert
+from chatbot.store.engine import Store, upsert
 from chatbot.store.tables import KVItem
 from chatbot.types import utcnow
 
@@ -32,14 +32,14 @@ class StoreKeyValue:
 
     async def put(self, key: str, value: Any) -> None:
         """One upsert: no read first, and two replicas writing one key cannot collide."""
-        values = {"value": json.dumps(value, sort_keys=True), "updated_at": utcnow()}
-        statement = upsert_insert(self.store.dialect)(KVItem).values(
-            namespace=self.namespace, key=key, **values
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=["namespace", "key"], set_=values
-        )
-        await self.store.run(lambda tx: tx.execute(statement))
+        values = {
+            "namespace": self.namespace,
+            "key": key,
+            "value": json.dumps(value, sort_keys=True),
+            "updated_at": utcnow(),
+        }
+        statement = upsert(self.store.dialect, _TABLE, ("namespace", "key"), tuple(values))
+        await self.store.run(lambda tx: tx.execute(statement, values))
 
     async def delete(self, key: str) -> None:
         async with self.store.transaction() as session:

@@ -33,7 +33,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CursorResult
+from sqlalchemy import CursorResult, bindparam
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -119,12 +119,7 @@ def create_sync(
         updated_at=now,
         expires_at=expires_at,
     )
-    # A Core INSERT ... RETURNING id: the ORM's flush costs more than the row; the action is
-    # read (under its lock) from the database by whatever moves it next.
-    table = Action.__table__  # type: ignore[attr-defined]
-    fields = action.model_dump(exclude={"id"})
-    inserted = session.execute(table.insert().values(**fields).returning(table.c.id))
-    action.id = inserted.scalar_one()
+    action.id = session.execute(_CREATE, action.model_dump(exclude={"id"})).scalar_one()
     requested = audit.AuditRecord(
         actor=principal.name,
         event="action.requested",
@@ -137,6 +132,17 @@ def create_sync(
     )
     audit.append_sync(session, [requested])
     return action
+
+
+# Core statements built once (the ORM's flush and bulk update cost more than the rows; the
+# action is read back, under its lock where it matters, by whatever needs it next). The
+# UPDATE sets the columns its parameters name, besides the two its WHERE binds.
+_TABLE = Action.__table__  # type: ignore[attr-defined]
+_CREATE = _TABLE.insert().returning(_TABLE.c.id)
+_MOVE = _TABLE.update().where(
+    _TABLE.c.id == bindparam("moved_id"),
+    _TABLE.c.state.in_(bindparam("moved_from", expanding=True)),
+)
 
 
 async def get(session: AsyncSession, action_id: int) -> Action | None:
@@ -175,14 +181,8 @@ def transition_sync(
     values: dict[str, object] = {"state": to, "updated_at": utcnow(), **(extra or {})}
     if result is not None:
         values["result"] = result
-    # A Core UPDATE of the table, not the ORM's bulk update: that one also evaluates the
-    # criteria against every loaded object, and the row is read back just below anyway.
-    table = Action.__table__  # type: ignore[attr-defined]
-    moved: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-        table.update()
-        .where(table.c.id == action_id, table.c.state.in_([s.value for s in allowed_from]))
-        .values(**values)
-    )
+    values |= {"moved_id": action_id, "moved_from": sorted(s.value for s in allowed_from)}
+    moved: CursorResult[Any] = session.execute(_MOVE, values)  # type: ignore[assignment]
     if moved.rowcount != 1:
         return None
     audit.append_sync(session, [record])

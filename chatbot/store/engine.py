@@ -10,6 +10,7 @@ never both read a stale snapshot and then collide, while read-only transactions 
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +19,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Table, create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
@@ -143,6 +144,17 @@ def upsert_insert(dialect: str) -> Any:
     from sqlalchemy.dialects import sqlite
 
     return sqlite.insert
+
+
+@functools.cache
+def upsert(dialect: str, table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    """INSERT of `columns`, or on a conflict on `keys` the update of every other column to
+    the inserted value, built once per shape: executed with a dict of those columns, it
+    costs the statement alone (building and caching a new one each call cost more)."""
+    statement = upsert_insert(dialect)(table)
+    excluded = statement.excluded
+    changed = {name: excluded[name] for name in columns if name not in keys}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changed)
 
 
 def safe_url(url: str | URL) -> str:
