@@ -195,8 +195,9 @@ class Assistant:
         def receive(tx: Session) -> Received | None:
             if not records.first_delivery(tx, message):
                 return None
-            audit.append_sync(tx, entries)
-            return Received(dialogue.read(tx, key) if key is not None else None)
+            pending = dialogue.read(tx, key) if key is not None else None
+            audit.append_sync(tx, entries)  # last: the audit head stays locked until commit
+            return Received(pending)
 
         try:
             received = await self.store.run(receive)

@@ -28,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.governance import chain
 from chatbot.governance.redaction import redact, redact_value
-from chatbot.store.session import MEMO
+from chatbot.store.session import HOLDERS, MEMO
 from chatbot.store.tables import AuditEntry, AuditHead
 from chatbot.types import utcnow
 
@@ -116,6 +116,8 @@ def _append(session: Session, prepared: Sequence[_Prepared]) -> list[Written]:
     connection = session.connection()
     memo: dict[str, Any] | None = session.info.get(MEMO)
     known: tuple[int, str] | None = memo.get(_KNOWN_HEAD) if memo is not None else None
+    if _queued_behind_others(session):
+        known = None  # another of our transactions holds the head: the swap would fail
     if known is not None:
         written = _swap(connection, prepared, *known)
         if written is not None:
@@ -152,6 +154,25 @@ def _swap(
     else:
         connection.execute(_INSERT, [row._asdict() for row in rows])
     return written
+
+
+def _queued_behind_others(session: Session) -> bool:
+    """Whether another transaction of this process has moved the head and not yet ended.
+
+    Its uncommitted head is the one remembered, so a swap from it waits for that
+    transaction's lock and then fails whenever a third one got there first; with many
+    conversations at once that was most swaps, each followed by the locked read anyway.
+    Then the locked read goes first (it waits once and cannot fail). A session already
+    holding the head (a second append in one transaction) swaps from its own head."""
+    holders: set[int] | None = session.info.get(HOLDERS)
+    if holders is None:
+        return False
+    mine = id(session)
+    if mine in holders:
+        return False
+    others = bool(holders)
+    holders.add(mine)  # from here until the transaction ends (store/session.py)
+    return others
 
 
 def _remember(memo: dict[str, Any] | None, written: Sequence[Written]) -> None:

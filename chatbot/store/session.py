@@ -35,6 +35,10 @@ TRY_LOCK = "chatops_try_lock"
 # process learned from the database and may use as a guess the database then checks (the
 # audit chain's head: `governance/audit.py`).
 MEMO = "chatops_memo"
+# Key in every session's `info` of the store's set of holders: the sessions of this process
+# (by id) holding, or queued for, a row every writer contends for (the audit head), until
+# their transaction ends. Kept by the user of the row (`governance/audit.py`), emptied here.
+HOLDERS = "chatops_holders"
 
 
 class Busy(Exception):
@@ -55,6 +59,7 @@ class Gate:
         self.inline = sqlite  # see StoreSession._may_run_here
         self.observe: Callable[[str, float], None] | None = None
         self.memo: dict[str, Any] = {}  # see MEMO
+        self.holders: set[int] = set()  # see HOLDERS
 
 
 class StoreSession(AsyncSession):
@@ -66,6 +71,7 @@ class StoreSession(AsyncSession):
         self._wait = wait  # False: a SQLite writer raises Busy rather than wait for the lock
         self.sync_session.bind = engine
         self.sync_session.info[MEMO] = gate.memo
+        self.sync_session.info[HOLDERS] = gate.holders
         self._gate = gate
         self._kind = kind  # "write", "read" or "snapshot"
         self._holds_slot = False
@@ -274,11 +280,19 @@ def _commit_and_close(sync: Any) -> None:
     try:
         sync.commit()
     finally:
-        sync.close()
+        _close(sync)
 
 
 def _rollback_and_close(sync: Any) -> None:
     try:
         sync.rollback()
     finally:
+        _close(sync)
+
+
+def _close(sync: Any) -> None:
+    """Close the session; its transaction is over, so it holds no row any more."""
+    try:
         sync.close()
+    finally:
+        sync.info[HOLDERS].discard(id(sync))

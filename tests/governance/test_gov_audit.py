@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from chatbot.governance import audit, chain
 from chatbot.store.engine import Store
@@ -283,6 +283,34 @@ async def test_a_head_another_writer_moved_is_read_again_not_forked(
     checked = await verified(chat)
     assert checked.ok, checked.problem
     assert checked.checked == after.seq
+
+
+async def test_many_transactions_of_one_process_append_without_retrying(chat: Chat) -> None:
+    """Twenty transactions at once, each appending twice with a pause between (another
+    statement, on a real path): every one links once, from the head its predecessor
+    left, instead of waiting for a head that a third transaction then moves."""
+    store, statements = chat.runtime.store, []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if "audit_head" in statement:  # the swap (PostgreSQL: the CTE) or the locked read
+            statements.append(statement.split()[0])
+
+    async def one(n: int) -> None:
+        async with store.transaction() as tx:
+            await audit.append(tx, audit.AuditRecord("ours", "test.append", "t", "c", None))
+            await asyncio.sleep(0.01)
+            await audit.append(tx, audit.AuditRecord("ours", "test.again", "t", "c", str(n)))
+
+    await one(-1)  # this process learns the head
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        await asyncio.gather(*(one(n) for n in range(20)))
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    swaps = [s for s in statements if s in ("UPDATE", "WITH")]
+    assert len(swaps) == 40  # one per append: none failed and was tried again
+    checked = await verified(chat)
+    assert checked.ok, checked.problem
 
 
 async def test_every_step_is_recorded_with_who_what_where(chat: Chat) -> None:
