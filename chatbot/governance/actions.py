@@ -157,14 +157,17 @@ async def transition(
     record: audit.AuditRecord,
     result: str | None = None,
     extra: Mapping[str, object] | None = None,
+    before: audit.AuditRecord | None = None,
 ) -> Action | None:
     """Move the action if it is in one of `allowed_from`; None when someone else moved it.
     The move, its audit entry and the row read back travel in one round trip.
 
     `extra` sets more columns in the same UPDATE (the runner and its lease, a new expiry).
+    `before`: a step audited just before the move's own entry, when the move happens (the
+    caller holds the row lock and knows it will).
     """
     return await session.run_sync(
-        transition_sync, action_id, allowed_from, to, record, result, extra
+        transition_sync, action_id, allowed_from, to, record, result, extra, before
     )
 
 
@@ -176,6 +179,7 @@ def transition_sync(
     record: audit.AuditRecord,
     result: str | None = None,
     extra: Mapping[str, object] | None = None,
+    before: audit.AuditRecord | None = None,
 ) -> Action | None:
     """`transition` inside a synchronous transaction function (`Store.run`)."""
     values: dict[str, object] = {"state": to, "updated_at": utcnow(), **(extra or {})}
@@ -185,7 +189,7 @@ def transition_sync(
     moved: CursorResult[Any] = session.execute(_MOVE, values)  # type: ignore[assignment]
     if moved.rowcount != 1:
         return None
-    audit.append_sync(session, [record])
+    audit.append_sync(session, [record] if before is None else [before, record])
     return session.get(Action, action_id, populate_existing=True)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot import dialogue, texts
@@ -115,12 +116,18 @@ class Approvals:
     ) -> Action:
         """In the caller's transaction (the one that audits the decision): the action,
         awaiting confirmation, and the requester's open question about it."""
-        action = await actions.create(
-            tx, principal, message, spec.name, slots, decision, self.finish.clock() + self._ttl
-        )
-        pending = dialogue.Pending(dialogue.CONFIRM, spec.name, slots, action.id)
-        await dialogue.save(tx, dialogue.conversation_key(principal, message), pending, self._ttl)
-        return action
+        key, ttl = dialogue.conversation_key(principal, message), self._ttl
+        expires = self.finish.clock() + ttl
+
+        def opened(session: Session) -> Action:  # one round trip
+            action = actions.create_sync(
+                session, principal, message, spec.name, slots, decision, expires
+            )
+            pending = dialogue.Pending(dialogue.CONFIRM, spec.name, slots, action.id)
+            dialogue.save_sync(session, key, pending, ttl)
+            return action
+
+        return await tx.run_sync(opened)
 
     @staticmethod
     def asked(

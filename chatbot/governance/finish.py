@@ -211,14 +211,15 @@ class Finisher:
                 tx, action_id, allowed_from, State.DENIED, event, result=refused.reason
             )
             return refused
-        if step is not None:
-            await self.audit(tx, step)
         to, lease = (State.RUNNING, self.run_lease()) if here else self.start_move()
         if to is State.RUNNING:
             event = record(who, message, "action.started", action, to, runner=str(lease["runner"]))
         else:
             event = record(who, message, "action.queued", action, to)
-        return await actions.transition(tx, action_id, allowed_from, to, event, extra=lease)
+        # Locked and in `allowed_from`: the move happens, `step` audited just before it.
+        return await actions.transition(
+            tx, action_id, allowed_from, to, event, extra=lease, before=step
+        )
 
     async def start_now(
         self,
@@ -266,10 +267,12 @@ class Finisher:
 
         async def write() -> None:
             # From `interrupted` too: another replica may have given up on us meanwhile.
-            async with self.store.transaction() as tx:
-                await actions.transition(
+            # The move and its audit entry, then the commit: one round trip (Store.run).
+            await self.store.run(
+                lambda tx: actions.transition_sync(
                     tx, action.id or 0, AFTER_RUN, state, event, result=outcome.summary
                 )
+            )
 
         text = texts.result(outcome.summary, outcome.ok, outcome.sandbox)
         try:
