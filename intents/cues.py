@@ -105,7 +105,7 @@ def may_contain(text: str, needles: Sequence[str]) -> bool:
     if not text.isascii():
         return True
     lower = text.lower()
-    return any(needle in lower for needle in needles)
+    return any([needle in lower for needle in needles])  # a list: no generator to resume
 
 
 def without_filler(text: str) -> str:

@@ -67,7 +67,8 @@ class SkillTable:
             for order, words in enumerate(keywords.get(spec.name, ())):
                 entry = (spec.name, order, words, words[1:])
                 self._first.setdefault(words[0], []).append(entry)
-        self._read_only = tuple(spec.name for spec in self.specs if not spec.side_effect)
+        # Skills worth scoring are any with evidence (hits), and these (which need none).
+        self.read_only = tuple(spec.name for spec in self.specs if not spec.side_effect)
         self.side_effect = frozenset(spec.name for spec in self.specs if spec.side_effect)
         self._id_labels = {
             spec.name: labels
@@ -104,9 +105,13 @@ class SkillTable:
         norms = [t.norm for t in tokens]
         hits: dict[str, Hit] = {}
         first = self._first
+        starts = first.keys()
         for i, norm in enumerate(norms):
+            forms = plain_forms(norm)
+            if starts.isdisjoint(forms):
+                continue  # most words start no keyword
             found: dict[str, tuple[int, tuple[str, ...]]] = {}
-            for form in plain_forms(norm):
+            for form in forms:
                 for name, order, words, tail in first.get(form, ()):
                     if name in hits or (name in found and found[name][0] <= order):
                         continue
@@ -135,10 +140,6 @@ class SkillTable:
                     hits[name] = Hit(at, False)  # an id names its object as the word would
         return hits
 
-    def candidates(self, hits: Mapping[str, Hit]) -> list[str]:
-        """Skills worth scoring: any with evidence, and read-only skills (which need none)."""
-        return list(dict.fromkeys((*hits, *self._read_only)))
-
     def slot_evidence(self, name: str, labels: frozenset[str]) -> tuple[int, bool]:
         """How many of the skill's slot types the text names, and whether a catalog one."""
         if labels.isdisjoint(self._slot_label_sets[name]):
@@ -164,8 +165,9 @@ def decide(
         if name in table.by_name and (old is None or at < old.at):
             hits[name] = Hit(at, old.past if old else False)
     by_name = table.by_name
-    ranked = _ranked(table, scores, hits, frozenset(e.label for e in entities), rules or {})
-    candidates = tuple(Candidate(name, round(-score, 4)) for score, name, _ in ranked[:4])
+    labels = frozenset([e.label for e in entities]) if entities else frozenset()
+    ranked = _ranked(table, scores, hits, labels, rules or {})
+    candidates = tuple([Candidate(name, round(-score, 4)) for score, name, _ in ranked[:4]])
     none_score = scores.get(NONE_LABEL, 0.0)
     asked: float | None = None
     for minus, name, hit in ranked:
@@ -180,8 +182,9 @@ def decide(
             continue  # a question: a read-only skill below may answer it
         if declined is not None:
             return Decision(None, round(score, 4), candidates, declined=declined)
-        rest = [r for r in ranked if r[1] != name]
-        close = bool(rest) and -rest[0][0] >= AMBIGUOUS_RATIO * score
+        # The best of the others: ranked[0], unless that is this skill.
+        rest = ranked[0] if ranked[0][1] != name else ranked[1] if len(ranked) > 1 else None
+        close = rest is not None and -rest[0] >= AMBIGUOUS_RATIO * score
         others = tuple(c for c in candidates if c.skill != name)[:3]
         return Decision(name, round(score, 4), others, ambiguous=close)
     if asked is not None:
@@ -208,15 +211,15 @@ def _ranked(
 ) -> list[tuple[float, str, Hit | None]]:
     """(-score, skill, hit) of every candidate, best first (then by name): negated so that
     the tuples sort by themselves, names being unique, without a key function per message."""
-    ranked: list[tuple[float, str, Hit | None]] = []
+    # Read-only skills without their word: no slot bonus, nothing needed.
+    ranked: list[tuple[float, str, Hit | None]] = [
+        (-min(scores.get(name, 0.0) * NO_KEYWORD_FACTOR, 1.0), name, None)
+        for name in table.read_only
+        if name not in hits
+    ]
     facts = table.facts
-    for name in table.candidates(hits):
-        hit = hits.get(name)
+    for name, hit in hits.items():
         effect, needs, slot_labels = facts[name]
-        if hit is None:
-            if not effect:  # read-only without its word: no slot bonus, nothing needed
-                ranked.append((-min(scores.get(name, 0.0) * NO_KEYWORD_FACTOR, 1.0), name, None))
-            continue
         if labels and not labels.isdisjoint(slot_labels):
             kinds, catalog = table.slot_evidence(name, labels)
         else:

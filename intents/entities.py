@@ -145,7 +145,7 @@ class EntityFinder:
                         label, value, text[first.start : last.end], first.start, last.end, corrected
                     )
                 )
-        return sorted(found, key=lambda e: e.start)
+        return sorted(found, key=lambda e: e.start) if len(found) > 1 else found
 
     def _spans(self, norms: list[str]) -> list[tuple[str, int, int]]:
         """Catalog phrases in the words, as the PhraseMatcher and `filter_spans` find them
@@ -154,7 +154,10 @@ class EntityFinder:
         A phrase under two keys (a name that is, say, a service and a resource) goes to the
         PhraseMatcher, whose order of keys then decides, as it always did."""
         found: list[tuple[int, int, list[str]]] = []
+        starts = self._first
         for begin in range(len(norms)):
+            if norms[begin] not in starts:
+                continue  # every phrase starts with one of these words
             for size in self._lengths:
                 keys = self._phrases.get(tuple(norms[begin : begin + size]))
                 if keys is not None and begin + size <= len(norms):

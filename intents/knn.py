@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,6 +46,9 @@ class NearestExamples:
             for word in words:
                 index[word].append(i)
         self._index = {w: np.array(rows, dtype=np.intp) for w, rows in index.items()}
+        # Each word's idf once per example row it is in: the rows' shared weight is then one
+        # np.bincount over a message's words instead of a numpy call per word.
+        self._idfs = {w: np.full(len(rows), self._idf[w]) for w, rows in index.items()}
         order = {label: i for i, label in enumerate(labels)}
         doc_labels = [label for _, label in docs]
         starts = [i for i, label in enumerate(doc_labels) if i == 0 or doc_labels[i - 1] != label]
@@ -66,13 +70,21 @@ class NearestExamples:
     def word_scores(self, words: Sequence[str]) -> NDArray[np.float64]:
         """`scores` of the text these words make."""
         words = sorted(set(words))  # sorted: the same sums in every process
-        found = [(self._idf[w], self._index[w]) for w in words if w in self._index]
+        found = [w for w in words if w in self._index]
         if not found:
             return np.zeros(self._size)
         own = sum(self._idf.get(w, self._unknown) for w in words)  # _weight, sorted already
-        shared = np.zeros(len(self._weights))
-        for idf, rows in found:
-            shared[rows] += idf
+        if len(found) == 1:
+            shared = np.zeros(len(self._weights))
+            shared[self._index[found[0]]] = self._idfs[found[0]]
+        else:
+            # Per row, 0.0 plus the idf of each of its words in sorted order, as adding them
+            # one word at a time did: bincount adds its weights in the order given.
+            rows = np.concatenate([self._index[w] for w in found])
+            idfs = np.concatenate([self._idfs[w] for w in found])
+            shared = cast(  # float64 with weights; numpy's stubs only know the int case
+                "NDArray[np.float64]", np.bincount(rows, weights=idfs, minlength=len(self._weights))
+            )
         # shared / (own + weights) + 0.5 * shared / own, in place: the same numbers (halving
         # is exact, so dividing by twice `own` rounds as halving then dividing did).
         score = own + self._weights

@@ -246,6 +246,13 @@ PHRASE_WORDS = tuple(
     (f" {p} ", frozenset(p.split()))
     for p in (*CANCEL_PHRASES, *NO_PHRASES, *YES_PHRASES, *YES_OVERRIDES)
 )
+# The phrases as looked for in a reply (" word word "), spaced once here instead of per
+# phrase per message.
+SPACED_UNSURE = tuple(f" {p} " for p in UNSURE_PHRASES)
+SPACED_CANCEL = tuple(f" {p} " for p in CANCEL_PHRASES)
+SPACED_OVERRIDES = tuple(f" {p} " for p in YES_OVERRIDES)
+SPACED_NO = tuple(f" {p} " for p in NO_PHRASES)
+SPACED_YES = tuple(f" {p} " for p in YES_PHRASES)
 # Words that never count as "other": reply words, function words, and any word of a phrase
 # (blanked with it). Every other word of a text counts.
 NEVER_OTHER = REPLY_WORDS | STOP_WORDS | frozenset(w for _, ws in PHRASE_WORDS for w in ws)
@@ -273,21 +280,21 @@ def read_reply(text: str) -> str | None:
     joined = " " + " ".join(words) + " "
 
     def has(phrases: tuple[str, ...]) -> bool:
-        return any(f" {p} " in joined for p in phrases)
+        return any([phrase in joined for phrase in phrases])  # a list: no generator to resume
 
-    if has(UNSURE_PHRASES):
+    if has(SPACED_UNSURE):
         return None
-    if has(CANCEL_PHRASES) or CANCEL_WORDS & set(words):
+    if has(SPACED_CANCEL) or CANCEL_WORDS & set(words):
         return "cancel"
-    if has(YES_OVERRIDES):
+    if has(SPACED_OVERRIDES):
         doubtless = joined
-        for phrase in YES_OVERRIDES:
-            doubtless = doubtless.replace(f" {phrase} ", " ")
+        for phrase in SPACED_OVERRIDES:
+            doubtless = doubtless.replace(phrase, " ")
         if not (NO_WORDS & set(doubtless.split())):
             return None if _doubtful(text, doubtless.split()) else "yes"
-    if has(NO_PHRASES) or NO_WORDS & set(words):
+    if has(SPACED_NO) or NO_WORDS & set(words):
         return "no"
-    if (has(YES_PHRASES) or YES_WORDS & set(words)) and not _doubtful(text, words):
+    if (has(SPACED_YES) or YES_WORDS & set(words)) and not _doubtful(text, words):
         return "yes"
     return None
 
@@ -302,7 +309,7 @@ def _about_something_else(words: list[str]) -> bool:
     limit = MAX_OTHER_WORDS_CANCEL if CANCEL_WORDS & present else MAX_OTHER_WORDS
     # Words that no phrase contains stay whatever is blanked: when they alone are too many
     # (most messages that are not replies), the phrases need not be looked at.
-    if sum(w not in NEVER_OTHER for w in words) > limit:
+    if len([w for w in words if w not in NEVER_OTHER]) > limit:
         return True
     rest = " " + " ".join(words) + " "
     for phrase, needs in PHRASE_WORDS:

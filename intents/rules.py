@@ -117,10 +117,11 @@ class SkillRules:
             return {}
         norms = [t.norm for t in tokens]
         present = set(norms)
+        by_word = self._by_word
         wanted = {
             i
-            for word in present
-            for i in self._by_word.get(word, ())
+            for word in present.intersection(by_word)  # most words open no gate
+            for i in by_word[word]
             if all(not words.isdisjoint(present) for words in self._gates[i][1:])
         }
         wanted.update(self._always)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
 
 from rapidfuzz.distance import OSA
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -73,6 +74,9 @@ NOISE = frozenset(
     }
 )
 
+# What class_text leaves out, in one set: one look-up per word instead of two.
+SKIPPED = NOISE | POLITE
+
 
 class Wording:
     """The word-level steps of a message, for one skill set: `vocabulary` (the words that
@@ -89,10 +93,18 @@ class Wording:
         self._heads = frozenset(
             v[:k] for v in vocabulary if len(v) >= 6 and v.isalpha() for k in range(1, len(v))
         )
+        # The words two may join into (what `joined` looks for), for one look-up per pair.
+        self._joinable = frozenset(v for v in vocabulary if len(v) >= 6 and v.isalpha())
 
     def joined(self, tokens: list[Token]) -> list[Token]:
         """Words split by a space that make one of our words ("pass word" -> password)."""
-        if self._heads.isdisjoint([t.norm for t in tokens[:-1]]):
+        norms = [t.norm for t in tokens]
+        if self._heads.isdisjoint(norms[:-1]):
+            return tokens
+        # Most messages have a word that starts one of ours (short words do), but no pair
+        # that makes one: one set look-up per pair before the loop that builds tokens.
+        joinable = self._joinable
+        if not any([a + b in joinable for a, b in pairwise(norms)]):
             return tokens
         out: list[Token] = []
         skip = False
@@ -128,13 +140,18 @@ class Wording:
             if not tok.corrected and len(word) >= 4 and word.isalpha():
                 # The alphabetically first target one edit away with the same first letter
                 # (a wrong first letter is another word); none is at distance 0, the text's
-                # own words not being targets. The cutoff lets rapidfuzz stop early.
+                # own words not being targets. One edit changes the length by one at most,
+                # which rules most targets out before rapidfuzz is asked; its cutoff lets it
+                # stop early.
+                first, size = word[0], len(word)
                 near = min(
-                    (
+                    [
                         k
                         for k in targets
-                        if k[0] == word[0] and OSA.distance(word, k, score_cutoff=1) <= 1
-                    ),
+                        if k[0] == first
+                        and -1 <= len(k) - size <= 1
+                        and OSA.distance(word, k, score_cutoff=1) <= 1
+                    ],
                     default=None,
                 )
                 if near is not None:
@@ -151,25 +168,26 @@ class Wording:
         ]
         words: list[str] = []
         norms = [t.norm for t in tokens]
+        vocabulary = self.vocabulary
         for i, tok in enumerate(tokens):
             place = next((p for s, e, p in spans if s <= tok.start < e), None) if spans else None
             if place is None:
-                if tok.norm in NOISE or tok.norm in POLITE:
+                norm = norms[i]
+                if norm in SKIPPED:
                     continue
-                if (tok.norm in ASKING and norms[i + 1 : i + 2] == ["you"]) or (
-                    tok.norm == "you" and i and norms[i - 1] in ASKING
+                if (norm in ASKING and norms[i + 1 : i + 2] == ["you"]) or (
+                    norm == "you" and i and norms[i - 1] in ASKING
                 ):
                     continue  # "could you ...": how it is asked, not what
-                words.append(self._singular(tok.norm))
+                if norm[-1:] == "s":  # "services" -> "service", "passes" -> "pass"
+                    if norm[:-1] in vocabulary:
+                        norm = norm[:-1]
+                    elif norm[:-2] in vocabulary:
+                        norm = norm[:-2]
+                words.append(norm)
             elif not words or words[-1] != place:
                 words.append(place)
         return " ".join(words)
-
-    def _singular(self, word: str) -> str:
-        for cut in (1, 2):
-            if word.endswith("s") and word[:-cut] in self.vocabulary:
-                return word[:-cut]
-        return word
 
 
 def neighbour_words(
