@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from chatbot.config import Catalog
+from intents.cues import may_contain
 from intents.dates import COUNTS, UNITS, find_dates, hints_a_date, word_runs
 from intents.text import Token
 
@@ -201,7 +202,7 @@ class EntityFinder:
             if any(s <= m.start() < e for s, e in dates):
                 continue  # "in 2 hours" is a time; "for 2 hours" stays a duration
             found.append(Entity("DURATION", f"{count}{unit}", m.group(0), m.start(), m.end()))
-        if words is None or "half" in words:
+        if "half" in words if words is not None else may_contain(text, ("half",)):
             for m in HALF_HOUR_RE.finditer(text):
                 found.append(Entity("DURATION", "30m", m.group(0), m.start(), m.end()))
         return found
@@ -220,13 +221,21 @@ def _hints_a_duration(words: frozenset[str]) -> bool:
 def _ids(text: str) -> list[Entity]:
     """Incident, ticket and change ids and versions, in that order."""
     found = []
-    for m in INCIDENT_RE.finditer(text):
-        found.append(Entity("INCIDENT", f"INC-{int(m.group(1))}", m.group(0), m.start(), m.end()))
+    # A regex runs only when the text has what it needs ("inc", "chg", a dot), compared
+    # lower-cased for ASCII text; other text always runs them (see cues.may_contain).
+    lower = text.lower() if text.isascii() else None
+    if lower is None or "inc-" in lower:
+        for m in INCIDENT_RE.finditer(text):
+            value = f"INC-{int(m.group(1))}"
+            found.append(Entity("INCIDENT", value, m.group(0), m.start(), m.end()))
     # INC-12 is also read as a ticket ("close ticket inc-42"); the skill's slot picks.
-    for label, regex in (("TICKET", TICKET_RE), ("CHANGE", CHANGE_RE)):
+    for label, regex, needle in (("TICKET", TICKET_RE, "inc"), ("CHANGE", CHANGE_RE, "chg")):
+        if lower is not None and needle not in lower:
+            continue
         for m in regex.finditer(text):
             value = label[:3].replace("TIC", "INC").replace("CHA", "CHG") + m.group(1).zfill(7)
             found.append(Entity(label, value, m.group(0), m.start(), m.end()))
-    for m in VERSION_RE.finditer(text):
-        found.append(Entity("VERSION", m.group(1).lower(), m.group(0), m.start(), m.end()))
+    if "." in text:
+        for m in VERSION_RE.finditer(text):
+            found.append(Entity("VERSION", m.group(1).lower(), m.group(0), m.start(), m.end()))
     return found

@@ -95,6 +95,13 @@ class Wording:
         )
         # The words two may join into (what `joined` looks for), for one look-up per pair.
         self._joinable = frozenset(v for v in vocabulary if len(v) >= 6 and v.isalpha())
+        # Every typo target of `in_context` by its first letter, the one a target must share.
+        initials: dict[str, set[str]] = {}
+        for sets in neighbours.values():
+            for words in sets:
+                for word in words:
+                    initials.setdefault(word[:1], set()).add(word)
+        self._initials = {first: frozenset(words) for first, words in initials.items()}
 
     def joined(self, tokens: list[Token]) -> list[Token]:
         """Words split by a space that make one of our words ("pass word" -> password)."""
@@ -143,14 +150,12 @@ class Wording:
                 # own words not being targets. One edit changes the length by one at most,
                 # which rules most targets out before rapidfuzz is asked; its cutoff lets it
                 # stop early.
-                first, size = word[0], len(word)
+                size = len(word)
                 near = min(
                     [
                         k
-                        for k in targets
-                        if k[0] == first
-                        and -1 <= len(k) - size <= 1
-                        and OSA.distance(word, k, score_cutoff=1) <= 1
+                        for k in targets.intersection(self._initials.get(word[0], ()))
+                        if -1 <= len(k) - size <= 1 and OSA.distance(word, k, score_cutoff=1) <= 1
                     ],
                     default=None,
                 )
