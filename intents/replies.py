@@ -13,7 +13,9 @@ neither reply words nor function words is about something else, and is None.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -248,11 +250,31 @@ PHRASE_WORDS = tuple(
 )
 # The phrases as looked for in a reply (" word word "), spaced once here instead of per
 # phrase per message.
-SPACED_UNSURE = tuple(f" {p} " for p in UNSURE_PHRASES)
-SPACED_CANCEL = tuple(f" {p} " for p in CANCEL_PHRASES)
-SPACED_OVERRIDES = tuple(f" {p} " for p in YES_OVERRIDES)
-SPACED_NO = tuple(f" {p} " for p in NO_PHRASES)
-SPACED_YES = tuple(f" {p} " for p in YES_PHRASES)
+SPACED_UNSURE = frozenset(f" {p} " for p in UNSURE_PHRASES)
+SPACED_CANCEL = frozenset(f" {p} " for p in CANCEL_PHRASES)
+SPACED_OVERRIDES = tuple(f" {p} " for p in YES_OVERRIDES)  # in order: blanked one by one
+OVERRIDES = frozenset(SPACED_OVERRIDES)
+SPACED_NO = frozenset(f" {p} " for p in NO_PHRASES)
+SPACED_YES = frozenset(f" {p} " for p in YES_PHRASES)
+# Per word, the spaced phrases that contain it. A phrase is in a reply only if each of its
+# words is, so a reply's candidate phrases come from its own few words ("help" has none)
+# instead of trying every phrase of every list on every message.
+_BY_WORD: Mapping[str, tuple[tuple[str, frozenset[str]], ...]] = MappingProxyType(
+    {
+        word: tuple(
+            (f" {p} ", frozenset(p.split()))
+            for p in dict.fromkeys(
+                (*UNSURE_PHRASES, *CANCEL_PHRASES, *NO_PHRASES, *YES_PHRASES, *YES_OVERRIDES)
+            )
+            if word in p.split()
+        )
+        for word in {
+            w
+            for p in (*UNSURE_PHRASES, *CANCEL_PHRASES, *NO_PHRASES, *YES_PHRASES, *YES_OVERRIDES)
+            for w in p.split()
+        }
+    }
+)
 # Words that never count as "other": reply words, function words, and any word of a phrase
 # (blanked with it). Every other word of a text counts.
 NEVER_OTHER = REPLY_WORDS | STOP_WORDS | frozenset(w for _, ws in PHRASE_WORDS for w in ws)
@@ -272,21 +294,33 @@ def _words(text: str) -> list[str]:
     return [_as_reply_word(w) for w in WORD.findall(text.lower().replace("’", "'"))]
 
 
+def _possible(present: set[str]) -> set[str]:
+    """The spaced phrases all of whose words are in `present`: the only ones a text of
+    these words can contain."""
+    return {
+        phrase
+        for word in present.intersection(_BY_WORD)
+        for phrase, needs in _BY_WORD[word]
+        if needs <= present
+    }
+
+
 def read_reply(text: str) -> str | None:
     """'yes', 'no', 'cancel' or None."""
     words = _words(text)
     if not words or _about_something_else(words):
         return None
     joined = " " + " ".join(words) + " "
+    possible = _possible(set(words))
 
-    def has(phrases: tuple[str, ...]) -> bool:
-        return any([phrase in joined for phrase in phrases])  # a list: no generator to resume
+    def has(phrases: frozenset[str]) -> bool:
+        return any([phrase in joined for phrase in possible.intersection(phrases)])
 
     if has(SPACED_UNSURE):
         return None
     if has(SPACED_CANCEL) or CANCEL_WORDS & set(words):
         return "cancel"
-    if has(SPACED_OVERRIDES):
+    if has(OVERRIDES):
         doubtless = joined
         for phrase in SPACED_OVERRIDES:
             doubtless = doubtless.replace(phrase, " ")
@@ -312,8 +346,10 @@ def _about_something_else(words: list[str]) -> bool:
     if len([w for w in words if w not in NEVER_OTHER]) > limit:
         return True
     rest = " " + " ".join(words) + " "
-    for phrase, needs in PHRASE_WORDS:
-        if needs <= present:  # blanking only drops words: a phrase needs all of its own
+    possible = _possible(present)
+    # In order, repeats too: one blanking can uncover another ("no problem no problem").
+    for phrase, _ in PHRASE_WORDS if possible else ():
+        if phrase in possible:  # blanking only drops words: a phrase needs all of its own
             rest = rest.replace(phrase, " ")
     other = [w for w in rest.split() if w not in REPLY_WORDS and w not in STOP_WORDS]
     return len(other) > limit
