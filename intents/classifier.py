@@ -235,6 +235,7 @@ class Classifier:
                 _save(nlp, path)
         self._nlp = nlp
         self._textcat = _textcat(nlp)
+        self._model = self._textcat.model
         self._labels = tuple(self._textcat.labels)
         self._nearest = NearestExamples(data.texts, self._labels)
 
@@ -252,13 +253,14 @@ class Classifier:
         all of them (a message and the command before its payload): one pass through the
         model instead of one per text.
 
-        `predict` on the Docs, not `nlp(text).cats`: the same numbers without building a dict
-        on the Doc first. A text without words scores zero, as `predict` gives a batch of
-        only such texts; in a batch with others the model would score it, so it is left
-        out of the batch."""
+        The model's `predict` on the Docs, not `nlp(text).cats`: the same numbers without
+        building a dict on the Doc first (nor TextCategorizer.predict's look for a batch
+        without words: empty texts never reach the model here). A text without words scores
+        zero, as `predict` gives a batch of only such texts; in a batch with others the model
+        would score it, so it is left out of the batch."""
         docs = [self._nlp.make_doc(text) for text in texts]
         full = [doc for doc in docs if len(doc)]
-        cats = self._textcat.predict(full) if full else ()
+        cats = self._model.predict(full) if full else ()
         out = []
         row = 0
         for text, doc in zip(texts, docs, strict=True):

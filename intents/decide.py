@@ -17,8 +17,8 @@ from intents import cues
 from intents.classifier import NONE_LABEL
 from intents.entities import Entity
 from intents.slots import CATALOG_TYPES, LABELS
-from intents.text import Token, plain_forms
-from skills.api import Risk, SkillSpec
+from intents.text import MEMO_LIMIT, Token, plain_forms
+from skills.api import Risk, SkillSpec, SlotType
 
 SIDE_EFFECT_THRESHOLD = 0.42
 READ_ONLY_THRESHOLD = 0.25
@@ -32,6 +32,7 @@ VAGUE_CONFIDENCE = 0.3
 QUESTION_WORDS = frozenset({"how", "what", "who", "which", "any", "anything"})
 ID_LABELS = frozenset({"TICKET", "CHANGE", "INCIDENT"})
 Keywords = tuple[tuple[str, ...], ...]
+KeywordEntry = tuple[str, int, tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,8 @@ class SkillTable:
         self.by_name = {spec.name: spec for spec in self.specs}
         self.help_words = frozenset(w for k in keywords.get(HELP_SKILL, ()) for w in k)
         # name, order among the skill's keywords, the keyword, and its words after the first
-        self._first: dict[str, list[tuple[str, int, tuple[str, ...], tuple[str, ...]]]] = {}
+        self._first: dict[str, list[KeywordEntry]] = {}
+        self._starting: dict[str, tuple[KeywordEntry, ...]] = {}  # see _entries
         for spec in self.specs:
             for order, words in enumerate(keywords.get(spec.name, ())):
                 entry = (spec.name, order, words, words[1:])
@@ -95,6 +97,7 @@ class SkillTable:
                 spec.side_effect,
                 spec.name in self._needs_thing,
                 self._slot_label_sets[spec.name],
+                self._slot_labels[spec.name],
             )
             for spec in self.specs
         }
@@ -104,19 +107,19 @@ class SkillTable:
         starts; else, for skills that take one, where a ticket or change id is."""
         norms = [t.norm for t in tokens]
         hits: dict[str, Hit] = {}
-        first = self._first
-        starts = first.keys()
+        memo = self._starting
         for i, norm in enumerate(norms):
-            forms = plain_forms(norm)
-            if starts.isdisjoint(forms):
+            entries = memo.get(norm)
+            if entries is None:
+                entries = self._entries(norm)
+            if not entries:
                 continue  # most words start no keyword
             found: dict[str, tuple[int, tuple[str, ...]]] = {}
-            for form in forms:
-                for name, order, words, tail in first.get(form, ()):
-                    if name in hits or (name in found and found[name][0] <= order):
-                        continue
-                    if not tail or tuple(norms[i + 1 : i + len(words)]) == tail:
-                        found[name] = (order, words)
+            for name, order, words, tail in entries:
+                if name in hits or (name in found and found[name][0] <= order):
+                    continue
+                if not tail or tuple(norms[i + 1 : i + len(words)]) == tail:
+                    found[name] = (order, words)
             if not found:
                 continue  # most words start no keyword
             passive = i > 0 and norms[i - 1] in {"be", "get", "been", "got"}
@@ -140,12 +143,20 @@ class SkillTable:
                     hits[name] = Hit(at, False)  # an id names its object as the word would
         return hits
 
+    def _entries(self, word: str) -> tuple[KeywordEntry, ...]:
+        """The keywords that a form of this word (plain_forms, in order) starts, remembered
+        per word: the same words come back in every message, and most start none."""
+        entries = tuple(e for form in plain_forms(word) for e in self._first.get(form, ()))
+        if len(self._starting) >= MEMO_LIMIT:
+            self._starting.clear()
+        self._starting[word] = entries
+        return entries
+
     def slot_evidence(self, name: str, labels: frozenset[str]) -> tuple[int, bool]:
         """How many of the skill's slot types the text names, and whether a catalog one."""
         if labels.isdisjoint(self._slot_label_sets[name]):
             return 0, False  # most skills, most messages: nothing to count
-        found = [kind for label, kind in self._slot_labels[name] if label in labels]
-        return len(set(found)), any(kind in CATALOG_TYPES for kind in found)
+        return _slot_evidence(self._slot_labels[name], labels)
 
     def needs_thing(self, name: str) -> bool:
         return name in self._needs_thing
@@ -167,7 +178,6 @@ def decide(
     by_name = table.by_name
     labels = frozenset([e.label for e in entities]) if entities else frozenset()
     ranked = _ranked(table, scores, hits, labels, rules or {})
-    candidates = tuple([Candidate(name, round(-score, 4)) for score, name, _ in ranked[:4]])
     none_score = scores.get(NONE_LABEL, 0.0)
     asked: float | None = None
     for minus, name, hit in ranked:
@@ -181,25 +191,35 @@ def decide(
             asked = score if asked is None else asked
             continue  # a question: a read-only skill below may answer it
         if declined is not None:
-            return Decision(None, round(score, 4), candidates, declined=declined)
+            return Decision(None, round(score, 4), _alternatives(ranked), declined=declined)
         # The best of the others: ranked[0], unless that is this skill.
         rest = ranked[0] if ranked[0][1] != name else ranked[1] if len(ranked) > 1 else None
         close = rest is not None and -rest[0] >= AMBIGUOUS_RATIO * score
-        others = tuple(c for c in candidates if c.skill != name)[:3]
+        others = _alternatives(ranked, name)
         return Decision(name, round(score, 4), others, ambiguous=close)
     if asked is not None:
-        return Decision(None, round(asked, 4), candidates, declined="question")
+        return Decision(None, round(asked, 4), _alternatives(ranked), declined="question")
     if not ranked:
-        return Decision(None, 0.0, candidates, declined="out_of_scope")
+        return Decision(None, 0.0, (), declined="out_of_scope")
     vague = _vague_question(tokens, table.help_words)
     if vague and HELP_SKILL in by_name:
-        others = tuple(c for c in candidates if c.skill != HELP_SKILL)[:3]
-        return Decision(HELP_SKILL, VAGUE_CONFIDENCE, others)
+        return Decision(HELP_SKILL, VAGUE_CONFIDENCE, _alternatives(ranked, HELP_SKILL))
     minus, name, hit = ranked[0]
     score = -minus
     why = _declined(by_name[name], tokens, hit) if by_name[name].side_effect else None
     declined = why if why in {"negated", "question"} else "out_of_scope"
-    return Decision(None, round(score, 4), candidates, declined=declined)
+    return Decision(None, round(score, 4), _alternatives(ranked), declined=declined)
+
+
+def _alternatives(
+    ranked: Sequence[tuple[float, str, Hit | None]], chosen: str | None = None
+) -> tuple[Candidate, ...]:
+    """The four best as candidates, or the three best besides the chosen skill among those
+    four: built only for the decision taken (a Candidate costs as much as a small dict)."""
+    if chosen is None:
+        return tuple([Candidate(name, round(-minus, 4)) for minus, name, _ in ranked[:4]])
+    best = [(minus, name) for minus, name, _ in ranked[:4] if name != chosen][:3]
+    return tuple([Candidate(name, round(-minus, 4)) for minus, name in best])
 
 
 def _ranked(
@@ -219,9 +239,9 @@ def _ranked(
     ]
     facts = table.facts
     for name, hit in hits.items():
-        effect, needs, slot_labels = facts[name]
+        effect, needs, slot_labels, slots = facts[name]
         if labels and not labels.isdisjoint(slot_labels):
-            kinds, catalog = table.slot_evidence(name, labels)
+            kinds, catalog = _slot_evidence(slots, labels)
         else:
             kinds, catalog = 0, False  # most skills, most messages: nothing to count
         if effect and not catalog and needs:
@@ -233,6 +253,14 @@ def _ranked(
         ranked.append((-min(score, 1.0), name, hit))
     ranked.sort()
     return ranked
+
+
+def _slot_evidence(
+    slots: Sequence[tuple[str | None, SlotType]], labels: frozenset[str]
+) -> tuple[int, bool]:
+    """How many of these slot types the labels name, and whether a catalog one."""
+    found = [kind for label, kind in slots if label in labels]
+    return len(set(found)), not CATALOG_TYPES.isdisjoint(found)
 
 
 def _vague_question(tokens: Sequence[Token], helpers: frozenset[str]) -> bool:

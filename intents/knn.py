@@ -73,7 +73,8 @@ class NearestExamples:
         found = [w for w in words if w in self._index]
         if not found:
             return np.zeros(self._size)
-        own = sum(self._idf.get(w, self._unknown) for w in words)  # _weight, sorted already
+        idf, unknown = self._idf, self._unknown
+        own = sum([idf.get(w, unknown) for w in words])  # _weight, sorted already
         if len(found) == 1:
             shared = np.zeros(len(self._weights))
             shared[self._index[found[0]]] = self._idfs[found[0]]
