@@ -94,12 +94,13 @@ def tokenize(nlp: Language, text: str, corrector: Corrector) -> list[Token]:
     per word (text, idx, lower_, is_space) cost more than the tokenizer itself. A token is
     its slice of the text; its lower-case form and whether it is space are the lexeme's
     (`str.lower`, `str.isspace`), worked out here the same way."""
-    tokens = []
+    tokens: list[Token] = []
+    append, correct = tokens.append, corrector.correct
     for idx, length in nlp.make_doc(text).to_array([IDX, LENGTH]).tolist():
         word = text[idx : idx + length]
         if word.isspace():
             continue
         lower = word.lower()
-        norm = corrector.correct(lower)
-        tokens.append(Token(word, idx, idx + length, norm, norm != lower))
+        norm = correct(lower)
+        append(Token(word, idx, idx + length, norm, norm != lower))
     return tokens

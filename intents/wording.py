@@ -171,8 +171,12 @@ class Wording:
         spans = [
             (e.start, e.end, PLACEHOLDERS[e.label]) for e in entities if e.label in PLACEHOLDERS
         ]
-        words: list[str] = []
         norms = [t.norm for t in tokens]
+        if not spans and ASKING.isdisjoint(norms):
+            # Most messages: no placeholder and no "could you", so each word stands alone.
+            kept = [norm for norm in norms if norm not in SKIPPED]
+            return " ".join([self._singular(w) if w[-1:] == "s" else w for w in kept])
+        words: list[str] = []
         vocabulary = self.vocabulary
         for i, tok in enumerate(tokens):
             place = next((p for s, e, p in spans if s <= tok.start < e), None) if spans else None
@@ -193,6 +197,12 @@ class Wording:
             elif not words or words[-1] != place:
                 words.append(place)
         return " ".join(words)
+
+    def _singular(self, word: str) -> str:
+        """A plural of a vocabulary word made singular (as class_text does inline)."""
+        if word[:-1] in self.vocabulary:
+            return word[:-1]
+        return word[:-2] if word[:-2] in self.vocabulary else word
 
 
 def neighbour_words(
