@@ -18,7 +18,7 @@ from rapidfuzz.distance import OSA
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from intents.entities import Entity
-from intents.text import Token
+from intents.text import MEMO_LIMIT, Token
 from skills.api import SkillSpec
 
 WORD_RE = re.compile(r"[a-z]+")
@@ -74,6 +74,7 @@ NOISE = frozenset(
     }
 )
 
+EMPTY: frozenset[str] = frozenset()
 # What class_text leaves out, in one set: one look-up per word instead of two.
 SKIPPED = NOISE | POLITE
 
@@ -102,6 +103,7 @@ class Wording:
                 for word in words:
                     initials.setdefault(word[:1], set()).add(word)
         self._initials = {first: frozenset(words) for first, words in initials.items()}
+        self._near: dict[str, frozenset[str]] = {}  # see _near_words
 
     def joined(self, tokens: list[Token]) -> list[Token]:
         """Words split by a space that make one of our words ("pass word" -> password)."""
@@ -136,33 +138,47 @@ class Wording:
     def in_context(self, tokens: list[Token]) -> list[Token]:
         """Second look at ordinary words one typo away from a keyword of a skill the text
         already points at: "rest my vpn" is "reset my vpn", "i need some rest" stays rest."""
+        # Per word, the keyword words one edit away (see _near_words): most words have none,
+        # and then nothing else need be looked at.
+        near_of = [
+            self._near_words(t.norm)
+            if not t.corrected and len(t.norm) >= 4 and t.norm.isalpha()
+            else EMPTY
+            for t in tokens
+        ]
+        if not any(near_of):
+            return tokens
         present = {t.norm for t in tokens}
         sets = [ws for p in present for ws in self._neighbours.get(p, ())]
         targets = frozenset().union(*sets) - present if sets else frozenset()
         if not targets:
             return tokens
         out = []
-        for tok in tokens:
-            word = tok.norm
-            if not tok.corrected and len(word) >= 4 and word.isalpha():
-                # The alphabetically first target one edit away with the same first letter
-                # (a wrong first letter is another word); none is at distance 0, the text's
-                # own words not being targets. One edit changes the length by one at most,
-                # which rules most targets out before rapidfuzz is asked; its cutoff lets it
-                # stop early.
-                size = len(word)
-                near = min(
-                    [
-                        k
-                        for k in targets.intersection(self._initials.get(word[0], ()))
-                        if -1 <= len(k) - size <= 1 and OSA.distance(word, k, score_cutoff=1) <= 1
-                    ],
-                    default=None,
-                )
-                if near is not None:
-                    tok = Token(tok.text, tok.start, tok.end, near, True)
-            out.append(tok)
+        for tok, near in zip(tokens, near_of, strict=True):
+            # The alphabetically first target one edit away; none is the word itself, the
+            # text's own words not being targets.
+            best = min(near & targets, default=None) if near else None
+            out.append(tok if best is None else Token(tok.text, tok.start, tok.end, best, True))
         return out
+
+    def _near_words(self, word: str) -> frozenset[str]:
+        """Keyword words (of any skill) one edit from this word with the same first letter
+        (a wrong first letter is another word), remembered per word: which of them count
+        depends on the message, but not the edit distances. One edit changes the length by
+        one at most, which rules most out before rapidfuzz is asked; its cutoff lets it stop
+        early."""
+        found = self._near.get(word)
+        if found is None:
+            size = len(word)
+            found = frozenset(
+                k
+                for k in self._initials.get(word[0], ())
+                if -1 <= len(k) - size <= 1 and OSA.distance(word, k, score_cutoff=1) <= 1
+            )
+            if len(self._near) >= MEMO_LIMIT:
+                self._near.clear()
+            self._near[word] = found
+        return found
 
     def class_text(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> str:
         """What the classifier reads: corrected lower-case words without articles and
