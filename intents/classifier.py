@@ -258,6 +258,14 @@ class Classifier:
         without words: empty texts never reach the model here). A text without words scores
         zero, as `predict` gives a batch of only such texts; in a batch with others the model
         would score it, so it is left out of the batch."""
+        if len(texts) == 1:  # most messages: no payload, one text
+            (text,) = texts
+            doc = self._nlp.make_doc(text)
+            scores = self._nearest.scores(text)
+            scores *= NEAREST_WEIGHT
+            if len(doc):
+                scores += (1 - NEAREST_WEIGHT) * self._model.predict([doc])[0]
+            return [scores]
         docs = [self._nlp.make_doc(text) for text in texts]
         full = [doc for doc in docs if len(doc)]
         cats = self._model.predict(full) if full else ()

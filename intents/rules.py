@@ -124,6 +124,8 @@ class SkillRules:
         norms = [t.norm for t in tokens]
         present = set(norms)
         by_word = self._by_word
+        if present.isdisjoint(by_word) and not self._always:
+            return {}  # most messages: no word opens a gate
         wanted = {
             i
             for word in present.intersection(by_word)  # most words open no gate
