@@ -137,10 +137,16 @@ class EntityFinder:
         if tokens and not self._first.isdisjoint(norms):
             for key, begin, end in self._spans(norms):
                 first, last = tokens[begin], tokens[end - 1]
-                if any(first.start < stop and start < last.end for start, stop in taken):
+                if taken and any(
+                    [first.start < stop and start < last.end for start, stop in taken]
+                ):
                     continue
                 label, value = self._canonical[key]
-                corrected = any(t.corrected for t in tokens[begin:end])
+                corrected = (
+                    first.corrected
+                    if end - begin == 1
+                    else any([t.corrected for t in tokens[begin:end]])
+                )
                 found.append(
                     Entity(
                         label, value, text[first.start : last.end], first.start, last.end, corrected
@@ -163,7 +169,11 @@ class EntityFinder:
                 keys = self._phrases.get(tuple(norms[begin : begin + size]))
                 if keys is not None and begin + size <= len(norms):
                     found.append((begin, begin + size, keys))
-        if any(len(keys) > 1 for _, _, keys in found):
+        if len(found) < 2:  # nothing to order or to overlap (most messages)
+            if found and len(found[0][2]) > 1:
+                return self._matched(norms)
+            return [(keys[0], begin, end) for begin, end, keys in found]
+        if any([len(keys) > 1 for _, _, keys in found]):
             return self._matched(norms)
         found.sort(key=lambda f: (f[1] - f[0], -f[0]), reverse=True)
         kept: list[tuple[str, int, int]] = []

@@ -7,7 +7,7 @@ ordinary word turned into a catalog name is how a bot deploys on small talk.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -55,6 +55,11 @@ class Corrector:
         self._known = frozenset(vocab) | frozenset(known) | STOP_WORDS
         self._memo: dict[str, str] = {}
 
+    @property
+    def remembered(self) -> Callable[[str], str | None]:
+        """A look-up of corrections already made (None for a word not seen yet)."""
+        return self._memo.get
+
     def correct(self, word: str) -> str:
         """The word, or the vocabulary word it is a typo of. Remembered per word: the same
         words come back in every message, and the checks below cost more than a look-up."""
@@ -95,12 +100,12 @@ def tokenize(nlp: Language, text: str, corrector: Corrector) -> list[Token]:
     its slice of the text; its lower-case form and whether it is space are the lexeme's
     (`str.lower`, `str.isspace`), worked out here the same way."""
     tokens: list[Token] = []
-    append, correct = tokens.append, corrector.correct
+    append, known = tokens.append, corrector.remembered
     for idx, length in nlp.make_doc(text).to_array([IDX, LENGTH]).tolist():
         word = text[idx : idx + length]
         if word.isspace():
             continue
         lower = word.lower()
-        norm = correct(lower)
+        norm = known(lower) or corrector.correct(lower)  # the memo first: one call, not two
         append(Token(word, idx, idx + length, norm, norm != lower))
     return tokens
