@@ -232,10 +232,12 @@ def _ranked(
     """(-score, skill, hit) of every candidate, best first (then by name): negated so that
     the tuples sort by themselves, names being unique, without a key function per message."""
     # Read-only skills without their word: no slot bonus, nothing needed.
+    # -min(p, 1.0) written out: no call per skill (1.0 only when p is above it, as min).
     ranked: list[tuple[float, str, Hit | None]] = [
-        (-min(scores.get(name, 0.0) * NO_KEYWORD_FACTOR, 1.0), name, None)
+        (-(1.0 if p > 1.0 else p), name, None)
         for name in table.read_only
         if name not in hits
+        for p in (scores.get(name, 0.0) * NO_KEYWORD_FACTOR,)
     ]
     facts = table.facts
     for name, hit in hits.items():

@@ -74,7 +74,6 @@ NOISE = frozenset(
     }
 )
 
-EMPTY: frozenset[str] = frozenset()
 # What class_text leaves out, in one set: one look-up per word instead of two.
 SKIPPED = NOISE | POLITE
 
@@ -138,28 +137,31 @@ class Wording:
     def in_context(self, tokens: list[Token]) -> list[Token]:
         """Second look at ordinary words one typo away from a keyword of a skill the text
         already points at: "rest my vpn" is "reset my vpn", "i need some rest" stays rest."""
-        # Per word, the keyword words one edit away (see _near_words): most words have none,
-        # and then nothing else need be looked at.
-        near_of = [
-            self._near_words(t.norm)
-            if not t.corrected and len(t.norm) >= 4 and t.norm.isalpha()
-            else EMPTY
-            for t in tokens
-        ]
-        if not any(near_of):
-            return tokens
         present = {t.norm for t in tokens}
         sets = [ws for p in present for ws in self._neighbours.get(p, ())]
-        targets = frozenset().union(*sets) - present if sets else frozenset()
-        if not targets:
+        if not sets:
             return tokens
-        out = []
-        for tok, near in zip(tokens, near_of, strict=True):
+        targets: frozenset[str] | None = None  # built for the first word that has near ones
+        memo = self._near
+        out: list[Token] | None = None
+        for i, tok in enumerate(tokens):
+            word = tok.norm
+            if tok.corrected or len(word) < 4 or not word.isalpha():
+                continue
+            near = memo.get(word)
+            if near is None:
+                near = self._near_words(word)
+            if not near:
+                continue  # most words: no keyword word one edit away
+            if targets is None:
+                targets = frozenset().union(*sets) - present
             # The alphabetically first target one edit away; none is the word itself, the
             # text's own words not being targets.
-            best = min(near & targets, default=None) if near else None
-            out.append(tok if best is None else Token(tok.text, tok.start, tok.end, best, True))
-        return out
+            best = min(near & targets, default=None)
+            if best is not None:
+                out = list(tokens) if out is None else out
+                out[i] = Token(tok.text, tok.start, tok.end, best, True)
+        return tokens if out is None else out
 
     def _near_words(self, word: str) -> frozenset[str]:
         """Keyword words (of any skill) one edit from this word with the same first letter
