@@ -240,6 +240,18 @@ def _ranked(
         for p in (scores.get(name, 0.0) * NO_KEYWORD_FACTOR,)
     ]
     facts = table.facts
+    if not labels and not rules:
+        # Most messages name no entity and match no pattern: no slot evidence, no rule
+        # bonus, so a skill that needs a catalog thing is out and the others score their
+        # probability (+ 0.0, as the slot bonus of nothing adds).
+        ranked += [
+            (-(1.0 if score > 1.0 else score), name, hit)
+            for name, hit in hits.items()
+            if not (facts[name][0] and facts[name][1])
+            for score in (scores.get(name, 0.0) + 0.0,)
+        ]
+        ranked.sort()
+        return ranked
     for name, hit in hits.items():
         effect, needs, slot_labels, slots = facts[name]
         if labels and not labels.isdisjoint(slot_labels):
