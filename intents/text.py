@@ -20,9 +20,13 @@ from spacy.language import Language
 MEMO_LIMIT = 50_000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Token:
-    """One token: the typed text, its offsets, and the lower-case (maybe corrected) form."""
+    """One token: the typed text, its offsets, and the lower-case (maybe corrected) form.
+
+    Not frozen, though nothing changes a token once made (joined and in_context make new
+    ones): a frozen dataclass sets each field through object.__setattr__, which made the
+    tokens of a message cost four times as much to build, every word of every message."""
 
     text: str
     start: int
