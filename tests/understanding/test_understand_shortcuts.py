@@ -7,6 +7,9 @@ checked here against the full work it replaces, on texts made to hit their edge 
 
 from __future__ import annotations
 
+import copy
+
+import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -322,3 +325,18 @@ def test_reply_phrases_in_a_text_are_among_its_possible_ones(words: list[str]) -
         | replies.SPACED_YES
     )
     assert {p for p in every if p in joined} <= replies._possible(set(words))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_nearest_examples_score_alike_on_the_rows_kept_for_texts_without_common_words(
+    nlu: Understander, data: st.DataObject
+) -> None:
+    nearest = nlu._classifier._nearest
+    every = copy.copy(nearest)
+    every._core = every._all  # the full work: every example row
+    vocabulary = sorted(nearest._all.by_word)
+    words = data.draw(st.lists(st.sampled_from(vocabulary), min_size=1, max_size=6))
+    assert np.array_equal(nearest.word_scores(words), every.word_scores(words))
+    rare = [w for w in words if w not in nearest._common] or ["reset"]
+    assert np.array_equal(nearest.word_scores(rare), every.word_scores(rare))
