@@ -217,6 +217,7 @@ FILLER = frozenset(
 )
 MAX_OTHER_WORDS = 1
 MAX_OTHER_WORDS_CANCEL = 2  # "i said stop talking": a cancel may say a little more
+assert MAX_OTHER_WORDS_CANCEL >= MAX_OTHER_WORDS  # _about_something_else's first look
 DOUBT_WORDS = frozenset(
     {
         "but",
@@ -339,11 +340,15 @@ def _doubtful(text: str, words: list[str]) -> bool:
 
 def _about_something_else(words: list[str]) -> bool:
     """More words than a reply has that no reply is made of: a sentence of its own."""
-    present = set(words)
-    limit = MAX_OTHER_WORDS_CANCEL if CANCEL_WORDS & present else MAX_OTHER_WORDS
     # Words that no phrase contains stay whatever is blanked: when they alone are too many
-    # (most messages that are not replies), the phrases need not be looked at.
-    if len([w for w in words if w not in NEVER_OTHER]) > limit:
+    # (most messages that are not replies), the phrases need not be looked at; more than
+    # either limit needs no look at the cancel words either.
+    others = len([w for w in words if w not in NEVER_OTHER])
+    if others > MAX_OTHER_WORDS_CANCEL:
+        return True
+    present = set(words)
+    limit = MAX_OTHER_WORDS_CANCEL if not CANCEL_WORDS.isdisjoint(present) else MAX_OTHER_WORDS
+    if others > limit:
         return True
     rest = " " + " ".join(words) + " "
     possible = _possible(present)
