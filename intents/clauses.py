@@ -16,6 +16,7 @@ from intents.wording import ASKING
 
 CLAUSE_ENDS = frozenset({".", "!", "?", ";"})
 MAX_CLAUSE_TOKENS = 80
+CUT_MARKS = CLAUSE_ENDS | {",", "-", ":"}  # a message with none of these is one clause
 Decide = Callable[[list[Token], Sequence[Entity]], Decision]
 
 
@@ -23,6 +24,8 @@ def clauses(
     tokens: list[Token], entities: Sequence[Entity]
 ) -> list[tuple[list[Token], list[Entity]]]:
     """The sentences of a message (and ", could you ..." parts), with their entities."""
+    if CUT_MARKS.isdisjoint([t.norm for t in tokens]):
+        return []  # most messages: one sentence, no mark to cut at
     cuts = [
         i + 1
         for i, t in enumerate(tokens)

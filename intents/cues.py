@@ -39,6 +39,7 @@ NOT_NEEDED = (
     ("no", "longer"),
     ("never", "mind"),
 )
+NOT_NEEDED_FIRST = frozenset(first for first, _ in NOT_NEEDED)
 PAST_QUESTION_START = frozenset(
     {
         "did",
@@ -105,7 +106,7 @@ def may_contain(text: str, needles: Sequence[str]) -> bool:
     if not text.isascii():
         return True
     lower = text.lower()
-    return any(needle in lower for needle in needles)
+    return any([needle in lower for needle in needles])  # a list: no generator to resume
 
 
 def without_filler(text: str) -> str:
@@ -124,13 +125,15 @@ def dry_run(text: str) -> tuple[bool, str]:
 
 def negated(tokens: Sequence[Token], at: int) -> bool:
     """A negation cue within the three tokens before the command word at index `at`."""
-    words = [t.norm.replace("'", "") if t.norm == "don't" else t.norm for t in tokens]
-    for i in range(max(0, at - 3), at):
-        if words[i] in NEGATORS or (
-            i + 1 < len(words) and (words[i], words[i + 1]) in NEGATOR_PAIRS
+    # Only those three words and the one after each are read: word j here is token low + j.
+    low = max(0, at - 3)
+    words = [t.norm.replace("'", "") if t.norm == "don't" else t.norm for t in tokens[low : at + 1]]
+    for j in range(at - low):
+        if words[j] in NEGATORS or (
+            j + 1 < len(words) and (words[j], words[j + 1]) in NEGATOR_PAIRS
         ):
             return True
-        if words[i] == "not" and i == at - 1:
+        if words[j] == "not" and j == at - low - 1:
             return True
     return False
 
@@ -138,6 +141,8 @@ def negated(tokens: Sequence[Token], at: int) -> bool:
 def not_needed(tokens: Sequence[Token]) -> bool:
     """ "no need to reset it", "it works again": the person says the action is not wanted."""
     words = [t.norm for t in tokens]
+    if NOT_NEEDED_FIRST.isdisjoint(words):
+        return False  # most messages: no word that starts one of the pairs
     return any(pair in NOT_NEEDED for pair in pairwise(words))
 
 

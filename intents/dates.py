@@ -271,7 +271,26 @@ def may_name_a_date(text: str) -> bool:
     """False only when HINT_RE cannot match: every alternative of it needs a digit, a hint
     word, or "in" before a word starting with a count ("in two hours")."""
     words = word_runs(text)
-    return bool(HINT_RE.search(text)) if words is None else hints_a_date(words)
+    if words is None:
+        return (not text.isascii() or _digit_may_hint(text)) and bool(HINT_RE.search(text))
+    return hints_a_date(words)
+
+
+# What HINT_RE's alternatives with a digit need besides it: "-" (an ISO date), ":" (a clock
+# time), "am" or "pm" (dotted or not) after it; the others need the word "at" or "in", or a
+# hint word.
+_DIGIT_HINTS = ("-", ":", "am", "pm", "a.m", "p.m")
+
+
+def _digit_may_hint(text: str) -> bool:
+    """False only when HINT_RE cannot match an ASCII text that has a digit ("deploy web
+    1.2.3", "status of INC0012345"): the regex tries its alternatives at every position,
+    these are a few substring and set look-ups."""
+    lower = text.lower()
+    if any([hint in lower for hint in _DIGIT_HINTS]):
+        return True
+    words = frozenset(lower.translate(_NOT_WORD).split())
+    return "at" in words or "in" in words or not HINT_WORDS.isdisjoint(words)
 
 
 def hints_a_date(words: frozenset[str]) -> bool:

@@ -17,8 +17,8 @@ from intents import cues
 from intents.classifier import NONE_LABEL
 from intents.entities import Entity
 from intents.slots import CATALOG_TYPES, LABELS
-from intents.text import Token, plain_forms
-from skills.api import Risk, SkillSpec
+from intents.text import MEMO_LIMIT, Token, plain_forms
+from skills.api import Risk, SkillSpec, SlotType
 
 SIDE_EFFECT_THRESHOLD = 0.42
 READ_ONLY_THRESHOLD = 0.25
@@ -32,6 +32,7 @@ VAGUE_CONFIDENCE = 0.3
 QUESTION_WORDS = frozenset({"how", "what", "who", "which", "any", "anything"})
 ID_LABELS = frozenset({"TICKET", "CHANGE", "INCIDENT"})
 Keywords = tuple[tuple[str, ...], ...]
+KeywordEntry = tuple[str, int, tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +63,14 @@ class SkillTable:
         self.by_name = {spec.name: spec for spec in self.specs}
         self.help_words = frozenset(w for k in keywords.get(HELP_SKILL, ()) for w in k)
         # name, order among the skill's keywords, the keyword, and its words after the first
-        self._first: dict[str, list[tuple[str, int, tuple[str, ...], tuple[str, ...]]]] = {}
+        self._first: dict[str, list[KeywordEntry]] = {}
+        self._starting: dict[str, tuple[KeywordEntry, ...]] = {}  # see _entries
         for spec in self.specs:
             for order, words in enumerate(keywords.get(spec.name, ())):
                 entry = (spec.name, order, words, words[1:])
                 self._first.setdefault(words[0], []).append(entry)
-        self._read_only = tuple(spec.name for spec in self.specs if not spec.side_effect)
+        # Skills worth scoring are any with evidence (hits), and these (which need none).
+        self.read_only = tuple(spec.name for spec in self.specs if not spec.side_effect)
         self.side_effect = frozenset(spec.name for spec in self.specs if spec.side_effect)
         self._id_labels = {
             spec.name: labels
@@ -94,6 +97,7 @@ class SkillTable:
                 spec.side_effect,
                 spec.name in self._needs_thing,
                 self._slot_label_sets[spec.name],
+                self._slot_labels[spec.name],
             )
             for spec in self.specs
         }
@@ -103,15 +107,19 @@ class SkillTable:
         starts; else, for skills that take one, where a ticket or change id is."""
         norms = [t.norm for t in tokens]
         hits: dict[str, Hit] = {}
-        first = self._first
+        memo = self._starting
         for i, norm in enumerate(norms):
+            entries = memo.get(norm)
+            if entries is None:
+                entries = self._entries(norm)
+            if not entries:
+                continue  # most words start no keyword
             found: dict[str, tuple[int, tuple[str, ...]]] = {}
-            for form in plain_forms(norm):
-                for name, order, words, tail in first.get(form, ()):
-                    if name in hits or (name in found and found[name][0] <= order):
-                        continue
-                    if not tail or tuple(norms[i + 1 : i + len(words)]) == tail:
-                        found[name] = (order, words)
+            for name, order, words, tail in entries:
+                if name in hits or (name in found and found[name][0] <= order):
+                    continue
+                if not tail or tuple(norms[i + 1 : i + len(words)]) == tail:
+                    found[name] = (order, words)
             if not found:
                 continue  # most words start no keyword
             passive = i > 0 and norms[i - 1] in {"be", "get", "been", "got"}
@@ -135,16 +143,20 @@ class SkillTable:
                     hits[name] = Hit(at, False)  # an id names its object as the word would
         return hits
 
-    def candidates(self, hits: Mapping[str, Hit]) -> list[str]:
-        """Skills worth scoring: any with evidence, and read-only skills (which need none)."""
-        return list(dict.fromkeys((*hits, *self._read_only)))
+    def _entries(self, word: str) -> tuple[KeywordEntry, ...]:
+        """The keywords that a form of this word (plain_forms, in order) starts, remembered
+        per word: the same words come back in every message, and most start none."""
+        entries = tuple(e for form in plain_forms(word) for e in self._first.get(form, ()))
+        if len(self._starting) >= MEMO_LIMIT:
+            self._starting.clear()
+        self._starting[word] = entries
+        return entries
 
     def slot_evidence(self, name: str, labels: frozenset[str]) -> tuple[int, bool]:
         """How many of the skill's slot types the text names, and whether a catalog one."""
         if labels.isdisjoint(self._slot_label_sets[name]):
             return 0, False  # most skills, most messages: nothing to count
-        found = [kind for label, kind in self._slot_labels[name] if label in labels]
-        return len(set(found)), any(kind in CATALOG_TYPES for kind in found)
+        return _slot_evidence(self._slot_labels[name], labels)
 
     def needs_thing(self, name: str) -> bool:
         return name in self._needs_thing
@@ -164,8 +176,8 @@ def decide(
         if name in table.by_name and (old is None or at < old.at):
             hits[name] = Hit(at, old.past if old else False)
     by_name = table.by_name
-    ranked = _ranked(table, scores, hits, frozenset(e.label for e in entities), rules or {})
-    candidates = tuple(Candidate(name, round(-score, 4)) for score, name, _ in ranked[:4])
+    labels = frozenset([e.label for e in entities]) if entities else frozenset()
+    ranked = _ranked(table, scores, hits, labels, rules or {})
     none_score = scores.get(NONE_LABEL, 0.0)
     asked: float | None = None
     for minus, name, hit in ranked:
@@ -179,24 +191,35 @@ def decide(
             asked = score if asked is None else asked
             continue  # a question: a read-only skill below may answer it
         if declined is not None:
-            return Decision(None, round(score, 4), candidates, declined=declined)
-        rest = [r for r in ranked if r[1] != name]
-        close = bool(rest) and -rest[0][0] >= AMBIGUOUS_RATIO * score
-        others = tuple(c for c in candidates if c.skill != name)[:3]
+            return Decision(None, round(score, 4), _alternatives(ranked), declined=declined)
+        # The best of the others: ranked[0], unless that is this skill.
+        rest = ranked[0] if ranked[0][1] != name else ranked[1] if len(ranked) > 1 else None
+        close = rest is not None and -rest[0] >= AMBIGUOUS_RATIO * score
+        others = _alternatives(ranked, name)
         return Decision(name, round(score, 4), others, ambiguous=close)
     if asked is not None:
-        return Decision(None, round(asked, 4), candidates, declined="question")
+        return Decision(None, round(asked, 4), _alternatives(ranked), declined="question")
     if not ranked:
-        return Decision(None, 0.0, candidates, declined="out_of_scope")
+        return Decision(None, 0.0, (), declined="out_of_scope")
     vague = _vague_question(tokens, table.help_words)
     if vague and HELP_SKILL in by_name:
-        others = tuple(c for c in candidates if c.skill != HELP_SKILL)[:3]
-        return Decision(HELP_SKILL, VAGUE_CONFIDENCE, others)
+        return Decision(HELP_SKILL, VAGUE_CONFIDENCE, _alternatives(ranked, HELP_SKILL))
     minus, name, hit = ranked[0]
     score = -minus
     why = _declined(by_name[name], tokens, hit) if by_name[name].side_effect else None
     declined = why if why in {"negated", "question"} else "out_of_scope"
-    return Decision(None, round(score, 4), candidates, declined=declined)
+    return Decision(None, round(score, 4), _alternatives(ranked), declined=declined)
+
+
+def _alternatives(
+    ranked: Sequence[tuple[float, str, Hit | None]], chosen: str | None = None
+) -> tuple[Candidate, ...]:
+    """The four best as candidates, or the three best besides the chosen skill among those
+    four: built only for the decision taken (a Candidate costs as much as a small dict)."""
+    if chosen is None:
+        return tuple([Candidate(name, round(-minus, 4)) for minus, name, _ in ranked[:4]])
+    best = [(minus, name) for minus, name, _ in ranked[:4] if name != chosen][:3]
+    return tuple([Candidate(name, round(-minus, 4)) for minus, name in best])
 
 
 def _ranked(
@@ -208,17 +231,31 @@ def _ranked(
 ) -> list[tuple[float, str, Hit | None]]:
     """(-score, skill, hit) of every candidate, best first (then by name): negated so that
     the tuples sort by themselves, names being unique, without a key function per message."""
-    ranked: list[tuple[float, str, Hit | None]] = []
+    # Read-only skills without their word: no slot bonus, nothing needed.
+    # -min(p, 1.0) written out: no call per skill (1.0 only when p is above it, as min).
+    ranked: list[tuple[float, str, Hit | None]] = [
+        (-(1.0 if p > 1.0 else p), name, None)
+        for name in table.read_only
+        if name not in hits
+        for p in (scores.get(name, 0.0) * NO_KEYWORD_FACTOR,)
+    ]
     facts = table.facts
-    for name in table.candidates(hits):
-        hit = hits.get(name)
-        effect, needs, slot_labels = facts[name]
-        if hit is None:
-            if not effect:  # read-only without its word: no slot bonus, nothing needed
-                ranked.append((-min(scores.get(name, 0.0) * NO_KEYWORD_FACTOR, 1.0), name, None))
-            continue
+    if not labels and not rules:
+        # Most messages name no entity and match no pattern: no slot evidence, no rule
+        # bonus, so a skill that needs a catalog thing is out and the others score their
+        # probability (+ 0.0, as the slot bonus of nothing adds).
+        ranked += [
+            (-(1.0 if score > 1.0 else score), name, hit)
+            for name, hit in hits.items()
+            if not (facts[name][0] and facts[name][1])
+            for score in (scores.get(name, 0.0) + 0.0,)
+        ]
+        ranked.sort()
+        return ranked
+    for name, hit in hits.items():
+        effect, needs, slot_labels, slots = facts[name]
         if labels and not labels.isdisjoint(slot_labels):
-            kinds, catalog = table.slot_evidence(name, labels)
+            kinds, catalog = _slot_evidence(slots, labels)
         else:
             kinds, catalog = 0, False  # most skills, most messages: nothing to count
         if effect and not catalog and needs:
@@ -230,6 +267,14 @@ def _ranked(
         ranked.append((-min(score, 1.0), name, hit))
     ranked.sort()
     return ranked
+
+
+def _slot_evidence(
+    slots: Sequence[tuple[str | None, SlotType]], labels: frozenset[str]
+) -> tuple[int, bool]:
+    """How many of these slot types the labels name, and whether a catalog one."""
+    found = [kind for label, kind in slots if label in labels]
+    return len(set(found)), not CATALOG_TYPES.isdisjoint(found)
 
 
 def _vague_question(tokens: Sequence[Token], helpers: frozenset[str]) -> bool:

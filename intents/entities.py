@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from chatbot.config import Catalog
+from intents.cues import may_contain
 from intents.dates import COUNTS, UNITS, find_dates, hints_a_date, word_runs
 from intents.text import Token
 
@@ -136,16 +137,22 @@ class EntityFinder:
         if tokens and not self._first.isdisjoint(norms):
             for key, begin, end in self._spans(norms):
                 first, last = tokens[begin], tokens[end - 1]
-                if any(first.start < stop and start < last.end for start, stop in taken):
+                if taken and any(
+                    [first.start < stop and start < last.end for start, stop in taken]
+                ):
                     continue
                 label, value = self._canonical[key]
-                corrected = any(t.corrected for t in tokens[begin:end])
+                corrected = (
+                    first.corrected
+                    if end - begin == 1
+                    else any([t.corrected for t in tokens[begin:end]])
+                )
                 found.append(
                     Entity(
                         label, value, text[first.start : last.end], first.start, last.end, corrected
                     )
                 )
-        return sorted(found, key=lambda e: e.start)
+        return sorted(found, key=lambda e: e.start) if len(found) > 1 else found
 
     def _spans(self, norms: list[str]) -> list[tuple[str, int, int]]:
         """Catalog phrases in the words, as the PhraseMatcher and `filter_spans` find them
@@ -154,12 +161,19 @@ class EntityFinder:
         A phrase under two keys (a name that is, say, a service and a resource) goes to the
         PhraseMatcher, whose order of keys then decides, as it always did."""
         found: list[tuple[int, int, list[str]]] = []
+        starts = self._first
         for begin in range(len(norms)):
+            if norms[begin] not in starts:
+                continue  # every phrase starts with one of these words
             for size in self._lengths:
                 keys = self._phrases.get(tuple(norms[begin : begin + size]))
                 if keys is not None and begin + size <= len(norms):
                     found.append((begin, begin + size, keys))
-        if any(len(keys) > 1 for _, _, keys in found):
+        if len(found) < 2:  # nothing to order or to overlap (most messages)
+            if found and len(found[0][2]) > 1:
+                return self._matched(norms)
+            return [(keys[0], begin, end) for begin, end, keys in found]
+        if any([len(keys) > 1 for _, _, keys in found]):
             return self._matched(norms)
         found.sort(key=lambda f: (f[1] - f[0], -f[0]), reverse=True)
         kept: list[tuple[str, int, int]] = []
@@ -198,7 +212,7 @@ class EntityFinder:
             if any(s <= m.start() < e for s, e in dates):
                 continue  # "in 2 hours" is a time; "for 2 hours" stays a duration
             found.append(Entity("DURATION", f"{count}{unit}", m.group(0), m.start(), m.end()))
-        if words is None or "half" in words:
+        if "half" in words if words is not None else may_contain(text, ("half",)):
             for m in HALF_HOUR_RE.finditer(text):
                 found.append(Entity("DURATION", "30m", m.group(0), m.start(), m.end()))
         return found
@@ -217,13 +231,21 @@ def _hints_a_duration(words: frozenset[str]) -> bool:
 def _ids(text: str) -> list[Entity]:
     """Incident, ticket and change ids and versions, in that order."""
     found = []
-    for m in INCIDENT_RE.finditer(text):
-        found.append(Entity("INCIDENT", f"INC-{int(m.group(1))}", m.group(0), m.start(), m.end()))
+    # A regex runs only when the text has what it needs ("inc", "chg", a dot), compared
+    # lower-cased for ASCII text; other text always runs them (see cues.may_contain).
+    lower = text.lower() if text.isascii() else None
+    if lower is None or "inc-" in lower:
+        for m in INCIDENT_RE.finditer(text):
+            value = f"INC-{int(m.group(1))}"
+            found.append(Entity("INCIDENT", value, m.group(0), m.start(), m.end()))
     # INC-12 is also read as a ticket ("close ticket inc-42"); the skill's slot picks.
-    for label, regex in (("TICKET", TICKET_RE), ("CHANGE", CHANGE_RE)):
+    for label, regex, needle in (("TICKET", TICKET_RE, "inc"), ("CHANGE", CHANGE_RE, "chg")):
+        if lower is not None and needle not in lower:
+            continue
         for m in regex.finditer(text):
             value = label[:3].replace("TIC", "INC").replace("CHA", "CHG") + m.group(1).zfill(7)
             found.append(Entity(label, value, m.group(0), m.start(), m.end()))
-    for m in VERSION_RE.finditer(text):
-        found.append(Entity("VERSION", m.group(1).lower(), m.group(0), m.start(), m.end()))
+    if "." in text:
+        for m in VERSION_RE.finditer(text):
+            found.append(Entity("VERSION", m.group(1).lower(), m.group(0), m.start(), m.end()))
     return found

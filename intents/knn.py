@@ -17,9 +17,25 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import combinations
+from typing import NamedTuple, cast
 
 import numpy as np
 from numpy.typing import NDArray
+
+COMMON_SHARE = 0.1  # a word in more than this share of the examples is common (see _core)
+
+
+class _Rows(NamedTuple):
+    """Example rows as arrays: weights, an inverted index of rows per word (with each
+    word's idf once per row it is in), and label boundaries."""
+
+    weights: NDArray[np.float64]
+    by_word: dict[str, NDArray[np.intp]]
+    idfs: dict[str, NDArray[np.float64]]
+    starts: NDArray[np.intp]
+    slots: NDArray[np.intp]
+    whole: bool  # every label has rows, in label order: the reduced scores are the vector
 
 
 class NearestExamples:
@@ -36,23 +52,39 @@ class NearestExamples:
         total = len(docs) or 1
         self._unknown = math.log(1 + total)
         self._idf = {w: math.log(1 + total / n) for w, n in df.items()}
-        self._weights = np.array([self._weight(words) for words, _ in docs], dtype=np.float64)
+        weights = [self._weight(words) for words, _ in docs]
+        self._size = len(labels)
+        order = {label: i for i, label in enumerate(labels)}
         # Every word is looked up, common ones too: skipping words found under most labels
         # saved time in the former Python loop but cost accuracy (requests-dev 95.96% ->
         # 94.95%); as a vector addition a common word costs next to nothing.
+        self._all = self._rows(docs, weights, order)
+        self._common = frozenset(w for w, n in df.items() if n > COMMON_SHARE * total)
+        core = _core(docs, weights, self._common)
+        self._core = self._rows([docs[i] for i in core], [weights[i] for i in core], order)
+
+    def _rows(
+        self,
+        docs: Sequence[tuple[frozenset[str], str]],
+        weights: Sequence[float],
+        order: dict[str, int],
+    ) -> _Rows:
         index: dict[str, list[int]] = defaultdict(list)
         for i, (words, _) in enumerate(docs):
             for word in words:
                 index[word].append(i)
-        self._index = {w: np.array(rows, dtype=np.intp) for w, rows in index.items()}
-        order = {label: i for i, label in enumerate(labels)}
         doc_labels = [label for _, label in docs]
         starts = [i for i, label in enumerate(doc_labels) if i == 0 or doc_labels[i - 1] != label]
-        self._starts = np.array(starts, dtype=np.intp)
-        self._slots = np.array([order[doc_labels[i]] for i in starts], dtype=np.intp)
-        self._size = len(labels)
-        # Every label has examples, in label order: the reduced scores are the vector itself.
-        self._whole = self._slots.tolist() == list(range(self._size))
+        slots = np.array([order[doc_labels[i]] for i in starts], dtype=np.intp)
+        return _Rows(
+            np.array(weights, dtype=np.float64),
+            {w: np.array(rows, dtype=np.intp) for w, rows in index.items()},
+            # The rows' shared weight is then one np.bincount over a message's words.
+            {w: np.full(len(rows), self._idf[w]) for w, rows in index.items()},
+            np.array(starts, dtype=np.intp),
+            slots,
+            slots.tolist() == list(range(self._size)),
+        )
 
     def _weight(self, words: frozenset[str]) -> float:
         return sum(self._idf.get(w, self._unknown) for w in sorted(words))
@@ -66,22 +98,63 @@ class NearestExamples:
     def word_scores(self, words: Sequence[str]) -> NDArray[np.float64]:
         """`scores` of the text these words make."""
         words = sorted(set(words))  # sorted: the same sums in every process
-        found = [(self._idf[w], self._index[w]) for w in words if w in self._index]
+        # A text without a common word scores the same on the rows _core keeps.
+        rows = self._core if self._common.isdisjoint(words) else self._all
+        index, idfs, weights = rows.by_word, rows.idfs, rows.weights
+        found = [w for w in words if w in index]
         if not found:
             return np.zeros(self._size)
-        own = sum(self._idf.get(w, self._unknown) for w in words)  # _weight, sorted already
-        shared = np.zeros(len(self._weights))
-        for idf, rows in found:
-            shared[rows] += idf
+        idf, unknown = self._idf, self._unknown
+        own = sum([idf.get(w, unknown) for w in words])  # _weight, sorted already
+        if len(found) == 1:
+            shared = np.zeros(len(weights))
+            shared[index[found[0]]] = idfs[found[0]]
+        else:
+            # Per row, 0.0 plus the idf of each of its words in sorted order, as adding them
+            # one word at a time did: bincount adds its weights in the order given.
+            shared = cast(  # float64 with weights; numpy's stubs only know the int case
+                "NDArray[np.float64]",
+                np.bincount(
+                    np.concatenate([index[w] for w in found]),
+                    weights=np.concatenate([idfs[w] for w in found]),
+                    minlength=len(weights),
+                ),
+            )
         # shared / (own + weights) + 0.5 * shared / own, in place: the same numbers (halving
         # is exact, so dividing by twice `own` rounds as halving then dividing did).
-        score = own + self._weights
+        score = own + weights
         np.divide(shared, score, out=score)
         shared /= 2 * own
         score += shared
-        best: NDArray[np.float64] = np.maximum.reduceat(score, self._starts)
-        if self._whole:
+        best: NDArray[np.float64] = np.maximum.reduceat(score, rows.starts)
+        if rows.whole:
             return best
         out = np.zeros(self._size)
-        out[self._slots] = best
+        out[rows.slots] = best
         return out
+
+
+def _core(
+    docs: Sequence[tuple[frozenset[str], str]], weights: Sequence[float], common: frozenset[str]
+) -> list[int]:
+    """The rows that can be best for a text without a common word: a row is left out when
+    its label has a row of its words less some common ones ("reset vpn" for "i want to
+    reset vpn") weighing no more. For such a text both rows share the same words, so the
+    same idf sum, and the lighter one scores at least as much; the lighter row is kept, or
+    left out for a lighter one still, down to a kept row."""
+    lightest: dict[tuple[frozenset[str], str], float] = {}
+    for (words, label), weight in zip(docs, weights, strict=True):
+        key = (words, label)
+        lightest[key] = min(weight, lightest.get(key, weight))
+    kept = []
+    for i, ((words, label), weight) in enumerate(zip(docs, weights, strict=True)):
+        shared = sorted(words & common)
+        lighter = any(
+            (words - cut, label) in lightest and lightest[(words - cut, label)] <= weight
+            for size in range(1, len(shared) + 1)
+            for cut in map(frozenset, combinations(shared, size))
+            if words - cut
+        )
+        if not lighter:
+            kept.append(i)
+    return kept

@@ -13,7 +13,9 @@ neither reply words nor function words is about something else, and is None.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -215,6 +217,7 @@ FILLER = frozenset(
 )
 MAX_OTHER_WORDS = 1
 MAX_OTHER_WORDS_CANCEL = 2  # "i said stop talking": a cancel may say a little more
+assert MAX_OTHER_WORDS_CANCEL >= MAX_OTHER_WORDS  # _about_something_else's first look
 DOUBT_WORDS = frozenset(
     {
         "but",
@@ -246,6 +249,33 @@ PHRASE_WORDS = tuple(
     (f" {p} ", frozenset(p.split()))
     for p in (*CANCEL_PHRASES, *NO_PHRASES, *YES_PHRASES, *YES_OVERRIDES)
 )
+# The phrases as looked for in a reply (" word word "), spaced once here instead of per
+# phrase per message.
+SPACED_UNSURE = frozenset(f" {p} " for p in UNSURE_PHRASES)
+SPACED_CANCEL = frozenset(f" {p} " for p in CANCEL_PHRASES)
+SPACED_OVERRIDES = tuple(f" {p} " for p in YES_OVERRIDES)  # in order: blanked one by one
+OVERRIDES = frozenset(SPACED_OVERRIDES)
+SPACED_NO = frozenset(f" {p} " for p in NO_PHRASES)
+SPACED_YES = frozenset(f" {p} " for p in YES_PHRASES)
+# Per word, the spaced phrases that contain it. A phrase is in a reply only if each of its
+# words is, so a reply's candidate phrases come from its own few words ("help" has none)
+# instead of trying every phrase of every list on every message.
+_BY_WORD: Mapping[str, tuple[tuple[str, frozenset[str]], ...]] = MappingProxyType(
+    {
+        word: tuple(
+            (f" {p} ", frozenset(p.split()))
+            for p in dict.fromkeys(
+                (*UNSURE_PHRASES, *CANCEL_PHRASES, *NO_PHRASES, *YES_PHRASES, *YES_OVERRIDES)
+            )
+            if word in p.split()
+        )
+        for word in {
+            w
+            for p in (*UNSURE_PHRASES, *CANCEL_PHRASES, *NO_PHRASES, *YES_PHRASES, *YES_OVERRIDES)
+            for w in p.split()
+        }
+    }
+)
 # Words that never count as "other": reply words, function words, and any word of a phrase
 # (blanked with it). Every other word of a text counts.
 NEVER_OTHER = REPLY_WORDS | STOP_WORDS | frozenset(w for _, ws in PHRASE_WORDS for w in ws)
@@ -265,29 +295,41 @@ def _words(text: str) -> list[str]:
     return [_as_reply_word(w) for w in WORD.findall(text.lower().replace("’", "'"))]
 
 
+def _possible(present: set[str]) -> set[str]:
+    """The spaced phrases all of whose words are in `present`: the only ones a text of
+    these words can contain."""
+    return {
+        phrase
+        for word in present.intersection(_BY_WORD)
+        for phrase, needs in _BY_WORD[word]
+        if needs <= present
+    }
+
+
 def read_reply(text: str) -> str | None:
     """'yes', 'no', 'cancel' or None."""
     words = _words(text)
     if not words or _about_something_else(words):
         return None
     joined = " " + " ".join(words) + " "
+    possible = _possible(set(words))
 
-    def has(phrases: tuple[str, ...]) -> bool:
-        return any(f" {p} " in joined for p in phrases)
+    def has(phrases: frozenset[str]) -> bool:
+        return any([phrase in joined for phrase in possible.intersection(phrases)])
 
-    if has(UNSURE_PHRASES):
+    if has(SPACED_UNSURE):
         return None
-    if has(CANCEL_PHRASES) or CANCEL_WORDS & set(words):
+    if has(SPACED_CANCEL) or CANCEL_WORDS & set(words):
         return "cancel"
-    if has(YES_OVERRIDES):
+    if has(OVERRIDES):
         doubtless = joined
-        for phrase in YES_OVERRIDES:
-            doubtless = doubtless.replace(f" {phrase} ", " ")
+        for phrase in SPACED_OVERRIDES:
+            doubtless = doubtless.replace(phrase, " ")
         if not (NO_WORDS & set(doubtless.split())):
             return None if _doubtful(text, doubtless.split()) else "yes"
-    if has(NO_PHRASES) or NO_WORDS & set(words):
+    if has(SPACED_NO) or NO_WORDS & set(words):
         return "no"
-    if (has(YES_PHRASES) or YES_WORDS & set(words)) and not _doubtful(text, words):
+    if (has(SPACED_YES) or YES_WORDS & set(words)) and not _doubtful(text, words):
         return "yes"
     return None
 
@@ -298,15 +340,21 @@ def _doubtful(text: str, words: list[str]) -> bool:
 
 def _about_something_else(words: list[str]) -> bool:
     """More words than a reply has that no reply is made of: a sentence of its own."""
-    present = set(words)
-    limit = MAX_OTHER_WORDS_CANCEL if CANCEL_WORDS & present else MAX_OTHER_WORDS
     # Words that no phrase contains stay whatever is blanked: when they alone are too many
-    # (most messages that are not replies), the phrases need not be looked at.
-    if sum(w not in NEVER_OTHER for w in words) > limit:
+    # (most messages that are not replies), the phrases need not be looked at; more than
+    # either limit needs no look at the cancel words either.
+    others = len([w for w in words if w not in NEVER_OTHER])
+    if others > MAX_OTHER_WORDS_CANCEL:
+        return True
+    present = set(words)
+    limit = MAX_OTHER_WORDS_CANCEL if not CANCEL_WORDS.isdisjoint(present) else MAX_OTHER_WORDS
+    if others > limit:
         return True
     rest = " " + " ".join(words) + " "
-    for phrase, needs in PHRASE_WORDS:
-        if needs <= present:  # blanking only drops words: a phrase needs all of its own
+    possible = _possible(present)
+    # In order, repeats too: one blanking can uncover another ("no problem no problem").
+    for phrase, _ in PHRASE_WORDS if possible else ():
+        if phrase in possible:  # blanking only drops words: a phrase needs all of its own
             rest = rest.replace(phrase, " ")
     other = [w for w in rest.split() if w not in REPLY_WORDS and w not in STOP_WORDS]
     return len(other) > limit

@@ -90,6 +90,9 @@ class SkillRules:
         self._always: list[int] = []  # Matchers of patterns that need no particular word
         self._by_word: dict[str, list[int]] = {}  # a needed word -> the Matchers needing it
         self._gates: list[tuple[frozenset[str], ...]] = []  # per Matcher: each must be met
+        # Per Matcher: whether a pattern of it reads entities (ENT_TYPE and the like); a
+        # message whose open gates need none skips marking its entities on the Doc.
+        self._reads_entities: list[bool] = []
         gates: dict[tuple[frozenset[str], ...], int] = {}
         for spec in specs:
             for pattern in spec.patterns:
@@ -104,11 +107,14 @@ class SkillRules:
                     gates[gate] = len(self._matchers)
                     self._matchers.append(Matcher(vocab))
                     self._gates.append(gate)
+                    self._reads_entities.append(False)
                     if not gate:
                         self._always.append(gates[gate])
                     for word in gate[0] if gate else ():
                         self._by_word.setdefault(word, []).append(gates[gate])
                 self._matchers[gates[gate]].add(spec.name, [good])
+                if _reads_entities(good):
+                    self._reads_entities[gates[gate]] = True
         self.active = bool(self._matchers)
 
     def match(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> dict[str, int]:
@@ -117,29 +123,41 @@ class SkillRules:
             return {}
         norms = [t.norm for t in tokens]
         present = set(norms)
+        by_word = self._by_word
+        if present.isdisjoint(by_word) and not self._always:
+            return {}  # most messages: no word opens a gate
         wanted = {
             i
-            for word in present
-            for i in self._by_word.get(word, ())
+            for word in present.intersection(by_word)  # most words open no gate
+            for i in by_word[word]
             if all(not words.isdisjoint(present) for words in self._gates[i][1:])
         }
         wanted.update(self._always)
         if not wanted:
             return {}  # most messages: no Doc, no Matcher
         doc = Doc(self._vocab, words=norms)
-        starts = [t.start for t in tokens]
-        spans = []
-        for entity in entities:
-            first, last = bisect_left(starts, entity.start), bisect_left(starts, entity.end)
-            if first < last:
-                spans.append(Span(doc, first, last, label=entity.label))
-        doc.ents = filter_spans(spans)
+        if entities and any([self._reads_entities[i] for i in wanted]):
+            starts = [t.start for t in tokens]
+            spans = []
+            for entity in entities:
+                first, last = bisect_left(starts, entity.start), bisect_left(starts, entity.end)
+                if first < last:
+                    spans.append(Span(doc, first, last, label=entity.label))
+            doc.ents = filter_spans(spans)
         found: dict[str, int] = {}
         for index in sorted(wanted):
             for key, start, _ in self._matchers[index](doc):
                 name = self._vocab.strings[key]
                 found[name] = min(start, found.get(name, start))
         return found
+
+
+def _reads_entities(pattern: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a token of the pattern asks about entities (ENT_TYPE, ENT_IOB, ENT_ID...),
+    the only attributes that setting `Doc.ents` changes, or about a custom extension ("_"),
+    which might read them."""
+    keys = [str(key).upper() for token in pattern for key in token]
+    return any([key.startswith("ENT_") or key == "_" for key in keys])
 
 
 def _needed(pattern: Sequence[Mapping[str, Any]]) -> tuple[frozenset[str], ...]:

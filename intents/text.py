@@ -7,7 +7,7 @@ ordinary word turned into a catalog name is how a bot deploys on small talk.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,9 +20,13 @@ from spacy.language import Language
 MEMO_LIMIT = 50_000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Token:
-    """One token: the typed text, its offsets, and the lower-case (maybe corrected) form."""
+    """One token: the typed text, its offsets, and the lower-case (maybe corrected) form.
+
+    Not frozen, though nothing changes a token once made (joined and in_context make new
+    ones): a frozen dataclass sets each field through object.__setattr__, which made the
+    tokens of a message cost four times as much to build, every word of every message."""
 
     text: str
     start: int
@@ -54,6 +58,11 @@ class Corrector:
         self._short = {w[:2]: w for w in sorted(vocab) if len(w) == 3}
         self._known = frozenset(vocab) | frozenset(known) | STOP_WORDS
         self._memo: dict[str, str] = {}
+
+    @property
+    def remembered(self) -> Callable[[str], str | None]:
+        """A look-up of corrections already made (None for a word not seen yet)."""
+        return self._memo.get
 
     def correct(self, word: str) -> str:
         """The word, or the vocabulary word it is a typo of. Remembered per word: the same
@@ -94,12 +103,13 @@ def tokenize(nlp: Language, text: str, corrector: Corrector) -> list[Token]:
     per word (text, idx, lower_, is_space) cost more than the tokenizer itself. A token is
     its slice of the text; its lower-case form and whether it is space are the lexeme's
     (`str.lower`, `str.isspace`), worked out here the same way."""
-    tokens = []
+    tokens: list[Token] = []
+    append, known = tokens.append, corrector.remembered
     for idx, length in nlp.make_doc(text).to_array([IDX, LENGTH]).tolist():
         word = text[idx : idx + length]
         if word.isspace():
             continue
         lower = word.lower()
-        norm = corrector.correct(lower)
-        tokens.append(Token(word, idx, idx + length, norm, norm != lower))
+        norm = known(lower) or corrector.correct(lower)  # the memo first: one call, not two
+        append(Token(word, idx, idx + length, norm, norm != lower))
     return tokens

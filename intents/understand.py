@@ -153,13 +153,17 @@ class Understander:
         """Scores for the whole text and, when it has one, for the command before its payload
         ("open a ticket: <long description>"), so a long description does not drown it."""
         texts = [self._wording.class_text(tokens, entities)]
-        cut = next((i for i, t in enumerate(tokens) if t.norm in PAYLOAD_MARKS), len(tokens))
+        norms = [t.norm for t in tokens]
+        cut = len(norms)
+        if not PAYLOAD_MARKS.isdisjoint(norms):  # most messages have no payload
+            cut = next(i for i, norm in enumerate(norms) if norm in PAYLOAD_MARKS)
         if 2 <= cut < len(tokens) - 1:
             texts.append(self._wording.class_text(tokens[:cut], entities))
         labels = self._classifier.labels
-        scores, *heads = self._classifier.vectors_of(texts)
-        for head in heads:  # the better of the two for every label but NONE_LABEL
-            merged = np.maximum(scores, head)
+        vectors = self._classifier.vectors_of(texts)
+        scores = vectors[0]
+        if len(vectors) > 1:  # the better of the two for every label but NONE_LABEL
+            merged = np.maximum(scores, vectors[1])
             none = labels.index(NONE_LABEL)
             merged[none] = scores[none]
             scores = merged

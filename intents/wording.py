@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
 
 from rapidfuzz.distance import OSA
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from intents.entities import Entity
-from intents.text import Token
+from intents.text import MEMO_LIMIT, Token
 from skills.api import SkillSpec
 
 WORD_RE = re.compile(r"[a-z]+")
@@ -73,6 +74,9 @@ NOISE = frozenset(
     }
 )
 
+# What class_text leaves out, in one set: one look-up per word instead of two.
+SKIPPED = NOISE | POLITE
+
 
 class Wording:
     """The word-level steps of a message, for one skill set: `vocabulary` (the words that
@@ -89,10 +93,26 @@ class Wording:
         self._heads = frozenset(
             v[:k] for v in vocabulary if len(v) >= 6 and v.isalpha() for k in range(1, len(v))
         )
+        # The words two may join into (what `joined` looks for), for one look-up per pair.
+        self._joinable = frozenset(v for v in vocabulary if len(v) >= 6 and v.isalpha())
+        # Every typo target of `in_context` by its first letter, the one a target must share.
+        initials: dict[str, set[str]] = {}
+        for sets in neighbours.values():
+            for words in sets:
+                for word in words:
+                    initials.setdefault(word[:1], set()).add(word)
+        self._initials = {first: frozenset(words) for first, words in initials.items()}
+        self._near: dict[str, frozenset[str]] = {}  # see _near_words
 
     def joined(self, tokens: list[Token]) -> list[Token]:
         """Words split by a space that make one of our words ("pass word" -> password)."""
-        if self._heads.isdisjoint([t.norm for t in tokens[:-1]]):
+        norms = [t.norm for t in tokens]
+        if self._heads.isdisjoint(norms[:-1]):
+            return tokens
+        # Most messages have a word that starts one of ours (short words do), but no pair
+        # that makes one: one set look-up per pair before the loop that builds tokens.
+        joinable = self._joinable
+        if not any([a + b in joinable for a, b in pairwise(norms)]):
             return tokens
         out: list[Token] = []
         skip = False
@@ -119,28 +139,48 @@ class Wording:
         already points at: "rest my vpn" is "reset my vpn", "i need some rest" stays rest."""
         present = {t.norm for t in tokens}
         sets = [ws for p in present for ws in self._neighbours.get(p, ())]
-        targets = frozenset().union(*sets) - present if sets else frozenset()
-        if not targets:
+        if not sets:
             return tokens
-        out = []
-        for tok in tokens:
+        targets: frozenset[str] | None = None  # built for the first word that has near ones
+        memo = self._near
+        out: list[Token] | None = None
+        for i, tok in enumerate(tokens):
             word = tok.norm
-            if not tok.corrected and len(word) >= 4 and word.isalpha():
-                # The alphabetically first target one edit away with the same first letter
-                # (a wrong first letter is another word); none is at distance 0, the text's
-                # own words not being targets. The cutoff lets rapidfuzz stop early.
-                near = min(
-                    (
-                        k
-                        for k in targets
-                        if k[0] == word[0] and OSA.distance(word, k, score_cutoff=1) <= 1
-                    ),
-                    default=None,
-                )
-                if near is not None:
-                    tok = Token(tok.text, tok.start, tok.end, near, True)
-            out.append(tok)
-        return out
+            if tok.corrected or len(word) < 4 or not word.isalpha():
+                continue
+            near = memo.get(word)
+            if near is None:
+                near = self._near_words(word)
+            if not near:
+                continue  # most words: no keyword word one edit away
+            if targets is None:
+                targets = frozenset().union(*sets) - present
+            # The alphabetically first target one edit away; none is the word itself, the
+            # text's own words not being targets.
+            best = min(near & targets, default=None)
+            if best is not None:
+                out = list(tokens) if out is None else out
+                out[i] = Token(tok.text, tok.start, tok.end, best, True)
+        return tokens if out is None else out
+
+    def _near_words(self, word: str) -> frozenset[str]:
+        """Keyword words (of any skill) one edit from this word with the same first letter
+        (a wrong first letter is another word), remembered per word: which of them count
+        depends on the message, but not the edit distances. One edit changes the length by
+        one at most, which rules most out before rapidfuzz is asked; its cutoff lets it stop
+        early."""
+        found = self._near.get(word)
+        if found is None:
+            size = len(word)
+            found = frozenset(
+                k
+                for k in self._initials.get(word[0], ())
+                if -1 <= len(k) - size <= 1 and OSA.distance(word, k, score_cutoff=1) <= 1
+            )
+            if len(self._near) >= MEMO_LIMIT:
+                self._near.clear()
+            self._near[word] = found
+        return found
 
     def class_text(self, tokens: Sequence[Token], entities: Sequence[Entity]) -> str:
         """What the classifier reads: corrected lower-case words without articles and
@@ -149,27 +189,38 @@ class Wording:
         spans = [
             (e.start, e.end, PLACEHOLDERS[e.label]) for e in entities if e.label in PLACEHOLDERS
         ]
-        words: list[str] = []
         norms = [t.norm for t in tokens]
+        if not spans and ASKING.isdisjoint(norms):
+            # Most messages: no placeholder and no "could you", so each word stands alone.
+            kept = [norm for norm in norms if norm not in SKIPPED]
+            return " ".join([self._singular(w) if w[-1:] == "s" else w for w in kept])
+        words: list[str] = []
+        vocabulary = self.vocabulary
         for i, tok in enumerate(tokens):
             place = next((p for s, e, p in spans if s <= tok.start < e), None) if spans else None
             if place is None:
-                if tok.norm in NOISE or tok.norm in POLITE:
+                norm = norms[i]
+                if norm in SKIPPED:
                     continue
-                if (tok.norm in ASKING and norms[i + 1 : i + 2] == ["you"]) or (
-                    tok.norm == "you" and i and norms[i - 1] in ASKING
+                if (norm in ASKING and norms[i + 1 : i + 2] == ["you"]) or (
+                    norm == "you" and i and norms[i - 1] in ASKING
                 ):
                     continue  # "could you ...": how it is asked, not what
-                words.append(self._singular(tok.norm))
+                if norm[-1:] == "s":  # "services" -> "service", "passes" -> "pass"
+                    if norm[:-1] in vocabulary:
+                        norm = norm[:-1]
+                    elif norm[:-2] in vocabulary:
+                        norm = norm[:-2]
+                words.append(norm)
             elif not words or words[-1] != place:
                 words.append(place)
         return " ".join(words)
 
     def _singular(self, word: str) -> str:
-        for cut in (1, 2):
-            if word.endswith("s") and word[:-cut] in self.vocabulary:
-                return word[:-cut]
-        return word
+        """A plural of a vocabulary word made singular (as class_text does inline)."""
+        if word[:-1] in self.vocabulary:
+            return word[:-1]
+        return word[:-2] if word[:-2] in self.vocabulary else word
 
 
 def neighbour_words(

@@ -7,16 +7,28 @@ checked here against the full work it replaces, on texts made to hit their edge 
 
 from __future__ import annotations
 
+import copy
+
+import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from intents import Understander, cues, replies
+from intents import Understander, cues, entities, replies
 from intents.dates import HINT_RE, may_name_a_date, word_runs
-from intents.entities import DURATION_RE, HALF_HOUR_RE, may_name_a_duration
+from intents.entities import (
+    CHANGE_RE,
+    DURATION_RE,
+    HALF_HOUR_RE,
+    INCIDENT_RE,
+    TICKET_RE,
+    VERSION_RE,
+    may_name_a_duration,
+)
 from intents.rules import SkillRules, plain
 from intents.text import Token
 from skills.builtin.catalog import BUILTIN_SPECS
@@ -236,3 +248,95 @@ def test_split_words_join_as_when_every_pair_was_tried(nlu: Understander, words:
     tokens = _tokens(words)
     wording = nlu._wording
     assert wording.joined(tokens) == _joined_pair_by_pair(wording.vocabulary, tokens)
+
+
+def _ids_by_every_regex(text: str) -> list[tuple[str, str, int, int]]:
+    """Ids and versions with each regex run on the text, whatever it contains."""
+    found = [
+        ("INCIDENT", f"INC-{int(m[1])}", m.start(), m.end()) for m in INCIDENT_RE.finditer(text)
+    ]
+    for label, regex in (("TICKET", TICKET_RE), ("CHANGE", CHANGE_RE)):
+        prefix = "INC" if label == "TICKET" else "CHG"
+        found += [(label, prefix + m[1].zfill(7), m.start(), m.end()) for m in regex.finditer(text)]
+    found += [("VERSION", m[1].lower(), m.start(), m.end()) for m in VERSION_RE.finditer(text)]
+    return found
+
+
+ID_PIECES = ("inc", "INC", "inc-", "Inc#", "chg", "CHG ", "ch", "g", "1", "42", "1.2", "v5.2.0")
+ID_PIECES += ("1234567", ".", "-", " ", "\u0130nc", "\u0131nc", "\u212a", "close", "ticket")
+id_texts = st.lists(st.sampled_from(ID_PIECES), max_size=8).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(id_texts)
+@example("close INC0012345")
+@example("deploy web v1.2.3-rc.1")
+@example("\u0131nc-42")
+def test_id_regexes_are_skipped_only_when_they_cannot_match(text: str) -> None:
+    found = [(e.label, e.value, e.start, e.end) for e in entities._ids(text)]
+    assert found == _ids_by_every_regex(text)
+
+
+def _in_context_every_target(nlu: Understander, tokens: list[Token]) -> list[Token]:
+    """The second typo look without the per-word table: every target compared."""
+    wording = nlu._wording
+    present = {t.norm for t in tokens}
+    sets = [ws for p in present for ws in wording._neighbours.get(p, ())]
+    targets = frozenset().union(*sets) - present if sets else frozenset()
+    out = []
+    for tok in tokens:
+        word = tok.norm
+        if targets and not tok.corrected and len(word) >= 4 and word.isalpha():
+            near = [k for k in targets if k[0] == word[0] and OSA.distance(word, k) <= 1]
+            if near:
+                tok = Token(tok.text, tok.start, tok.end, min(near), True)
+        out.append(tok)
+    return out
+
+
+CONTEXT_WORDS = ("rest", "reset", "my", "vpn", "vpnn", "pasword", "password", "unlcok", "unlock")
+CONTEXT_WORDS += ("acount", "account", "restat", "restart", "checkout", "chekout", "the", "rset")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(CONTEXT_WORDS), max_size=6))
+@example(["rest", "my", "vpn"])
+def test_typo_targets_by_word_correct_as_comparing_every_target(
+    nlu: Understander, words: list[str]
+) -> None:
+    tokens = _tokens(words)
+    assert nlu._wording.in_context(tokens) == _in_context_every_target(nlu, tokens)
+
+
+REPLY_WORDS = ("no", "problem", "not", "a", "go", "ahead", "do", "it", "never", "mind", "sure")
+REPLY_WORDS += ("thing", "don't", "want", "yes", "i", "know", "shut", "up", "why", "printer")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(REPLY_WORDS), min_size=1, max_size=6))
+@example(["no", "problem", "no", "problem"])
+def test_reply_phrases_in_a_text_are_among_its_possible_ones(words: list[str]) -> None:
+    joined = " " + " ".join(words) + " "
+    every = (
+        replies.SPACED_UNSURE
+        | replies.SPACED_CANCEL
+        | replies.OVERRIDES
+        | replies.SPACED_NO
+        | replies.SPACED_YES
+    )
+    assert {p for p in every if p in joined} <= replies._possible(set(words))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_nearest_examples_score_alike_on_the_rows_kept_for_texts_without_common_words(
+    nlu: Understander, data: st.DataObject
+) -> None:
+    nearest = nlu._classifier._nearest
+    every = copy.copy(nearest)
+    every._core = every._all  # the full work: every example row
+    vocabulary = sorted(nearest._all.by_word)
+    words = data.draw(st.lists(st.sampled_from(vocabulary), min_size=1, max_size=6))
+    assert np.array_equal(nearest.word_scores(words), every.word_scores(words))
+    rare = [w for w in words if w not in nearest._common] or ["reset"]
+    assert np.array_equal(nearest.word_scores(rare), every.word_scores(rare))
