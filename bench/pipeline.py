@@ -71,6 +71,11 @@ class Counted:
         event.listen(engine, "rollback", self._rollback)
         event.listen(engine, "before_cursor_execute", self._statement)
 
+    def unwatch(self, engine: Engine) -> None:
+        event.remove(engine, "commit", self._commit)
+        event.remove(engine, "rollback", self._rollback)
+        event.remove(engine, "before_cursor_execute", self._statement)
+
     def _commit(self, _conn: Any) -> None:
         self.commits += 1
 
@@ -111,6 +116,7 @@ async def measure(rt: Runtime, backend: str, count: int) -> None:
         profiler.disable()
         profiler.dump_stats(f"{profile}.{backend}")
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    counted.unwatch(rt.store.engine)
     print(latency_line(f"Assistant.handle on {backend}", latencies, wall))
     parse = time.process_time()
     for message in said:

@@ -282,9 +282,10 @@ class Store:
         """`fn(session)` with a synchronous Session, in one transaction, committed (or
         rolled back on any error) in the same round trip: on PostgreSQL one hop to a worker
         thread for the whole transaction; on SQLite, a writer that got the lock at once runs
-        it here. `readonly=True`: a `read()` transaction (only read in it)."""
-        if readonly:
-            return await StoreSession(self._read, self._gate, "read").run_whole(fn)
+        it here. `readonly=True`: a `read()` transaction (only read in it, and only briefly:
+        on SQLite it runs on the loop's thread, as a short `read()` statement does)."""
+        if readonly:  # a short read: on SQLite it runs here, as a read() statement does
+            return await StoreSession(self._read, self._gate, "read").run_whole(fn, long=False)
         return await StoreSession(self.engine, self._gate, "write").run_whole(fn)
 
     async def ping(self) -> None:

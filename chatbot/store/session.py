@@ -172,9 +172,10 @@ class StoreSession(AsyncSession):
         finally:
             self._release()
 
-    async def run_whole(self, fn: Callable[[Any], T]) -> T:
+    async def run_whole(self, fn: Callable[[Any], T], long: bool = True) -> T:
         """`fn(sync_session)`, then the commit (or, on any error, the rollback) and the
-        connection given back, all in one round trip: `Store.run`'s transaction."""
+        connection given back, all in one round trip: `Store.run`'s transaction. A short
+        read (`long=False`) runs on the loop's thread on SQLite (`_may_run_here`)."""
         sync, write = self.sync_session, self._kind == "write"
 
         def whole() -> T:
@@ -187,7 +188,7 @@ class StoreSession(AsyncSession):
             return result
 
         try:
-            return await self._hop(whole, long=True)
+            return await self._hop(whole, long=long)
         finally:
             self._release()
 
