@@ -115,9 +115,11 @@ def _append(session: Session, prepared: Sequence[_Prepared]) -> list[Written]:
     back."""
     connection = session.connection()
     memo: dict[str, Any] | None = session.info.get(MEMO)
-    known: tuple[int, str] | None = memo.get(_KNOWN_HEAD) if memo is not None else None
-    if _queued_behind_others(session):
-        known = None  # another of our transactions holds the head: the swap would fail
+    # Another of our transactions holding the head: a swap from what we know would fail.
+    queued = _queued_behind_others(session)
+    known: tuple[int, str] | None = None
+    if memo is not None and not queued:
+        known = memo.get(_KNOWN_HEAD)
     if known is not None:
         written = _swap(connection, prepared, *known)
         if written is not None:

@@ -268,8 +268,9 @@ class Store:
 
     def read(self) -> AbstractAsyncContextManager[StoreSession]:
         """A session that only reads: a deferred BEGIN on SQLite (a WAL snapshot from the
-        first read, no write lock, never waits for a writer), the default isolation on
-        PostgreSQL. It is rolled back at the end; do not write in it."""
+        first read, no write lock, never waits for a writer); on PostgreSQL each statement
+        in autocommit, which under READ COMMITTED sees what a transaction would (a snapshot
+        per statement) without the BEGIN and ROLLBACK round trips. Do not write in it."""
         return self._session(self._read, "read")
 
     def snapshot(self) -> AbstractAsyncContextManager[StoreSession]:
