@@ -172,9 +172,10 @@ def _queued_behind_others(session: Session) -> bool:
     mine = id(session)
     if mine in holders:
         return False
-    others = bool(holders)
+    # Joined first, then counted: two transactions arriving together (threads) then both
+    # see the other and both read under lock, never both swap from one guess.
     holders.add(mine)  # from here until the transaction ends (store/session.py)
-    return others
+    return len(holders) > 1
 
 
 def _remember(memo: dict[str, Any] | None, written: Sequence[Written]) -> None:
