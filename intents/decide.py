@@ -31,20 +31,28 @@ HELP_SKILL = "help"
 VAGUE_CONFIDENCE = 0.3
 QUESTION_WORDS = frozenset({"how", "what", "who", "which", "any", "anything"})
 ID_LABELS = frozenset({"TICKET", "CHANGE", "INCIDENT"})
+# round4 answers from the product only this far from a tie: x * 10000 is within 1e-12 of
+# the exact product for the x it takes (below 1e6), so the nearest integer is certain.
+TIE_MARGIN = 1e-6
 Keywords = tuple[tuple[str, ...], ...]
 KeywordEntry = tuple[str, int, tuple[str, ...], tuple[str, ...]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
-    """Where a skill's keyword was found; `past` when only its past form was ("restarted")."""
+    """Where a skill's keyword was found; `past` when only its past form was ("restarted").
+    Plain slots, as Token: a frozen one cost 210 ns to build, this one 80 ns, and nothing
+    changes a Hit once made."""
 
     at: int
     past: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
+    """Plain slots (see Hit): 390 ns to build frozen, one or more a message; never changed
+    once made."""
+
     skill: str | None
     confidence: float
     ranked: tuple[Candidate, ...]
@@ -191,14 +199,14 @@ def decide(
             asked = score if asked is None else asked
             continue  # a question: a read-only skill below may answer it
         if declined is not None:
-            return Decision(None, round(score, 4), _alternatives(ranked), declined=declined)
+            return Decision(None, round4(score), _alternatives(ranked), declined=declined)
         # The best of the others: ranked[0], unless that is this skill.
         rest = ranked[0] if ranked[0][1] != name else ranked[1] if len(ranked) > 1 else None
         close = rest is not None and -rest[0] >= AMBIGUOUS_RATIO * score
         others = _alternatives(ranked, name)
-        return Decision(name, round(score, 4), others, ambiguous=close)
+        return Decision(name, round4(score), others, ambiguous=close)
     if asked is not None:
-        return Decision(None, round(asked, 4), _alternatives(ranked), declined="question")
+        return Decision(None, round4(asked), _alternatives(ranked), declined="question")
     if not ranked:
         return Decision(None, 0.0, (), declined="out_of_scope")
     vague = _vague_question(tokens, table.help_words)
@@ -208,7 +216,24 @@ def decide(
     score = -minus
     why = _declined(by_name[name], tokens, hit) if by_name[name].side_effect else None
     declined = why if why in {"negated", "question"} else "out_of_scope"
-    return Decision(None, round(score, 4), _alternatives(ranked), declined=declined)
+    return Decision(None, round4(score), _alternatives(ranked), declined=declined)
+
+
+def round4(x: float) -> float:
+    """`round(x, 4)`, the same float, for a fraction of its cost (about 300 ns a call, the
+    decimal conversion it goes through, five calls a message). For 0 < x < 1e6 not within
+    TIE_MARGIN of a tie, the integer k nearest to x * 10000 is certain, and round() returns
+    the float nearest to k / 10^4, which is what the (correctly rounded) division k / 10000
+    gives; anything else, and -0.0, goes to round()."""
+    if 0.0 < x < 1e6:
+        scaled = x * 10000.0
+        whole = int(scaled)
+        part = scaled - whole  # exact: whole <= scaled < whole + 1
+        if part < 0.5 - TIE_MARGIN:
+            return whole / 10000.0
+        if part > 0.5 + TIE_MARGIN:
+            return (whole + 1) / 10000.0
+    return round(x, 4)
 
 
 def _alternatives(
@@ -217,9 +242,9 @@ def _alternatives(
     """The four best as candidates, or the three best besides the chosen skill among those
     four: built only for the decision taken (a Candidate costs as much as a small dict)."""
     if chosen is None:
-        return tuple([Candidate(name, round(-minus, 4)) for minus, name, _ in ranked[:4]])
+        return tuple([Candidate(name, round4(-minus)) for minus, name, _ in ranked[:4]])
     best = [(minus, name) for minus, name, _ in ranked[:4] if name != chosen][:3]
-    return tuple([Candidate(name, round(-minus, 4)) for minus, name in best])
+    return tuple([Candidate(name, round4(-minus)) for minus, name in best])
 
 
 def _ranked(

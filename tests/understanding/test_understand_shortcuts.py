@@ -8,6 +8,7 @@ checked here against the full work it replaces, on texts made to hit their edge 
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from spacy.tokens import Doc
 
 from intents import Understander, cues, entities, replies
 from intents.dates import HINT_RE, may_name_a_date, word_runs
+from intents.decide import round4
 from intents.entities import (
     CHANGE_RE,
     DURATION_RE,
@@ -340,3 +342,32 @@ def test_nearest_examples_score_alike_on_the_rows_kept_for_texts_without_common_
     assert np.array_equal(nearest.word_scores(words), every.word_scores(words))
     rare = [w for w in words if w not in nearest._common] or ["reset"]
     assert np.array_equal(nearest.word_scores(rare), every.word_scores(rare))
+
+
+def _near_ties() -> list[float]:
+    """Floats a few ulps either side of every tie k/10^4 + 0.00005 below 1, and the ties."""
+    out = []
+    for k in range(10_000):
+        x = k / 10_000 + 0.00005
+        for _ in range(3):
+            x = math.nextafter(x, 0.0)
+        for _ in range(7):
+            out.append(x)
+            x = math.nextafter(x, 1.0)
+    return out
+
+
+@settings(max_examples=2000)
+@given(st.floats(allow_nan=False) | st.floats(min_value=0.0, max_value=1.0))
+@example(-0.0)
+@example(0.0)
+@example(5e-05)
+@example(1e6)
+def test_round4_is_round_to_four_places(x: float) -> None:
+    assert math.copysign(1.0, round4(x)) == math.copysign(1.0, round(x, 4))
+    assert round4(x) == round(x, 4)
+
+
+def test_round4_near_ties_is_round_to_four_places() -> None:
+    values = _near_ties()
+    assert [round4(x) for x in values] == [round(x, 4) for x in values]
