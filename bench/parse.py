@@ -142,7 +142,7 @@ def _report(name: str, skills: Sequence[SkillSpec], messages: Sequence[str]) -> 
     print(_line("CPU time", parse.cpu))
     print(_line("floor: spaCy tokenizer + bag-of-words classifier, CPU", floor.cpu))
     ratio = statistics.mean(parse.cpu) / statistics.mean(floor.cpu)
-    print(f"  parse / floor (mean CPU per message): {ratio:.1f}x (target <= 4x)")
+    print(f"  parse / floor (mean CPU per message): {ratio:.2f}x (target <= 4x)")
     print(_line("tokenizer + word-weight lookup, CPU", lookup.cpu))
     scale = statistics.mean(parse.cpu) / statistics.mean(lookup.cpu)
     print(f"  parse / lookup (mean CPU per message): {scale:.0f}x")

@@ -41,7 +41,12 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
 )
 _READ_ONLY = "chatops_read_only"  # execution option: this transaction only reads
-POOL_SIZE = 8  # connections = worker threads = sessions holding a connection at once
+# Connections = worker threads = sessions holding a connection at once. Four: with 16
+# conversations at once on PostgreSQL (bench.pipeline, 2 cores), 8 threads spent more of the
+# process's one interpreter lock on handing it round than on the work (254-258 messages/s,
+# CPU 3.5 ms a message) than 2-4 did (297-329/s, CPU 2.8-3.1 ms); SQLite runs most
+# statements on the loop's thread anyway.
+POOL_SIZE = 4
 PING_AFTER = 1.0  # seconds idle after which a pooled PostgreSQL connection is pinged first
 _IDLE_SINCE = "chatops_idle_since"  # in a pooled connection's record: when it came back
 
