@@ -384,9 +384,12 @@ class Assistant:
     # -- helpers ------------------------------------------------------------------------
 
     async def _remember(self, principal: Principal, message: Message, pending: Pending) -> None:
-        key, ttl = dialogue.conversation_key(principal, message), self.question_ttl
-        await self.store.run(lambda tx: dialogue.save_sync(tx, key, pending, ttl))
+        key = dialogue.conversation_key(principal, message)
+        await self.store.write_one(
+            *dialogue.saving(self.store.dialect, key, pending, self.question_ttl)
+        )
 
     async def _forget(self, principal: Principal, message: Message) -> None:
-        key = dialogue.conversation_key(principal, message)
-        await self.store.run(lambda tx: dialogue.clear_sync(tx, key))
+        await self.store.write_one(
+            *dialogue.clearing(dialogue.conversation_key(principal, message))
+        )

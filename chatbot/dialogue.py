@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
@@ -87,8 +88,15 @@ async def save(session: AsyncSession, key: str, pending: Pending, ttl: timedelta
 
 
 def save_sync(session: Session, key: str, pending: Pending, ttl: timedelta) -> None:
-    """`save` inside a synchronous transaction function (`Store.run`): one upsert, so two
-    first messages from one person at once cannot both insert and have one fail on the key."""
+    """`save` inside a synchronous transaction function (`Store.run`)."""
+    _forget_sync(session, key)
+    session.execute(*saving(session.get_bind().dialect.name, key, pending, ttl))
+
+
+def saving(dialect: str, key: str, pending: Pending, ttl: timedelta) -> tuple[Any, dict[str, Any]]:
+    """The statement that opens (or replaces) the question, and its values: one upsert, so
+    two first messages from one person at once cannot both insert and have one fail on the
+    key. Alone it is a whole transaction (`Store.write_one`)."""
     now = utcnow()
     values = {
         "key": key,
@@ -100,9 +108,7 @@ def save_sync(session: Session, key: str, pending: Pending, ttl: timedelta) -> N
         "expires_at": now + ttl,
         "updated_at": now,
     }
-    statement = upsert(session.get_bind().dialect.name, _TABLE, ("key",), tuple(values))
-    _forget_sync(session, key)
-    session.execute(statement, values)
+    return upsert(dialect, _TABLE, ("key",), tuple(values)), values
 
 
 async def clear(session: AsyncSession, key: str) -> None:
@@ -111,10 +117,18 @@ async def clear(session: AsyncSession, key: str) -> None:
 
 
 def clear_sync(session: Session, key: str) -> None:
-    """`clear` inside a synchronous transaction function; closing one already closed (a
-    concurrent message did) is fine."""
+    """`clear` inside a synchronous transaction function."""
     _forget_sync(session, key)
-    session.execute(delete(Conversation).where(col(Conversation.key) == key))
+    session.execute(*clearing(key))
+
+
+def clearing(key: str) -> tuple[Any, dict[str, Any]]:
+    """The statement that closes the question; closing one already closed (a concurrent
+    message did) is fine. Alone it is a whole transaction (`Store.write_one`)."""
+    return _CLEAR, {"key": key}
+
+
+_CLEAR = delete(Conversation).where(col(Conversation.key) == bindparam("key"))
 
 
 def _forget_sync(session: Session, key: str) -> None:

@@ -39,7 +39,7 @@ class StoreKeyValue:
             "updated_at": utcnow(),
         }
         statement = upsert(self.store.dialect, _TABLE, ("namespace", "key"), tuple(values))
-        await self.store.run(lambda tx: tx.execute(statement, values))
+        await self.store.write_one(statement, values)
 
     async def delete(self, key: str) -> None:
         async with self.store.transaction() as session:

@@ -13,7 +13,7 @@ import asyncio
 import functools
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -201,6 +201,10 @@ class Store:
             # ROLLBACK round trips.
             read["isolation_level"] = "AUTOCOMMIT"
         self._read = self.engine.execution_options(**read)
+        # One statement that is a whole transaction by itself (`Store.write_one`).
+        self._single = self.engine
+        if self.dialect != "sqlite":
+            self._single = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         snapshot = {_READ_ONLY: True}
         if self.dialect != "sqlite":
             snapshot["isolation_level"] = "REPEATABLE READ"  # type: ignore[assignment]
@@ -293,6 +297,15 @@ class Store:
         if readonly:  # a short read: on SQLite it runs here, as a read() statement does
             return await StoreSession(self._read, self._gate, "read").run_whole(fn, long=False)
         return await StoreSession(self.engine, self._gate, "write").run_whole(fn)
+
+    async def write_one(self, statement: Any, params: Mapping[str, Any] | None = None) -> None:
+        """Execute one write statement as a transaction of its own (an upsert, a delete):
+        on PostgreSQL in autocommit, where the statement commits itself, without the BEGIN
+        and COMMIT round trips of a transaction around it; on SQLite in a write transaction
+        (which costs no round trip there). Never use it for two statements that belong
+        together."""
+        session = StoreSession(self._single, self._gate, "write")
+        await session.run_whole(lambda tx: tx.execute(statement, params))
 
     async def ping(self) -> None:
         """One read, for readiness: raises if the database cannot be reached."""
