@@ -31,9 +31,8 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import CursorResult, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -143,6 +142,8 @@ _MOVE = _TABLE.update().where(
     _TABLE.c.id == bindparam("moved_id"),
     _TABLE.c.state.in_(bindparam("moved_from", expanding=True)),
 )
+_MOVED = select(Action).from_statement(_MOVE.returning(*_TABLE.c))
+_REFRESH = {"populate_existing": True}
 
 
 async def get(session: AsyncSession, action_id: int) -> Action | None:
@@ -186,11 +187,15 @@ def transition_sync(
     if result is not None:
         values["result"] = result
     values |= {"moved_id": action_id, "moved_from": sorted(s.value for s in allowed_from)}
-    moved: CursorResult[Any] = session.execute(_MOVE, values)  # type: ignore[assignment]
-    if moved.rowcount != 1:
+    # The moved row comes back with the UPDATE (RETURNING), refreshing the session's copy
+    # of the action as a read after it would.
+    moved: Action | None = (
+        session.execute(_MOVED, values, execution_options=_REFRESH).scalars().first()
+    )
+    if moved is None:
         return None
     audit.append_sync(session, [record] if before is None else [before, record])
-    return session.get(Action, action_id, populate_existing=True)
+    return moved
 
 
 async def vote(session: AsyncSession, action_id: int, approver: str, decision: str) -> bool:
