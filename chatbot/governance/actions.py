@@ -133,9 +133,9 @@ def create_sync(
     return action
 
 
-# Core statements built once (the ORM's flush and bulk update cost more than the rows; the
-# action is read back, under its lock where it matters, by whatever needs it next). The
-# UPDATE sets the columns its parameters name, besides the two its WHERE binds.
+# Statements built once (the ORM's flush and bulk update cost more than the rows). The
+# UPDATE sets the columns its parameters name, besides the two its WHERE binds, and returns
+# the moved row, loaded as the session's action.
 _TABLE = Action.__table__  # type: ignore[attr-defined]
 _CREATE = _TABLE.insert().returning(_TABLE.c.id)
 _MOVE = _TABLE.update().where(
@@ -161,7 +161,7 @@ async def transition(
     before: audit.AuditRecord | None = None,
 ) -> Action | None:
     """Move the action if it is in one of `allowed_from`; None when someone else moved it.
-    The move, its audit entry and the row read back travel in one round trip.
+    The move, its audit entry and the moved row travel in one round trip.
 
     `extra` sets more columns in the same UPDATE (the runner and its lease, a new expiry).
     `before`: a step audited just before the move's own entry, when the move happens (the
