@@ -151,10 +151,7 @@ def _swap(
         return written if inserted else None
     if connection.execute(_MOVE_HEAD, swap).rowcount != 1:
         return None
-    if len(rows) == 1:
-        connection.execute(_INSERT, rows[0]._asdict())
-    else:
-        connection.execute(_INSERT, [row._asdict() for row in rows])
+    connection.execute(_INSERT, [row._asdict() for row in rows])
     return written
 
 
