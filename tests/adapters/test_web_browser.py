@@ -106,6 +106,25 @@ def test_reload_keeps_the_history_and_switching_shows_each_persons_own(
     assert page.locator("li.me", has_text="help").count() == 0
 
 
+def test_a_message_is_shown_once_when_the_stream_brings_it_before_the_reply(
+    served: str, browser: Any
+) -> None:
+    """The event stream can deliver the person's own message before the POST answers; the
+    dimmed line then gives way to it rather than standing beside it."""
+    page = as_person(browser, served, "alice")
+    held: list[tuple[Any, Any]] = []  # the server has answered; the page has not heard yet
+    page.route("**/api/chat", lambda route: held.append((route, route.fetch())))
+    say(page, "whoami")
+    page.locator("li.me:not(.pending)", has_text="whoami").wait_for(timeout=WAIT)  # streamed
+    assert page.locator("li.me", has_text="whoami").count() == 1
+    assert len(held) == 1
+    route, answer = held[0]
+    route.fulfill(response=answer)
+    page.locator("li.bot", has_text="alice").wait_for(timeout=WAIT)
+    assert page.locator("li.me", has_text="whoami").count() == 1
+    assert page.locator("li.me.pending").count() == 0
+
+
 def test_a_phone_sized_screen(served: str, browser: Any) -> None:
     page = as_person(browser, served, "carol", viewport={"width": 390, "height": 844})
     say(page, "deploy payments-api 2.3.1 to prod")

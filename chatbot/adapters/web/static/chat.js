@@ -19,6 +19,10 @@ let cursor = 0;        // the last change of this person's conversation the page
 let stream = null;     // the EventSource
 let poller = null;     // the polling fallback's timer
 let generation = 0;    // bumped on every switch: late answers for someone else are dropped
+// What the person sent, shown dimmed until the server's copy arrives. The copy can come by the
+// event stream before the reply to the POST does; whichever comes first takes the oldest
+// pending line's place, so a message is never on the page twice.
+let pending = [];
 // The page's own words come from the server (chatbot/texts.py), with /api/people, which the
 // page reads before anything else.
 let labels = {};
@@ -142,9 +146,16 @@ function upsert(entry, live) {
     if (focused) (li.querySelector("button:not(:disabled)") || input).focus();
     return;
   }
-  list.appendChild(li);
+  if (entry.from === "person" && pending.length) pending.shift().replaceWith(li);
+  else list.appendChild(li);
   li.scrollIntoView({block: "end"});
   if (live && entry.from === "assistant") announce(entry.text);
+}
+
+function settle(line) {  // the answer came (or failed): the dimmed line goes if still there
+  if (!line) return;
+  pending = pending.filter(other => other !== line);
+  line.remove();
 }
 
 function local(text, cls) {  // shown, not kept: an error talking to the server
@@ -158,17 +169,18 @@ function local(text, cls) {  // shown, not kept: an error talking to the server
 
 async function send(payload, shown) {
   const mine = generation;
-  const pending = shown ? local(shown, "me pending") : null;
+  const line = shown ? local(shown, "me pending") : null;
+  if (line) pending.push(line);
   const body = Object.assign(picker ? {as: person.value} : {}, payload);
   try {
     const res = await fetch("/api/chat", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
     const data = await res.json();
     if (mine !== generation) return;
-    if (pending) pending.remove();
+    settle(line);
     if (!res.ok) { local(data.error || ("error " + res.status), "bot error"); return; }
     for (const entry of data.entries) upsert(entry, true);
   } catch (err) {
-    if (pending) pending.remove();
+    settle(line);
     local(label("unreachable") + ": " + err, "bot error");
   }
 }
@@ -223,6 +235,7 @@ function poll() {  // the fallback: take notifications, then read what changed
 
 function stop() {
   generation += 1;
+  pending = [];
   if (stream) { stream.close(); stream = null; }
   if (poller) { clearInterval(poller); poller = null; }
 }
