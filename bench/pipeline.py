@@ -37,7 +37,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 
 from bench.stats import latency_line, percentile, resident_mb
-from chatbot.app import Runtime, runtime
+from chatbot.app import Runtime, keep_for_life, runtime
 from chatbot.config import Settings, load_settings
 from chatbot.types import Message
 
@@ -96,8 +96,11 @@ def messages(count: int, channel: str = "bench") -> list[Message]:
 
 
 async def warm_up(rt: Runtime) -> None:
+    """The first messages of each kind, then the heap settled as `chatops serve` and
+    `chatops worker` settle theirs once started (`keep_for_life`)."""
     for message in messages(WARM_UP, channel="warm-up"):
         await rt.assistant.handle(message)
+    keep_for_life()
 
 
 async def measure(rt: Runtime, backend: str, count: int) -> None:

@@ -7,7 +7,6 @@ are (`web.auth = "none"`): on a shared network that would let anyone act as anyo
 from __future__ import annotations
 
 import asyncio
-import gc
 import ipaddress
 import logging
 from collections.abc import AsyncIterator
@@ -28,7 +27,7 @@ from chatbot import console
 from chatbot.adapters import admin_api, admin_openapi, slack, teams
 from chatbot.adapters.guard import EdgeGuard
 from chatbot.adapters.web import api as web_api
-from chatbot.app import Runtime, background, runtime
+from chatbot.app import Runtime, background, keep_for_life, runtime
 from chatbot.config import Settings
 from chatbot.directory import endpoint as scim_endpoint
 from chatbot.errors import ConfigError
@@ -186,13 +185,7 @@ def create_app(
             app.state.scim = scim_endpoint.build(rt)
             app.state.metrics = rt.assistant.metrics
             app.state.console = console.build(rt)
-            # What start-up loaded (language model, catalog) lives as long as the process;
-            # frozen out of garbage collection, it no longer makes collections pause for tens
-            # of milliseconds, which Slack's 3-second ack and its p99 notice first. Collected
-            # first: start-up's garbage is freed now, not frozen, and its collection does not
-            # land on the first messages.
-            gc.collect()
-            gc.freeze()
+            keep_for_life()  # Slack's 3-second ack and its p99 notice GC pauses first
             yield
             app.state.console.stop()
 

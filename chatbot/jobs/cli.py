@@ -32,13 +32,14 @@ async def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             "(CHATOPS_JOBS__ENGINE=procrastinate) on PostgreSQL; with the embedded engine "
             "`chatops serve` runs the jobs itself",
         )
-    from chatbot.app import background, runtime
+    from chatbot.app import background, keep_for_life, runtime
     from chatbot.jobs.queue import QueueEngine
     from chatbot.jobs.registry import JobContext
 
     async with runtime(settings) as rt, background(rt):
         engine = rt.jobs
         assert isinstance(engine, QueueEngine)
+        keep_for_life()
         print(f"chatops: worker on queue {engine.queue!r}", flush=True)
         await engine.work(JobContext(rt))
     return 0

@@ -3,6 +3,7 @@ Prometheus metrics filled by the pipeline, the executor and the store."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -125,3 +126,15 @@ def test_readiness_follows_the_database_and_the_hooks(
         assert client.get("/readyz").status_code == 503
         client.app.state.ready_checks = []  # type: ignore[attr-defined]
         assert client.get("/readyz").status_code == 200
+
+
+def test_a_started_server_keeps_what_start_up_loaded_out_of_the_collectors_way(
+    settings: Settings, database_url: str, understander: Understander
+) -> None:
+    """The model and catalog live as long as the process: frozen once it has started, full
+    collections stop walking them (their pauses would land on messages)."""
+    gc.unfreeze()  # earlier apps in this test process froze theirs
+    assert gc.get_freeze_count() == 0
+    with TestClient(create_app(settings, database_url, understander)) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_freeze_count() > 0
