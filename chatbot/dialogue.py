@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from chatbot.store.engine import upsert
@@ -55,12 +54,12 @@ async def load(session: AsyncSession, key: str) -> Pending | None:
 def read(session: Session, key: str) -> Pending | None:
     """`load` inside a synchronous transaction function (`Store.run`). A Core select: read
     on every message, and nothing here needs an ORM object."""
-    row = session.execute(_LOAD, {"key": key}).first()
+    row = session.connection().execute(_LOAD, {"key": key}).first()  # no ORM step
     if row is None:
         return None
     if row.expires_at <= utcnow():
         _forget_sync(session, key)
-        session.execute(delete(Conversation).where(col(Conversation.key) == key))
+        session.connection().execute(_CLEAR, {"key": key})
         return None
     return Pending(
         awaiting=row.awaiting,
@@ -128,7 +127,7 @@ def clearing(key: str) -> tuple[Any, dict[str, Any]]:
     return _CLEAR, {"key": key}
 
 
-_CLEAR = delete(Conversation).where(col(Conversation.key) == bindparam("key"))
+_CLEAR = delete(_TABLE).where(_TABLE.c.key == bindparam("key"))
 
 
 def _forget_sync(session: Session, key: str) -> None:

@@ -27,8 +27,8 @@ class StoreKeyValue:
     async def get(self, key: str, default: Any = None) -> Any:
         """A read (it never queues for the write lock), whole in one round trip."""
         params = {"ns": self.namespace, "key": key}
-        row = await self.store.run(lambda tx: tx.execute(_VALUE, params).first(), readonly=True)
-        return default if row is None else json.loads(row[0])
+        rows = await self.store.rows(_VALUE, params)
+        return default if not rows else json.loads(rows[0][0])
 
     async def put(self, key: str, value: Any) -> None:
         """One upsert: no read first, and two replicas writing one key cannot collide."""
@@ -53,5 +53,5 @@ class StoreKeyValue:
             .where(_TABLE.c.namespace == self.namespace, _TABLE.c.key.startswith(prefix))
             .order_by(_TABLE.c.key)
         )
-        rows = await self.store.run(lambda tx: tx.execute(query).all(), readonly=True)
+        rows = await self.store.rows(query)
         return {key: json.loads(value) for key, value in rows}

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, create_engine, event, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
 from chatbot.errors import StorageUnavailable, StoreError
-from chatbot.store.session import TRY_LOCK, Gate, StoreSession
+from chatbot.store.session import TRY_LOCK, Gate, StoreSession, run_alone
 
 T = TypeVar("T")
 
@@ -301,11 +301,28 @@ class Store:
     async def write_one(self, statement: Any, params: Mapping[str, Any] | None = None) -> None:
         """Execute one write statement as a transaction of its own (an upsert, a delete):
         on PostgreSQL in autocommit, where the statement commits itself, without the BEGIN
-        and COMMIT round trips of a transaction around it; on SQLite in a write transaction
-        (which costs no round trip there). Never use it for two statements that belong
-        together."""
-        session = StoreSession(self._single, self._gate, "write")
-        await session.run_whole(lambda tx: tx.execute(statement, params))
+        and COMMIT round trips of a transaction around it, nor an ORM session; on SQLite in
+        a write transaction (which costs no round trip there). Core statements only (an
+        ORM DELETE or UPDATE would not see a session to keep in step). Never use it for two
+        statements that belong together."""
+        if self._gate.inline:
+            session = StoreSession(self._single, self._gate, "write")
+            await session.run_whole(lambda tx: tx.connection().execute(statement, params))
+        else:
+            await run_alone(self._gate, self._single, lambda c: c.execute(statement, params))
+
+    async def rows(self, statement: Any, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Every row of one Core select, read as `read()` reads (never waiting for a
+        writer): on PostgreSQL in autocommit without an ORM session, on SQLite here on the
+        loop's thread (a short read)."""
+
+        def found(connection: Connection) -> list[Any]:
+            return list(connection.execute(statement, params))
+
+        if self._gate.inline:
+            session = StoreSession(self._read, self._gate, "read")
+            return await session.run_whole(lambda tx: found(tx.connection()), long=False)
+        return await run_alone(self._gate, self._read, found, "read")
 
     async def ping(self) -> None:
         """One read, for readiness: raises if the database cannot be reached."""

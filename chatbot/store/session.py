@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -242,6 +242,37 @@ class StoreSession(AsyncSession):
 
         async def close(self) -> None:
             await self.finish(commit=False)
+
+
+async def run_alone(
+    gate: Gate, engine: Engine, fn: Callable[[Connection], T], kind: str = "write"
+) -> T:
+    """`fn(connection)` on a worker thread, on a connection of `engine` (autocommit: each
+    statement commits itself), holding a slot like any session: for a statement that is a
+    whole transaction alone (`Store.write_one`, `Store.rows` on PostgreSQL). No ORM session
+    is built: for
+    one statement the session's begin, flush check, commit and close cost more CPU than the
+    statement (bench.pipeline), and an ORM DELETE would also evaluate its criteria against
+    the session's objects, of which there are none."""
+    await gate.slots.acquire()
+    started = time.perf_counter()
+
+    def alone() -> T:
+        with engine.connect() as connection:
+            result = fn(connection)
+            connection.commit()  # a no-op in autocommit; it ends the transaction as committed
+            return result
+
+    busy = asyncio.get_running_loop().run_in_executor(gate.executor, alone)
+    try:
+        return await asyncio.shield(busy)
+    except asyncio.CancelledError:
+        await asyncio.wait([busy])  # the slot's thread is busy until the statement ends
+        raise
+    finally:
+        gate.slots.release()
+        if gate.observe is not None:
+            gate.observe(kind, time.perf_counter() - started)
 
 
 def _busy(exc: BaseException) -> bool:
