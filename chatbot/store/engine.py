@@ -313,15 +313,12 @@ class Store:
 
     async def rows(self, statement: Any, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Every row of one Core select, read as `read()` reads (never waiting for a
-        writer): on PostgreSQL in autocommit without an ORM session, on SQLite here on the
-        loop's thread (a short read)."""
+        writer), without an ORM session: on PostgreSQL in autocommit on a worker thread, on
+        SQLite here on the loop's thread (a short read)."""
 
         def found(connection: Connection) -> list[Any]:
             return list(connection.execute(statement, params))
 
-        if self._gate.inline:
-            session = StoreSession(self._read, self._gate, "read")
-            return await session.run_whole(lambda tx: found(tx.connection()), long=False)
         return await run_alone(self._gate, self._read, found, "read")
 
     async def ping(self) -> None:

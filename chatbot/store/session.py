@@ -247,28 +247,32 @@ class StoreSession(AsyncSession):
 async def run_alone(
     gate: Gate, engine: Engine, fn: Callable[[Connection], T], kind: str = "write"
 ) -> T:
-    """`fn(connection)` on a worker thread, on a connection of `engine` (autocommit: each
-    statement commits itself), holding a slot like any session: for a statement that is a
-    whole transaction alone (`Store.write_one`, `Store.rows` on PostgreSQL). No ORM session
-    is built: for
-    one statement the session's begin, flush check, commit and close cost more CPU than the
-    statement (bench.pipeline), and an ORM DELETE would also evaluate its criteria against
-    the session's objects, of which there are none."""
+    """`fn(connection)` on a connection of `engine`, holding a slot like any session, with
+    no ORM session built: for one statement the session's begin, flush check, commit and
+    close cost more CPU than the statement (bench.pipeline), and an ORM DELETE would also
+    evaluate its criteria against the session's objects, of which there are none. For a
+    statement that is a whole transaction alone on PostgreSQL (autocommit: it commits
+    itself; `Store.write_one`) and for a plain read of rows (`Store.rows`), which on SQLite
+    runs here, on the loop's thread, as a short `read()` does (WAL: it never waits)."""
     await gate.slots.acquire()
     started = time.perf_counter()
 
     def alone() -> T:
         with engine.connect() as connection:
             result = fn(connection)
-            connection.commit()  # a no-op in autocommit; it ends the transaction as committed
+            if kind == "write":
+                connection.commit()  # a no-op in autocommit; it ends the transaction as committed
             return result
 
-    busy = asyncio.get_running_loop().run_in_executor(gate.executor, alone)
     try:
-        return await asyncio.shield(busy)
-    except asyncio.CancelledError:
-        await asyncio.wait([busy])  # the slot's thread is busy until the statement ends
-        raise
+        if gate.inline and kind == "read":
+            return alone()
+        busy = asyncio.get_running_loop().run_in_executor(gate.executor, alone)
+        try:
+            return await asyncio.shield(busy)
+        except asyncio.CancelledError:
+            await asyncio.wait([busy])  # the slot's thread is busy until the statement ends
+            raise
     finally:
         gate.slots.release()
         if gate.observe is not None:

@@ -109,3 +109,29 @@ async def test_a_connection_the_server_dropped_is_replaced_after_idling(database
     finally:
         await store.close()
     assert second != first
+
+
+async def test_a_lone_statement_cancelled_midway_gives_its_connection_back(
+    database_url: str,
+) -> None:
+    """`write_one` and `rows` take no ORM session and hold a slot of their own; a caller
+    cancelled while its statement runs frees that slot once the statement ends: with a pool
+    of one, the next read gets through and the store goes on working."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("on SQLite a lone statement runs on the loop's thread: none to cancel")
+    store = Store(database_url, pool_size=1)
+    try:
+        await store.migrate()
+        waiting = asyncio.create_task(store.write_one(text("SELECT pg_sleep(0.3)")))
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        rows = await asyncio.wait_for(store.rows(text("SELECT 7")), timeout=5)
+        await store.write_one(
+            text("INSERT INTO kv_items VALUES ('t', 'k', '1', CURRENT_TIMESTAMP)")
+        )
+        kept = await store.rows(text("SELECT value FROM kv_items"))
+    finally:
+        await store.close()
+    assert rows[0][0] == 7 and kept[0][0] == "1"

@@ -34,12 +34,13 @@ async def test_reads_and_readiness_do_not_wait_for_a_held_write_lock(tmp_path: P
             (snap,) = (await tx.exec(text("SELECT value FROM kv_items"))).one()  # type: ignore[call-overload]
         async with store.transaction(readonly=True) as tx:
             await tx.exec(text("SELECT value FROM kv_items"))  # type: ignore[call-overload]
+        plain = await store.rows(text("SELECT value FROM kv_items"))
         took = time.perf_counter() - started
     finally:
         other.execute("COMMIT")
         other.close()
     await store.close()
-    assert seen == snap == "old"
+    assert seen == snap == plain[0][0] == "old"
     assert took < 1.0, f"reads waited {took:.2f} s for the writer"
 
 
