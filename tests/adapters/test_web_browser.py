@@ -112,14 +112,23 @@ def test_a_message_is_shown_once_when_the_stream_brings_it_before_the_reply(
     """The event stream can deliver the person's own message before the POST answers; the
     dimmed line then gives way to it rather than standing beside it."""
     page = as_person(browser, served, "alice")
-    held: list[tuple[Any, Any]] = []  # the server has answered; the page has not heard yet
-    page.route("**/api/chat", lambda route: held.append((route, route.fetch())))
+    held: list[Any] = []  # the POSTs held back
+    answers: list[Any] = []  # what the server answered them, not yet passed on to the page
+
+    def hold(route: Any) -> None:
+        held.append(route)
+        answers.append(route.fetch())
+
+    page.route("**/api/chat", hold)
     say(page, "whoami")
     page.locator("li.me:not(.pending)", has_text="whoami").wait_for(timeout=WAIT)  # streamed
     assert page.locator("li.me", has_text="whoami").count() == 1
-    assert len(held) == 1
-    route, answer = held[0]
-    route.fulfill(response=answer)
+    for _ in range(100):  # the handler's fetch returns while Playwright dispatches events
+        if answers:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == len(answers) == 1
+    held[0].fulfill(response=answers[0])
     page.locator("li.bot", has_text="alice").wait_for(timeout=WAIT)
     assert page.locator("li.me", has_text="whoami").count() == 1
     assert page.locator("li.me.pending").count() == 0
