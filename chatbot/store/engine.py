@@ -288,14 +288,11 @@ class Store:
         PostgreSQL's REPEATABLE READ. Only read in it."""
         return self._session(self._snapshot, "snapshot")
 
-    async def run(self, fn: Callable[[Session], T], readonly: bool = False) -> T:
-        """`fn(session)` with a synchronous Session, in one transaction, committed (or
+    async def run(self, fn: Callable[[Session], T]) -> T:
+        """`fn(session)` with a synchronous Session, in one write transaction, committed (or
         rolled back on any error) in the same round trip: on PostgreSQL one hop to a worker
         thread for the whole transaction; on SQLite, a writer that got the lock at once runs
-        it here. `readonly=True`: a `read()` transaction (only read in it, and only briefly:
-        on SQLite it runs on the loop's thread, as a short `read()` statement does)."""
-        if readonly:  # a short read: on SQLite it runs here, as a read() statement does
-            return await StoreSession(self._read, self._gate, "read").run_whole(fn, long=False)
+        it here. A plain read of rows is `rows()`."""
         return await StoreSession(self.engine, self._gate, "write").run_whole(fn)
 
     async def write_one(self, statement: Any, params: Mapping[str, Any] | None = None) -> None:

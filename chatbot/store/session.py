@@ -172,23 +172,24 @@ class StoreSession(AsyncSession):
         finally:
             self._release()
 
-    async def run_whole(self, fn: Callable[[Any], T], long: bool = True) -> T:
-        """`fn(sync_session)`, then the commit (or, on any error, the rollback) and the
-        connection given back, all in one round trip: `Store.run`'s transaction. A short
-        read (`long=False`) runs on the loop's thread on SQLite (`_may_run_here`)."""
-        sync, write = self.sync_session, self._kind == "write"
+    async def run_whole(self, fn: Callable[[Any], T]) -> T:
+        """`fn(sync_session)` in a write session, then the commit (or, on any error, the
+        rollback) and the connection given back, all in one round trip: `Store.run`'s
+        transaction. Reads of rows alone take no session at all (`run_alone`)."""
+        sync = self.sync_session
+        assert self._kind == "write", "run_whole is for write transactions"
 
         def whole() -> T:
             try:
                 result = fn(sync)
             except BaseException:
-                _rollback_and_close(sync) if write else sync.close()
+                _rollback_and_close(sync)
                 raise
-            _commit_and_close(sync) if write else sync.close()
+            _commit_and_close(sync)
             return result
 
         try:
-            return await self._hop(whole, long=long)
+            return await self._hop(whole, long=True)
         finally:
             self._release()
 
